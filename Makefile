@@ -1,0 +1,77 @@
+# Thin wrapper around Meson. `make run` and `make test` install what is missing first, so on a
+# fresh Debian 12 machine (as root) each is one command.
+SHELL := /bin/bash
+export DEBIAN_FRONTEND := noninteractive
+
+# Every Debian package the project uses (build, tests, benchmarks, tools, console, e2e).
+DEB_PACKAGES := meson ninja-build pkg-config catch2 g++ g++-riscv64-linux-gnu qemu-system-misc \
+  clang llvm libclang-rt-14-dev lld libelf-dev libbpf-dev libpcap-dev libhyperscan-dev \
+  modsecurity-crs sqlmap libimgui-dev libglfw3-dev libstb-dev libgl1-mesa-dri xvfb xauth \
+  imagemagick python3 iproute2 tcpdump tshark nmap hping3 curl
+
+MESON_SETUP = meson setup --reconfigure
+FUZZ_SECONDS ?= 10
+FUZZ_LONG_SECONDS ?= 300
+
+.PHONY: all deps build build-host build-riscv test test-host test-riscv test-asan fuzz-smoke fuzz \
+        run bench clean
+
+all: build
+
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -z "$$missing" ]; then echo "deps: all $(words $(DEB_PACKAGES)) packages present"; exit 0; fi; \
+	echo "deps: installing:" $$missing; \
+	if [ "$$(id -u)" != 0 ]; then echo "deps: run as root (or install the packages above)"; exit 1; fi; \
+	echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections; \
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing
+
+build/host/build.ninja:
+	meson setup build/host
+build/riscv/build.ninja:
+	meson setup build/riscv --cross-file cross/riscv64.ini
+build/asan/build.ninja:
+	meson setup build/asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+build/fuzz/build.ninja:
+	CXX=clang++ meson setup build/fuzz -Dfuzz=true -Dfuzz_seconds=$(FUZZ_SECONDS)
+
+# Reconfigure every time: meson has no glob, and new headers must join tests/headers.
+build-host: build/host/build.ninja
+	@$(MESON_SETUP) build/host >/dev/null
+	ninja -C build/host
+build-riscv: build/riscv/build.ninja
+	@$(MESON_SETUP) build/riscv --cross-file cross/riscv64.ini >/dev/null
+	ninja -C build/riscv
+build: build-host build-riscv
+
+test-host: build-host
+	meson test -C build/host --print-errorlogs --verbose --no-rebuild --num-processes 2
+test-riscv: build-riscv
+	meson test -C build/riscv --print-errorlogs --verbose --num-processes 1
+test-asan: build/asan/build.ninja
+	@$(MESON_SETUP) build/asan >/dev/null
+	ninja -C build/asan
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  meson test -C build/asan --print-errorlogs --no-rebuild --num-processes 2 --suite secengine
+fuzz-smoke: build/fuzz/build.ninja
+	@$(MESON_SETUP) build/fuzz -Dfuzz_seconds=$(FUZZ_SECONDS) >/dev/null
+	ninja -C build/fuzz
+	meson test -C build/fuzz --print-errorlogs --no-rebuild --num-processes 1 --suite fuzz
+
+test: deps
+	@$(MAKE) -k --no-print-directory test-host test-riscv test-asan fuzz-smoke; rc=$$?; \
+	python3 scripts/test_summary.py build/host build/riscv build/asan build/fuzz; \
+	exit $$rc
+
+fuzz: deps
+	$(MAKE) --no-print-directory fuzz-smoke FUZZ_SECONDS=$(FUZZ_LONG_SECONDS)
+
+bench: deps build-host
+	@./build/host/bench/engine/bench_engine
+
+run: deps build-host
+	./build/host/apps/demo/secdemo
+
+clean:
+	rm -rf build
