@@ -46,16 +46,20 @@ build-riscv: build/riscv/build.ninja
 build: build-host build-riscv
 
 test-host: build-host
+	@rm -f build/host/meson-logs/testlog.json
 	meson test -C build/host --print-errorlogs --verbose --no-rebuild --num-processes 2
 test-riscv: build-riscv
+	@rm -f build/riscv/meson-logs/testlog.json
 	meson test -C build/riscv --print-errorlogs --verbose --num-processes 1
 test-asan: build/asan/build.ninja
 	@$(MESON_SETUP) build/asan >/dev/null
+	@rm -f build/asan/meson-logs/testlog.json
 	ninja -C build/asan
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  meson test -C build/asan --print-errorlogs --no-rebuild --num-processes 2 --suite secengine
 fuzz-smoke: build/fuzz/build.ninja
 	@$(MESON_SETUP) build/fuzz -Dfuzz_seconds=$(FUZZ_SECONDS) >/dev/null
+	@rm -f build/fuzz/meson-logs/testlog.json
 	ninja -C build/fuzz
 	meson test -C build/fuzz --print-errorlogs --no-rebuild --num-processes 1 --suite fuzz
 
@@ -67,8 +71,10 @@ test: deps
 fuzz: deps
 	$(MAKE) --no-print-directory fuzz-smoke FUZZ_SECONDS=$(FUZZ_LONG_SECONDS)
 
-bench: deps build-host
-	@./build/host/bench/engine/bench_engine
+# Every benchmark prints `name=value` lines (../shared/DESIGN.md section 7).
+bench: deps build-host build-riscv
+	@for b in build/host/bench/*/bench_*; do [ -x "$$b" ] && { echo "# $$b"; "$$b" || exit 1; }; done; true
+	@for s in scripts/bench_*.sh; do [ -x "$$s" ] && { echo "# $$s"; "$$s" || exit 1; }; done; true
 
 run: deps build-host
 	./build/host/apps/demo/secdemo
