@@ -5,7 +5,9 @@
 /// one instance per slot (chosen by `Config::ebpf_stage` / `Config::dpi_stage`) and calls it
 /// only for frames that passed stages 1-4. A slot left at `no_stage` passes everything.
 #include <concepts>
+#include <cstddef>
 #include <cstdint>
+#include <span>
 
 #include <secengine/flow_entry.hpp>
 #include <secengine/net/packet.hpp>
@@ -13,10 +15,12 @@
 
 namespace secengine {
 
-/// What a stage sees: the parsed frame, its flow entry (null when untracked, e.g. non-IP or a
-/// fail-open full table), which side sent it, and the time.
+/// What a stage sees: the parsed frame (and its writable bytes, for XDP programs that rewrite
+/// headers), its flow entry (null when untracked, e.g. non-IP or a fail-open full table), which
+/// side sent it, and the time.
 struct stage_context {
     const net::packet_view& packet;
+    std::span<std::byte> frame;
     flow_entry* flow;
     bool from_initiator;
     std::uint64_t now;
