@@ -50,7 +50,8 @@ public:
                 return ban_result::extended;
             }
             if (!live) {
-                if (!free_slot) free_slot = &e;
+                // Reuse this key's own stale slot first, so a key never holds two slots.
+                if (!free_slot || (e.key == key && e.expires != 0)) free_slot = &e;
             } else if (!soonest || e.expires < soonest->expires) {
                 soonest = &e;
             }
@@ -83,16 +84,16 @@ public:
 
     /// Lifts the ban on `key`; true if there was a live one.
     constexpr bool unban(std::uint64_t key, std::uint64_t now) noexcept {
+        bool was_live = false;
         for (std::size_t i = 0; i < ProbeWindow; ++i) {
             ban_entry& e = slot(key, i);
             if (e.key == key && e.expires != 0) {
-                const bool live = e.expires > now;
+                was_live = was_live || e.expires > now;
                 e = {};
                 --used_;
-                return live;
             }
         }
-        return false;
+        return was_live;
     }
 
     constexpr void flush() noexcept {
