@@ -112,7 +112,7 @@ public:
         for (std::size_t i = 0; i < rows_.size(); ++i) rows_[i] = sat_add(rows_[i], other.rows_[i]);
         total_ += other.total_;
         for (std::size_t i = 0; i < other.candidates_used_; ++i)
-            note_candidate(other.candidates_[i].key, estimate(other.candidates_[i].key));
+            note_candidate(other.candidates_[i].key, estimate(other.candidates_[i].key), true);
         return true;
     }
 
@@ -126,6 +126,7 @@ public:
     [[nodiscard]] constexpr std::span<const Counter> counters() const noexcept { return rows_; }
 
 private:
+    static constexpr Counter candidate_stride = 16;
     static constexpr unsigned bits_per_row = static_cast<unsigned>(std::countr_zero(Width));
 
     [[nodiscard]] static constexpr Counter sat_add(Counter a, Counter b) noexcept {
@@ -147,9 +148,12 @@ private:
         }
     }
 
-    /// Keeps the TopN largest estimates seen. O(TopN) only when the key can enter the list.
-    constexpr void note_candidate(std::uint64_t key, Counter est) noexcept {
-        if (candidates_used_ == TopN && est <= candidates_min_) return;
+    /// Keeps the TopN largest estimates seen. O(TopN), but only when the key can enter the list
+    /// and, once the list is full, only at every candidate_stride-th count of a key (a key's
+    /// estimate passes through every value as it grows): the list's estimates may lag by less
+    /// than the stride; `estimate(key)` gives the current value.
+    constexpr void note_candidate(std::uint64_t key, Counter est, bool every_count = false) noexcept {
+        if (candidates_used_ == TopN && (est <= candidates_min_ || (!every_count && (est % candidate_stride) != 0))) return;
         std::size_t min_i = 0;
         for (std::size_t i = 0; i < candidates_used_; ++i) {
             if (candidates_[i].key == key) {
