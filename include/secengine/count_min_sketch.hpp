@@ -51,6 +51,8 @@ public:
     static constexpr std::size_t depth = Depth;
     static constexpr std::size_t top_n = TopN;
     static constexpr Counter counter_max = std::numeric_limits<Counter>::max();
+    /// Candidate estimates are refreshed every this many counts of a key (see note_candidate).
+    static constexpr Counter candidate_stride = 16;
 
     constexpr explicit count_min_sketch(std::uint64_t seed = 0, cms_update mode = cms_update::conservative) noexcept
         : seed_(seed), mode_(mode) {}
@@ -126,7 +128,6 @@ public:
     [[nodiscard]] constexpr std::span<const Counter> counters() const noexcept { return rows_; }
 
 private:
-    static constexpr Counter candidate_stride = 16;
     static constexpr unsigned bits_per_row = static_cast<unsigned>(std::countr_zero(Width));
 
     [[nodiscard]] static constexpr Counter sat_add(Counter a, Counter b) noexcept {
