@@ -2,7 +2,8 @@
 /// \file Kernel command line (device tree /chosen/bootargs), ../shared/DESIGN.md section 3:
 /// `ip=10.0.0.2/24 mgmt_port=7400 key=<32 hex digits>` (the defaults), plus
 /// `selftest=pmp` (read outside the RAM window after PMP lockdown: must trap) and
-/// `report_ms=<n>` (period of the UART counter line, default 1000).
+/// `report_ms=<n>` (period of the UART counter line, default 1000), `pps=<n>` (per-source
+/// packets per second before a ban, 0 = off; default from the engine config) and `ban_s=<n>`.
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -21,6 +22,8 @@ struct boot_config {
     std::array<std::uint8_t, 16> key = demo_key;
     bool selftest_pmp = false;
     std::uint32_t report_ms = 1000;
+    std::int64_t pps = -1;    ///< -1: keep the engine's default
+    std::int64_t ban_s = -1;
 };
 
 /// Why one argument was not taken.
@@ -89,6 +92,11 @@ constexpr arg_status apply_arg(std::string_view arg, boot_config& cfg) {
     if (name == "report_ms") {
         if (!parse_uint(value, 3'600'000, n) || n == 0) return arg_status::bad_value;
         cfg.report_ms = static_cast<std::uint32_t>(n);
+        return arg_status::ok;
+    }
+    if (name == "pps" || name == "ban_s") {
+        if (!parse_uint(value, 65535, n)) return arg_status::bad_value;
+        (name == "pps" ? cfg.pps : cfg.ban_s) = static_cast<std::int64_t>(n);
         return arg_status::ok;
     }
     if (name == "key") {

@@ -10,6 +10,7 @@
 // Invariant kept by the counters: rx == fwd + drop + self (frames that carry one of our own
 // MACs as source, which QEMU's multicast netdev echoes back, are counted apart as `echo`).
 #include <array>
+#include <new>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -24,17 +25,14 @@
 #include "uart.hpp"
 #include "virtio.hpp"
 
+#include <secengine/detail/hash.hpp>
 #include <secengine/net/packet.hpp>
 #include <secengine/net/protocol.hpp>
 #include <secengine/net/reply.hpp>
 #include <secengine/verdict.hpp>
 
-#if __has_include(<secengine/pipeline.hpp>)
+#include <secengine/config.hpp>
 #include <secengine/pipeline.hpp>
-#define SECENGINE_HAVE_PIPELINE 1
-#else
-#define SECENGINE_HAVE_PIPELINE 0
-#endif
 
 namespace {
 
@@ -43,25 +41,23 @@ namespace virtio = board::virtio;
 using secengine::drop_reason;
 using secengine::drop_reason_count;
 
-#if SECENGINE_HAVE_PIPELINE
-#else
-/// Until the pipeline lands: parse only; malformed frames drop, everything else passes.
-class parse_only_engine {
-public:
-    secengine::verdict process(std::span<std::byte> frame, std::uint64_t) {
-        secengine::net::packet_view v;
-        if (secengine::net::parse(frame, v) != secengine::net::parse_error::none)
-            return {drop_reason::malformed, 0, 0};
-        return {};
-    }
+/// The kernel's engine: the library defaults (1024 flows, 4 x 512 sketch, ...) fit the
+/// window next to 12 packet buffers; docs/memory.md has the table.
+struct kernel_config : secengine::default_config {
+    static constexpr std::size_t flow_capacity = 1024;
 };
-parse_only_engine engine;
-#endif
+using engine_type = secengine::pipeline<kernel_config>;
+
+// The engine lives in .bss and is constructed at boot with a per-boot hash seed (so flood
+// sources cannot aim at sketch or flow-table collisions computed offline). A static object
+// with a constexpr constructor would be constant-initialised into .data instead: ~24 KiB of
+// mostly zeros copied from the image at every boot, and a fixed seed.
+alignas(engine_type) std::byte engine_storage[sizeof(engine_type)];
+engine_type* engine_ptr = nullptr;
 
 struct kernel_counters {
     std::uint64_t rx = 0, fwd = 0, drop = 0, self = 0, echo = 0;
     std::uint64_t arp_replies = 0, echo_replies = 0, mgmt = 0, no_route = 0;
-    std::array<std::uint64_t, drop_reason_count> by_reason{};
     // Benchmark accounting: instructions retired in loop iterations that moved frames.
     std::uint64_t busy_insns = 0, busy_frames = 0;
 };
@@ -146,17 +142,17 @@ void handle(int port, const virtio::rx_frame& f, std::uint64_t now) {
         handle_self(port, f);
         return;
     }
-    const secengine::verdict v = engine.process(std::span<std::byte>{f.data, f.length}, now);
+    // Port 0 faces the outside: its frames are "inbound" for the firewall rules.
+    const secengine::verdict v = engine_ptr->process(std::span<std::byte>{f.data, f.length}, now,
+                                                     port == 0 ? secengine::direction::inbound
+                                                               : secengine::direction::outbound);
     if (v.pass() && nports == 2) {
         ++counters.fwd;
         virtio::transmit(1 - port, f.buffer, f.length);
         return;
     }
     ++counters.drop;
-    if (v.pass())
-        ++counters.no_route;  // endpoint mode: nowhere to forward
-    else
-        ++counters.by_reason[static_cast<std::size_t>(v.reason)];
+    if (v.pass()) ++counters.no_route;  // endpoint mode: nowhere to forward (drops by reason: engine stats)
     virtio::release(f.buffer);
 }
 
@@ -183,12 +179,18 @@ void report(std::uint64_t now) {
         uart::puts(" no_route=");
         uart::put_dec(counters.no_route);
     }
+    engine_type& e = *engine_ptr;
+    uart::puts(" flows=");
+    uart::put_dec(e.flows().size());
+    uart::puts(" hh=");
+    uart::put_dec(e.penalty().size(now));
+    const auto& st = e.stats();
     for (std::size_t r = 1; r < drop_reason_count; ++r) {
-        if (counters.by_reason[r] == 0) continue;
+        if (st.dropped[r] == 0) continue;
         uart::putc(' ');
         put_sv(secengine::name(static_cast<drop_reason>(r)));
         uart::putc('=');
-        uart::put_dec(counters.by_reason[r]);
+        uart::put_dec(st.dropped[r]);
     }
     uart::puts(" insns=");
     uart::put_dec(counters.busy_insns);
@@ -280,6 +282,17 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
         uart::puts(" mac=");
         put_mac(virtio::mac(p));
         uart::putc('\n');
+    }
+    // Per-boot seed: the boot key and the time of boot, mixed (detail/hash.hpp).
+    std::uint64_t seed = board::now_ticks();
+    for (std::size_t i = 0; i < cfg.key.size(); ++i) seed = secengine::detail::mix64(seed ^ (std::uint64_t{cfg.key[i]} << (8 * (i & 7))));
+    engine_ptr = new (engine_storage) engine_type(seed, board::now_ticks());
+    if (cfg.pps >= 0 || cfg.ban_s >= 0) {
+        secengine::engine_limits l = engine_ptr->limits();
+        if (cfg.pps >= 0) l.per_source_pps = static_cast<std::uint32_t>(cfg.pps);
+        if (cfg.ban_s >= 0) l.ban_seconds = static_cast<std::uint32_t>(cfg.ban_s);
+        if (engine_ptr->set_limits(l, board::now_ticks()) != secengine::limits_error::none)
+            uart::puts("secengine: pps/ban_s rejected by the engine, defaults kept\n");
     }
     board::pmp::lockdown();
     if (cfg.key == kernel::demo_key)

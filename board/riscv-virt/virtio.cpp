@@ -61,7 +61,7 @@ constexpr std::size_t ring_layout_bytes(std::size_t n) {
     return used_off + 6 + 8 * n;
 }
 constexpr std::size_t round_page(std::size_t n) { return (n + legacy_page_size - 1) & ~std::size_t{legacy_page_size - 1}; }
-constexpr std::size_t rx_ring_bytes = round_page(ring_layout_bytes(rx_buffers));
+constexpr std::size_t rx_ring_bytes = round_page(ring_layout_bytes(rx_queue_size));
 constexpr std::size_t tx_ring_bytes = round_page(ring_layout_bytes(tx_queue_size));
 
 struct virtq_desc {
@@ -192,7 +192,7 @@ bool init_device(device& d, int port) {
         wr(d, reg_guest_page_size, legacy_page_size);
     }
     // 7. device-specific setup: receiveq1 = 0, transmitq1 = 1 (5.1.2).
-    if (!setup_queue(d, 0, d.rx, rings[port].rx, rx_buffers)) return false;
+    if (!setup_queue(d, 0, d.rx, rings[port].rx, rx_queue_size)) return false;
     if (!setup_queue(d, 1, d.tx, rings[port].tx, tx_queue_size)) return false;
     for (int i = 0; i < 6; ++i) d.mac[i] = mmio_read8(d.base + reg_config + static_cast<std::uintptr_t>(i));
     // 5.1.6: legacy header without VIRTIO_NET_F_MRG_RXBUF is 10 bytes; with VERSION_1 it has
@@ -208,7 +208,7 @@ bool init_device(device& d, int port) {
     d.rx.next_avail = rx_buffers;
     d.rx.pending = true;
     // TX descriptor b <-> buffer b, header included.
-    for (std::uint16_t b = 0; b < tx_queue_size; ++b)
+    for (std::uint16_t b = 0; b < buffer_count; ++b)
         d.tx.desc[b] = {reinterpret_cast<std::uint64_t>(buffers[b].bytes + frame_offset - d.hdr_len), 0, 0, 0};
     wr(d, reg_status, rd(d, reg_status) | status_driver_ok);  // 8. live
     if (rd(d, reg_status) & status_failed) return false;
@@ -254,7 +254,11 @@ bool receive(int port, rx_frame& f) {
     const std::uint32_t id = e.id, len = e.len;
     ++q.last_used;
     ++d.st.rx_frames;
-    f.buffer = static_cast<std::uint16_t>(port * rx_buffers + (id & (rx_buffers - 1)));
+    if (id >= rx_buffers) {  // not a descriptor we posted: a device bug; never index with it
+        ++d.st.bad_ids;
+        return false;
+    }
+    f.buffer = static_cast<std::uint16_t>(port * rx_buffers + id);
     f.data = buffers[f.buffer].bytes + frame_offset;
     f.length = static_cast<std::uint16_t>(len > d.hdr_len ? len - d.hdr_len : 0);
     return true;
@@ -288,7 +292,9 @@ int reclaim() {
         if (q.last_used == idx) continue;
         mem_fence();
         while (q.last_used != idx) {
-            release(static_cast<std::uint16_t>(q.used_ring[q.last_used & q.mask].id));
+            const std::uint32_t id = q.used_ring[q.last_used & q.mask].id;
+            if (id < buffer_count) release(static_cast<std::uint16_t>(id));
+            else ++devs[p].st.bad_ids;
             ++q.last_used;
             ++devs[p].st.tx_done;
             ++n;

@@ -19,14 +19,17 @@
 namespace board::virtio {
 
 inline constexpr int max_ports = 2;
-inline constexpr std::uint16_t rx_buffers = 8;                       ///< RX queue size per port
-inline constexpr std::uint16_t tx_queue_size = max_ports * rx_buffers; ///< one descriptor per buffer
+inline constexpr std::uint16_t rx_queue_size = 8;  ///< RX virtqueue entries per port
+inline constexpr std::uint16_t rx_buffers = 6;     ///< buffers posted per port (<= rx_queue_size)
+inline constexpr std::uint16_t tx_queue_size = 16; ///< >= every buffer: one descriptor per buffer
 inline constexpr std::size_t buffer_size = 1536;
 inline constexpr std::size_t frame_offset = 12;  ///< largest virtio_net_hdr: frame starts here
 inline constexpr std::size_t max_frame = buffer_size - frame_offset;
 inline constexpr std::uint16_t buffer_count = max_ports * rx_buffers;
-static_assert((rx_buffers & (rx_buffers - 1)) == 0 && (tx_queue_size & (tx_queue_size - 1)) == 0,
+static_assert((rx_queue_size & (rx_queue_size - 1)) == 0 && (tx_queue_size & (tx_queue_size - 1)) == 0,
               "virtqueue sizes are powers of two (section 2.7)");
+static_assert(rx_buffers <= rx_queue_size && buffer_count <= tx_queue_size,
+              "a TX queue holds every buffer at once, so transmit never finds it full");
 
 /// One received frame: its buffer id and the Ethernet bytes (no virtio header).
 struct rx_frame {
@@ -59,7 +62,7 @@ void flush();
 
 /// Counters for the serial console.
 struct stats {
-    std::uint64_t rx_frames, tx_frames, tx_done, notifies;
+    std::uint64_t rx_frames, tx_frames, tx_done, notifies, bad_ids;
 };
 const stats& counters(int port);
 

@@ -196,7 +196,7 @@ class Appliance:
             st = self.stats()
             if st['rx'] + st['echo'] >= n or time.time() > deadline:
                 return st
-            time.sleep(0.01)
+            time.sleep(0.002)
 
     def close(self):
         if self.proc.poll() is None:

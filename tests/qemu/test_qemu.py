@@ -3,10 +3,12 @@
 
 Each case boots its own QEMU, so a crash in one cannot hide in another.
 """
+import os
 import random
 import re
 import struct
 import sys
+import threading
 import time
 
 from qemu_harness import (ACK, BCAST, FIN, HOST_A, HOST_B, KERNEL_IP, KERNEL_MAC, PSH, RST, SYN, URG, Appliance,
@@ -179,6 +181,130 @@ def case_malformed():
         st = a.stats()
         assert st['malformed'] >= len(frames) - 1, st   # the 10-byte frame may be padded by QEMU
         check_invariant(st)
+
+
+def send_paced(a, port, frames, chunk=200):
+    """Sends frames in chunks, waiting for the kernel to take each chunk off its ring before the
+    next, so no frame is lost in QEMU's socket buffer (the counters can then be exact)."""
+    base = a.stats()
+    taken = base['rx'] + base['echo']
+    for i in range(0, len(frames), chunk):
+        for f in frames[i:i + chunk]:
+            a.ports[port].send(f)
+        taken += len(frames[i:i + chunk])
+        st = a.wait_rx(taken)
+        assert st['rx'] + st['echo'] >= taken, ('frames lost before the kernel', taken, st)
+    return st
+
+
+def case_xmas():
+    with boot(ports=2) as a:
+        c, s = '10.0.0.10', '10.0.0.20'
+        scans = [FIN | PSH | URG, 0, SYN | FIN, SYN | RST, 0xff]   # Xmas, NULL, SYN+FIN, SYN+RST, all flags
+        for i, flags in enumerate(scans):
+            a.ports[0].send(eth(HOST_B, HOST_A, 0x0800, tcp(c, s, 50000 + i, 80, flags, seq=7)))
+        assert a.ports[1].drain(0.5) == [], 'a scan probe was forwarded'
+        good = eth(HOST_B, HOST_A, 0x0800, tcp(c, s, 51000, 80, SYN, seq=7))
+        a.ports[0].send(good)
+        assert a.ports[1].recv(3) == good, 'a plain SYN must still pass'
+        st = a.stats()
+        assert st.get('scan', 0) == len(scans) and st['fwd'] == 1, st
+        check_invariant(st)
+
+
+def case_flood():
+    # Threshold lowered by boot arg so the test needs few frames: 300 packets/s per source.
+    with boot(ports=2, bootargs='ip=10.0.0.2/24 pps=300 ban_s=60') as a:
+        flood = [eth(HOST_B, HOST_A, 0x0800, udp('10.6.6.6', '10.0.0.20', 1024 + (i % 5000), 80, b'flood' * 10))
+                 for i in range(1500)]
+        got = []
+        stop = threading.Event()
+
+        def sink():
+            while not stop.is_set():
+                f = a.ports[1].recv(0.1)
+                if f is not None:
+                    got.append(f)
+        t = threading.Thread(target=sink)
+        t.start()
+        st = send_paced(a, 0, flood, chunk=100)
+        # Another source still passes while the flooder serves its ban.
+        other = eth(HOST_B, HOST_A, 0x0800, udp('10.0.0.10', '10.0.0.20', 40000, 53, b'legit' * 10))
+        for _ in range(5):
+            a.ports[0].send(other)
+        time.sleep(0.5)
+        stop.set()
+        t.join()
+        flood_fwd = sum(1 for f in got if f[26:30] == ip4('10.6.6.6'))
+        other_fwd = sum(1 for f in got if f == other)
+        st = a.stats()
+        assert other_fwd == 5, ('other source blocked', other_fwd, st)
+        assert flood_fwd <= 300 * 2, ('flood not contained', flood_fwd, st)   # at most two windows' worth
+        assert st.get('heavy_hitter', 0) >= 1 and st.get('penalty_box', 0) >= 1500 - flood_fwd - st['heavy_hitter'], st
+        assert st['hh'] >= 1, st
+        check_invariant(st)
+
+
+def mixed_frames(rng, n):
+    c_ips = ['10.0.%d.%d' % (1 + i // 200, 1 + i % 200) for i in range(400)]
+    frames = []
+    for i in range(n):
+        k = rng.random()
+        c = rng.choice(c_ips)
+        if k < 0.55:    # benign UDP/TCP from many clients
+            if rng.random() < 0.5:
+                frames.append(eth(HOST_B, HOST_A, 0x0800, udp(c, '10.0.0.20', 30000 + rng.randrange(50), 53, b'q' * rng.randrange(0, 200))))
+            else:
+                frames.append(eth(HOST_B, HOST_A, 0x0800, tcp(c, '10.0.0.20', 30000 + rng.randrange(50), 80, rng.choice([SYN, ACK, PSH | ACK]),
+                                                              payload=b'GET / HTTP/1.1\r\n' * rng.randrange(0, 4))))
+        elif k < 0.65:  # scans
+            frames.append(eth(HOST_B, HOST_A, 0x0800, tcp(c, '10.0.0.20', 40000, rng.randrange(1, 1024), rng.choice([FIN | PSH | URG, 0, SYN | FIN]))))
+        elif k < 0.80:  # flood from one source
+            frames.append(eth(HOST_B, HOST_A, 0x0800, udp('10.6.6.6', '10.0.0.20', rng.randrange(1024, 65535), 80, b'F' * 18)))
+        elif k < 0.90:  # malformed and random
+            body = bytearray(rng.randbytes(rng.randrange(1, 300)))
+            body[0] = (body[0] & 0x0f) | (0x50 if rng.random() < 0.5 else 0x40)
+            frames.append(eth(HOST_B, HOST_A, 0x0800, bytes(body)))
+        elif k < 0.95:  # ARP for us and others
+            frames.append(arp_request(HOST_A, c, KERNEL_IP if rng.random() < 0.5 else '10.0.0.99'))
+        else:           # pings to us
+            frames.append(ping(HOST_A, c, rng.randrange(65536), i & 0xffff, dst_mac=KERNEL_MAC[0]))
+    return frames
+
+
+def case_mixed():
+    rng = random.Random(100000)
+    total = int(os.environ.get('SECENGINE_MIXED_FRAMES', '100000'))
+    with boot(ports=2, bootargs='ip=10.0.0.2/24 report_ms=60000 pps=300') as a:
+        counts = [0, 0]
+        stop = threading.Event()
+
+        def sink(port):
+            while not stop.is_set():
+                if a.ports[port].recv(0.1) is not None:
+                    counts[port] += 1
+        threads = [threading.Thread(target=sink, args=(p,)) for p in (0, 1)]
+        for t in threads:
+            t.start()
+        sent = 0
+        try:
+            while sent < total:
+                batch = mixed_frames(rng, min(5000, total - sent))
+                st = send_paced(a, 0, batch, chunk=100)
+                sent += len(batch)
+            time.sleep(0.5)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join()
+        st = a.stats()
+        assert st['rx'] == total and st['echo'] == 0, ('frames lost or duplicated', total, st)
+        check_invariant(st)
+        assert counts[1] == st['fwd'], ('sink saw a different number of frames than forwarded', counts, st)
+        assert counts[0] == st['arp'] + st['ping'], ('replies on port 0 do not match', counts, st)
+        assert st.get('scan', 0) > 0 and st.get('malformed', 0) > 0 and st.get('penalty_box', 0) > 0, st
+        expect_ping_reply(a, 0, HOST_A, '10.0.0.1')
+        print('mixed: %d frames: %s' % (total, st))
 
 
 def case_selftest_pmp():
