@@ -3,7 +3,8 @@
 /// `ip=10.0.0.2/24 mgmt_port=7400 key=<32 hex digits>` (the defaults), plus
 /// `selftest=pmp` (read outside the RAM window after PMP lockdown: must trap) and
 /// `report_ms=<n>` (period of the UART counter line, default 1000), `pps=<n>` (per-source
-/// packets per second before a ban, 0 = off; default from the engine config) and `ban_s=<n>`.
+/// packets per second before a ban, 0 = off; default from the engine config), `ban_s=<n>` and
+/// `bench=1` (add instructions-retired counters to the stats line; meaningful under -icount).
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -24,6 +25,7 @@ struct boot_config {
     std::uint32_t report_ms = 1000;
     std::int64_t pps = -1;    ///< -1: keep the engine's default
     std::int64_t ban_s = -1;
+    bool bench = false;
 };
 
 /// Why one argument was not taken.
@@ -108,6 +110,11 @@ constexpr arg_status apply_arg(std::string_view arg, boot_config& cfg) {
             k[i] = static_cast<std::uint8_t>(h * 16 + l);
         }
         cfg.key = k;
+        return arg_status::ok;
+    }
+    if (name == "bench") {
+        if (value != "1" && value != "0") return arg_status::bad_value;
+        cfg.bench = value == "1";
         return arg_status::ok;
     }
     if (name == "selftest") {

@@ -156,6 +156,14 @@ void handle(int port, const virtio::rx_frame& f, std::uint64_t now) {
     virtio::release(f.buffer);
 }
 
+/// Deepest stack use so far: boot.S painted the stack with a pattern.
+std::uint64_t stack_high_water() {
+    const auto* p = reinterpret_cast<const std::uint64_t*>(__stack_bottom);
+    const auto* top = reinterpret_cast<const std::uint64_t*>(__stack_top);
+    while (p < top && *p == 0x5afe5afe5afe5afeull) ++p;
+    return static_cast<std::uint64_t>(reinterpret_cast<const char*>(top) - reinterpret_cast<const char*>(p));
+}
+
 void report(std::uint64_t now) {
     uart::puts("secengine: stats t=");
     uart::put_dec(now / board::ticks_per_second);
@@ -192,10 +200,14 @@ void report(std::uint64_t now) {
         uart::putc('=');
         uart::put_dec(st.dropped[r]);
     }
-    uart::puts(" insns=");
-    uart::put_dec(counters.busy_insns);
-    uart::puts(" frames=");
-    uart::put_dec(counters.busy_frames);
+    if (cfg.bench) {
+        uart::puts(" insns=");
+        uart::put_dec(counters.busy_insns);
+        uart::puts(" frames=");
+        uart::put_dec(counters.busy_frames);
+        uart::puts(" stack_max=");
+        uart::put_dec(stack_high_water());
+    }
     uart::putc('\n');
 }
 
@@ -308,6 +320,16 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     uart::putc('\n');
     uart::puts("secengine: boot insns=");
     uart::put_dec(ready_insns);
+    uart::puts(" engine_bytes=");
+    uart::put_dec(sizeof(engine_type));
+    uart::puts(" flow_capacity=");
+    uart::put_dec(kernel_config::flow_capacity);
+    uart::puts(" buffers=");
+    uart::put_dec(virtio::buffer_count);
+    uart::puts("x");
+    uart::put_dec(virtio::buffer_size);
+    uart::puts(" stack=");
+    uart::put_dec(static_cast<std::uint64_t>(__stack_top - __stack_bottom));
     uart::putc('\n');
     if (cfg.selftest_pmp) pmp_selftest(dtb);
     event_loop();

@@ -33,12 +33,15 @@ _start:
     addi    t0, t0, 8
     addi    t1, t1, 8
     j       1b
-2:  /* .bss: zero (8-byte aligned by the linker script) */
+2:  /* .bss: zero, 32 bytes per iteration (start and end 32-byte aligned by the linker script) */
     la      t1, __bss_start
     la      t2, __bss_end
 3:  bgeu    t1, t2, 4f
     sd      zero, 0(t1)
-    addi    t1, t1, 8
+    sd      zero, 8(t1)
+    sd      zero, 16(t1)
+    sd      zero, 24(t1)
+    addi    t1, t1, 32
     j       3b
 4:  /* stack: paint with a pattern so the kernel can report its high-water mark */
     la      t1, __stack_bottom

@@ -107,7 +107,8 @@ struct alignas(legacy_page_size) port_rings {
 };
 
 port_rings rings[max_ports];
-packet_buffer buffers[buffer_count];
+// Not zeroed at boot (.noinit): the device fills a buffer before the kernel reads it.
+[[gnu::section(".noinit")]] packet_buffer buffers[buffer_count];
 device devs[max_ports];
 int nports = 0;
 
