@@ -9,7 +9,8 @@
 ///    incoming edge (u8), so a state's children's labels form one sorted, contiguous byte run;
 ///  - failure link (u16), own pattern (u16) and "match link" (u16: first state on the failure
 ///    chain, itself included, that ends a pattern) - 10 bytes per state in total;
-///  - a dense root row per lane (one u16 per class) so the most frequent state costs one load.
+///  - a dense root row per lane (one u16 per class, both lanes in one 256-entry table) so the
+///    most frequent state costs one load.
 /// Two lanes share the state pool: the *text* lane holds case-insensitive patterns and reads
 /// case-folded input (in HTTP flows: the normaliser's output), the *raw* lane holds exact
 /// byte patterns and reads raw bytes. Separate lanes keep each a plain AC automaton (mixing
@@ -42,6 +43,13 @@ struct match {
 };
 
 /// Resumable scan position: one state per lane, relative to the lane's root.
+/// One signature for `add_batch` (text bytes; escapes like "\x90" give binary patterns).
+struct pattern_spec {
+    std::string_view bytes;
+    std::uint32_t id;
+    bool nocase;  ///< true: text lane (case-insensitive, normalised in HTTP); false: raw lane, exact
+};
+
 struct scan_state {
     std::uint16_t text = 0;
     std::uint16_t raw = 0;
@@ -79,6 +87,27 @@ public:
     }
     constexpr dpi_error add(std::string_view text, std::uint32_t id, bool nocase) noexcept {
         return add_impl(text.data(), text.size(), id, nocase);
+    }
+    /// Adds many signatures with one rebuild; on any error none of them is added. Returns the
+    /// error and, in `failed`, the index of the offending spec (the batch size for build errors).
+    constexpr dpi_error add_batch(std::span<const pattern_spec> specs, std::size_t* failed = nullptr) noexcept {
+        const std::size_t npat0 = npat_, pool0 = pool_used_;
+        for (std::size_t i = 0; i < specs.size(); ++i)
+            if (const dpi_error e = append(specs[i].bytes.data(), specs[i].bytes.size(), specs[i].id, specs[i].nocase);
+                e != dpi_error::ok) {
+                npat_ = npat0;
+                pool_used_ = pool0;
+                if (failed != nullptr) *failed = i;
+                return e;
+            }
+        if (const dpi_error e = rebuild(); e != dpi_error::ok) {
+            npat_ = npat0;
+            pool_used_ = pool0;
+            (void)rebuild();
+            if (failed != nullptr) *failed = specs.size();
+            return e;
+        }
+        return dpi_error::ok;
     }
     /// Removes the signature with `id` and rebuilds.
     constexpr dpi_error remove(std::uint32_t id) noexcept {
@@ -174,6 +203,9 @@ public:
     [[nodiscard]] constexpr std::size_t automaton_bytes() const noexcept {
         return state_count() * bytes_per_state + 2 * 256 + 2 * (nclass_[0] + nclass_[1]);
     }
+    /// Bytes of the whole object (automaton at capacity + signature table + pattern pool).
+    [[nodiscard]] static constexpr std::size_t storage_bytes() noexcept { return sizeof(aho_corasick);
+    }
 
 private:
     struct slot {
@@ -189,7 +221,7 @@ private:
     [[nodiscard]] constexpr std::uint16_t go(std::size_t li, std::uint16_t s, std::uint8_t c) const noexcept {
         if (c == 0) return root_[li];
         for (;;) {
-            if (s == root_[li]) return root_row_[li][c];
+            if (s == root_[li]) return root_row_[rowbase_[li] + c];
             const std::uint16_t fc = first_child_[s];
             const std::uint8_t* lab = label_.data() + fc;
             for (std::uint8_t k = 0, n = nchild_[s]; k < n; ++k) {
@@ -205,6 +237,18 @@ private:
 
     template <class T>
     constexpr dpi_error add_impl(const T* p, std::size_t n, std::uint32_t sig_id, bool nc) noexcept {
+        if (const dpi_error e = append(p, n, sig_id, nc); e != dpi_error::ok) return e;
+        if (const dpi_error e = rebuild(); e != dpi_error::ok) {
+            erase_slot(npat_ - 1);
+            (void)rebuild();  // the previous set was built before: it fits again
+            return e;
+        }
+        return dpi_error::ok;
+    }
+
+    // Validates and stores a pattern without rebuilding.
+    template <class T>
+    constexpr dpi_error append(const T* p, std::size_t n, std::uint32_t sig_id, bool nc) noexcept {
         if (n == 0) return dpi_error::empty_pattern;
         if (n > max_pattern_length) return dpi_error::pattern_too_long;
         if (npat_ >= MaxPatterns) return dpi_error::patterns_full;
@@ -223,11 +267,6 @@ private:
         for (std::size_t k = 0; k < n; ++k) pool_[pool_used_ + k] = static_cast<std::byte>(u8(p[k]));
         pool_used_ += n;
         pat_[npat_++] = s;
-        if (const dpi_error e = rebuild(); e != dpi_error::ok) {
-            erase_slot(npat_ - 1);
-            (void)rebuild();  // the previous set was built before: it fits again
-            return e;
-        }
         return dpi_error::ok;
     }
 
@@ -276,7 +315,11 @@ private:
             for (std::size_t k = 0; k < pat_[idx[j]].len; ++k) used[byte_of(idx[j], k)] = true;
         std::size_t ncls = 1;
         for (std::size_t b = 0; b < 256; ++b) cm[b] = used[b] ? static_cast<std::uint8_t>(ncls++ & 0xFF) : 0;
-        if (ncls > 256) return dpi_error::too_many_classes;
+        // Both lanes' root rows share one 256-entry table: lane 1's row follows lane 0's.
+        const std::size_t row = li == 0 ? 0 : nclass_[0];
+        if (ncls > 256 || row + ncls > 256) return dpi_error::too_many_classes;
+        rowbase_[li] = static_cast<std::uint16_t>(row);
+        for (std::size_t c = 0; c < ncls; ++c) root_row_[row + c] = base;
         if (nc)
             for (std::size_t b = 'A'; b <= 'Z'; ++b) cm[b] = cm[b + 32];
         if (static_cast<std::size_t>(base) + 1 > MaxStates) return dpi_error::states_full;
@@ -329,14 +372,10 @@ private:
                 cur[j] = last_node;
                 if (pat_[pi].len == d + 1) out_[last_node] = static_cast<std::uint16_t>(pi);
             }
-            if (d == 0) {  // the dense root row, needed by go() from level 2 on
-                for (std::size_t c = 0; c < 256; ++c) root_row_[li][c] = root;
+            if (d == 0)  // the dense root row, needed by go() from level 2 on
                 for (std::uint16_t k = 0; k < nchild_[root]; ++k)
-                    root_row_[li][label_[first_child_[root] + k]] = static_cast<std::uint16_t>(first_child_[root] + k);
-            }
+                    root_row_[row + label_[first_child_[root] + k]] = static_cast<std::uint16_t>(first_child_[root] + k);
         }
-        if (maxlen == 0)
-            for (std::size_t c = 0; c < 256; ++c) root_row_[li][c] = root;
         // Match links in breadth-first order (a failure target is always shallower, so done).
         for (std::size_t s = root; s < n; ++s)
             mlink_[s] = out_[s] != detail::none16 ? static_cast<std::uint16_t>(s)
@@ -354,7 +393,8 @@ private:
     std::array<std::uint8_t, MaxStates> nchild_{};
     std::array<std::uint8_t, MaxStates> label_{};
     std::array<std::array<std::uint8_t, 256>, 2> cmap_{};
-    std::array<std::array<std::uint16_t, 256>, 2> root_row_{};
+    std::array<std::uint16_t, 256> root_row_{};  ///< dense root rows, lane 0 then lane 1
+    std::array<std::uint16_t, 2> rowbase_{};
     std::array<std::uint16_t, 2> root_{};
     std::array<std::uint16_t, 2> count_{};
     std::array<std::uint16_t, 2> nclass_{};

@@ -17,7 +17,7 @@ enum class dpi_error : std::uint8_t {
     pattern_too_long,   ///< longer than max_pattern_length (255)
     duplicate,          ///< same bytes (after case folding for nocase) in the same lane, or same id
     not_found,          ///< remove: no signature with that id
-    too_many_classes,   ///< a lane uses all 256 byte values (no byte class left for "no pattern")
+    too_many_classes,   ///< the lanes need more than 256 byte classes together (root rows share 256 entries)
     stream_state_overflow, ///< text_states * raw_states exceeds the 16-bit per-flow scan state
     count_
 };
