@@ -154,7 +154,6 @@ TEST_CASE("a client follows a reboot, but a recording cannot drag it back", "[se
 
 TEST_CASE("invalid payloads are refused before the sequence number is consumed", "[session]") {
     appliance_session<4> app(key, 9);
-    client_session cli(key, 1, 50, 9);
     // Hand-craft an authentic datagram with an out-of-range payload (subscribe every 1 ms).
     bytes d(header_size + 4 + tag_size);
     header h;
