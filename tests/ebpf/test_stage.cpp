@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <memory>
+#include <array>
 #include <random>
 #include <vector>
 
@@ -107,4 +108,43 @@ TEST_CASE("kernel slot size is documented", "[stage]") {
     // docs/ebpf.md quotes these numbers; this keeps them honest.
     CHECK(eb::program<eb::kernel_limits>::bytes() < 5 * 1024);
     CHECK(sizeof(eb::detail::astate) == 44);
+}
+
+#include <secengine/pipeline.hpp>
+
+namespace {
+struct ebpf_config : secengine::default_config {
+    using ebpf_stage = eb::xdp_stage<eb::kernel_limits, secengine::default_config::ticks_per_second>;
+};
+
+std::vector<std::byte> tcp_frame(std::uint16_t dport, std::uint32_t src) {
+    std::array<std::byte, 256> buf{};
+    secengine::net::frame_builder b(buf);
+    b.ethernet({2, 0, 0, 0, 0, 1}, {2, 0, 0, 0, 0, 2}).ipv4(src, 0x0a000002, 6).tcp(40000, dport, 0x02);
+    std::size_t n = b.finish();
+    return {buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n)};
+}
+}  // namespace
+
+TEST_CASE("pipeline slot 5: an XDP program drops by port, the rest passes", "[stage]") {
+    auto pl = std::make_unique<secengine::pipeline<ebpf_config>>();
+    // if (data + 38 > data_end) pass; if (tcp.dest == 23) drop; pass  (IHL 5, no VLAN: offset 36)
+    std::vector<insn> drop23 = {ldxw(2, 1, 4), ldxw(1, 1, 0), mov(0, 2), movr(3, 1), add(3, 38), jgt_r(3, 2, 3),
+                                I(0x69, 3, 1, 36, 0), I(0x55, 3, 0, 1, 0x1700), mov(0, 1), exit_()};
+    REQUIRE(pl->ebpf().load(drop23, {}).ok());
+    std::mt19937_64 rng(11);
+    int dropped = 0;
+    for (int n = 0; n < 2000; ++n) {
+        const auto port = static_cast<std::uint16_t>(rng() % 2 ? 23 : 1 + rng() % 1000);
+        auto f = tcp_frame(port, 0x0b000000u + static_cast<std::uint32_t>(n));  // never the destination (land attack)
+        auto v = pl->process(f, static_cast<std::uint64_t>(n) * 10000);
+        if (port == 23) {
+            REQUIRE(v.reason == drop_reason::ebpf);
+            REQUIRE(v.stage == 5);
+            ++dropped;
+        } else {
+            REQUIRE(v.reason == drop_reason::none);
+        }
+    }
+    CHECK(dropped > 500);
 }
