@@ -148,3 +148,15 @@ TEST_CASE("pipeline slot 5: an XDP program drops by port, the rest passes", "[st
     }
     CHECK(dropped > 500);
 }
+
+#include <secengine/ebpf/default_program.hpp>
+
+TEST_CASE("the kernel's default program fits the kernel slot and drops telnet", "[stage]") {
+    auto st = std::make_unique<eb::xdp_stage<>>();
+    namespace em = eb::embedded;
+    REQUIRE(st->load(em::default_program_insns, {em::default_program_maps, em::default_program_map_count}).ok());
+    auto telnet = tcp_frame(23, 0x0b000001);
+    auto web = tcp_frame(80, 0x0b000001);
+    CHECK(inspect(*st, telnet).reason == drop_reason::ebpf);
+    CHECK(inspect(*st, web).reason == drop_reason::none);
+}
