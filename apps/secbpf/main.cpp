@@ -363,6 +363,7 @@ int cmd_verify(const std::vector<std::string>& args) {
         return 1;
     }
     auto prog = std::make_unique<host_program>();
+    prog->fuse_idioms = false;  // report the verifier's own decisions, before superinstructions
     eb::verifier_options opt;
     opt.type = raw ? eb::prog_type::raw : eb::prog_type::xdp;
     auto lr = prog->load(code, maps, opt);
