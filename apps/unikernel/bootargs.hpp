@@ -4,7 +4,8 @@
 /// `selftest=pmp` (read outside the RAM window after PMP lockdown: must trap) and
 /// `report_ms=<n>` (period of the UART counter line, default 1000), `pps=<n>` (per-source
 /// packets per second before a ban, 0 = off; default from the engine config), `ban_s=<n>` and
-/// `bench=1` (add instructions-retired counters to the stats line; meaningful under -icount).
+/// `bench=1` (add instructions-retired counters to the stats line; meaningful under -icount) and
+/// `stages=<digits>` (only the listed pipeline stages run, e.g. `stages=1234`; for cost breakdowns).
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -26,6 +27,7 @@ struct boot_config {
     std::int64_t pps = -1;    ///< -1: keep the engine's default
     std::int64_t ban_s = -1;
     bool bench = false;
+    std::uint8_t stages = 0x7e;  ///< bit n: stage n enabled (pipeline's stage_id numbering)
 };
 
 /// Why one argument was not taken.
@@ -115,6 +117,15 @@ constexpr arg_status apply_arg(std::string_view arg, boot_config& cfg) {
     if (name == "bench") {
         if (value != "1" && value != "0") return arg_status::bad_value;
         cfg.bench = value == "1";
+        return arg_status::ok;
+    }
+    if (name == "stages") {
+        std::uint8_t mask = 0;
+        for (char c : value) {
+            if (c < '1' || c > '6') return arg_status::bad_value;
+            mask = static_cast<std::uint8_t>(mask | (1u << (c - '0')));
+        }
+        cfg.stages = mask;
         return arg_status::ok;
     }
     if (name == "selftest") {
