@@ -18,7 +18,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'tests', 'qemu'))
 from qemu_harness import ACK, FIN, HOST_A, HOST_B, PSH, SYN, URG, Appliance, eth, tcp  # noqa: E402
 
-ELF = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, '..', 'build', 'riscv', 'apps', 'unikernel', 'unikernel.elf')
+ARGS = [x for x in sys.argv[1:] if not x.startswith('--')]
+ELF = ARGS[0] if ARGS else os.path.join(HERE, '..', 'build', 'riscv', 'apps', 'unikernel', 'unikernel.elf')
 ICOUNT = ['-icount', 'shift=0,sleep=off']
 N = int(os.environ.get('BENCH_FRAMES', '1000'))
 
@@ -71,25 +72,51 @@ def frame64(f):
     return f + b'\0' * (64 - len(f))
 
 
+def established_flow(a, c='10.0.0.10', s='10.0.0.20'):
+    setup = [(0, eth(HOST_B, HOST_A, 0x0800, tcp(c, s, 41000, 80, SYN, seq=1))),
+             (1, eth(HOST_A, HOST_B, 0x0800, tcp(s, c, 80, 41000, SYN | ACK, seq=9, ack=2))),
+             (0, eth(HOST_B, HOST_A, 0x0800, tcp(c, s, 41000, 80, ACK, seq=2, ack=10)))]
+    for port, f in setup:
+        send_paced(a, [f], port=port)
+    return [frame64(eth(HOST_B, HOST_A, 0x0800, tcp(c, s, 41000, 80, PSH | ACK, seq=2 + 10 * i, ack=10, payload=b'0123456789')))
+            for i in range(N)]
+
+
+def breakdown():
+    """Established-flow cost with only some stages enabled: where the instructions go."""
+    for stages in ('', '1', '2', '3', '4', '1234'):
+        a = boot('pps=0 stages=' + stages)
+        d = Drain(a)
+        try:
+            est = established_flow(a)
+            per_packet(a, est[:100])
+            s0 = a.stats()
+            send_paced(a, est)
+            s1 = a.stats()
+            n = s1['frames'] - s0['frames']
+            print('stages=%-5s total=%.1f engine=%.1f board=%.1f' % (
+                stages or 'none', (s1['insns'] - s0['insns']) / n, (s1['engine_insns'] - s0['engine_insns']) / n,
+                (s1['insns'] - s0['insns'] - s1['engine_insns'] + s0['engine_insns']) / n))
+        finally:
+            d.close()
+            a.close()
+
+
 def main():
+    if '--breakdown' in sys.argv:
+        return breakdown()
     out = {}
     c, s = '10.0.0.10', '10.0.0.20'
     # Boot 1: bans off (pps=0) so the per-source threshold cannot interfere with these mixes.
     a = boot('pps=0')
     d = Drain(a)
     try:
-        m = re.search(r'boot insns=(\d+) engine_bytes=(\d+) flow_capacity=(\d+)', a.uart())
+        m = a.wait_line(r'boot insns=(\d+) engine_bytes=(\d+) flow_capacity=(\d+)', 10)
         out['riscv.insns_reset_to_ready'] = int(m.group(1))
         out['flow.capacity_in_image'] = int(m.group(3))
         out['riscv.ram_used'] = int(re.search(r'ram_used=(\d+)', a.ready.string).group(1))
         # established: a 3-way handshake, then 64-byte data segments of that flow, outside -> inside.
-        setup = [(0, eth(HOST_B, HOST_A, 0x0800, tcp(c, s, 41000, 80, SYN, seq=1))),
-                 (1, eth(HOST_A, HOST_B, 0x0800, tcp(s, c, 80, 41000, SYN | ACK, seq=9, ack=2))),
-                 (0, eth(HOST_B, HOST_A, 0x0800, tcp(c, s, 41000, 80, ACK, seq=2, ack=10)))]
-        for port, f in setup:
-            send_paced(a, [f], port=port)
-        est = [frame64(eth(HOST_B, HOST_A, 0x0800, tcp(c, s, 41000, 80, PSH | ACK, seq=2 + 10 * i, ack=10, payload=b'0123456789')))
-               for i in range(N)]
+        est = established_flow(a, c, s)
         per_packet(a, est[:100])  # warm the translation cache and the flow
         out['riscv.insns_per_packet.established'], _ = per_packet(a, est)
         # new_flow: every frame a SYN of a connection not seen before, from many clients.

@@ -55,6 +55,26 @@ using engine_type = secengine::pipeline<kernel_config>;
 alignas(engine_type) std::byte engine_storage[sizeof(engine_type)];
 engine_type* engine_ptr = nullptr;
 
+/// Sizes of the engine's parts, kept in a non-loaded ELF section (.secengine_memory, see
+/// kernel.ld) so scripts/memory_report.py can break the engine down in docs/memory.md.
+struct memory_item {
+    char name[40];
+    std::uint64_t bytes;
+};
+[[gnu::used, gnu::section(".secengine_memory")]] constexpr memory_item memory_items[] = {
+    {"engine (pipeline<kernel_config>)", sizeof(engine_type)},
+    {"engine: count-min sketch", sizeof(engine_type::sketch_type)},
+    {"engine: flow table", sizeof(engine_type::flow_table_type)},
+    {"engine: flow entry", sizeof(secengine::flow_entry)},
+    {"engine: flow capacity", kernel_config::flow_capacity},
+    {"engine: penalty box", sizeof(engine_type::penalty_type)},
+    {"engine: firewall rules", sizeof(engine_type::firewall_type)},
+    {"engine: alert ring", sizeof(engine_type::alerts_type)},
+    {"engine: eBPF slot", sizeof(engine_type::ebpf_type)},
+    {"engine: DPI slot", sizeof(engine_type::dpi_type)},
+    {"engine: counters", sizeof(secengine::pipeline_stats)},
+};
+
 struct kernel_counters {
     std::uint64_t rx = 0, fwd = 0, drop = 0, self = 0, echo = 0;
     std::uint64_t arp_replies = 0, echo_replies = 0, mgmt = 0, no_route = 0;
