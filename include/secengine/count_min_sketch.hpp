@@ -51,6 +51,8 @@ public:
     static constexpr std::size_t depth = Depth;
     static constexpr std::size_t top_n = TopN;
     static constexpr Counter counter_max = std::numeric_limits<Counter>::max();
+    /// Candidate estimates are refreshed every this many counts of a key (see note_candidate).
+    static constexpr Counter candidate_stride = 16;
 
     constexpr explicit count_min_sketch(std::uint64_t seed = 0, cms_update mode = cms_update::conservative) noexcept
         : seed_(seed), mode_(mode) {}
@@ -112,7 +114,7 @@ public:
         for (std::size_t i = 0; i < rows_.size(); ++i) rows_[i] = sat_add(rows_[i], other.rows_[i]);
         total_ += other.total_;
         for (std::size_t i = 0; i < other.candidates_used_; ++i)
-            note_candidate(other.candidates_[i].key, estimate(other.candidates_[i].key));
+            note_candidate(other.candidates_[i].key, estimate(other.candidates_[i].key), true);
         return true;
     }
 
@@ -147,9 +149,12 @@ private:
         }
     }
 
-    /// Keeps the TopN largest estimates seen. O(TopN) only when the key can enter the list.
-    constexpr void note_candidate(std::uint64_t key, Counter est) noexcept {
-        if (candidates_used_ == TopN && est <= candidates_min_) return;
+    /// Keeps the TopN largest estimates seen. O(TopN), but only when the key can enter the list
+    /// and, once the list is full, only at every candidate_stride-th count of a key (a key's
+    /// estimate passes through every value as it grows): the list's estimates may lag by less
+    /// than the stride; `estimate(key)` gives the current value.
+    constexpr void note_candidate(std::uint64_t key, Counter est, bool every_count = false) noexcept {
+        if (candidates_used_ == TopN && (est <= candidates_min_ || (!every_count && (est % candidate_stride) != 0))) return;
         std::size_t min_i = 0;
         for (std::size_t i = 0; i < candidates_used_; ++i) {
             if (candidates_[i].key == key) {

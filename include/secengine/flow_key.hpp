@@ -51,9 +51,11 @@ namespace detail {
         b = ((detail::fold_ipv6(p.dst6(), seed) & 0xffff'ffff'ffffULL) << 16) | p.dport;
     }
     const bool src_low = a <= b;
-    const std::uint64_t lo = src_low ? a : b, hi = src_low ? b : a;
-    const std::uint64_t tag = (std::uint64_t{p.ip_proto} << 12) | p.vlan_id | (p.l3 == net::l3_kind::ipv6 ? 0x100000u : 0u);
-    std::uint64_t fp = detail::hash2(lo ^ detail::mix64(tag + 1), hi, seed);
+    // The endpoint words use 48 bits; protocol + address family and the VLAN id fill the top 16
+    // of each, so the whole key goes through one keyed hash2.
+    const std::uint64_t lo = (src_low ? a : b) | (std::uint64_t{p.ip_proto} << 48) | (p.l3 == net::l3_kind::ipv6 ? std::uint64_t{1} << 56 : 0);
+    const std::uint64_t hi = (src_low ? b : a) | (std::uint64_t{p.vlan_id} << 48);
+    std::uint64_t fp = detail::hash2(lo, hi, seed);
     return {fp == 0 ? 1 : fp, src_low};
 }
 

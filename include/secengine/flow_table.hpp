@@ -41,10 +41,23 @@ public:
     /// Finds the live entry for `fp` or makes one. `now` is the coarse clock.
     constexpr flow_lookup track(std::uint64_t fp, std::uint32_t now, const flow_timeouts& timeouts,
                                 std::uint32_t min_idle_to_evict) noexcept {
+        const std::size_t home = static_cast<std::size_t>(fp) & mask_;
+        // Fast path (every packet of a known flow): compare fingerprints only.
+        for (std::size_t i = 0; i < window_; ++i) {
+            flow_entry& e = slots_[(home + i) & mask_];
+            if (e.fingerprint != fp) continue;
+            if (now - e.last_seen <= timeouts[static_cast<std::size_t>(e.state())]) {
+                e.last_seen = now;
+                return {&e, false, false, 0};
+            }
+            ++expired_;
+            reset(e, fp, now);
+            return {&e, true, false, 0};
+        }
+        // New flow: a free or expired slot, else the eviction victim.
         flow_entry* free_slot = nullptr;
         flow_entry* victim = nullptr;
         bool victim_established = true;
-        const std::size_t home = static_cast<std::size_t>(fp) & mask_;
         for (std::size_t i = 0; i < window_; ++i) {
             flow_entry& e = slots_[(home + i) & mask_];
             if (e.fingerprint == 0) {
@@ -53,15 +66,6 @@ public:
             }
             const std::uint32_t idle = now - e.last_seen;
             const bool expired = idle > timeouts[static_cast<std::size_t>(e.state())];
-            if (e.fingerprint == fp) {
-                if (!expired) {
-                    e.last_seen = now;
-                    return {&e, false, false, 0};
-                }
-                ++expired_;
-                reset(e, fp, now);
-                return {&e, true, false, 0};
-            }
             if (expired) {
                 if (!free_slot) free_slot = &e;
                 continue;
