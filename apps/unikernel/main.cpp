@@ -32,6 +32,8 @@
 #include <secengine/verdict.hpp>
 
 #include <secengine/config.hpp>
+#include <secengine/dpi/signatures.hpp>
+#include <secengine/dpi/stage.hpp>
 #include <secengine/pipeline.hpp>
 
 namespace {
@@ -41,10 +43,13 @@ namespace virtio = board::virtio;
 using secengine::drop_reason;
 using secengine::drop_reason_count;
 
-/// The kernel's engine: the library defaults (1024 flows, 4 x 512 sketch, ...) fit the
-/// window next to 12 packet buffers; docs/memory.md has the table.
+/// The kernel's engine: the library defaults (1024 flows, 4 x 512 sketch, ...) plus the DPI
+/// stage sized for the default signature set fit the window next to 12 packet buffers;
+/// docs/memory.md has the table.
 struct kernel_config : secengine::default_config {
     static constexpr std::size_t flow_capacity = 1024;
+    using dpi_stage = secengine::dpi::dpi_stage<secengine::dpi::kernel_dpi_states, secengine::dpi::kernel_dpi_patterns,
+                                                secengine::dpi::kernel_dpi_pool>;
 };
 using engine_type = secengine::pipeline<kernel_config>;
 
@@ -71,7 +76,7 @@ struct memory_item {
     {"engine: firewall rules", sizeof(engine_type::firewall_type)},
     {"engine: alert ring", sizeof(engine_type::alerts_type)},
     {"engine: eBPF slot", sizeof(engine_type::ebpf_type)},
-    {"engine: DPI slot", sizeof(engine_type::dpi_type)},
+    {"engine: DPI slot (automaton)", sizeof(engine_type::dpi_type)},
     {"engine: counters", sizeof(secengine::pipeline_stats)},
 };
 
@@ -333,6 +338,8 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     std::uint64_t seed = board::now_ticks();
     for (std::size_t i = 0; i < cfg.key.size(); ++i) seed = secengine::detail::mix64(seed ^ (std::uint64_t{cfg.key[i]} << (8 * (i & 7))));
     engine_ptr = new (engine_storage) engine_type(seed, board::now_ticks());
+    // Stage 6 starts with the default signatures, built by the compiler into .rodata.
+    engine_ptr->dpi() = kernel_config::dpi_stage{secengine::dpi::default_automaton};
     for (unsigned st = 1; st <= 6; ++st)
         engine_ptr->set_stage_enabled(static_cast<secengine::stage_id>(st), ((cfg.stages >> st) & 1u) != 0);
     if (cfg.pps >= 0 || cfg.ban_s >= 0) {

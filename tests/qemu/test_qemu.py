@@ -212,6 +212,31 @@ def case_xmas():
         check_invariant(st)
 
 
+def case_dpi():
+    """Stage 6 in the image: SQL injection in an HTTP request is dropped, also when split across
+    two segments of one flow; a benign request passes."""
+    with boot(ports=2) as a:
+        c, s = '10.0.0.10', '10.0.0.20'
+
+        def seg(sport, payload, seq=1):
+            return eth(HOST_B, HOST_A, 0x0800, tcp(c, s, sport, 80, PSH | ACK, seq=seq, ack=1, payload=payload))
+        for sport in (41000, 41001, 41002):
+            a.ports[0].send(eth(HOST_B, HOST_A, 0x0800, tcp(c, s, sport, 80, SYN)))
+        assert len(a.ports[1].drain(0.5)) == 3
+        good = seg(41000, b'GET /index.html?id=42 HTTP/1.1\r\nHost: shop\r\n\r\n')
+        a.ports[0].send(good)
+        assert a.ports[1].recv(3) == good, 'benign request dropped'
+        a.ports[0].send(seg(41001, b"GET /item?id=1%27%20UNION%20SELECT%20password%20FROM%20users HTTP/1.1\r\n\r\n"))
+        first = seg(41002, b'GET /item?id=1%27 UNI')
+        a.ports[0].send(first)
+        a.ports[0].send(seg(41002, b'ON SELECT 1 HTTP/1.1\r\n\r\n', seq=22))
+        got = a.ports[1].drain(0.5)
+        assert got == [first], got   # the first half alone is harmless; the second completes the signature
+        st = a.stats()
+        assert st.get('dpi_signature', 0) == 2, st
+        check_invariant(st)
+
+
 def case_flood():
     # Threshold lowered by boot arg so the test needs few frames: 300 packets/s per source.
     with boot(ports=2, bootargs='ip=10.0.0.2/24 pps=300 ban_s=60') as a:
@@ -232,7 +257,9 @@ def case_flood():
         other = eth(HOST_B, HOST_A, 0x0800, udp('10.0.0.10', '10.0.0.20', 40000, 53, b'legit' * 10))
         for _ in range(5):
             a.ports[0].send(other)
-        time.sleep(0.5)
+        deadline = time.time() + 10   # the sink thread may lag behind on a loaded machine
+        while time.time() < deadline and sum(1 for f in list(got) if f == other) < 5:
+            time.sleep(0.05)
         stop.set()
         t.join()
         flood_fwd = sum(1 for f in got if f[26:30] == ip4('10.6.6.6'))
@@ -292,7 +319,11 @@ def case_mixed():
                 batch = mixed_frames(rng, min(5000, total - sent))
                 st = send_paced(a, 0, batch, chunk=100)
                 sent += len(batch)
-            time.sleep(0.5)
+            st = a.stats()
+            deadline = time.time() + 15   # let the sink threads catch up with what the kernel sent
+            while time.time() < deadline and (counts[1] < st['fwd'] or counts[0] < st['arp'] + st['ping']):
+                time.sleep(0.05)
+            time.sleep(0.2)               # and make sure nothing extra trickles in
         finally:
             stop.set()
             for t in threads:
