@@ -277,6 +277,18 @@ void read_bootargs(const void* dtb) {
     board::shutdown(3);
 }
 
+[[noreturn]] void stack_selftest() {
+    // What a stack overflow does first: store just below __stack_bottom. PMP's guard entry
+    // must turn it into a store access fault (mcause 7).
+    const std::uintptr_t below = reinterpret_cast<std::uintptr_t>(__stack_bottom) - 8;
+    uart::puts("secengine: selftest stack: writing ");
+    uart::put_hex(below);
+    uart::putc('\n');
+    *reinterpret_cast<volatile std::uint64_t*>(below) = 0;
+    uart::puts("secengine: selftest stack FAILED: write succeeded\n");
+    board::shutdown(3);
+}
+
 [[noreturn]] void event_loop() {
     const std::uint64_t period = board::ticks_per_second / 1000 * cfg.report_ms;
     std::uint64_t next_report = board::now_ticks() + period;
@@ -339,7 +351,8 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     for (std::size_t i = 0; i < cfg.key.size(); ++i) seed = secengine::detail::mix64(seed ^ (std::uint64_t{cfg.key[i]} << (8 * (i & 7))));
     engine_ptr = new (engine_storage) engine_type(seed, board::now_ticks());
     // Stage 6 starts with the default signatures, built by the compiler into .rodata.
-    engine_ptr->dpi() = kernel_config::dpi_stage{secengine::dpi::default_automaton};
+    // Constructed in place: a temporary would put the 8 KiB automaton on the 4 KiB stack.
+    new (&engine_ptr->dpi()) engine_type::dpi_type(secengine::dpi::default_automaton);
     for (unsigned st = 1; st <= 6; ++st)
         engine_ptr->set_stage_enabled(static_cast<secengine::stage_id>(st), ((cfg.stages >> st) & 1u) != 0);
     if (cfg.pps >= 0 || cfg.ban_s >= 0) {
@@ -375,5 +388,6 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     uart::put_dec(static_cast<std::uint64_t>(__stack_top - __stack_bottom));
     uart::putc('\n');
     if (cfg.selftest_pmp) pmp_selftest(dtb);
+    if (cfg.selftest_stack) stack_selftest();
     event_loop();
 }

@@ -302,7 +302,7 @@ def mixed_frames(rng, n):
 def case_mixed():
     rng = random.Random(100000)
     total = int(os.environ.get('SECENGINE_MIXED_FRAMES', '100000'))
-    with boot(ports=2, bootargs='ip=10.0.0.2/24 report_ms=60000 pps=300') as a:
+    with boot(ports=2, bootargs='ip=10.0.0.2/24 report_ms=60000 pps=300 bench=1') as a:
         counts = [0, 0]
         stop = threading.Event()
 
@@ -334,19 +334,27 @@ def case_mixed():
         assert counts[1] == st['fwd'], ('sink saw a different number of frames than forwarded', counts, st)
         assert counts[0] == st['arp'] + st['ping'], ('replies on port 0 do not match', counts, st)
         assert st.get('scan', 0) > 0 and st.get('malformed', 0) > 0 and st.get('penalty_box', 0) > 0, st
+        # The stack (4096 B, guarded by PMP) keeps a margin after every path ran.
+        assert st['stack_max'] <= 3072, ('stack high-water mark too close to the guard', st)
         expect_ping_reply(a, 0, HOST_A, '10.0.0.1')
         print('mixed: %d frames: %s' % (total, st))
 
 
 def case_selftest_pmp():
-    a = boot(ports=1, bootargs='selftest=pmp')
-    try:
-        m = a.wait_line(r'secengine: trap cause=(\d+) epc=0x([0-9a-f]+) tval=0x([0-9a-f]+)', 10)
-        assert m.group(1) == '5', 'expected a load access fault, got cause %s' % m.group(1)
-        a.proc.wait(10)
-        assert a.proc.returncode == 2, a.proc.returncode
-    finally:
-        a.close()
+    # Outside the window: load access fault (5) on the device tree; stack guard: store access
+    # fault (7) just below the stack. Both stop QEMU with exit status 2.
+    for arg, cause, what in (('pmp', '5', 'selftest pmp: reading 0x([0-9a-f]+)'),
+                             ('stack', '7', 'selftest stack: writing 0x([0-9a-f]+)')):
+        a = boot(ports=1, bootargs='selftest=' + arg)
+        try:
+            addr = a.wait_line(what, 10).group(1)
+            m = a.wait_line(r'secengine: trap cause=(\d+) epc=0x([0-9a-f]+) tval=0x([0-9a-f]+)', 10)
+            assert m.group(1) == cause, 'selftest=%s: expected cause %s, got %s' % (arg, cause, m.group(1))
+            assert m.group(3) == addr, 'tval %s is not the address touched (%s)' % (m.group(3), addr)
+            a.proc.wait(10)
+            assert a.proc.returncode == 2, a.proc.returncode
+        finally:
+            a.close()
 
 
 CASES = {k[5:]: v for k, v in globals().items() if k.startswith('case_')}
