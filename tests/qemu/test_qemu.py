@@ -340,6 +340,30 @@ def case_mixed():
         print('mixed: %d frames: %s' % (total, st))
 
 
+def case_echo():
+    """Frames with our own source MAC are QEMU echoing our transmissions: counted, never
+    forwarded or answered. On a multicast segment (endpoint mode) every reply comes back to the
+    kernel, which must not answer it again (a naive echo kernel storms)."""
+    with boot(ports=2) as a:
+        f = eth(HOST_B, KERNEL_MAC[0], 0x0800, udp('10.0.0.10', '10.0.0.20', 1, 2, b'x' * 30))
+        a.ports[0].send(f)
+        a.ports[1].send(eth(HOST_A, KERNEL_MAC[1], 0x0800, udp('10.0.0.20', '10.0.0.10', 2, 1, b'y' * 30)))
+        assert a.ports[1].drain(0.3) == [] and a.ports[0].drain(0.1) == []
+        st = a.stats()
+        assert st['echo'] == 2 and st['rx'] == 0, st
+    with boot(ports=1, mcast=True) as a:
+        a.ports[0].send(arp_request(HOST_A, '10.0.0.1', KERNEL_IP))
+        a.ports[0].send(ping(HOST_A, '10.0.0.1', 7, 1))
+        time.sleep(0.5)
+        seen = a.ports[0].drain(0.5)
+        replies = [x for x in seen if x[6:12] == KERNEL_MAC[0]]
+        assert len(replies) == 2, ('expected one ARP reply and one echo reply', [x.hex() for x in seen])
+        st = a.stats()
+        # Our two requests were received; both replies came back as echoes and were ignored.
+        assert st['rx'] == 2 and st['echo'] == 2 and st['arp'] == 1 and st['ping'] == 1, st
+        check_invariant(st)
+
+
 def case_selftest_pmp():
     # Outside the window: load access fault (5) on the device tree; stack guard: store access
     # fault (7) just below the stack. Both stop QEMU with exit status 2.
