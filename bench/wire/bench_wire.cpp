@@ -1,0 +1,55 @@
+// Host cost of the control protocol: SipHash-2-4 throughput and a full seal + open round trip
+// (client seals, appliance opens and validates) for a small command and a full eBPF chunk.
+// Prints name=value lines (DESIGN.md section 7).
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <vector>
+
+#include <secengine/wire.hpp>
+
+using namespace secengine::wire;
+
+namespace {
+
+template <class F>
+double ns_per_call(int n, F&& f) {
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < n; ++i) f();
+    const auto t1 = std::chrono::steady_clock::now();
+    return std::chrono::duration<double, std::nano>(t1 - t0).count() / n;
+}
+
+volatile std::uint64_t sink;
+
+template <class M>
+double seal_open_ns(const M& m, int n) {
+    const siphash_key key{0x1234, 0x5678};
+    appliance_session<4> app(key, 9);
+    client_session cli(key, 1, 1, 9);
+    std::array<std::byte, max_datagram> buf{};
+    return ns_per_call(n, [&] {
+        const encoded e = cli.seal(m, buf);
+        const opened o = app.open(std::span<const std::byte>(buf).first(e.size));
+        sink = sink + o.hdr.seq + static_cast<std::uint64_t>(o.error);
+    });
+}
+
+}  // namespace
+
+int main() {
+    std::vector<std::byte> data(1024);
+    for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<std::byte>(i * 7);
+    const siphash_key key{1, 2};
+    const double hash_ns = ns_per_call(200000, [&] { sink = sink + siphash(key, data); });
+    std::printf("wire.siphash_ns_per_byte=%.3f\n", hash_ns / static_cast<double>(data.size()));
+    const double small_ns = ns_per_call(2000000, [&] { sink = sink + siphash(key, std::span(data).first(32)); });
+    std::printf("wire.siphash_ns_32_bytes=%.1f\n", small_ns);
+
+    std::printf("wire.seal_open_ns.block_port=%.1f\n",
+                seal_open_ns(block_port{{l4_protocol::tcp, traffic_direction::inbound, 22}}, 1000000));
+    std::vector<std::byte> program(max_chunk_bytes);
+    std::printf("wire.seal_open_ns.ebpf_chunk=%.1f\n", seal_open_ns(make_chunk(1, program, 0), 100000));
+    return 0;
+}

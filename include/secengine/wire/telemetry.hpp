@@ -1,0 +1,137 @@
+#pragma once
+/// \file Telemetry: appliance -> client messages sent without a request (types 0x50-0x53):
+/// periodic stats, DPI hit pages, eBPF map counters, and alert events. They are sealed like
+/// every other message, so a console can trust the numbers it draws. Layout tables:
+/// docs/protocol.md "Telemetry".
+#include <cstddef>
+#include <cstdint>
+
+#include "../detail/wire_codec.hpp"
+#include "../verdict.hpp"
+#include "bounded.hpp"
+#include "error.hpp"
+#include "header.hpp"
+
+namespace secengine::wire {
+
+/// A heavy-hitter candidate from the count-min sketch. 8 bytes.
+struct heavy_hitter {
+    std::uint32_t source = 0;    ///< IPv4, a<<24 | b<<16 | c<<8 | d
+    std::uint32_t estimate = 0;  ///< packets in the current sketch window (an over-estimate)
+    template <class S, class IO> static constexpr void fields(S& s, IO& io) {
+        io.field(s.source); io.field(s.estimate);
+    }
+    friend constexpr bool operator==(const heavy_hitter&, const heavy_hitter&) = default;
+};
+
+/// Periodic counters. Lists carry their own counts, so a client decodes stats from an
+/// appliance built with more drop reasons or wire errors than it knows (it ignores the extra).
+struct stats {
+    static constexpr msg_type type = msg_type::stats;
+    std::uint64_t timestamp = 0;         ///< appliance ticks at the snapshot
+    std::uint32_t ticks_per_second = 10'000'000;
+    std::uint32_t config_version = 0;
+    std::uint64_t rx_packets = 0;
+    std::uint64_t rx_bytes = 0;
+    /// Packets per verdict, indexed by drop_reason: [0] = forwarded ("pass"), [i] = dropped for reason i.
+    bounded<std::uint64_t, 32> by_reason;
+    std::uint32_t pps = 0;               ///< over the last interval
+    std::uint64_t bps = 0;               ///< bits per second over the last interval
+    std::uint32_t active_flows = 0;
+    std::uint32_t penalty_size = 0;      ///< sources currently banned
+    std::uint32_t insns_per_packet = 0;  ///< mean guest instructions per packet over the interval (0 = not measured)
+    std::uint32_t alerts_suppressed = 0; ///< alerts the event limiter dropped since boot
+    /// Control datagrams refused, indexed by wire_error ([0] = commands accepted).
+    bounded<std::uint32_t, 16> rejected;
+    bounded<heavy_hitter, 8> heavy_hitters;
+    template <class S, class IO> static constexpr void fields(S& s, IO& io) {
+        io.field(s.timestamp); io.field(s.ticks_per_second); io.field(s.config_version);
+        io.field(s.rx_packets); io.field(s.rx_bytes); io.field(s.by_reason); io.field(s.pps); io.field(s.bps);
+        io.field(s.active_flows); io.field(s.penalty_size); io.field(s.insns_per_packet);
+        io.field(s.alerts_suppressed); io.field(s.rejected); io.field(s.heavy_hitters);
+    }
+    [[nodiscard]] constexpr wire_error check() const noexcept {
+        return ticks_per_second == 0 ? wire_error::out_of_range : wire_error::none;
+    }
+    /// by_reason[r], or 0 if the sender did not report r.
+    [[nodiscard]] constexpr std::uint64_t count(drop_reason r) const noexcept {
+        const auto i = static_cast<std::size_t>(r);
+        return i < by_reason.count ? by_reason.items[i] : 0;
+    }
+};
+static_assert(drop_reason_count <= decltype(stats::by_reason)::capacity);
+static_assert(wire_error_count <= decltype(stats::rejected)::capacity);
+
+/// Hits of one DPI signature. 8 bytes.
+struct signature_hits {
+    std::uint32_t id = 0;
+    std::uint32_t hits = 0;
+    template <class S, class IO> static constexpr void fields(S& s, IO& io) { io.field(s.id); io.field(s.hits); }
+    friend constexpr bool operator==(const signature_hits&, const signature_hits&) = default;
+};
+
+/// A page of per-signature DPI hit counters: entries [first, first + count) of `total`.
+struct dpi_hits {
+    static constexpr msg_type type = msg_type::dpi_hits;
+    std::uint16_t total = 0;
+    std::uint16_t first = 0;
+    bounded<signature_hits, 128> entries;
+    template <class S, class IO> static constexpr void fields(S& s, IO& io) {
+        io.field(s.total); io.field(s.first); io.field(s.entries);
+    }
+    [[nodiscard]] constexpr wire_error check() const noexcept {
+        return std::size_t{first} + entries.count > total ? wire_error::out_of_range : wire_error::none;
+    }
+};
+
+/// One u64 counter slot of an eBPF array map (value at `key`). 16 bytes.
+struct map_counter {
+    std::uint32_t map_id = 0;
+    std::uint32_t key = 0;
+    std::uint64_t value = 0;
+    template <class S, class IO> static constexpr void fields(S& s, IO& io) {
+        io.field(s.map_id); io.field(s.key); io.field(s.value);
+    }
+    friend constexpr bool operator==(const map_counter&, const map_counter&) = default;
+};
+
+/// Counters kept by the loaded eBPF program in its array maps, plus its run statistics.
+struct map_counters {
+    static constexpr msg_type type = msg_type::map_counters;
+    std::uint32_t program_id = 0;
+    std::uint64_t runs = 0;          ///< program invocations since it was loaded
+    std::uint64_t instructions = 0;  ///< eBPF instructions executed since it was loaded
+    bounded<map_counter, 64> counters;
+    template <class S, class IO> static constexpr void fields(S& s, IO& io) {
+        io.field(s.program_id); io.field(s.runs); io.field(s.instructions); io.field(s.counters);
+    }
+};
+
+/// One drop worth telling the operator about. 32 bytes.
+struct alert {
+    static constexpr msg_type type = msg_type::alert;
+    std::uint64_t timestamp = 0;     ///< appliance ticks
+    std::uint8_t reason = 1;         ///< drop_reason, never `none`
+    std::uint8_t stage = 0;          ///< 1-6, 0 for parse errors
+    std::uint8_t protocol = 0;       ///< IP protocol number of the packet (0 if not IP)
+    std::uint8_t reserved = 0;
+    std::uint32_t src = 0;           ///< IPv4 source, a<<24 | ... (0 if not IPv4)
+    std::uint32_t dst = 0;
+    std::uint16_t sport = 0;
+    std::uint16_t dport = 0;
+    std::uint32_t detail = 0;        ///< verdict::detail (parse error, signature id, ...)
+    std::uint32_t suppressed = 0;    ///< alerts the rate limiter dropped since the previous alert sent
+    template <class S, class IO> static constexpr void fields(S& s, IO& io) {
+        io.field(s.timestamp); io.field(s.reason); io.field(s.stage); io.field(s.protocol); io.field(s.reserved);
+        io.field(s.src); io.field(s.dst); io.field(s.sport); io.field(s.dport); io.field(s.detail);
+        io.field(s.suppressed);
+    }
+    [[nodiscard]] constexpr wire_error check() const noexcept {
+        const bool ok = reason != 0 && reason < drop_reason_count && stage <= 6 && reserved == 0;
+        return ok ? wire_error::none : wire_error::out_of_range;
+    }
+    [[nodiscard]] constexpr drop_reason why() const noexcept { return static_cast<drop_reason>(reason); }
+    friend constexpr bool operator==(const alert&, const alert&) = default;
+};
+
+}  // namespace secengine::wire
