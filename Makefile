@@ -76,8 +76,11 @@ bench: deps build-host build-riscv
 	@for b in build/host/bench/*/bench_*; do [ -x "$$b" ] && { echo "# $$b"; "$$b" || exit 1; }; done; true
 	@for s in scripts/bench_*.sh; do [ -x "$$s" ] && { echo "# $$s"; "$$s" || exit 1; }; done; true
 
-run: deps build-host
-	./build/host/apps/demo/secdemo
+# Boots the appliance in QEMU between a traffic generator and a sink (scripts/run_demo.py):
+# no root needed; ends by itself after RUN_SECONDS or on Ctrl-C.
+RUN_SECONDS ?= 20
+run: deps build-riscv
+	python3 scripts/run_demo.py --elf build/riscv/apps/unikernel/unikernel.elf --seconds $(RUN_SECONDS)
 
 clean:
 	rm -rf build

@@ -52,21 +52,21 @@ struct packet_view {
     std::uint8_t icmp_type = 0, icmp_code = 0;
     std::uint16_t payload_offset = 0, payload_length = 0;
 
-    [[nodiscard]] bool is_ip() const noexcept { return l3 == l3_kind::ipv4 || l3 == l3_kind::ipv6; }
-    [[nodiscard]] bool is_tcp() const noexcept { return has_l4 && ip_proto == ipproto::tcp; }
-    [[nodiscard]] bool is_udp() const noexcept { return has_l4 && ip_proto == ipproto::udp; }
-    [[nodiscard]] std::span<const std::byte> payload() const noexcept {
+    [[nodiscard]] constexpr bool is_ip() const noexcept { return l3 == l3_kind::ipv4 || l3 == l3_kind::ipv6; }
+    [[nodiscard]] constexpr bool is_tcp() const noexcept { return has_l4 && ip_proto == ipproto::tcp; }
+    [[nodiscard]] constexpr bool is_udp() const noexcept { return has_l4 && ip_proto == ipproto::udp; }
+    [[nodiscard]] constexpr std::span<const std::byte> payload() const noexcept {
         return frame.subspan(payload_offset, payload_length);
     }
     /// IPv6 source and destination (16 bytes each); only meaningful when l3 == ipv6.
-    [[nodiscard]] std::span<const std::byte, 16> src6() const noexcept {
+    [[nodiscard]] constexpr std::span<const std::byte, 16> src6() const noexcept {
         return frame.subspan(l3_offset + 8u).first<16>();
     }
-    [[nodiscard]] std::span<const std::byte, 16> dst6() const noexcept {
+    [[nodiscard]] constexpr std::span<const std::byte, 16> dst6() const noexcept {
         return frame.subspan(l3_offset + 24u).first<16>();
     }
-    [[nodiscard]] std::span<const std::byte, 6> eth_dst() const noexcept { return frame.first<6>(); }
-    [[nodiscard]] std::span<const std::byte, 6> eth_src() const noexcept { return frame.subspan<6, 6>(); }
+    [[nodiscard]] constexpr std::span<const std::byte, 6> eth_dst() const noexcept { return frame.first<6>(); }
+    [[nodiscard]] constexpr std::span<const std::byte, 6> eth_src() const noexcept { return frame.subspan<6, 6>(); }
 };
 
 namespace detail_parse {

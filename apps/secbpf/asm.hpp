@@ -1,0 +1,16 @@
+#pragma once
+// ubpf-style assembler and disassembler (the syntax of the bpf_conformance .data files).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <secengine/ebpf/isa.hpp>
+
+namespace secbpf {
+
+// Assemble `text`; on error return false with a message naming the line.
+bool assemble(const std::string& text, std::vector<secengine::ebpf::insn>& out, std::string& err);
+// One line per instruction (lddw takes two slots and prints once).
+std::string disassemble(const std::vector<secengine::ebpf::insn>& prog);
+
+}  // namespace secbpf

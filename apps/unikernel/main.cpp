@@ -1,0 +1,336 @@
+// The secengine appliance: board shim + engine, one polled event loop, no heap.
+//
+// Endpoint mode (one port): answers ARP and ICMP echo for its IP, counts management UDP, runs
+// everything else through the pipeline and then drops it (there is nowhere to forward to).
+// Inline mode (two ports): a transparent bridge; a frame from one port that the pipeline passes
+// goes out of the other port in the same buffer (zero-copy), anything else is dropped.
+// Frames addressed to the appliance itself (ARP for its IP, IPv4 to its IP) never enter the
+// pipeline: they are the control plane.
+//
+// Invariant kept by the counters: rx == fwd + drop + self (frames that carry one of our own
+// MACs as source, which QEMU's multicast netdev echoes back, are counted apart as `echo`).
+#include <array>
+#include <new>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "bootargs.hpp"
+#include "fdt.hpp"
+#include "memlayout.hpp"
+#include "pmp.hpp"
+#include "timer.hpp"
+#include "trap.hpp"
+#include "uart.hpp"
+#include "virtio.hpp"
+
+#include <secengine/detail/hash.hpp>
+#include <secengine/net/packet.hpp>
+#include <secengine/net/protocol.hpp>
+#include <secengine/net/reply.hpp>
+#include <secengine/verdict.hpp>
+
+#include <secengine/config.hpp>
+#include <secengine/pipeline.hpp>
+
+namespace {
+
+namespace uart = board::uart;
+namespace virtio = board::virtio;
+using secengine::drop_reason;
+using secengine::drop_reason_count;
+
+/// The kernel's engine: the library defaults (1024 flows, 4 x 512 sketch, ...) fit the
+/// window next to 12 packet buffers; docs/memory.md has the table.
+struct kernel_config : secengine::default_config {
+    static constexpr std::size_t flow_capacity = 1024;
+};
+using engine_type = secengine::pipeline<kernel_config>;
+
+// The engine lives in .bss and is constructed at boot with a per-boot hash seed (so flood
+// sources cannot aim at sketch or flow-table collisions computed offline). A static object
+// with a constexpr constructor would be constant-initialised into .data instead: ~24 KiB of
+// mostly zeros copied from the image at every boot, and a fixed seed.
+alignas(engine_type) std::byte engine_storage[sizeof(engine_type)];
+engine_type* engine_ptr = nullptr;
+
+struct kernel_counters {
+    std::uint64_t rx = 0, fwd = 0, drop = 0, self = 0, echo = 0;
+    std::uint64_t arp_replies = 0, echo_replies = 0, mgmt = 0, no_route = 0;
+    // Benchmark accounting: instructions retired in loop iterations that moved frames.
+    std::uint64_t busy_insns = 0, busy_frames = 0;
+};
+
+kernel_counters counters;
+kernel::boot_config cfg;
+char bootargs[256];
+std::array<std::uint8_t, 6> own_mac[virtio::max_ports];
+int nports = 0;
+std::uint64_t ready_insns = 0;
+
+void put_ip(std::uint32_t ip) {
+    for (int i = 3; i >= 0; --i) {
+        uart::put_dec((ip >> (8 * i)) & 0xff);
+        if (i) uart::putc('.');
+    }
+}
+
+void put_mac(const std::uint8_t* m) {
+    for (int i = 0; i < 6; ++i) {
+        uart::putc("0123456789abcdef"[m[i] >> 4]);
+        uart::putc("0123456789abcdef"[m[i] & 15]);
+        if (i < 5) uart::putc(':');
+    }
+}
+
+void put_sv(std::string_view s) { uart::write(s.data(), s.size()); }
+
+bool is_own_mac(const std::byte* src) {
+    for (int p = 0; p < nports; ++p) {
+        bool eq = true;
+        for (int i = 0; i < 6 && eq; ++i) eq = static_cast<std::uint8_t>(src[i]) == own_mac[p][static_cast<std::size_t>(i)];
+        if (eq) return true;
+    }
+    return false;
+}
+
+/// Cheap test on the untagged headers: is this frame for the appliance itself?
+bool addressed_to_us(const std::byte* f, std::size_t len) {
+    using secengine::detail::load_be16;
+    using secengine::detail::load_be32;
+    if (len < 42) return false;
+    const std::uint16_t type = load_be16(f + 12);
+    if (type == secengine::net::ethertype::arp) return load_be32(f + 14 + 24) == cfg.ip;  // target protocol address
+    if (type == secengine::net::ethertype::ipv4) return load_be32(f + 14 + 16) == cfg.ip;
+    return false;
+}
+
+/// Control plane: ARP and ping answered on the port they came from; the rest is consumed.
+void handle_self(int port, const virtio::rx_frame& f) {
+    namespace net = secengine::net;
+    net::packet_view v;
+    const std::span<const std::byte> in{f.data, f.length};
+    const std::span<std::byte> buf{f.data, virtio::max_frame};
+    std::size_t reply = 0;
+    if (net::parse(in, v) == net::parse_error::none) {
+        if (v.l3 == net::l3_kind::arp) {
+            reply = net::arp_reply_in_place(buf, v, own_mac[port], cfg.ip);
+            counters.arp_replies += reply != 0;
+        } else if (v.ip_proto == net::ipproto::icmp) {
+            reply = net::icmp_echo_reply_in_place(buf, v, own_mac[port], cfg.ip);
+            counters.echo_replies += reply != 0;
+        } else if (v.is_udp() && v.dport == cfg.mgmt_port) {
+            ++counters.mgmt;  // the control-plane protocol (issue 6) plugs in here
+        }
+    }
+    if (reply != 0)
+        virtio::transmit(port, f.buffer, static_cast<std::uint16_t>(reply));
+    else
+        virtio::release(f.buffer);
+}
+
+void handle(int port, const virtio::rx_frame& f, std::uint64_t now) {
+    if (f.length >= 12 && is_own_mac(f.data + 6)) {  // our own frame, looped back by the netdev
+        ++counters.echo;
+        virtio::release(f.buffer);
+        return;
+    }
+    ++counters.rx;
+    if (addressed_to_us(f.data, f.length)) {
+        ++counters.self;
+        handle_self(port, f);
+        return;
+    }
+    // Port 0 faces the outside: its frames are "inbound" for the firewall rules.
+    const secengine::verdict v = engine_ptr->process(std::span<std::byte>{f.data, f.length}, now,
+                                                     port == 0 ? secengine::direction::inbound
+                                                               : secengine::direction::outbound);
+    if (v.pass() && nports == 2) {
+        ++counters.fwd;
+        virtio::transmit(1 - port, f.buffer, f.length);
+        return;
+    }
+    ++counters.drop;
+    if (v.pass()) ++counters.no_route;  // endpoint mode: nowhere to forward (drops by reason: engine stats)
+    virtio::release(f.buffer);
+}
+
+/// Deepest stack use so far: boot.S painted the stack with a pattern.
+std::uint64_t stack_high_water() {
+    const auto* p = reinterpret_cast<const std::uint64_t*>(__stack_bottom);
+    const auto* top = reinterpret_cast<const std::uint64_t*>(__stack_top);
+    while (p < top && *p == 0x5afe5afe5afe5afeull) ++p;
+    return static_cast<std::uint64_t>(reinterpret_cast<const char*>(top) - reinterpret_cast<const char*>(p));
+}
+
+void report(std::uint64_t now) {
+    uart::puts("secengine: stats t=");
+    uart::put_dec(now / board::ticks_per_second);
+    uart::puts(" rx=");
+    uart::put_dec(counters.rx);
+    uart::puts(" fwd=");
+    uart::put_dec(counters.fwd);
+    uart::puts(" drop=");
+    uart::put_dec(counters.drop);
+    uart::puts(" self=");
+    uart::put_dec(counters.self);
+    uart::puts(" echo=");
+    uart::put_dec(counters.echo);
+    uart::puts(" arp=");
+    uart::put_dec(counters.arp_replies);
+    uart::puts(" ping=");
+    uart::put_dec(counters.echo_replies);
+    uart::puts(" mgmt=");
+    uart::put_dec(counters.mgmt);
+    if (counters.no_route) {
+        uart::puts(" no_route=");
+        uart::put_dec(counters.no_route);
+    }
+    engine_type& e = *engine_ptr;
+    uart::puts(" flows=");
+    uart::put_dec(e.flows().size());
+    uart::puts(" hh=");
+    uart::put_dec(e.penalty().size(now));
+    const auto& st = e.stats();
+    for (std::size_t r = 1; r < drop_reason_count; ++r) {
+        if (st.dropped[r] == 0) continue;
+        uart::putc(' ');
+        put_sv(secengine::name(static_cast<drop_reason>(r)));
+        uart::putc('=');
+        uart::put_dec(st.dropped[r]);
+    }
+    if (cfg.bench) {
+        uart::puts(" insns=");
+        uart::put_dec(counters.busy_insns);
+        uart::puts(" frames=");
+        uart::put_dec(counters.busy_frames);
+        uart::puts(" stack_max=");
+        uart::put_dec(stack_high_water());
+    }
+    uart::putc('\n');
+}
+
+void read_bootargs(const void* dtb) {
+    const char* value = nullptr;
+    std::size_t len = 0;
+    const board::fdt::error e = board::fdt::find_property(dtb, "/chosen", "bootargs", value, len);
+    if (e != board::fdt::error::none) {
+        uart::puts("secengine: no /chosen/bootargs (");
+        uart::puts(board::fdt::name(e));
+        uart::puts("), using defaults\n");
+        return;
+    }
+    std::size_t n = 0;
+    for (; n < len && n + 1 < sizeof bootargs && value[n] != '\0'; ++n) bootargs[n] = value[n];
+    bootargs[n] = '\0';
+    if (n < len && value[n] != '\0') uart::puts("secengine: bootargs truncated to 255 bytes\n");
+    kernel::parse_bootargs(std::string_view{bootargs, n}, cfg, [](std::string_view arg, kernel::arg_status s) {
+        uart::puts(s == kernel::arg_status::unknown ? "secengine: unknown boot arg '" : "secengine: bad boot arg '");
+        put_sv(arg);
+        uart::puts(s == kernel::arg_status::unknown ? "' ignored\n" : "' (default kept)\n");
+    });
+}
+
+[[noreturn]] void pmp_selftest(const void* dtb) {
+    // The device tree sits at the top of RAM, outside the window: after lockdown any read of it
+    // must raise a load access fault (mcause 5) that the trap handler reports.
+    uart::puts("secengine: selftest pmp: reading ");
+    uart::put_hex(reinterpret_cast<std::uintptr_t>(dtb));
+    uart::putc('\n');
+    const volatile std::uint32_t* p = static_cast<const volatile std::uint32_t*>(dtb);
+    const std::uint32_t v = *p;
+    uart::puts("secengine: selftest pmp FAILED: read succeeded, value ");
+    uart::put_hex(v);
+    uart::putc('\n');
+    board::shutdown(3);
+}
+
+[[noreturn]] void event_loop() {
+    const std::uint64_t period = board::ticks_per_second / 1000 * cfg.report_ms;
+    std::uint64_t next_report = board::now_ticks() + period;
+    for (;;) {
+        const std::uint64_t t0 = board::instret();
+        const std::uint64_t now = board::now_ticks();
+        std::uint64_t moved = static_cast<std::uint64_t>(virtio::reclaim());
+        std::uint64_t frames = 0;
+        for (int p = 0; p < nports; ++p) {
+            virtio::rx_frame f;
+            for (int k = 0; k < virtio::rx_buffers && virtio::receive(p, f); ++k) {
+                handle(p, f, now);
+                ++frames;
+            }
+        }
+        virtio::flush();
+        if (frames + moved != 0) {
+            counters.busy_insns += board::instret() - t0;
+            counters.busy_frames += frames;
+        } else if (uart::getc() == 's') {
+            report(now);  // on demand, for test harnesses: one line now, without waiting
+        }
+        if (now >= next_report) {
+            report(now);
+            next_report += period;
+            if (next_report <= now) next_report = now + period;
+        }
+    }
+}
+
+}  // namespace
+
+extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) {
+    (void)hartid;
+    uart::init();
+    uart::puts("secengine: boot\n");
+    read_bootargs(dtb);  // before PMP lockdown: the tree is outside the window
+    nports = virtio::probe();
+    for (int p = 0; p < nports; ++p) {
+        for (std::size_t i = 0; i < 6; ++i) own_mac[p][i] = virtio::mac(p)[i];
+        uart::puts("secengine: port");
+        uart::put_dec(static_cast<std::uint64_t>(p));
+        uart::puts(" virtio-mmio@");
+        uart::put_hex(virtio::base(p));
+        uart::puts(virtio::modern(p) ? " modern" : " legacy");
+        uart::puts(" mac=");
+        put_mac(virtio::mac(p));
+        uart::putc('\n');
+    }
+    // Per-boot seed: the boot key and the time of boot, mixed (detail/hash.hpp).
+    std::uint64_t seed = board::now_ticks();
+    for (std::size_t i = 0; i < cfg.key.size(); ++i) seed = secengine::detail::mix64(seed ^ (std::uint64_t{cfg.key[i]} << (8 * (i & 7))));
+    engine_ptr = new (engine_storage) engine_type(seed, board::now_ticks());
+    if (cfg.pps >= 0 || cfg.ban_s >= 0) {
+        secengine::engine_limits l = engine_ptr->limits();
+        if (cfg.pps >= 0) l.per_source_pps = static_cast<std::uint32_t>(cfg.pps);
+        if (cfg.ban_s >= 0) l.ban_seconds = static_cast<std::uint32_t>(cfg.ban_s);
+        if (engine_ptr->set_limits(l, board::now_ticks()) != secengine::limits_error::none)
+            uart::puts("secengine: pps/ban_s rejected by the engine, defaults kept\n");
+    }
+    board::pmp::lockdown();
+    if (cfg.key == kernel::demo_key)
+        uart::puts("secengine: WARNING: built-in demo key in use; pass key=<32 hex digits>\n");
+    const auto ram_used = static_cast<std::uint64_t>(__ram_end - __ram_start);
+    ready_insns = board::instret();
+    uart::puts("secengine: ready ram_used=");
+    uart::put_dec(ram_used);
+    uart::puts(" ram_limit=65536 ports=");
+    uart::put_dec(static_cast<std::uint64_t>(nports));
+    uart::puts(nports == 2 ? " mode=inline ip=" : " mode=endpoint ip=");
+    put_ip(cfg.ip);
+    uart::putc('\n');
+    uart::puts("secengine: boot insns=");
+    uart::put_dec(ready_insns);
+    uart::puts(" engine_bytes=");
+    uart::put_dec(sizeof(engine_type));
+    uart::puts(" flow_capacity=");
+    uart::put_dec(kernel_config::flow_capacity);
+    uart::puts(" buffers=");
+    uart::put_dec(virtio::buffer_count);
+    uart::puts("x");
+    uart::put_dec(virtio::buffer_size);
+    uart::puts(" stack=");
+    uart::put_dec(static_cast<std::uint64_t>(__stack_top - __stack_bottom));
+    uart::putc('\n');
+    if (cfg.selftest_pmp) pmp_selftest(dtb);
+    event_loop();
+}

@@ -1,0 +1,12 @@
+#pragma once
+/// \file Fatal traps and orderly stops.
+#include <cstdint>
+
+namespace board {
+
+/// Stops QEMU through the sifive_test device: exit status 0 when `code == 0`, else `code`.
+[[noreturn]] void shutdown(std::uint32_t code);
+
+}  // namespace board
+
+extern "C" [[noreturn]] void trap_report(std::uint64_t cause, std::uint64_t epc, std::uint64_t tval);

@@ -1,0 +1,86 @@
+#pragma once
+/// \file The verifier's abstract register state (what a register may hold at a program point).
+///
+/// Each register holds one kind: not yet written, a number, or a pointer of a known kind with an
+/// offset that is either known exactly or unknown. Pointers with a known offset let the verifier
+/// prove accesses (the VM then skips the run-time check); anything else is checked at run time.
+/// The join of two states keeps what both agree on, so the analysis is a monotone data-flow
+/// fixpoint over basic blocks (docs/ebpf.md, "Verifier").
+#include <array>
+#include <cstdint>
+
+namespace secengine::ebpf::detail {
+
+enum class rk : std::uint8_t {
+    uninit,       ///< never written on some path: reading it is an error
+    scalar,       ///< a number (or a pointer the verifier lost track of): dereference is checked at run time
+    ctx,          ///< the struct xdp_md pointer (r1 at entry of an XDP program)
+    stack,        ///< r10 + off
+    pkt,          ///< packet data + off
+    pkt_end,      ///< xdp_md.data_end
+    map_value,    ///< a map value + off (after a null check)
+    map_or_null,  ///< the result of bpf_map_lookup_elem before the null check
+    map_ptr,      ///< a map handle loaded by lddw src=1
+};
+
+[[nodiscard]] constexpr bool offset_kind(rk k) noexcept { return k == rk::stack || k == rk::pkt || k == rk::map_value; }
+
+/// One abstract register.
+struct areg {
+    rk kind = rk::uninit;
+    std::uint8_t map = 0;  ///< map index for map_value / map_or_null / map_ptr
+    bool known = true;     ///< offset known exactly
+    std::int32_t off = 0;
+
+    friend constexpr bool operator==(const areg&, const areg&) = default;
+    static constexpr areg scalar() noexcept { return {rk::scalar, 0, true, 0}; }
+    static constexpr areg uninit() noexcept { return {}; }
+};
+
+[[nodiscard]] constexpr areg join(const areg& a, const areg& b) noexcept {
+    if (a == b) return a;
+    if (a.kind == rk::uninit || b.kind == rk::uninit) return areg::uninit();
+    if (a.kind == b.kind && a.map == b.map) {
+        bool same = a.known && b.known && a.off == b.off;
+        return {a.kind, a.map, same, same ? a.off : 0};
+    }
+    if (a.map == b.map && ((a.kind == rk::map_value && b.kind == rk::map_or_null) ||
+                           (a.kind == rk::map_or_null && b.kind == rk::map_value)))
+        return {rk::map_or_null, a.map, true, 0};
+    return areg::scalar();
+}
+
+/// Registers r0-r9 (r10 is always the frame pointer) and the proven packet length.
+struct astate {
+    std::array<areg, 10> r{};
+    std::uint32_t pkt_range = 0;  ///< data + pkt_range <= data_end holds on every path here
+    bool reached = false;
+
+    /// Join `o` into this state; true when this state changed.
+    constexpr bool merge(const astate& o) noexcept {
+        if (!reached) {
+            *this = o;
+            reached = true;
+            return true;
+        }
+        bool changed = false;
+        for (unsigned i = 0; i < r.size(); ++i) {
+            areg j = join(r[i], o.r[i]);
+            if (!(j == r[i])) {
+                r[i] = j;
+                changed = true;
+            }
+        }
+        if (o.pkt_range < pkt_range) {
+            pkt_range = o.pkt_range;
+            changed = true;
+        }
+        return changed;
+    }
+};
+
+static_assert(join(areg::scalar(), areg::uninit()) == areg::uninit());
+static_assert(join(areg{rk::pkt, 0, true, 14}, areg{rk::pkt, 0, true, 14}) == areg{rk::pkt, 0, true, 14});
+static_assert(!join(areg{rk::pkt, 0, true, 14}, areg{rk::pkt, 0, true, 34}).known);
+
+}  // namespace secengine::ebpf::detail

@@ -1,0 +1,138 @@
+#pragma once
+/// \file A loaded eBPF program: verified, pre-decoded bytecode plus its maps, ready to run.
+///
+/// This is the in-memory loader the kernel uses (no ELF here): it takes already-relocated
+/// bytecode (lddw src_reg=1 with imm = map index, local calls resolved) and the map
+/// declarations, as produced by `secbpf embed` or uploaded by the control plane.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include <secengine/ebpf/error.hpp>
+#include <secengine/ebpf/isa.hpp>
+#include <secengine/ebpf/maps.hpp>
+#include <secengine/ebpf/verifier.hpp>
+#include <secengine/ebpf/vm.hpp>
+
+namespace secengine::ebpf {
+
+/// Capacities of one program slot (all template parameters; RAM use is `bytes()`).
+template <std::size_t MaxInsns, std::size_t MaxMaps, std::size_t MapBytes, std::size_t MaxBlocks, std::size_t MaxFrames,
+          std::size_t Counters = 8>
+struct program_limits {
+    static constexpr std::size_t max_insns = MaxInsns, max_maps = MaxMaps, map_bytes = MapBytes,
+                                 max_blocks = MaxBlocks, max_frames = MaxFrames, counters = Counters;
+};
+
+/// A program slot: load (verify, then replace), unload, run.
+template <class Limits>
+class program {
+    static_assert(Limits::max_insns >= 1 && Limits::max_insns <= 65536);
+    static_assert(Limits::max_frames >= 1 && Limits::max_frames <= 64);
+
+public:
+    program() noexcept = default;
+    program(const program&) = delete;
+    program& operator=(const program&) = delete;
+
+    /// Verify `code` against `maps`; on success replace the current program (maps start zeroed),
+    /// on failure keep the current one and return the error and pc.
+    load_result load(std::span<const insn> code, std::span<const map_spec> maps,
+                     verifier_options opt = {}) noexcept {
+        if (code.size() > Limits::max_insns) return {verify_error::too_long, static_cast<std::uint32_t>(Limits::max_insns)};
+        if (opt.max_frames > Limits::max_frames) opt.max_frames = static_cast<std::uint32_t>(Limits::max_frames);
+        if (auto r = check_maps(maps); !r.ok()) return r;
+        if (auto r = verify(code, maps, opt, scratch_); !r.ok()) return r;
+        // Accepted: the second pass writes the decoded program (deterministic, so it succeeds).
+        n_ = 0;
+        (void)maps_.configure(maps);
+        auto r = verify(code, maps, opt, scratch_, std::span<insn>(code_.data(), code.size()));
+        if (!r.ok()) return r;
+        n_ = static_cast<std::uint32_t>(code.size());
+        type_ = opt.type;
+        counters_.fill(0);
+        return r;
+    }
+
+    void unload() noexcept {
+        n_ = 0;
+        (void)maps_.configure({});
+    }
+    [[nodiscard]] bool loaded() const noexcept { return n_ != 0; }
+    [[nodiscard]] prog_type type() const noexcept { return type_; }
+    [[nodiscard]] std::span<const insn> code() const noexcept { return {code_.data(), n_}; }
+    [[nodiscard]] map_view& maps() noexcept { return maps_; }
+    [[nodiscard]] const map_view& maps() const noexcept { return maps_; }
+    [[nodiscard]] std::span<const std::uint64_t> counters() const noexcept { return counters_; }
+    [[nodiscard]] std::span<const std::uint64_t> trace() const noexcept { return trace_; }
+    [[nodiscard]] std::uint64_t trace_total() const noexcept { return trace_total_; }
+    std::uint64_t budget = 1u << 16;  ///< per-run loop budget (instructions of loop bodies)
+
+    /// XDP run: r1 = struct xdp_md (data, data_end point into `frame`).
+    run_result run_xdp(std::span<std::byte> frame, std::uint64_t now_ns, std::uint32_t ifindex = 0) noexcept {
+        vm_env e = env(frame, now_ns);
+        auto base = reinterpret_cast<std::uintptr_t>(frame.data());
+        e.ctx = {base, base + frame.size(), base, ifindex, 0, 0};
+        return finish(e, run<Limits::max_frames>(code(), e, reinterpret_cast<std::uintptr_t>(e.ctx.data()), 0));
+    }
+
+    /// Raw run (conformance suite): r1 = memory, r2 = its length.
+    run_result run_raw(std::span<std::byte> mem, std::uint64_t now_ns = 0) noexcept {
+        vm_env e = env(mem, now_ns);
+        return finish(e, run<Limits::max_frames>(code(), e, reinterpret_cast<std::uintptr_t>(mem.data()), mem.size()));
+    }
+
+    /// Bytes of RAM this slot occupies (docs/ebpf.md, "Memory").
+    static constexpr std::size_t bytes() noexcept { return sizeof(program); }
+
+private:
+    static load_result check_maps(std::span<const map_spec> maps) noexcept {
+        // Dry run of the layout on a throwaway view with no arena writes beyond the check.
+        if (maps.size() > Limits::max_maps) return {verify_error::bad_map_spec, static_cast<std::uint32_t>(Limits::max_maps)};
+        std::uint64_t bytes = 0;
+        for (std::size_t i = 0; i < maps.size(); ++i) {
+            const auto& s = maps[i];
+            bool ok = s.max_entries >= 1 && s.max_entries <= 65536 && s.value_size >= 1 &&
+                      s.value_size <= max_value_size &&
+                      ((s.type == map_type::array && s.key_size == 4) ||
+                       (s.type == map_type::hash && s.key_size >= 1 && s.key_size <= max_key_size));
+            if (!ok) return {verify_error::bad_map_spec, static_cast<std::uint32_t>(i)};
+            bytes += std::uint64_t{detail::round8(s.value_size)} * s.max_entries;
+            if (s.type == map_type::hash)
+                bytes += std::uint64_t{detail::round8(s.key_size)} * s.max_entries + detail::round8(s.max_entries);
+            if (bytes > Limits::map_bytes) return {verify_error::bad_map_spec, static_cast<std::uint32_t>(i)};
+        }
+        return {};
+    }
+    vm_env env(std::span<std::byte> mem, std::uint64_t now_ns) noexcept {
+        vm_env e;
+        e.pkt = mem.data();
+        e.pkt_end = mem.data() + mem.size();
+        e.stack = stack_.data();
+        e.stack_bytes = stack_.size();
+        e.maps = &maps_;
+        e.now_ns = now_ns;
+        e.counters = counters_;
+        e.trace = trace_;
+        e.trace_total = trace_total_;
+        e.budget = budget;
+        return e;
+    }
+    run_result finish(const vm_env& e, run_result r) noexcept {
+        trace_total_ = e.trace_total;
+        return r;
+    }
+
+    std::array<insn, Limits::max_insns> code_{};
+    std::uint32_t n_ = 0;
+    prog_type type_ = prog_type::xdp;
+    map_set<Limits::max_maps, Limits::map_bytes> maps_{};
+    std::array<std::uint64_t, Limits::counters> counters_{};
+    std::array<std::uint64_t, 8> trace_{};
+    std::uint64_t trace_total_ = 0;
+    alignas(8) std::array<std::byte, static_cast<std::size_t>(stack_frame_bytes) * Limits::max_frames> stack_{};
+    verifier_scratch<Limits::max_blocks> scratch_{};
+};
+
+}  // namespace secengine::ebpf

@@ -1,0 +1,266 @@
+#pragma once
+/// \file The six-stage pipeline (../docs/architecture.md): one frame in, one verdict out.
+///
+///   parse -> 1 sketch + penalty box -> 2 flow tracking + firewall rules -> 3 heuristics
+///         -> 4 global token bucket -> 5 eBPF slot -> 6 DPI slot -> pass
+///
+/// The penalty box is consulted in stage 1, right after the source is counted: a ban is a
+/// verdict already reached, and checking it before stage 2 keeps a banned flood from filling
+/// the flow table. Bans are issued by stage 1 when a source's per-window count crosses
+/// `per_source_pps`. Every drop is counted by reason; drops other than penalty_box and
+/// rate_limit (floods whose cause was already reported) also push an alert event.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include <secengine/alert_ring.hpp>
+#include <secengine/config.hpp>
+#include <secengine/count_min_sketch.hpp>
+#include <secengine/firewall.hpp>
+#include <secengine/flow_key.hpp>
+#include <secengine/flow_table.hpp>
+#include <secengine/heuristics.hpp>
+#include <secengine/net/packet.hpp>
+#include <secengine/penalty_box.hpp>
+#include <secengine/stage.hpp>
+#include <secengine/tcp_state.hpp>
+#include <secengine/token_bucket.hpp>
+#include <secengine/verdict.hpp>
+
+namespace secengine {
+
+/// Counters kept by the pipeline. received == passed + sum(dropped) always holds.
+struct pipeline_stats {
+    std::uint64_t received = 0, received_bytes = 0;
+    std::uint64_t passed = 0, passed_bytes = 0;
+    std::uint64_t untracked = 0;  ///< IP packets that went on without a flow entry (fail-open)
+    std::array<std::uint64_t, drop_reason_count> dropped{};
+    std::array<std::uint64_t, static_cast<std::size_t>(net::parse_error::count_)> parse_errors{};
+
+    [[nodiscard]] constexpr std::uint64_t dropped_total() const noexcept {
+        std::uint64_t n = 0;
+        for (auto d : dropped) n += d;
+        return n;
+    }
+};
+
+/// Run-time limits (the control plane's "set limits"); start-up values come from Config.
+struct engine_limits {
+    std::uint32_t per_source_pps = 0;  ///< per cms window; 0 disables heavy-hitter bans
+    std::uint32_t ban_seconds = 0;
+    std::uint32_t global_rate_pps = 0; ///< 0 = unlimited
+    std::uint32_t global_burst = 0;
+    std::array<std::uint32_t, static_cast<std::size_t>(flow_state::count_)> timeout_s{};  ///< per flow_state
+
+    [[nodiscard]] constexpr bool operator==(const engine_limits&) const noexcept = default;
+};
+
+enum class limits_error : std::uint8_t { none, threshold_too_large, ban_too_long, burst_zero, timeout_out_of_range };
+
+/// Stage numbers for `set_stage_enabled`.
+enum class stage_id : std::uint8_t { sketch = 1, flows = 2, heuristics = 3, rate = 4, ebpf = 5, dpi = 6 };
+
+template <class Config = default_config>
+class pipeline {
+public:
+    using config = Config;
+    using sketch_type = count_min_sketch<Config::cms_width, Config::cms_depth, typename Config::cms_counter, Config::cms_top_n>;
+    using flow_table_type = flow_table<Config::flow_capacity, Config::flow_probe_window>;
+    using penalty_type = penalty_box<Config::penalty_capacity>;
+    using firewall_type = firewall<Config::firewall_capacity>;
+    using alerts_type = alert_ring<Config::alert_capacity>;
+    using ebpf_type = typename Config::ebpf_stage;
+    using dpi_type = typename Config::dpi_stage;
+    static_assert(pipeline_stage<ebpf_type>, "Config::ebpf_stage must provide stage_decision inspect(const stage_context&)");
+    static_assert(pipeline_stage<dpi_type>, "Config::dpi_stage must provide stage_decision inspect(const stage_context&)");
+    static_assert(Config::ticks_per_second > 0 && Config::cms_window_ticks > 0);
+    static_assert(Config::flow_clock_shift < 40, "coarse clock must still tick");
+
+    static constexpr engine_limits default_limits() noexcept {
+        engine_limits l;
+        l.per_source_pps = Config::per_source_pps;
+        l.ban_seconds = Config::ban_seconds;
+        l.global_rate_pps = Config::global_rate_pps;
+        l.global_burst = Config::global_burst;
+        l.timeout_s = {0, Config::timeout_new_s, Config::timeout_syn_sent_s, Config::timeout_established_s,
+                       Config::timeout_fin_wait_s, Config::timeout_closed_s};
+        return l;
+    }
+    static_assert(default_limits().per_source_pps <= sketch_type::counter_max, "threshold must fit the sketch counter");
+
+    constexpr explicit pipeline(std::uint64_t seed = Config::hash_seed, std::uint64_t now = 0) noexcept
+        : seed_(seed), sketch_(seed, Config::cms_mode), penalty_(Config::penalty_policy, seed),
+          rules_(Config::firewall_default), bucket_(Config::global_rate_pps, Config::global_burst, Config::ticks_per_second, now),
+          window_start_(now) {
+        (void)set_limits(default_limits(), now);
+        heuristics_.sled_min_run = Config::sled_min_run;
+    }
+
+    /// Runs `frame` through the enabled stages. `dir` says which port it came in on.
+    constexpr verdict process(std::span<std::byte> frame, std::uint64_t now, direction dir = direction::inbound) noexcept {
+        ++stats_.received;
+        stats_.received_bytes += frame.size();
+        net::packet_view p;
+        if (const auto e = net::parse(frame, p); e != net::parse_error::none) {
+            ++stats_.parse_errors[static_cast<std::size_t>(e)];
+            return drop(p, now, {drop_reason::malformed, static_cast<std::uint32_t>(e)}, 0);
+        }
+        if (now - window_start_ >= Config::cms_window_ticks) {
+            sketch_.new_window(Config::cms_window_policy);
+            window_start_ = now;
+        }
+        flow_entry* flow = nullptr;
+        bool from_initiator = true;
+        if (p.is_ip()) {
+            if (enabled(stage_id::sketch)) {
+                const std::uint64_t src = source_key(p, seed_);
+                const auto estimate = sketch_.add(src);
+                if (penalty_.banned(src, now)) return drop(p, now, {drop_reason::penalty_box, 0}, 1);
+                if (limits_.per_source_pps != 0 && estimate > limits_.per_source_pps) {
+                    penalty_.ban(src, now, ban_ticks_);
+                    return drop(p, now, {drop_reason::heavy_hitter, estimate}, 1);
+                }
+            }
+            if (enabled(stage_id::flows)) {
+                const stage_decision d = track(p, now, dir, flow, from_initiator);
+                if (d.reason != drop_reason::none) return drop(p, now, d, 2);
+            }
+            if (enabled(stage_id::heuristics)) {
+                const stage_decision d = inspect_heuristics(p, heuristics_);
+                if (d.reason != drop_reason::none) return drop(p, now, d, 3);
+            }
+        }
+        if (enabled(stage_id::rate) && !bucket_.consume(now)) return drop(p, now, {drop_reason::rate_limit, 0}, 4);
+        const stage_context ctx{p, frame, flow, from_initiator, now};
+        if (enabled(stage_id::ebpf)) {
+            const stage_decision d = ebpf_.inspect(ctx);
+            if (d.reason != drop_reason::none) return drop(p, now, d, 5);
+        }
+        if (enabled(stage_id::dpi)) {
+            const stage_decision d = dpi_.inspect(ctx);
+            if (d.reason != drop_reason::none) return drop(p, now, d, 6);
+        }
+        ++stats_.passed;
+        stats_.passed_bytes += frame.size();
+        return {};
+    }
+
+    /// Validates and applies new limits atomically (all or nothing).
+    constexpr limits_error set_limits(const engine_limits& l, std::uint64_t now) noexcept {
+        if (l.per_source_pps > sketch_type::counter_max) return limits_error::threshold_too_large;
+        if (l.ban_seconds > 86'400) return limits_error::ban_too_long;
+        if (l.global_rate_pps != 0 && l.global_burst == 0) return limits_error::burst_zero;
+        for (std::size_t s = 1; s < l.timeout_s.size(); ++s)
+            if (l.timeout_s[s] == 0 || l.timeout_s[s] > 7 * 86'400) return limits_error::timeout_out_of_range;
+        limits_ = l;
+        ban_ticks_ = std::uint64_t{l.ban_seconds} * Config::ticks_per_second;
+        for (std::size_t s = 0; s < l.timeout_s.size(); ++s)
+            timeouts_[s] = static_cast<std::uint32_t>((std::uint64_t{l.timeout_s[s]} * Config::ticks_per_second) >> Config::flow_clock_shift);
+        evict_min_idle_ = static_cast<std::uint32_t>((std::uint64_t{Config::evict_min_idle_s} * Config::ticks_per_second) >> Config::flow_clock_shift);
+        bucket_.configure(l.global_rate_pps, l.global_burst, now);
+        return limits_error::none;
+    }
+
+    constexpr void set_stage_enabled(stage_id s, bool on) noexcept {
+        const auto bit = static_cast<std::uint8_t>(1u << static_cast<unsigned>(s));
+        enabled_ = static_cast<std::uint8_t>(on ? (enabled_ | bit) : (enabled_ & ~bit));
+    }
+    [[nodiscard]] constexpr bool enabled(stage_id s) const noexcept { return (enabled_ >> static_cast<unsigned>(s)) & 1u; }
+
+    [[nodiscard]] constexpr const pipeline_stats& stats() const noexcept { return stats_; }
+    [[nodiscard]] constexpr const engine_limits& limits() const noexcept { return limits_; }
+    [[nodiscard]] constexpr sketch_type& sketch() noexcept { return sketch_; }
+    [[nodiscard]] constexpr flow_table_type& flows() noexcept { return flows_; }
+    [[nodiscard]] constexpr penalty_type& penalty() noexcept { return penalty_; }
+    [[nodiscard]] constexpr firewall_type& rules() noexcept { return rules_; }
+    [[nodiscard]] constexpr alerts_type& alerts() noexcept { return alerts_; }
+    [[nodiscard]] constexpr heuristics_settings& heuristics() noexcept { return heuristics_; }
+    [[nodiscard]] constexpr ebpf_type& ebpf() noexcept { return ebpf_; }
+    [[nodiscard]] constexpr dpi_type& dpi() noexcept { return dpi_; }
+    [[nodiscard]] constexpr std::uint64_t seed() const noexcept { return seed_; }
+    /// The coarse flow clock for `now` (what flow entries store in last_seen).
+    [[nodiscard]] static constexpr std::uint32_t flow_clock(std::uint64_t now) noexcept {
+        return static_cast<std::uint32_t>(now >> Config::flow_clock_shift);
+    }
+
+private:
+    /// Stage 2: find or create the flow, advance its state, apply the (cached) rule verdict.
+    constexpr stage_decision track(const net::packet_view& p, std::uint64_t now, direction dir, flow_entry*& flow,
+                                   bool& from_initiator) noexcept {
+        if (rules_.generation() != rules_generation_) {  // rules changed: every cached verdict is stale
+            rules_generation_ = rules_.generation();
+            flows_.for_each([](flow_entry& e) { e.set(flow_entry::fw_checked_bit, false); });
+        }
+        const std::uint32_t clock = flow_clock(now);
+        const flow_key key = make_flow_key(p, seed_);
+        const flow_lookup found = flows_.track(key.fingerprint, clock, timeouts_, evict_min_idle_);
+        flows_.sweep(clock, timeouts_, 1);
+        if (!found.entry) {
+            if constexpr (Config::flow_policy == flow_full_policy::fail_closed) return {drop_reason::flow_table_full, 0};
+            ++stats_.untracked;
+            return check_rules(p, dir);
+        }
+        flow = found.entry;
+        if (found.created) flow->set(flow_entry::initiator_low_bit, key.src_is_low);
+        from_initiator = flow->has(flow_entry::initiator_low_bit) == key.src_is_low;
+        flow->set_state(p.is_tcp() ? next_tcp_state(flow->state(), p.tcp_flags, from_initiator, found.created)
+                                   : next_datagram_state(flow->state(), from_initiator));
+        // Rules are judged on the initiator's packets and the answer is cached in the entry;
+        // replies ride on an allowed flow (stateful firewall) or are matched on their own.
+        if (from_initiator) {
+            if (!flow->has(flow_entry::fw_checked_bit)) {
+                flow->set(flow_entry::fw_checked_bit, true);
+                flow->set(flow_entry::fw_allowed_bit, rules_.match(p, dir).action == rule_action::allow);
+            }
+            return flow->has(flow_entry::fw_allowed_bit) ? stage_decision{} : check_rules(p, dir);
+        }
+        if (Config::firewall_allow_established && flow->has(flow_entry::fw_checked_bit) && flow->has(flow_entry::fw_allowed_bit))
+            return {};
+        return check_rules(p, dir);
+    }
+
+    /// Matches the rules for this packet; a deny names the rule (detail = index, or 0xffff for the default).
+    constexpr stage_decision check_rules(const net::packet_view& p, direction dir) const noexcept {
+        const firewall_match m = rules_.match(p, dir);
+        if (m.action == rule_action::allow) return {};
+        if (m.rule < 0) return {drop_reason::firewall, 0xffff};
+        const auto& r = rules_.rules()[static_cast<std::size_t>(m.rule)];
+        return {r.is_port_block() ? drop_reason::port_blocked : drop_reason::firewall, static_cast<std::uint32_t>(m.rule)};
+    }
+
+    constexpr verdict drop(const net::packet_view& p, std::uint64_t now, stage_decision d, std::uint8_t stage) noexcept {
+        ++stats_.dropped[static_cast<std::size_t>(d.reason)];
+        if (d.reason != drop_reason::penalty_box && d.reason != drop_reason::rate_limit) {
+            alert_event a;
+            a.time = now;
+            a.reason = d.reason;
+            a.stage = stage;
+            a.detail = d.detail;
+            a.set_packet(p);
+            alerts_.push(a);
+        }
+        return {d.reason, stage, d.detail};
+    }
+
+    std::uint64_t seed_;
+    sketch_type sketch_;
+    flow_table_type flows_{};
+    penalty_type penalty_;
+    firewall_type rules_;
+    token_bucket bucket_;
+    heuristics_settings heuristics_{};
+    alerts_type alerts_{};
+    ebpf_type ebpf_{};
+    dpi_type dpi_{};
+    pipeline_stats stats_{};
+    engine_limits limits_{};
+    flow_timeouts timeouts_{};
+    std::uint64_t ban_ticks_ = 0;
+    std::uint64_t window_start_ = 0;
+    std::uint32_t evict_min_idle_ = 0;
+    std::uint32_t rules_generation_ = 0;
+    std::uint8_t enabled_ = 0x7e;  ///< bits 1-6: stages
+};
+
+}  // namespace secengine

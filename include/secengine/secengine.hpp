@@ -1,0 +1,19 @@
+#pragma once
+/// \file Umbrella header: the whole engine.
+#include <secengine/alert_ring.hpp>
+#include <secengine/config.hpp>
+#include <secengine/count_min_sketch.hpp>
+#include <secengine/firewall.hpp>
+#include <secengine/flow_entry.hpp>
+#include <secengine/flow_key.hpp>
+#include <secengine/flow_table.hpp>
+#include <secengine/heuristics.hpp>
+#include <secengine/net/builder.hpp>
+#include <secengine/net/checksum.hpp>
+#include <secengine/net/packet.hpp>
+#include <secengine/penalty_box.hpp>
+#include <secengine/pipeline.hpp>
+#include <secengine/stage.hpp>
+#include <secengine/tcp_state.hpp>
+#include <secengine/token_bucket.hpp>
+#include <secengine/verdict.hpp>
