@@ -31,7 +31,8 @@ def main():
     L.append('Topology (`scripts/e2e_topology.py`): network namespaces `client` (10.0.0.10, plus 10.0.0.66 as the flood '
              'source) and `server` (10.0.0.20, `python3 -m http.server 80 --protocol HTTP/1.1`), joined by QEMU running the '
              'unikernel inline on two TAP ports (port 0 = se-tap0 toward the client, port 1 = se-tap1 toward the server; '
-             'IPv6 off). Kernel boot args: `%s`. Kernel: `%s`.\n' % (r.get('bootargs'), r.get('ready', '?')))
+             'IPv6 off). Kernel boot args: `%s`. Kernel image `%s`: `%s`, `%s`.\n'
+             % (r.get('bootargs'), r.get('elf'), r.get('ready', '?'), r.get('boot', '')))
     L.append('## Reproduce\n')
     L.append('```\nsudo make e2e                      # build, run tests/e2e/test_e2e.py, regenerate this page\n'
              'sudo python3 tests/e2e/test_e2e.py build/riscv/apps/unikernel/unikernel.elf --results r.json --keep\n'
@@ -46,9 +47,10 @@ def main():
     if b:
         L.append('## Benign traffic\n')
         L.append('%d curl requests from the client (%d over keep-alive connections, 10 per connection; %d on their own '
-                 'connection: HTTP/1.0, `Connection: close`, plain HTTP/1.1), 4 in parallel, 7 user agents, 29 files of '
-                 '0 B to 150 kB (text and random binary) under nested paths, each URL with its own query string.\n'
-                 % (b['requests'], b['keepalive_requests'], b['single_requests']))
+                 'connection: HTTP/1.0, `Connection: close`, plain HTTP/1.1), 4 in parallel, 7 user agents, %s files of '
+                 '%s to %s bytes (text and random binary) under nested paths, each URL with its own query string.\n'
+                 % (b['requests'], b['keepalive_requests'], b['single_requests'], b.get('files', '?'), b.get('min_bytes', '?'),
+                    b.get('max_bytes', '?')))
         L.append(table(['requests', 'succeeded', 'byte-identical', 'in the server log', 'seconds'],
                        [[b['requests'], b['succeeded'], b['identical'], b['server_log_lines'], b['seconds']]]))
         L.append('')
@@ -127,6 +129,26 @@ def main():
                        [[x['request'], x['curl'], 'yes' if x['blocked'] else 'no', x['dpi_signature']] for x in fd]))
         L.append('\nThe DPI stage also scans the server\'s responses (docs/dpi.md), so a page that quotes an attack string '
                  'is cut off: a false drop by design of a signature-only engine.')
+    L.append('')
+    L.append('## How to read this\n')
+    L.append('- **Alerts.** Every drop except `penalty_box` and `rate_limit` pushes an alert event in the engine '
+             '(`pipeline.hpp`), and the kernel prints its per-reason drop counters on the UART (`secengine: stats ... '
+             'scan=22 dpi_signature=60`); the tests read those. The EVE records (signature ids and texts above) come from '
+             '`secreplay --eve` run on the tshark capture of the client tap: the same headers and configuration '
+             '(`secengine/appliance.hpp`), and the check "secreplay ... finds as many signature drops as the kernel" ties the '
+             'two together. Once the control plane lands, `secctl alerts --eve` reads the kernel\'s own records.')
+    L.append('- **Retransmissions.** A dropped segment is retransmitted by the client\'s TCP and dropped again (the DPI stage '
+             'keeps the flow\'s scan state from before the dropped segment), so one attack counts several drops.')
+    L.append('- **Flood.** The sketch counts per 1 s window and bans a source once it exceeds the threshold in a window; '
+             'the test asserts the engine-clock form of "within one second" (no more than one partial plus one full '
+             'window of the source\'s frames reached the server) and reports the wall-clock figure, which also holds the '
+             'time flood frames wait in the host\'s TAP queue and in QEMU before the guest takes them (the kernel\'s '
+             'clock is the one the ban is measured in; QEMU TCG on a loaded host can lag by a second). The threshold sits '
+             'between the busiest benign source and what QEMU (TCG) delivers from hping3: the sketch counts every source, '
+             'so the HTTP server\'s own responses count toward its rate (it reached ~2600 frames/s with 150 kB files and 4 '
+             'parallel clients in an earlier run of this test, enough to ban the server at the default 2000 pps).')
+    L.append('- **Scans.** nmap reports `open|filtered` when no answer comes back; without the appliance the closed '
+             'ports answer the probes with RST and show as `closed`.')
     L.append('')
     open(dst, 'w').write('\n'.join(L) + '\n')
     if any(not x['ok'] for x in fp):
