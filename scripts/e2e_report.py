@@ -19,7 +19,14 @@ def table(head, rows):
 
 
 def main():
-    src, dst = sys.argv[1], sys.argv[2]
+    import argparse
+    ap = argparse.ArgumentParser()
+    ap.add_argument('results')
+    ap.add_argument('out')
+    ap.add_argument('--note', default='', help='a sentence on the kernel build used')
+    ap.add_argument('--compare', nargs=2, metavar=('RESULTS', 'LABEL'), help='a second run to summarise (e.g. another kernel)')
+    a = ap.parse_args()
+    src, dst = a.results, a.out
     r = json.load(open(src))
     ph = r.get('phases', {})
     checks = r.get('checks', [])
@@ -33,6 +40,17 @@ def main():
              'unikernel inline on two TAP ports (port 0 = se-tap0 toward the client, port 1 = se-tap1 toward the server; '
              'IPv6 off). Kernel boot args: `%s`. Kernel image `%s`: `%s`, `%s`.\n'
              % (r.get('bootargs'), r.get('elf'), r.get('ready', '?'), r.get('boot', '')))
+    if a.note:
+        L.append(a.note + '\n')
+    if a.compare:
+        o = json.load(open(a.compare[0]))
+        of = [c for c in o.get('checks', []) if not c['ok']]
+        L.append('The same test against %s: %d checks, %d failed (%s), kernel `%s`:\n' % (
+            a.compare[1], len(o.get('checks', [])), len(of), o.get('date'), o.get('ready', '?')))
+        L.append(table(['phase', 'failed check', 'figures'],
+                       [[c['phase'], c['name'], json.dumps({k: v for k, v in c.items() if k not in ('phase', 'name', 'ok')})]
+                        for c in of]) if of else '(none failed)')
+        L.append('')
     L.append('## Reproduce\n')
     L.append('```\nsudo make e2e                      # build, run tests/e2e/test_e2e.py, regenerate this page\n'
              'sudo python3 tests/e2e/test_e2e.py build/riscv/apps/unikernel/unikernel.elf --results r.json --keep\n'
