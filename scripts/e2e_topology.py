@@ -33,7 +33,7 @@ import qemu_harness  # noqa: E402  (QEMU launcher conventions: UART reader, read
 TAPS = ('se-tap0', 'se-tap1')
 NETNS = ('client', 'server')
 CLIENT_IP, SERVER_IP, APPLIANCE_IP = '10.0.0.10', '10.0.0.20', '10.0.0.2'
-FLOOD_IP = '10.0.0.66'  # second address in `client`: the flooding source
+FLOOD_IP = '10.0.0.66'  # the flood's (spoofed) source; the e2e test adds it to `client` after the flood
 LOCK = '/run/secengine-e2e.lock'
 
 
@@ -112,7 +112,6 @@ class Topology:
             ns(n, 'ip', 'link', 'set', 'lo', 'up')
             ns(n, 'ip', 'addr', 'add', ip + '/24', 'dev', t)
             ns(n, 'ip', 'link', 'set', t, 'up')
-        ns('client', 'ip', 'addr', 'add', FLOOD_IP + '/24', 'dev', TAPS[0])
         if self.www:
             log = open(self.http_log, 'w')
             # HTTP/1.1 so keep-alive works; the request log (stderr) is what "the server saw".
