@@ -276,7 +276,7 @@ int main(int argc, char** argv) {
     if (engine_ptr) {
         for (const auto& s : secengine::dpi::default_signatures)
             if (const auto n = engine_ptr->dpi().hits(s.id); n != 0) std::fprintf(report, "dpi.hits.%u=%u\n", s.id, n);
-        line("ebpf.runs", engine_ptr->ebpf().runs());
+        line("ebpf.faults", engine_ptr->ebpf().faults());
     }
     std::fprintf(report, "seconds=%.6f\n", wall);
     std::fprintf(report, "packets_per_second=%.0f\n", wall > 0 ? static_cast<double>(packets) / wall : 0.0);
