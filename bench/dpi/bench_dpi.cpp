@@ -104,9 +104,9 @@ std::vector<pattern> load_patterns() {
             }
         }
     }
-    const std::size_t ndefault = std::count_if(out.begin(), out.end(), [](const pattern& p) { return p.origin == "default"; });
+    const auto ndefault = std::count_if(out.begin(), out.end(), [](const pattern& p) { return p.origin == "default"; });
     std::mt19937_64 rng(7);
-    std::shuffle(out.begin() + static_cast<std::ptrdiff_t>(ndefault), out.end(), rng);
+    std::shuffle(out.begin() + ndefault, out.end(), rng);
     std::shuffle(out.begin(), out.end(), rng);
     return out;
 }
