@@ -9,8 +9,9 @@
 ///    incoming edge (u8), so a state's children's labels form one sorted, contiguous byte run;
 ///  - failure link (u16), own pattern (u16) and "match link" (u16: first state on the failure
 ///    chain, itself included, that ends a pattern) - 10 bytes per state in total;
-///  - a dense root row per lane (one u16 per class, both lanes in one 256-entry table) so the
-///    most frequent state costs one load.
+///  - dense rows (one u16 per class) in a table of DenseCells cells: the raw lane's root row,
+///    then the text lane's root row and, as far as the table reaches, rows for its shallowest
+///    states - the most frequent states cost one load. The kernel keeps the roots only.
 /// Two lanes share the state pool: the *text* lane holds case-insensitive patterns and reads
 /// case-folded input (in HTTP flows: the normaliser's output), the *raw* lane holds exact
 /// byte patterns and reads raw bytes. Separate lanes keep each a plain AC automaton (mixing
