@@ -55,7 +55,7 @@ constexpr wire_error constexpr_decode_bad_enum() {
 // Every message fits one datagram with all its lists full.
 static_assert(all_fit(command_types{}) && all_fit(appliance_types{}));
 static_assert(max_payload_of<block_port> == 4 && max_payload_of<ack> == 20 && max_payload_of<error_reply> == 12 &&
-              max_payload_of<set_limits> == 32 && max_payload_of<alert> == 32 && max_payload_of<ebpf_chunk> == 12);
+              max_payload_of<set_limits> == 36 && max_payload_of<alert> == 56 && max_payload_of<ebpf_chunk> == 12);
 static_assert(constexpr_round_trip());
 static_assert(constexpr_decode_bad_enum() == wire_error::out_of_range);
 
@@ -196,6 +196,9 @@ TEST_CASE("out-of-range values are refused by encoder and decoder", "[wire]") {
         refused(al);
         al.reason = static_cast<std::uint8_t>(secengine::drop_reason_count);
         refused(al);
+        al = alert{};
+        al.ip_version = 5;
+        refused(al);
         ebpf_commit c;
         c.maps.push({static_cast<map_type>(3), 4, 8, 1});
         refused(c);
@@ -223,11 +226,25 @@ TEST_CASE("out-of-range values are refused by encoder and decoder", "[wire]") {
         s.flags = 0x8000;
         refused(s);
         set_limits l;
-        l.value.ban_seconds = 0;
+        l.value.ban_seconds = limits::max_ban_seconds + 1;
         refused(l);
+        l = set_limits{};
+        l.value.global_rate_pps = 1000;  // a rate needs a burst
+        refused(l);
+        l = set_limits{};
+        l.value.timeout_established_s = 0;
+        refused(l);
+        l = set_limits{};
+        CHECK(encode_payload(l, buf).error == wire_error::none);
         {
             ebpf_commit c;
             c.maps.push({map_type::array, 8, 8, 1});  // array keys are u32
+            refused(c);
+            c.maps = {};
+            c.maps.push({map_type::hash, 65, 8, 1});  // ebpf::max_key_size
+            refused(c);
+            c.maps = {};
+            c.maps.push({map_type::hash, 8, 513, 1});  // ebpf::max_value_size
             refused(c);
         }
         penalty_page p;
@@ -242,7 +259,7 @@ TEST_CASE("out-of-range values are refused by encoder and decoder", "[wire]") {
     }
     SECTION("a buffer too small is reported, not overrun") {
         stats s;
-        s.by_reason.count = 15;
+        s.dropped.count = 15;
         std::array<std::byte, 40> small{};
         CHECK(encode_payload(s, small).error == wire_error::buffer_too_small);
     }
@@ -264,5 +281,39 @@ TEST_CASE("eBPF programs are cut into chunks that reassemble exactly", "[wire][p
             rebuilt.insert(rebuilt.end(), c.data.begin(), c.data.end());
         }
         REQUIRE(rebuilt == program);
+    }
+}
+
+TEST_CASE("engine alert events become alert messages field for field", "[wire][property]") {
+    std::mt19937_64 rng(64);
+    for (int i = 0; i < 2000; ++i) {
+        secengine::alert_event e;
+        e.time = rng();
+        e.detail = static_cast<std::uint32_t>(rng());
+        e.reason = static_cast<secengine::drop_reason>(1 + rng() % (secengine::drop_reason_count - 1));
+        e.stage = static_cast<std::uint8_t>(rng() % 7);
+        e.ip_proto = static_cast<std::uint8_t>(rng());
+        e.ip_version = (rng() % 2) ? 4 : 6;
+        e.sport = static_cast<std::uint16_t>(rng());
+        e.dport = static_cast<std::uint16_t>(rng());
+        for (auto& b : e.src) b = static_cast<std::uint8_t>(rng());
+        for (auto& b : e.dst) b = static_cast<std::uint8_t>(rng());
+        const std::uint32_t suppressed = static_cast<std::uint32_t>(rng());
+        const alert a = make_alert(e, suppressed);
+        alert back;
+        const bytes enc = encode(a);
+        REQUIRE(enc.size() == 56);
+        REQUIRE(decode_payload(std::span<const std::byte>(enc), back) == wire_error::none);
+        CHECK(back.timestamp == e.time);
+        CHECK(back.detail == e.detail);
+        CHECK(back.why() == e.reason);
+        CHECK(back.stage == e.stage);
+        CHECK(back.ip_proto == e.ip_proto);
+        CHECK(back.ip_version == e.ip_version);
+        CHECK(back.sport == e.sport);
+        CHECK(back.dport == e.dport);
+        CHECK(back.src == e.src);
+        CHECK(back.dst == e.dst);
+        CHECK(back.suppressed == suppressed);
     }
 }
