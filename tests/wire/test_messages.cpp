@@ -7,6 +7,9 @@
 #include <random>
 #include <vector>
 
+#include <secengine/dpi/aho_corasick.hpp>
+#include <secengine/ebpf/error.hpp>
+
 #include "random_messages.hpp"
 
 using namespace wire_testing;
@@ -57,6 +60,9 @@ static_assert(all_fit(command_types{}) && all_fit(appliance_types{}));
 static_assert(max_payload_of<block_port> == 4 && max_payload_of<ack> == 20 && max_payload_of<error_reply> == 12 &&
               max_payload_of<set_limits> == 36 && max_payload_of<alert> == 56 && max_payload_of<ebpf_chunk> == 12);
 static_assert(constexpr_round_trip());
+// Protocol caps agree with the components that apply the commands.
+static_assert(max_pattern_bytes == secengine::dpi::max_pattern_length);
+static_assert(static_cast<std::size_t>(secengine::ebpf::verify_error::count_) <= 0xffff, "fits ack.error_code");
 static_assert(constexpr_decode_bad_enum() == wire_error::out_of_range);
 
 TEST_CASE("every message type round-trips over random field values", "[wire][property]") {
