@@ -117,7 +117,7 @@ TEST_CASE("short and long payloads of fixed-layout types are length_mismatch", "
             // Types ending in a byte tail accept a shorter tail as a different valid message
             // (the datagram length catches that truncation); every other prefix must fail.
             constexpr bool has_tail = std::is_same_v<M, add_signature> || std::is_same_v<M, ebpf_chunk> ||
-                                      std::is_same_v<M, map_page>;
+                                      std::is_same_v<M, map_page> || std::is_same_v<M, map_read>;
             for (std::size_t n = 0; n < enc.size(); ++n) {
                 M back{};
                 const auto e = decode_payload(std::span<const std::byte>(enc).first(n), back);
@@ -226,6 +226,8 @@ TEST_CASE("out-of-range values are refused by encoder and decoder", "[wire]") {
         refused(ebpf_chunk{0, 16, 0, std::span(code).first(8)});      // program id 0
         refused(ebpf_chunk{1, 16, 0, std::span(code).first(0)});      // empty
         refused(ebpf_chunk{1, max_program_bytes + 8, 0, std::span(code).first(8)}, wire_error::too_large);
+        const std::array<std::byte, 65> long_key{};
+        refused(map_read{1, 0, long_key}, wire_error::too_large);
         add_signature s;
         refused(s);  // empty pattern
         s.pattern = std::span(code).first(4);

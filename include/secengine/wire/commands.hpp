@@ -253,12 +253,19 @@ struct penalty_unban {
     }
 };
 
-/// Read the entries of eBPF map `map_id` from an opaque `cursor` (0 = start). Answer: map_page.
+/// Read eBPF map `map_id`: with an empty `key`, its entries from an opaque `cursor` (0 = start);
+/// with a key, just that entry (a map_page of 0 or 1 entries). Answer: map_page.
 struct map_read {
     static constexpr msg_type type = msg_type::map_read;
     std::uint32_t map_id = 0;
     std::uint32_t cursor = 0;
-    template <class S, class IO> static constexpr void fields(S& s, IO& io) { io.field(s.map_id); io.field(s.cursor); }
+    std::span<const std::byte> key;  ///< 0 bytes, or the map's key_size (<= 64)
+    template <class S, class IO> static constexpr void fields(S& s, IO& io) {
+        io.field(s.map_id); io.field(s.cursor); io.field(s.key);
+    }
+    [[nodiscard]] constexpr wire_error check() const noexcept {
+        return key.size() > ebpf::max_key_size ? wire_error::too_large : wire_error::none;
+    }
 };
 
 // ---- chunking ---------------------------------------------------------------------------------
