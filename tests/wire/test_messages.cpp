@@ -57,8 +57,16 @@ constexpr wire_error constexpr_decode_bad_enum() {
 
 // Every message fits one datagram with all its lists full.
 static_assert(all_fit(command_types{}) && all_fit(appliance_types{}));
-static_assert(max_payload_of<block_port> == 4 && max_payload_of<ack> == 20 && max_payload_of<error_reply> == 12 &&
-              max_payload_of<set_limits> == 36 && max_payload_of<alert> == 56 && max_payload_of<ebpf_chunk> == 12);
+// The sizes docs/protocol.md states (fixed part, or the maximum with every list full).
+static_assert(max_payload_of<ping> == 0 && max_payload_of<read_config> == 2 && max_payload_of<subscribe> == 4 &&
+              max_payload_of<unsubscribe> == 0 && max_payload_of<block_port> == 4 && max_payload_of<unblock_port> == 4 &&
+              max_payload_of<add_signature> == 6 && max_payload_of<remove_signature> == 4 &&
+              max_payload_of<ebpf_chunk> == 12 && max_payload_of<ebpf_commit> == 10 + 8 * 8 &&
+              max_payload_of<ebpf_unload> == 4 && max_payload_of<set_limits> == 36 && max_payload_of<penalty_list> == 4 &&
+              max_payload_of<penalty_flush> == 0 && max_payload_of<penalty_unban> == 8 && max_payload_of<map_read> == 8);
+static_assert(max_payload_of<ack> == 20 && max_payload_of<error_reply> == 12 && max_payload_of<config> == 324 &&
+              max_payload_of<penalty_page> == 1218 && max_payload_of<map_page> == 22 && max_payload_of<stats> == 860 &&
+              max_payload_of<dpi_hits> == 1030 && max_payload_of<map_counters> == 1046 && max_payload_of<alert> == 56);
 static_assert(constexpr_round_trip());
 // Protocol caps agree with the components that apply the commands.
 static_assert(max_pattern_bytes == secengine::dpi::max_pattern_length);
