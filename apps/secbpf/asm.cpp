@@ -358,9 +358,10 @@ std::string disassemble(const std::vector<insn>& prog) {
         const uint8_t c = i.opcode, cl = op::cls(c), o = c >> 4;
         const bool x = c & op::src_x;
         std::string sfx = (cl == op::cls_alu || cl == op::cls_jmp32) ? "32" : "";
-        auto target = [&](int64_t rel) {
-            std::snprintf(buf, sizeof buf, "%+lld", static_cast<long long>(rel));
-            return std::string(buf);
+        auto target = [](int64_t rel) {
+            char tb[24];
+            std::snprintf(tb, sizeof tb, "%+lld", static_cast<long long>(rel));
+            return std::string(tb);
         };
         std::string t;
         switch (cl) {
@@ -392,7 +393,8 @@ std::string disassemble(const std::vector<insn>& prog) {
                 else {
                     if (x) std::snprintf(buf, sizeof buf, "%s%s %%r%d, %%r%d, ", jmp[o], sfx.c_str(), i.dst(), i.src());
                     else std::snprintf(buf, sizeof buf, "%s%s %%r%d, %d, ", jmp[o], sfx.c_str(), i.dst(), i.imm);
-                    t = std::string(buf) + target(i.off);
+                    t = buf;
+                    t += target(i.off);
                 }
                 break;
             case op::cls_ld:

@@ -155,7 +155,7 @@ outcome run_data(const data_test& t, host_program& prog) {
     parse_hex_bytes(t.mem_text, mem);
     // The memory lives in its own heap block so ASan sees any stray access.
     std::unique_ptr<std::byte[]> buf(new std::byte[mem.size() ? mem.size() : 1]);
-    std::memcpy(buf.get(), mem.data(), mem.size());
+    if (!mem.empty()) std::memcpy(buf.get(), mem.data(), mem.size());
     auto rr = prog.run_raw(std::span<std::byte>(buf.get(), mem.size()));
     if (!rr.ok()) {
         o.stage = outcome::fault;
@@ -339,7 +339,7 @@ int cmd_run(const std::vector<std::string>& args) {
             return 1;
         }
         std::unique_ptr<std::byte[]> buf(new std::byte[data.size() ? data.size() : 1]);
-        std::memcpy(buf.get(), data.data(), data.size());
+        if (!data.empty()) std::memcpy(buf.get(), data.data(), data.size());
         std::span<std::byte> frame(buf.get(), data.size());
         auto rr = raw ? prog->run_raw(frame) : prog->run_xdp(frame, 0);
         if (!rr.ok()) std::printf("fault=%s pc=%u\n", std::string(eb::name(rr.fault)).c_str(), rr.pc);
@@ -371,7 +371,19 @@ int cmd_verify(const std::vector<std::string>& args) {
         if (lr.pc < code.size()) std::printf("  %s", secbpf::disassemble({code[lr.pc]}).c_str());
         return 1;
     }
-    std::printf("ok: %zu instructions, %zu maps\n", code.size(), maps.size());
+    // Memory accesses the verifier proved (run unchecked) vs. those left to a run-time check.
+    unsigned proven = 0, checked = 0;
+    for (const auto& i : prog->code()) {
+        const uint8_t c = i.opcode, cl = c & 7;
+        bool mem = (cl == 1 && (c & 0xe0) != 0xe0) || cl == 2 || cl == 3 || (cl == 0 && (c & 0xe0) && c != 0x38);
+        if (!mem) continue;
+        bool is_proven = cl == 1 ? (c & 0x60) == 0x60 || (c & 0xe0) == 0x80 : (cl == 2 || cl == 3) && (c & 0xe0) != 0;
+        if (cl == 0) is_proven = false;
+        if (cl == 2 && (c & 0xe0) == 0xc0) is_proven = false;  // checked atomic lives in class ST
+        (is_proven ? proven : checked)++;
+    }
+    std::printf("ok: %zu instructions, %zu maps, memory accesses: %u proven, %u checked at run time\n", code.size(),
+                maps.size(), proven, checked);
     for (const auto& m : maps)
         std::printf("  map %s type=%s key_size=%u value_size=%u max_entries=%u\n", std::string(m.name_view()).c_str(),
                     m.type == eb::map_type::hash ? "hash" : "array", m.key_size, m.value_size, m.max_entries);

@@ -32,6 +32,8 @@
 #include <secengine/verdict.hpp>
 
 #include <secengine/config.hpp>
+#include <secengine/dpi/signatures.hpp>
+#include <secengine/dpi/stage.hpp>
 #include <secengine/pipeline.hpp>
 
 namespace {
@@ -41,10 +43,13 @@ namespace virtio = board::virtio;
 using secengine::drop_reason;
 using secengine::drop_reason_count;
 
-/// The kernel's engine: the library defaults (1024 flows, 4 x 512 sketch, ...) fit the
-/// window next to 12 packet buffers; docs/memory.md has the table.
+/// The kernel's engine: the library defaults (1024 flows, 4 x 512 sketch, ...) plus the DPI
+/// stage sized for the default signature set fit the window next to 12 packet buffers;
+/// docs/memory.md has the table.
 struct kernel_config : secengine::default_config {
     static constexpr std::size_t flow_capacity = 1024;
+    using dpi_stage = secengine::dpi::dpi_stage<secengine::dpi::kernel_dpi_states, secengine::dpi::kernel_dpi_patterns,
+                                                secengine::dpi::kernel_dpi_pool>;
 };
 using engine_type = secengine::pipeline<kernel_config>;
 
@@ -55,11 +60,31 @@ using engine_type = secengine::pipeline<kernel_config>;
 alignas(engine_type) std::byte engine_storage[sizeof(engine_type)];
 engine_type* engine_ptr = nullptr;
 
+/// Sizes of the engine's parts, kept in a non-loaded ELF section (.secengine_memory, see
+/// kernel.ld) so scripts/memory_report.py can break the engine down in docs/memory.md.
+struct memory_item {
+    char name[40];
+    std::uint64_t bytes;
+};
+[[gnu::used, gnu::section(".secengine_memory")]] constexpr memory_item memory_items[] = {
+    {"engine (pipeline<kernel_config>)", sizeof(engine_type)},
+    {"engine: count-min sketch", sizeof(engine_type::sketch_type)},
+    {"engine: flow table", sizeof(engine_type::flow_table_type)},
+    {"engine: flow entry", sizeof(secengine::flow_entry)},
+    {"engine: flow capacity", kernel_config::flow_capacity},
+    {"engine: penalty box", sizeof(engine_type::penalty_type)},
+    {"engine: firewall rules", sizeof(engine_type::firewall_type)},
+    {"engine: alert ring", sizeof(engine_type::alerts_type)},
+    {"engine: eBPF slot", sizeof(engine_type::ebpf_type)},
+    {"engine: DPI slot (automaton)", sizeof(engine_type::dpi_type)},
+    {"engine: counters", sizeof(secengine::pipeline_stats)},
+};
+
 struct kernel_counters {
     std::uint64_t rx = 0, fwd = 0, drop = 0, self = 0, echo = 0;
     std::uint64_t arp_replies = 0, echo_replies = 0, mgmt = 0, no_route = 0;
     // Benchmark accounting: instructions retired in loop iterations that moved frames.
-    std::uint64_t busy_insns = 0, busy_frames = 0;
+    std::uint64_t busy_insns = 0, busy_frames = 0, engine_insns = 0;
 };
 
 kernel_counters counters;
@@ -86,13 +111,15 @@ void put_mac(const std::uint8_t* m) {
 
 void put_sv(std::string_view s) { uart::write(s.data(), s.size()); }
 
+/// A MAC address as a 48-bit number (bytes in wire order, big-endian), for one-compare tests.
+std::uint64_t mac48(const std::byte* p) {
+    return (std::uint64_t{secengine::detail::load_be16(p)} << 32) | secengine::detail::load_be32(p + 2);
+}
+std::uint64_t own_mac48[virtio::max_ports] = {~0ull, ~0ull};  // ~0: never a 48-bit value
+
 bool is_own_mac(const std::byte* src) {
-    for (int p = 0; p < nports; ++p) {
-        bool eq = true;
-        for (int i = 0; i < 6 && eq; ++i) eq = static_cast<std::uint8_t>(src[i]) == own_mac[p][static_cast<std::size_t>(i)];
-        if (eq) return true;
-    }
-    return false;
+    const std::uint64_t m = mac48(src);
+    return m == own_mac48[0] || m == own_mac48[1];
 }
 
 /// Cheap test on the untagged headers: is this frame for the appliance itself?
@@ -143,9 +170,11 @@ void handle(int port, const virtio::rx_frame& f, std::uint64_t now) {
         return;
     }
     // Port 0 faces the outside: its frames are "inbound" for the firewall rules.
+    const std::uint64_t e0 = board::instret();
     const secengine::verdict v = engine_ptr->process(std::span<std::byte>{f.data, f.length}, now,
                                                      port == 0 ? secengine::direction::inbound
                                                                : secengine::direction::outbound);
+    counters.engine_insns += board::instret() - e0;
     if (v.pass() && nports == 2) {
         ++counters.fwd;
         virtio::transmit(1 - port, f.buffer, f.length);
@@ -205,6 +234,8 @@ void report(std::uint64_t now) {
         uart::put_dec(counters.busy_insns);
         uart::puts(" frames=");
         uart::put_dec(counters.busy_frames);
+        uart::puts(" engine_insns=");
+        uart::put_dec(counters.engine_insns);
         uart::puts(" stack_max=");
         uart::put_dec(stack_high_water());
     }
@@ -246,23 +277,42 @@ void read_bootargs(const void* dtb) {
     board::shutdown(3);
 }
 
+[[noreturn]] void stack_selftest() {
+    // What a stack overflow does first: store just below __stack_bottom. PMP's guard entry
+    // must turn it into a store access fault (mcause 7).
+    const std::uintptr_t below = reinterpret_cast<std::uintptr_t>(__stack_bottom) - 8;
+    uart::puts("secengine: selftest stack: writing ");
+    uart::put_hex(below);
+    uart::putc('\n');
+    *reinterpret_cast<volatile std::uint64_t*>(below) = 0;
+    uart::puts("secengine: selftest stack FAILED: write succeeded\n");
+    board::shutdown(3);
+}
+
 [[noreturn]] void event_loop() {
     const std::uint64_t period = board::ticks_per_second / 1000 * cfg.report_ms;
     std::uint64_t next_report = board::now_ticks() + period;
     for (;;) {
-        const std::uint64_t t0 = board::instret();
+        // Benchmark accounting (bench=1 prints it): instructions from RX-ring pickup to TX or
+        // drop, plus ring refill, doorbells and TX completion - the work a frame causes - but
+        // not the polls of empty rings, whose cost depends on how long the loop idles.
         const std::uint64_t now = board::now_ticks();
-        std::uint64_t moved = static_cast<std::uint64_t>(virtio::reclaim());
+        std::uint64_t t0 = board::instret();
+        if (virtio::reclaim() != 0) counters.busy_insns += board::instret() - t0;
         std::uint64_t frames = 0;
         for (int p = 0; p < nports; ++p) {
             virtio::rx_frame f;
-            for (int k = 0; k < virtio::rx_buffers && virtio::receive(p, f); ++k) {
+            for (int k = 0; k < virtio::rx_buffers; ++k) {
+                t0 = board::instret();
+                if (!virtio::receive(p, f)) break;
                 handle(p, f, now);
                 ++frames;
+                counters.busy_insns += board::instret() - t0;
             }
         }
+        t0 = board::instret();
         virtio::flush();
-        if (frames + moved != 0) {
+        if (frames != 0) {
             counters.busy_insns += board::instret() - t0;
             counters.busy_frames += frames;
         } else if (uart::getc() == 's') {
@@ -286,6 +336,7 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     nports = virtio::probe();
     for (int p = 0; p < nports; ++p) {
         for (std::size_t i = 0; i < 6; ++i) own_mac[p][i] = virtio::mac(p)[i];
+        own_mac48[p] = mac48(reinterpret_cast<const std::byte*>(virtio::mac(p)));
         uart::puts("secengine: port");
         uart::put_dec(static_cast<std::uint64_t>(p));
         uart::puts(" virtio-mmio@");
@@ -299,6 +350,11 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     std::uint64_t seed = board::now_ticks();
     for (std::size_t i = 0; i < cfg.key.size(); ++i) seed = secengine::detail::mix64(seed ^ (std::uint64_t{cfg.key[i]} << (8 * (i & 7))));
     engine_ptr = new (engine_storage) engine_type(seed, board::now_ticks());
+    // Stage 6 starts with the default signatures, built by the compiler into .rodata.
+    // Constructed in place: a temporary would put the 8 KiB automaton on the 4 KiB stack.
+    new (&engine_ptr->dpi()) engine_type::dpi_type(secengine::dpi::default_automaton);
+    for (unsigned st = 1; st <= 6; ++st)
+        engine_ptr->set_stage_enabled(static_cast<secengine::stage_id>(st), ((cfg.stages >> st) & 1u) != 0);
     if (cfg.pps >= 0 || cfg.ban_s >= 0) {
         secengine::engine_limits l = engine_ptr->limits();
         if (cfg.pps >= 0) l.per_source_pps = static_cast<std::uint32_t>(cfg.pps);
@@ -332,5 +388,6 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     uart::put_dec(static_cast<std::uint64_t>(__stack_top - __stack_bottom));
     uart::putc('\n');
     if (cfg.selftest_pmp) pmp_selftest(dtb);
+    if (cfg.selftest_stack) stack_selftest();
     event_loop();
 }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <span>
 
+#include <secengine/ebpf/detail/fuse.hpp>
 #include <secengine/ebpf/error.hpp>
 #include <secengine/ebpf/isa.hpp>
 #include <secengine/ebpf/maps.hpp>
@@ -32,7 +33,7 @@ class program {
     static_assert(Limits::max_frames >= 1 && Limits::max_frames <= 64);
 
 public:
-    program() noexcept = default;
+    program() noexcept = default;  // env_ points into this object: not copyable or movable
     program(const program&) = delete;
     program& operator=(const program&) = delete;
 
@@ -49,6 +50,9 @@ public:
         (void)maps_.configure(maps);
         auto r = verify(code, maps, opt, scratch_, std::span<insn>(code_.data(), code.size()));
         if (!r.ok()) return r;
+        if (fuse_idioms)
+            detail::fuse(std::span<insn>(code_.data(), code.size()),
+                         std::span<const std::uint32_t>(scratch_.leader.data(), scratch_.blocks));
         n_ = static_cast<std::uint32_t>(code.size());
         type_ = opt.type;
         counters_.fill(0);
@@ -66,22 +70,34 @@ public:
     [[nodiscard]] const map_view& maps() const noexcept { return maps_; }
     [[nodiscard]] std::span<const std::uint64_t> counters() const noexcept { return counters_; }
     [[nodiscard]] std::span<const std::uint64_t> trace() const noexcept { return trace_; }
-    [[nodiscard]] std::uint64_t trace_total() const noexcept { return trace_total_; }
     std::uint64_t budget = 1u << 16;  ///< per-run loop budget (instructions of loop bodies)
+    bool fuse_idioms = true;          ///< superinstructions at load (detail/fuse.hpp)
 
-    /// XDP run: r1 = struct xdp_md (data, data_end point into `frame`).
+    /// XDP run: r1 = struct xdp_md (data, data_end point into `frame`). Per-run work is the
+    /// packet bounds, the context fields and the registers; everything else is set at load.
     run_result run_xdp(std::span<std::byte> frame, std::uint64_t now_ns, std::uint32_t ifindex = 0) noexcept {
-        vm_env e = env(frame, now_ns);
-        auto base = reinterpret_cast<std::uintptr_t>(frame.data());
-        e.ctx = {base, base + frame.size(), base, ifindex, 0, 0};
-        return finish(e, run<Limits::max_frames>(code(), e, reinterpret_cast<std::uintptr_t>(e.ctx.data()), 0));
+        const auto base = reinterpret_cast<std::uintptr_t>(frame.data());
+        env_.pkt = frame.data();
+        env_.pkt_end = frame.data() + frame.size();
+        env_.ctx[xdp_field::data] = base;
+        env_.ctx[xdp_field::data_end] = base + frame.size();
+        env_.ctx[xdp_field::data_meta] = base;
+        env_.ctx[xdp_field::ingress_ifindex] = ifindex;
+        env_.now_ns = now_ns;
+        env_.budget = budget;
+        return run<Limits::max_frames>(code(), env_, reinterpret_cast<std::uintptr_t>(env_.ctx.data()), 0);
     }
 
     /// Raw run (conformance suite): r1 = memory, r2 = its length.
     run_result run_raw(std::span<std::byte> mem, std::uint64_t now_ns = 0) noexcept {
-        vm_env e = env(mem, now_ns);
-        return finish(e, run<Limits::max_frames>(code(), e, reinterpret_cast<std::uintptr_t>(mem.data()), mem.size()));
+        env_.pkt = mem.data();
+        env_.pkt_end = mem.data() + mem.size();
+        env_.now_ns = now_ns;
+        env_.budget = budget;
+        return run<Limits::max_frames>(code(), env_, reinterpret_cast<std::uintptr_t>(mem.data()), mem.size());
     }
+
+    [[nodiscard]] std::uint64_t trace_total() const noexcept { return env_.trace_total; }
 
     /// Bytes of RAM this slot occupies (docs/ebpf.md, "Memory").
     static constexpr std::size_t bytes() noexcept { return sizeof(program); }
@@ -105,34 +121,16 @@ private:
         }
         return {};
     }
-    vm_env env(std::span<std::byte> mem, std::uint64_t now_ns) noexcept {
-        vm_env e;
-        e.pkt = mem.data();
-        e.pkt_end = mem.data() + mem.size();
-        e.stack = stack_.data();
-        e.stack_bytes = stack_.size();
-        e.maps = &maps_;
-        e.now_ns = now_ns;
-        e.counters = counters_;
-        e.trace = trace_;
-        e.trace_total = trace_total_;
-        e.budget = budget;
-        return e;
-    }
-    run_result finish(const vm_env& e, run_result r) noexcept {
-        trace_total_ = e.trace_total;
-        return r;
-    }
-
     std::array<insn, Limits::max_insns> code_{};
     std::uint32_t n_ = 0;
     prog_type type_ = prog_type::xdp;
     map_set<Limits::max_maps, Limits::map_bytes> maps_{};
     std::array<std::uint64_t, Limits::counters> counters_{};
     std::array<std::uint64_t, 8> trace_{};
-    std::uint64_t trace_total_ = 0;
     alignas(8) std::array<std::byte, static_cast<std::size_t>(stack_frame_bytes) * Limits::max_frames> stack_{};
     verifier_scratch<Limits::max_blocks> scratch_{};
+    std::array<call_frame, Limits::max_frames> frames_{};
+    vm_env env_{nullptr, nullptr, stack_.data(), stack_.size(), &maps_, {}, 0, counters_, trace_, 0, 0, frames_};
 };
 
 }  // namespace secengine::ebpf

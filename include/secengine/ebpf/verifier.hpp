@@ -29,13 +29,14 @@ struct verifier_options {
     std::uint32_t max_frames = 8;  ///< call frames including the entry function
 };
 
-/// Scratch memory of the verifier: one abstract state per basic block (~88 bytes each).
+/// Scratch memory of the verifier: one abstract state per basic block (48 bytes each).
 template <std::size_t MaxBlocks>
 struct verifier_scratch {
     static_assert(MaxBlocks >= 2 && MaxBlocks <= 65536);
     std::array<std::uint32_t, MaxBlocks> leader{};
     std::array<detail::astate, MaxBlocks> in{};
     std::array<std::uint64_t, (MaxBlocks + 63) / 64> work{};
+    std::uint32_t blocks = 0;  ///< after a successful verify: leader[0..blocks) are the block starts, sorted
 };
 
 namespace detail {
@@ -50,6 +51,8 @@ public:
         : transfer(prog, maps, opt.type == prog_type::xdp), opt_(opt), leader_(leader), in_(in), work_(work) {}
 
     /// Verify; when `out` is not empty (same size as the program) write the pre-decoded program.
+    [[nodiscard]] std::uint32_t block_count() const noexcept { return nblk_; }
+
     load_result run(std::span<insn> out) noexcept {
         saved_out_ = out;
         n_ = static_cast<std::uint32_t>(p_.size());
@@ -303,7 +306,7 @@ private:
         if (!(i.opcode & op::src_x)) {
             // if (v == NULL) / if (v != NULL) after bpf_map_lookup_elem.
             if (a.kind == rk::map_or_null && i.imm == 0 && (o == op::jeq || o == op::jne)) {
-                areg val{rk::map_value, a.map, true, 0};
+                areg val{rk::map_value, a.map, 0};
                 (o == op::jeq ? taken : fall).r[d] = areg::scalar();
                 (o == op::jeq ? fall : taken).r[d] = val;
             }
@@ -312,14 +315,14 @@ private:
         const areg b = get(s, sr);
         // data + k <op> data_end: which successor learns data + k (+1) <= data_end.
         std::int64_t k = -1, t = -1, f = -1;
-        if (a.kind == rk::pkt && a.known && b.kind == rk::pkt_end) {
+        if (a.kind == rk::pkt && a.known() && b.kind == rk::pkt_end) {
             k = a.off;
             if (o == op::jgt) f = k;
             if (o == op::jge) f = k + 1;
             if (o == op::jlt) t = k + 1;
             if (o == op::jle || o == op::jeq) t = k;
             if (o == op::jne) f = k;
-        } else if (a.kind == rk::pkt_end && b.kind == rk::pkt && b.known) {
+        } else if (a.kind == rk::pkt_end && b.kind == rk::pkt && b.known()) {
             k = b.off;
             if (o == op::jgt) t = k + 1;
             if (o == op::jge || o == op::jeq) t = k;
@@ -329,7 +332,7 @@ private:
         }
         auto raise = [](astate& st, std::int64_t v) {
             if (v > 0 && v <= 0xffff && static_cast<std::uint32_t>(v) > st.pkt_range)
-                st.pkt_range = static_cast<std::uint32_t>(v);
+                st.pkt_range = static_cast<std::uint16_t>(v);
         };
         raise(taken, t);
         raise(fall, f);
@@ -403,9 +406,9 @@ private:
         astate entry{};
         entry.reached = true;
         if (opt_.type == prog_type::xdp) {
-            entry.r[1] = {rk::ctx, 0, true, 0};
+            entry.r[1] = {rk::ctx, 0, 0};
         } else {
-            entry.r[1] = {rk::pkt, 0, true, 0};
+            entry.r[1] = {rk::pkt, 0, 0};
             entry.r[2] = areg::scalar();
         }
         push(0, entry);
@@ -444,7 +447,9 @@ template <std::size_t MaxBlocks>
                                  const verifier_options& opt, verifier_scratch<MaxBlocks>& scratch,
                                  std::span<insn> out = {}) noexcept {
     detail::verifier_core v(prog, maps, opt, scratch.leader, scratch.in, scratch.work);
-    return v.run(out);
+    auto r = v.run(out);
+    scratch.blocks = r.ok() ? v.block_count() : 0;
+    return r;
 }
 
 }  // namespace secengine::ebpf

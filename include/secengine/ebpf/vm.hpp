@@ -22,6 +22,12 @@ namespace secengine::ebpf {
 
 static_assert(std::endian::native == std::endian::little, "the VM loads eBPF's little-endian words natively");
 
+/// A saved caller frame of a bpf-to-bpf call (RFC 9669 3.4: r6-r9 are callee-saved; r10 too).
+struct call_frame {
+    const insn* ret = nullptr;
+    std::uint64_t saved[5] = {};
+};
+
 /// Everything a run can touch: the packet, the stack, the maps, the XDP context and helper state.
 struct vm_env {
     std::byte* pkt = nullptr;  ///< packet (XDP) or input memory (raw)
@@ -35,6 +41,7 @@ struct vm_env {
     std::span<std::uint64_t> trace{};                 ///< sec_trace ring, host-readable
     std::uint64_t trace_total = 0;
     std::uint64_t budget = 1u << 20;  ///< back-edge budget per run (instructions of loop bodies)
+    std::span<call_frame> frames{};   ///< saved frames of local calls (owned by the program slot)
 };
 
 /// Result of one run: r0 at the final exit, or the fault and its pc.
@@ -119,11 +126,6 @@ inline void atomic_rmw(std::byte* p, std::int32_t imm, std::uint64_t& src, std::
 template <std::size_t MaxFrames>
 [[nodiscard]] run_result run(std::span<const insn> prog, vm_env& env, std::uint64_t r1, std::uint64_t r2) noexcept {
     static_assert(MaxFrames >= 1 && MaxFrames <= 64);
-    struct frame {
-        const insn* ret;
-        std::uint64_t saved[5];  // r6-r9 and r10 (RFC 9669 3.4: callee-saved)
-    };
-    std::array<frame, MaxFrames> frames;  // not initialised: written before read
     std::size_t depth = 0;
     std::uint64_t budget = env.budget;
     std::uint64_t r[reg_count] = {0, r1, r2, 0, 0, 0, 0, 0, 0, 0,
@@ -147,8 +149,8 @@ template <std::size_t MaxFrames>
             &&L_bad, &&L_bad, &&L_bad, &&L_bad, &&L_b4, &&L_b5, &&L_b6, &&L_b7, &&L_bad, &&L_bad, &&L_bad, &&L_bad, &&L_bc, &&L_bd, &&L_be, &&L_bf,
             &&L_bad, &&L_bad, &&L_c2, &&L_c3, &&L_c4, &&L_c5, &&L_c6, &&L_c7, &&L_bad, &&L_bad, &&L_bad, &&L_bad, &&L_cc, &&L_cd, &&L_ce, &&L_cf,
             &&L_bad, &&L_bad, &&L_bad, &&L_bad, &&L_d4, &&L_d5, &&L_d6, &&L_d7, &&L_bad, &&L_bad, &&L_da, &&L_db, &&L_dc, &&L_dd, &&L_de, &&L_bad,
-            &&L_bad, &&L_e1, &&L_bad, &&L_bad, &&L_e4, &&L_e5, &&L_bad, &&L_e7, &&L_bad, &&L_bad, &&L_bad, &&L_bad, &&L_ec, &&L_bad, &&L_bad, &&L_ef,
-            &&L_bad, &&L_bad, &&L_bad, &&L_bad, &&L_f4, &&L_bad, &&L_bad, &&L_f7, &&L_bad, &&L_bad, &&L_bad, &&L_bad, &&L_fc, &&L_bad, &&L_bad, &&L_ff,
+            &&L_bad, &&L_e1, &&L_bad, &&L_bad, &&L_e4, &&L_e5, &&L_e6, &&L_e7, &&L_bad, &&L_bad, &&L_bad, &&L_bad, &&L_ec, &&L_ed, &&L_ee, &&L_ef,
+            &&L_bad, &&L_bad, &&L_bad, &&L_bad, &&L_f4, &&L_f5, &&L_f6, &&L_f7, &&L_bad, &&L_bad, &&L_bad, &&L_bad, &&L_fc, &&L_fd, &&L_fe, &&L_ff,
     };
 
 #define SE_DST r[ip->regs & 0x0f]
@@ -283,9 +285,10 @@ L_8d: {
     if (bad) SE_FAULT(run_fault::bad_helper);
 } SE_NEXT;
 L_e5: {
-    if (depth + 1 >= MaxFrames || env.stack_bytes < static_cast<std::size_t>(stack_frame_bytes) * (depth + 2))
+    if (depth + 1 >= MaxFrames || depth >= env.frames.size() ||
+        env.stack_bytes < static_cast<std::size_t>(stack_frame_bytes) * (depth + 2))
         SE_FAULT(run_fault::call_depth);
-    frame& f = frames[depth++];
+    call_frame& f = env.frames[depth++];
     f.ret = ip;
     for (unsigned k = 0; k < 5; ++k) f.saved[k] = r[6 + k];
     r[10] -= static_cast<std::uint64_t>(stack_frame_bytes);
@@ -295,7 +298,7 @@ L_95:
     if (depth == 0) {
         return {run_fault::none, static_cast<std::uint32_t>(ip - prog.data()), r[0]};
     } else {
-        const frame& f = frames[--depth];
+        const call_frame& f = env.frames[--depth];
         for (unsigned k = 0; k < 5; ++k) r[6 + k] = f.saved[k];
         ip = f.ret;
     }
@@ -345,6 +348,30 @@ L_c3: detail::atomic_rmw<std::uint32_t>(SE_PADDR(SE_DST), ip->imm, SE_SRC, r[0])
 L_db: detail::atomic_rmw<std::uint64_t>(SE_PADDR(SE_DST), ip->imm, SE_SRC, r[0]); SE_NEXT;
 L_c2: { SE_CADDR(SE_DST, 4) detail::atomic_rmw<std::uint32_t>(p_, ip->imm, SE_SRC, r[0]); } SE_NEXT;
 L_da: { SE_CADDR(SE_DST, 8) detail::atomic_rmw<std::uint64_t>(p_, ip->imm, SE_SRC, r[0]); } SE_NEXT;
+
+    // ---- superinstructions (detail/fuse.hpp): the jump is relative to the group's last slot ----
+L_f5: {
+    std::uint64_t& x = SE_DST;
+    x = r[ip->regs >> 4] + static_cast<std::uint64_t>(static_cast<std::int64_t>(ip[1].imm));
+    ip += 2;
+    if (x > r[ip->regs >> 4]) SE_JUMP(ip->off);
+} SE_NEXT;
+#define SE_LDJ(L, T, EQ)                                                          \
+    L: {                                                                          \
+        T v_;                                                                     \
+        __builtin_memcpy(&v_, SE_PADDR(SE_SRC), sizeof v_);                       \
+        SE_DST = v_;                                                              \
+        ++ip;                                                                     \
+        if ((static_cast<std::uint64_t>(v_) == SE_IMM64) == (EQ)) SE_JUMP(ip->off); \
+    }                                                                             \
+    SE_NEXT;
+    SE_LDJ(L_e6, std::uint8_t, true)
+    SE_LDJ(L_ee, std::uint8_t, false)
+    SE_LDJ(L_f6, std::uint16_t, true)
+    SE_LDJ(L_fe, std::uint16_t, false)
+    SE_LDJ(L_ed, std::uint32_t, true)
+    SE_LDJ(L_fd, std::uint32_t, false)
+#undef SE_LDJ
 
 L_bad:
     fault = run_fault::bad_opcode;

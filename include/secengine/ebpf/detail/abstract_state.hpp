@@ -25,35 +25,36 @@ enum class rk : std::uint8_t {
 
 [[nodiscard]] constexpr bool offset_kind(rk k) noexcept { return k == rk::stack || k == rk::pkt || k == rk::map_value; }
 
-/// One abstract register.
+/// One abstract register (4 bytes: the verifier keeps one state per basic block in kernel RAM).
 struct areg {
+    static constexpr std::int16_t unknown = -32768;  ///< offset not known exactly
     rk kind = rk::uninit;
-    std::uint8_t map = 0;  ///< map index for map_value / map_or_null / map_ptr
-    bool known = true;     ///< offset known exactly
-    std::int32_t off = 0;
+    std::uint8_t map = 0;   ///< map index for map_value / map_or_null / map_ptr
+    std::int16_t off = 0;   ///< offset from the pointer's base, or `unknown`
 
+    [[nodiscard]] constexpr bool known() const noexcept { return off != unknown; }
     friend constexpr bool operator==(const areg&, const areg&) = default;
-    static constexpr areg scalar() noexcept { return {rk::scalar, 0, true, 0}; }
+    static constexpr areg scalar() noexcept { return {rk::scalar, 0, 0}; }
     static constexpr areg uninit() noexcept { return {}; }
 };
+static_assert(sizeof(areg) == 4);
 
 [[nodiscard]] constexpr areg join(const areg& a, const areg& b) noexcept {
     if (a == b) return a;
     if (a.kind == rk::uninit || b.kind == rk::uninit) return areg::uninit();
     if (a.kind == b.kind && a.map == b.map) {
-        bool same = a.known && b.known && a.off == b.off;
-        return {a.kind, a.map, same, same ? a.off : 0};
+        return {a.kind, a.map, a.off == b.off ? a.off : areg::unknown};
     }
     if (a.map == b.map && ((a.kind == rk::map_value && b.kind == rk::map_or_null) ||
                            (a.kind == rk::map_or_null && b.kind == rk::map_value)))
-        return {rk::map_or_null, a.map, true, 0};
+        return {rk::map_or_null, a.map, 0};
     return areg::scalar();
 }
 
 /// Registers r0-r9 (r10 is always the frame pointer) and the proven packet length.
 struct astate {
     std::array<areg, 10> r{};
-    std::uint32_t pkt_range = 0;  ///< data + pkt_range <= data_end holds on every path here
+    std::uint16_t pkt_range = 0;  ///< data + pkt_range <= data_end holds on every path here
     bool reached = false;
 
     /// Join `o` into this state; true when this state changed.
@@ -80,7 +81,7 @@ struct astate {
 };
 
 static_assert(join(areg::scalar(), areg::uninit()) == areg::uninit());
-static_assert(join(areg{rk::pkt, 0, true, 14}, areg{rk::pkt, 0, true, 14}) == areg{rk::pkt, 0, true, 14});
-static_assert(!join(areg{rk::pkt, 0, true, 14}, areg{rk::pkt, 0, true, 34}).known);
+static_assert(join(areg{rk::pkt, 0, 14}, areg{rk::pkt, 0, 14}) == areg{rk::pkt, 0, 14});
+static_assert(!join(areg{rk::pkt, 0, 14}, areg{rk::pkt, 0, 34}).known());
 
 }  // namespace secengine::ebpf::detail

@@ -41,4 +41,9 @@ inline constexpr std::uint8_t ld_ctx = 0xe1;
 // bpf-to-bpf call: imm = relative target.
 inline constexpr std::uint8_t call_local = 0xe5;
 
+// Superinstructions (detail/fuse.hpp); the fused slots after them stay in place, unreached.
+inline constexpr std::uint8_t bounds_jgt = 0xf5;  ///< mov rX, rA; add rX, K; jgt rX, rB, off
+inline constexpr std::uint8_t ldxb_jeq = 0xe6, ldxb_jne = 0xee, ldxh_jeq = 0xf6, ldxh_jne = 0xfe, ldxw_jeq = 0xed,
+                              ldxw_jne = 0xfd;  ///< proven load, then jeq/jne of the loaded register with imm
+
 }  // namespace secengine::ebpf::detail::iop

@@ -21,7 +21,7 @@ protected:
     using ve = verify_error;
     enum class access { proven, checked };
 
-    static constexpr areg fp() noexcept { return {rk::stack, 0, true, 0}; }
+    static constexpr areg fp() noexcept { return {rk::stack, 0, 0}; }
     [[nodiscard]] static areg get(const astate& s, std::uint8_t r) noexcept { return r == reg_fp ? fp() : s.r[r]; }
     [[nodiscard]] static bool init(const astate& s, std::uint8_t r) noexcept {
         return r == reg_fp || s.r[r].kind != rk::uninit;
@@ -43,17 +43,17 @@ protected:
         switch (b.kind) {
             case rk::uninit: return ve::uninit_register;
             case rk::stack:
-                if (!b.known) return ve::ok;
+                if (!b.known()) return ve::ok;
                 if (t < -stack_frame_bytes || t + size > 0) return ve::stack_out_of_bounds;
                 how = access::proven;
                 return ve::ok;
             case rk::pkt:
-                if (!b.known) return ve::ok;
+                if (!b.known()) return ve::ok;
                 if (t < 0 || t > 0xffff) return ve::packet_out_of_bounds;
                 if (t + size <= s.pkt_range) how = access::proven;
                 return ve::ok;
             case rk::map_value:
-                if (!b.known) return ve::ok;
+                if (!b.known()) return ve::ok;
                 if (t < 0 || t + size > maps_[b.map].value_size) return ve::map_value_out_of_bounds;
                 how = access::proven;
                 return ve::ok;
@@ -103,7 +103,7 @@ protected:
             default: break;  // ktime_get_ns: no arguments
         }
         for (unsigned r = 1; r <= 5; ++r) s.r[r] = areg::uninit();  // caller-saved (RFC 9669 3.4)
-        s.r[0] = id == helper::map_lookup_elem ? areg{rk::map_or_null, m.map, true, 0} : areg::scalar();
+        s.r[0] = id == helper::map_lookup_elem ? areg{rk::map_or_null, m.map, 0} : areg::scalar();
         return ve::ok;
     }
 
@@ -133,15 +133,14 @@ protected:
                 } else if ((o == op::add || o == op::sub) && !x) {
                     if (!offset_kind(dv.kind)) {
                         dv = areg::scalar();
-                    } else if (dv.known) {
+                    } else if (dv.known()) {
                         std::int64_t no = std::int64_t{dv.off} + (o == op::add ? i.imm : -std::int64_t{i.imm});
-                        if (no > -(1 << 29) && no < (1 << 29)) dv.off = static_cast<std::int32_t>(no);
-                        else dv = {dv.kind, dv.map, false, 0};
+                        dv.off = no > areg::unknown && no <= 32767 ? static_cast<std::int16_t>(no) : areg::unknown;
                     }
                 } else if ((o == op::add || o == op::sub) && offset_kind(dv.kind) && sv.kind == rk::scalar) {
-                    dv = {dv.kind, dv.map, false, 0};
+                    dv = {dv.kind, dv.map, areg::unknown};
                 } else if (o == op::add && dv.kind == rk::scalar && offset_kind(sv.kind)) {
-                    dv = {sv.kind, sv.map, false, 0};
+                    dv = {sv.kind, sv.map, areg::unknown};
                 } else {
                     dv = areg::scalar();
                 }
@@ -149,7 +148,7 @@ protected:
             }
             case op::cls_ld: {
                 if (sr == op::pseudo_map_fd) {
-                    s.r[d] = {rk::map_ptr, static_cast<std::uint8_t>(i.imm), true, 0};
+                    s.r[d] = {rk::map_ptr, static_cast<std::uint8_t>(i.imm), 0};
                     emit(pc, iop::lddw_map, i.imm);
                 } else {
                     s.r[d] = areg::scalar();
@@ -161,14 +160,14 @@ protected:
             case op::cls_ldx: {
                 if (!init(s, sr)) return ve::uninit_register;
                 const areg b = get(s, sr);
-                if (b.kind == rk::ctx && xdp_) {
+                if (b.kind == rk::ctx && xdp_ && b.known()) {
                     // struct xdp_md: only 32-bit loads of whole fields, rewritten to the VM's values.
-                    std::int32_t t = b.off + i.off;
+                    std::int32_t t = std::int32_t{b.off} + i.off;
                     if ((c & 0xe0) != op::mode_mem || (c & 0x18) != op::sz_w || t < 0 || t % 4 != 0 || t >= 24)
                         return ve::bad_ctx_access;
                     std::int32_t f = t / 4;
-                    s.r[d] = f == 0 ? areg{rk::pkt, 0, true, 0}
-                                    : (f == 1 ? areg{rk::pkt_end, 0, true, 0} : areg::scalar());
+                    s.r[d] = f == 0 ? areg{rk::pkt, 0, 0}
+                                    : (f == 1 ? areg{rk::pkt_end, 0, 0} : areg::scalar());
                     emit(pc, iop::ld_ctx, f);
                     return ve::ok;
                 }

@@ -1,0 +1,59 @@
+#pragma once
+/// \file Load-time superinstructions for clang's commonest XDP idioms.
+///
+/// Dispatch dominates an interpreter's cost on short filters, so two idioms are fused into one
+/// dispatch after verification: the packet bounds check `mov rX, rA; add rX, K; jgt rX, rB, L`
+/// (from `if (p + K > data_end)`) and a proven load followed by `jeq/jne` of the loaded register
+/// against an immediate (header field tests). The fused opcode replaces the first slot only; the
+/// others keep their decoded form, and fusion happens only where no jump lands inside the group
+/// (the verifier's block leaders), so the program's meaning and pc numbering are unchanged.
+#include <cstdint>
+#include <span>
+
+#include <secengine/ebpf/detail/internal_ops.hpp>
+#include <secengine/ebpf/isa.hpp>
+
+namespace secengine::ebpf::detail {
+
+[[nodiscard]] inline bool is_leader(std::span<const std::uint32_t> leaders, std::uint32_t pc) noexcept {
+    std::size_t lo = 0, hi = leaders.size();
+    while (lo < hi) {
+        std::size_t mid = (lo + hi) / 2;
+        if (leaders[mid] == pc) return true;
+        if (leaders[mid] < pc) lo = mid + 1;
+        else hi = mid;
+    }
+    return false;
+}
+
+/// Fuse in place; `leaders` is the sorted list of basic-block starts from the verifier.
+inline void fuse(std::span<insn> code, std::span<const std::uint32_t> leaders) noexcept {
+    const auto n = static_cast<std::uint32_t>(code.size());
+    for (std::uint32_t pc = 0; pc + 1 < n; ++pc) {
+        insn& a = code[pc];
+        const insn& b = code[pc + 1];
+        if (is_leader(leaders, pc + 1)) continue;
+        if (pc + 2 < n && a.opcode == 0xbf && a.off == 0 && b.opcode == 0x07 && b.dst() == a.dst() &&
+            !is_leader(leaders, pc + 2)) {
+            const insn& c = code[pc + 2];
+            if (c.opcode == 0x2d && c.dst() == a.dst()) {
+                a.opcode = iop::bounds_jgt;
+                pc += 2;
+                continue;
+            }
+        }
+        if ((b.opcode == 0x15 || b.opcode == 0x55) && b.dst() == a.dst() && a.dst() != a.src()) {
+            const bool eq = b.opcode == 0x15;
+            std::uint8_t f = 0;
+            if (a.opcode == 0x71) f = eq ? iop::ldxb_jeq : iop::ldxb_jne;
+            if (a.opcode == 0x69) f = eq ? iop::ldxh_jeq : iop::ldxh_jne;
+            if (a.opcode == 0x61) f = eq ? iop::ldxw_jeq : iop::ldxw_jne;
+            if (f != 0) {
+                a.opcode = f;
+                ++pc;
+            }
+        }
+    }
+}
+
+}  // namespace secengine::ebpf::detail
