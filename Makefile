@@ -73,7 +73,7 @@ fuzz: deps
 
 # Every benchmark prints `name=value` lines (../shared/DESIGN.md section 7).
 bench: deps build-host build-riscv
-	@for b in build/host/bench/*/bench_*; do [ -x "$$b" ] && { echo "# $$b"; "$$b" || exit 1; }; done; true
+	@for b in build/host/bench/*/bench_*; do [ -f "$$b" ] && [ -x "$$b" ] && { echo "# $$b"; "$$b" || exit 1; }; done; true
 	@for s in scripts/bench_*.sh; do [ -x "$$s" ] && { echo "# $$s"; "$$s" || exit 1; }; done; true
 
 # Boots the appliance in QEMU between a traffic generator and a sink (scripts/run_demo.py):
