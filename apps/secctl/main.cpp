@@ -553,6 +553,8 @@ int run_subscribed(session& s, telemetry& t, OnTick on_tick) {
     auto subscribe = [&]() { return s.check(s.req(wire::subscribe{s.opt.interval_ms}), "subscribe"); };
     if (!subscribe()) return 2;
     if (!s.sync_boot()) return 1;
+    std::fprintf(stderr, "secctl: subscribed (channel %u, every %u ms, boot %016" PRIx64 ")\n", s.opt.channel,
+                 s.opt.interval_ms, s.c->boot_id());
     s.rebooted = false;
     auto next_ping = std::chrono::steady_clock::now() + std::chrono::seconds(1);
     while (!stop_requested) {

@@ -132,6 +132,7 @@ public:
         if (!subscribed()) {
             secengine::alert_event a;
             while (e.alerts().pop(a)) {}  // nobody listens: alerts are counted in stats anyway
+            ring_lost_ = e.alerts().overwritten();
             while (nspares_ > 0) board::virtio::release(spares_[--nspares_]);
             return;
         }
@@ -142,22 +143,28 @@ public:
                 s.next_due = now + std::uint64_t{s.interval_ms} * (Engine::config::ticks_per_second / 1000);
             }
         }
-        // Alerts first (they are events), then the periodic messages.
-        if (alert_mask_ == 0) {
-            secengine::alert_event a;
-            if (e.alerts().pop(a)) {
-                if (alerts_.allow(now)) {
-                    pending_alert_ = to_wire(a);
-                    pending_alert_.suppressed = alerts_.take_suppressed();
-                    for (std::size_t c = 0; c < channels; ++c)
-                        if (subs_[c].interval_ms != 0) alert_mask_ |= static_cast<std::uint8_t>(1u << c);
-                }
+        // Alerts first (they are events), then the periodic messages. Alerts the engine's ring
+        // overwrote before we could send them count as suppressed, like the limiter's.
+        while (nspares_ > 0) {
+            if (alert_mask_ == 0) {
+                secengine::alert_event a;
+                if (!e.alerts().pop(a)) break;
+                const std::uint64_t lost = e.alerts().overwritten() - ring_lost_;
+                ring_lost_ = e.alerts().overwritten();
+                ring_pending_ += lost;
+                if (!alerts_.allow(now)) continue;
+                pending_alert_ = to_wire(a);
+                const std::uint64_t sup = alerts_.take_suppressed() + ring_pending_;
+                ring_pending_ = 0;
+                pending_alert_.suppressed = sup > 0xffffffffu ? 0xffffffffu : static_cast<std::uint32_t>(sup);
+                for (std::size_t c = 0; c < channels; ++c)
+                    if (subs_[c].interval_ms != 0) alert_mask_ |= static_cast<std::uint8_t>(1u << c);
             }
-        }
-        for (std::size_t c = 0; c < channels && nspares_ > 0; ++c) {
-            if ((alert_mask_ >> c) & 1u) {
-                if (subs_[c].interval_ms != 0) send(c, pending_alert_);
-                alert_mask_ = static_cast<std::uint8_t>(alert_mask_ & ~(1u << c));
+            for (std::size_t c = 0; c < channels && nspares_ > 0; ++c) {
+                if ((alert_mask_ >> c) & 1u) {
+                    send(c, pending_alert_);
+                    alert_mask_ = static_cast<std::uint8_t>(alert_mask_ & ~(1u << c));
+                }
             }
         }
         for (std::size_t c = 0; c < channels && nspares_ > 0; ++c) {
@@ -675,7 +682,7 @@ private:
         s.last_frames = frames_ ? *frames_ : 0;
         m.active_flows = static_cast<std::uint32_t>(e.flows().size());
         m.penalty_size = static_cast<std::uint32_t>(e.penalty().size(now));
-        m.alerts_suppressed = static_cast<std::uint32_t>(alerts_.total_suppressed());
+        m.alerts_suppressed = static_cast<std::uint32_t>(alerts_.total_suppressed() + e.alerts().overwritten());
         m.rejected.count = static_cast<std::uint16_t>(rejected_.size());
         for (std::size_t i = 0; i < rejected_.size(); ++i) m.rejected.items[i] = rejected_[i];
         for (const auto& cand : e.sketch().candidates()) {
@@ -734,6 +741,8 @@ private:
     std::size_t nspares_ = 0;
     wire::alert pending_alert_{};
     std::uint8_t alert_mask_ = 0;
+    std::uint64_t ring_lost_ = 0;     ///< engine alert-ring overwrites already accounted
+    std::uint64_t ring_pending_ = 0;  ///< overwrites not yet reported in an alert's `suppressed`
     context ctx_{};
     const std::uint64_t* insns_ = nullptr;
     const std::uint64_t* frames_ = nullptr;

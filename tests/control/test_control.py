@@ -168,6 +168,59 @@ def case_commands(b, xdp_obj):
     c.add('ebpf', 4)
     c.check(b.stats(), 'invalid program rejected, program 77 still active')
 
+    # Alerts: a second client (channel 3) streams EVE records while 30 blocked packets arrive.
+    # Every drop is either sent as an alert or counted as suppressed (rate limiter: burst 20).
+    b.secctl('block', 'tcp', '25', 'in')
+    sup0 = b.stats()['alerts_suppressed']
+    p = subprocess.Popen([b.secctl_path, '--netdev', b.netdev, '--key', KEY, '--channel', '3', '--timeout', '400',
+                          'alerts', '--eve', '--seconds', '4', '--interval', '100'],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = p.stderr.readline()
+    assert 'subscribed' in line, line
+    b.send(b.tcp_syns(25, 30))
+    c.add('port_blocked', 30)
+    out, err = p.communicate(timeout=20)
+    eve = [json.loads(l) for l in out.splitlines() if l.startswith('{')]
+    sup = b.stats()['alerts_suppressed'] - sup0
+    assert eve and all(e['event_type'] == 'alert' and e['dest_port'] == 25 and e['alert']['action'] == 'blocked' and
+                       e['alert']['metadata']['reason'] == ['port_blocked'] for e in eve), out
+    assert len(eve) + sup == 30 and len(eve) >= 20, (len(eve), sup, err)
+    print('ok: %d EVE alerts + %d suppressed == 30 drops' % (len(eve), sup))
+    c.check(b.stats(), 'alerts phase')
+
+    # Prometheus exposition (channel 4): the counters equal the injected traffic.
+    import socket
+    import urllib.request
+    sk = socket.socket()
+    sk.bind(('127.0.0.1', 0))
+    port = sk.getsockname()[1]
+    sk.close()
+    p = subprocess.Popen([b.secctl_path, '--netdev', b.netdev, '--key', KEY, '--channel', '4', '--timeout', '400',
+                          'metrics', '--listen', '127.0.0.1:%d' % port, '--seconds', '5', '--interval', '100'],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for _ in range(3):
+        if 'subscribed' in p.stderr.readline():
+            break
+    else:
+        raise AssertionError('metrics did not subscribe')
+    deadline = time.time() + 4
+    text = ''
+    while time.time() < deadline:
+        try:
+            text = urllib.request.urlopen('http://127.0.0.1:%d/metrics' % port, timeout=2).read().decode()
+        except OSError:
+            text = ''
+        if 'secengine_rx_packets_total' in text:
+            break
+        time.sleep(0.1)
+    p.terminate()
+    p.communicate(timeout=10)
+    metrics = dict(l.rsplit(' ', 1) for l in text.splitlines() if l and not l.startswith('#'))
+    assert int(metrics['secengine_rx_packets_total']) == c.exp['rx_packets'], text
+    assert int(metrics['secengine_packets_total{verdict="port_blocked"}']) == c.exp['port_blocked'], text
+    assert int(metrics['secengine_packets_total{verdict="ebpf"}']) == c.exp['ebpf'], text
+    print('ok: Prometheus metrics match the injected traffic')
+
     # Rejections: replayed, forged, truncated, wrong key - each dropped and counted.
     rej0 = b.stats()['rejected']
     a.ports[0].drain(0.2)
