@@ -6,8 +6,10 @@ appliance's own telemetry (`secctl stats --json`), so each check also proves tha
 counts equal the injected traffic exactly.
 
 usage: test_control.py KERNEL.elf SECCTL XDP_DROP_PORT.o CASE
-cases: commands  (block/unblock, signature, eBPF load + rejected load, exact counts, rejections)
-       restart   (desired state re-applied after a reboot)
+cases: commands      (block/unblock, signature, eBPF load + rejected load, exact counts, alerts,
+                     metrics, rejections)
+       restart       (desired state re-applied after a reboot)
+       penalty_maps  (limits, penalty box list/unban/flush, eBPF map read, unload)
 """
 import json
 import os
@@ -291,6 +293,60 @@ def case_restart(b, xdp_obj):
         b.close()
 
 
+def case_penalty_maps(b, xdp_obj):
+    """Limits, penalty box list/unban/flush, eBPF map read and map counters."""
+    count_obj = os.path.join(os.path.dirname(xdp_obj), '..', 'control', 'xdp_count_l4.o')
+    b.boot()
+    out = b.secctl('limits', '--pps', '20', '--ban', '60')
+    assert 'set_limits: ok' in out, out
+    assert 'pps=20 ban=60' in b.secctl('config')
+    out = b.secctl('limits', '--ban', '0', expect=1)
+    assert 'out of range' in out, out
+    out = b.secctl('limits', '--ban', '100000', expect=1)          # over the engine's 1-day cap
+    assert 'set_limits: invalid' in out, out
+    assert 'pps=20 ban=60' in b.secctl('config'), 'a refused change must leave the limits as they were'
+
+    def flood(src, n):
+        frames = []
+        for _ in range(n):
+            b.sport += 1
+            frames.append(h.pad60(h.eth(h.KERNEL_MAC[0], h.HOST_A, 0x0800,
+                                        h.tcp(src, '10.0.0.9', b.sport, 80, h.SYN, seq=1))))
+        b.send(frames)
+
+    flood('10.0.0.66', 60)
+    flood('10.0.0.67', 60)
+    out = b.secctl('penalty', 'list')
+    assert '2 banned' in out and '10.0.0.66 ' in out and '10.0.0.67 ' in out, out
+    assert 'penalty_unban: ok' in b.secctl('penalty', 'unban', '10.0.0.66')
+    out = b.secctl('penalty', 'list')
+    assert '1 banned' in out and '10.0.0.66 ' not in out, out
+    assert 'penalty_unban: not_found' in b.secctl('penalty', 'unban', '10.0.0.66', expect=1)
+    assert 'penalty_flush: ok' in b.secctl('penalty', 'flush')
+    assert '0 banned' in b.secctl('penalty', 'list')
+    print('ok: limits, penalty list/unban/flush')
+
+    out = b.secctl('load', count_obj, '--id', '5')
+    assert 'load: ok, program 5 active' in out, out
+    st0 = b.stats()
+    b.send(b.tcp_syns(8080, 5))
+    b.send([b.udp(5353, b'abc') for _ in range(3)])
+    out = b.secctl('map-read', '0')
+    vals = {}
+    for line in out.splitlines():
+        if ':' in line and '(' in line:
+            k, rest = line.split(':', 1)
+            vals[int.from_bytes(bytes.fromhex(k), 'little')] = int(rest.split('(')[1].rstrip(')'))
+    assert vals.get(0) == 5 and vals.get(1) == 3 and vals.get(2) == 0 and vals.get(3) == 0, out
+    st = b.stats()
+    assert st['forwarded'] - st0['forwarded'] == 8, (st0, st)
+    assert 'map_read: not_found' in b.secctl('map-read', '1', expect=1)
+    assert 'ebpf_unload: ok' in b.secctl('unload')
+    assert 'ebpf none' in b.secctl('config')
+    print('ok: map read back %s, unload' % vals)
+    b.close()
+
+
 def main():
     elf, secctl, xdp_obj, case = sys.argv[1:5]
     if not os.path.exists(secctl) or not os.path.exists(xdp_obj):
@@ -298,7 +354,7 @@ def main():
         sys.exit(77)
     b = Bench(elf, secctl)
     try:
-        {'commands': case_commands, 'restart': case_restart}[case](b, xdp_obj)
+        {'commands': case_commands, 'restart': case_restart, 'penalty_maps': case_penalty_maps}[case](b, xdp_obj)
     finally:
         b.close()
 
