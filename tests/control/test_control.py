@@ -10,6 +10,7 @@ cases: commands      (block/unblock, signature, eBPF load + rejected load, exact
                      metrics, rejections)
        restart       (desired state re-applied after a reboot)
        penalty_maps  (limits, penalty box list/unban/flush, eBPF map read, unload)
+       unicast       (unicast socket netdev owned by secctl; telemetry without any traffic)
 """
 import json
 import os
@@ -347,6 +348,25 @@ def case_penalty_maps(b, xdp_obj):
     b.close()
 
 
+def case_unicast(b, xdp_obj):
+    """secctl owning a unicast socket netdev (no multicast echoes): telemetry keeps flowing
+    from the buffers the device hands back after transmitting."""
+    b.a = h.Appliance(b.elf, ports=1, mcast=False, bootargs='ip=10.0.0.2/24 key=' + KEY)
+    p = b.a.ports[0]
+    p.sock.close()  # secctl takes over the host end of the netdev
+    b.netdev = 'udp=127.0.0.1:%d,localaddr=127.0.0.1:%d' % (p.listen, p.qemu)
+    assert 'pong from 10.0.0.2' in b.secctl('ping')
+    out = b.secctl('stats', '--json', '--count', '5', '--interval', '50', '--seconds', '10')
+    assert '"rx_packets":0' in out, out
+    # No traffic at all: five stats messages 50 ms apart need buffers that only come back
+    # from the device after transmission.
+    t = subprocess.run([b.secctl_path, '--netdev', b.netdev, '--key', KEY, 'watch', '--count', '5', '--interval', '50',
+                        '--seconds', '10'], capture_output=True, text=True, timeout=30)
+    assert t.returncode == 0 and t.stdout.count('secengine 10.0.0.2') == 5, t.stdout + t.stderr
+    print('ok: unicast netdev: ping, stats, 5 watch frames without traffic')
+    b.close()
+
+
 def main():
     elf, secctl, xdp_obj, case = sys.argv[1:5]
     if not os.path.exists(secctl) or not os.path.exists(xdp_obj):
@@ -354,7 +374,7 @@ def main():
         sys.exit(77)
     b = Bench(elf, secctl)
     try:
-        {'commands': case_commands, 'restart': case_restart, 'penalty_maps': case_penalty_maps}[case](b, xdp_obj)
+        {'commands': case_commands, 'restart': case_restart, 'penalty_maps': case_penalty_maps, 'unicast': case_unicast}[case](b, xdp_obj)
     finally:
         b.close()
 
