@@ -238,6 +238,11 @@ def case_commands(b, xdp_obj):
     a.ports[0].send(bytes(forged))
     short = h.eth(h.KERNEL_MAC[0], SECCTL_MAC, 0x0800, h.udp('10.0.0.100', '10.0.0.2', 40001, 7400, udp_payload[:20]))
     a.ports[0].send(h.pad60(short))                                          # truncated
+    for off, val, _name in ((2, 2, 'unsupported_version'), (0, 0x58, 'bad_magic')):
+        body = bytearray(udp_payload)
+        body[off] = val
+        f = h.eth(h.KERNEL_MAC[0], SECCTL_MAC, 0x0800, h.udp('10.0.0.100', '10.0.0.2', 40001, 7400, bytes(body)))
+        a.ports[0].send(h.pad60(f))
     time.sleep(0.3)
     out = b.secctl('ping', key='00' * 16, expect=2)                          # wrong key: 3 attempts
     assert 'no authenticated reply' in out, out
@@ -245,7 +250,8 @@ def case_commands(b, xdp_obj):
     delta = {k: rej[k] - rej0[k] for k in rej if rej[k] != rej0[k] and k != 'accepted'}
     # bad_mac: the forged frame + 3 wrong-key attempts; wrong_boot: the fresh secctl ping
     # processes each learn the boot id once (not an attack, counted all the same).
-    assert delta.get('replayed') == 1 and delta.get('bad_mac') == 4 and delta.get('truncated') == 1, delta
+    assert (delta.get('replayed') == 1 and delta.get('bad_mac') == 4 and delta.get('truncated') == 1 and
+            delta.get('unsupported_version') == 1 and delta.get('bad_magic') == 1), delta
     print('ok: rejections counted: %s' % delta)
     st = b.stats()
     assert st['rx_packets'] == c.exp['rx_packets'], 'control frames must not reach the engine'
