@@ -77,6 +77,9 @@ class control_plane {
 public:
     static constexpr std::size_t channels = 4;
     static constexpr std::size_t max_spares = 2;
+    /// A subscription lapses when its channel sent no command for this long (clients ping
+    /// every second), so a client that died stops costing buffers and bandwidth.
+    static constexpr std::uint32_t lease_seconds = 60;
     /// Id reported for the program built into the image (loaded at boot).
     static constexpr std::uint32_t builtin_program_id = 0xffffffffu;
     using program_type = std::remove_reference_t<decltype(std::declval<Engine&>().ebpf().slot())>;
@@ -111,6 +114,7 @@ public:
         const wire::opened o = session_.open(d);
         if (!o.ok()) return refuse(o, d, from, frame, now);
         ++rejected_[0];
+        subs_[o.hdr.channel - 1u].last_heard = now;
         ctx_ = {&e, &from, frame, o.hdr, now, 0};
         const wire::wire_error err = wire::visit_payload(wire::command_types{}, o.hdr.type, o.payload,
                                                          [this](const auto& cmd) { apply(cmd); });
@@ -136,8 +140,13 @@ public:
             while (nspares_ > 0) board::virtio::release(spares_[--nspares_]);
             return;
         }
+        const std::uint64_t lease = std::uint64_t{lease_seconds} * Engine::config::ticks_per_second;
         for (std::size_t c = 0; c < channels; ++c) {
             subscriber& s = subs_[c];
+            if (s.interval_ms != 0 && now - s.last_heard > lease) {
+                s = subscriber{};  // its client went away without unsubscribing
+                continue;
+            }
             if (s.interval_ms != 0 && now >= s.next_due) {
                 s.pending |= pending_stats | pending_dpi | pending_maps;
                 s.next_due = now + std::uint64_t{s.interval_ms} * (Engine::config::ticks_per_second / 1000);
@@ -206,6 +215,7 @@ private:
         std::uint32_t interval_ms = 0;  ///< 0 = not subscribed
         std::uint8_t pending = 0;
         std::uint64_t next_due = 0;
+        std::uint64_t last_heard = 0;  ///< last accepted command on this channel
         std::uint64_t last_time = 0, last_rx = 0, last_bytes = 0, last_insns = 0, last_frames = 0;
     };
 
