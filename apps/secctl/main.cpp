@@ -308,11 +308,16 @@ struct session {
         if (opt.state_file.empty()) return true;
         const std::uint64_t now_boot = c->boot_id();
         if (now_boot == 0 || now_boot == state.boot) return true;
-        const bool had = state.boot != 0;
-        if (had && has_content()) {
-            std::fprintf(stderr, "secctl: appliance boot id changed (%016" PRIx64 " -> %016" PRIx64
-                                 "): re-applying the desired state from %s\n",
-                         state.boot, now_boot, opt.state_file.c_str());
+        // A recorded boot that differs means the appliance rebooted; no recorded boot (a state
+        // file written by hand or by another tool) means we cannot know: apply it too.
+        if (has_content()) {
+            if (state.boot != 0)
+                std::fprintf(stderr, "secctl: appliance boot id changed (%016" PRIx64 " -> %016" PRIx64
+                                     "): re-applying the desired state from %s\n",
+                             state.boot, now_boot, opt.state_file.c_str());
+            else
+                std::fprintf(stderr, "secctl: applying the desired state from %s (boot %016" PRIx64 ")\n",
+                             opt.state_file.c_str(), now_boot);
             if (!apply_all()) return false;
             std::fprintf(stderr, "secctl: desired state re-applied (%zu port blocks, %zu signatures%s%s)\n",
                          state.blocks.size(), state.signatures.size(), state.limits ? ", limits" : "",
