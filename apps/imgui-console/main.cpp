@@ -41,21 +41,21 @@ double now_s() {
 }
 
 const char* default_program =
-    "; XDP filter: drop UDP to port 9 (the flood's discard port), pass the rest\n"
-    "; r1 = struct xdp_md*: data at +0, data_end at +4\n"
-    "ldxw r2, [r1]\n"
-    "ldxw r3, [r1+4]\n"
-    "mov r4, r2\n"
-    "add r4, 38\n"
-    "jgt r4, r3, pass\n"
-    "ldxb r5, [r2+23]\n"
-    "jne r5, 17, pass\n"
-    "ldxh r6, [r2+36]\n"
-    "jne r6, 0x0900, pass\n"
-    "mov r0, 1\n"
+    "# XDP filter: drop UDP to port 9 (the flood's discard port), pass the rest\n"
+    "# r1 = struct xdp_md*: data at +0, data_end at +4\n"
+    "ldxw %r2, [%r1]\n"
+    "ldxw %r3, [%r1+4]\n"
+    "mov %r4, %r2\n"
+    "add %r4, 38\n"
+    "jgt %r4, %r3, pass\n"
+    "ldxb %r5, [%r2+23]\n"
+    "jne %r5, 17, pass\n"
+    "ldxh %r6, [%r2+36]\n"
+    "jne %r6, 0x0900, pass\n"
+    "mov %r0, 1\n"
     "exit\n"
     "pass:\n"
-    "mov r0, 2\n"
+    "mov %r0, 2\n"
     "exit\n";
 
 bool save_screenshot(const std::string& path, int w, int h) {

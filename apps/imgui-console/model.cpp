@@ -240,19 +240,25 @@ std::vector<controller::import_line> controller::import_rules(const std::string&
 // ---- eBPF studio ----
 
 std::size_t line_of_pc(const std::string& source, std::uint32_t pc) {
+    // Mirrors secbpf::assemble's line grammar: `#` starts a comment; "label:" (a colon outside
+    // a memory operand) may be followed by an instruction on the same line.
     std::istringstream in(source);
     std::string line;
     std::size_t no = 0;
     std::uint32_t slot = 0;
+    const auto trim = [](std::string t) {
+        const auto b = t.find_first_not_of(" \t\r");
+        if (b == std::string::npos) return std::string();
+        return t.substr(b, t.find_last_not_of(" \t\r") - b + 1);
+    };
     while (std::getline(in, line)) {
         ++no;
-        const auto b = line.find_first_not_of(" \t");
-        if (b == std::string::npos) continue;
-        std::string t = line.substr(b);
-        if (t[0] == '#' || t[0] == ';' || (t.size() > 1 && t[0] == '/' && t[1] == '/')) continue;
-        const auto e = t.find_first_of(" \t#");
-        const std::string word = t.substr(0, e);
-        if (!word.empty() && word.back() == ':') continue;  // label
+        std::string t = line;
+        if (const auto h = t.find('#'); h != std::string::npos) t = t.substr(0, h);
+        t = trim(t);
+        if (const auto c = t.find(':'); c != std::string::npos && t.find('[') == std::string::npos) t = trim(t.substr(c + 1));
+        if (t.empty()) continue;
+        const std::string word = t.substr(0, t.find_first_of(" \t"));
         const std::uint32_t width = word == "lddw" ? 2 : 1;
         if (pc >= slot && pc < slot + width) return no;
         slot += width;
