@@ -14,7 +14,7 @@ FUZZ_SECONDS ?= 10
 FUZZ_LONG_SECONDS ?= 300
 
 .PHONY: all deps build build-host build-riscv test test-host test-riscv test-asan fuzz-smoke fuzz \
-        run bench clean
+        run bench console clean
 
 all: build
 
@@ -81,6 +81,11 @@ bench: deps build-host build-riscv
 RUN_SECONDS ?= 20
 run: deps build-riscv
 	python3 scripts/run_demo.py --elf build/riscv/apps/unikernel/unikernel.elf --seconds $(RUN_SECONDS)
+
+# Operator console against the appliance booted as in `make run` (port 0 on a multicast segment
+# shared by the console's control link and traffic generator). CONSOLE_ARGS: extra secconsole flags.
+console: deps build-host build-riscv
+	python3 scripts/console_demo.py -- $(CONSOLE_ARGS)
 
 clean:
 	rm -rf build

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -71,12 +72,13 @@ bool save_screenshot(const std::string& path, int w, int h) {
 
 int main(int argc, char** argv) {
     options o;
+    bool key_given = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         const auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
         if (a == "--appliance") o.appliances.push_back(next());
         else if (a == "--netdev") o.netdev = next();
-        else if (a == "--key") o.key = next();
+        else if (a == "--key") o.key = next(), key_given = true;
         else if (a == "--channel") o.channel = std::atoi(next().c_str());
         else if (a == "--sink") o.sink = next();
         else if (a == "--synthetic") o.synthetic = true;
@@ -89,6 +91,7 @@ int main(int argc, char** argv) {
         else if (a == "--size") std::sscanf(next().c_str(), "%dx%d", &o.width, &o.height);
         else return usage();
     }
+    if (const char* k = std::getenv("SECCTL_KEY"); k && !key_given) o.key = k;  // same as secctl
     std::array<std::uint8_t, 16> key{};
     if (!console::parse_key(o.key, key)) {
         std::fprintf(stderr, "secconsole: --key needs 32 hex digits\n");
