@@ -21,7 +21,7 @@ namespace {
 
 struct options {
     std::vector<std::string> appliances;
-    std::string netdev, key = "000102030405060708090a0b0c0d0e0f", screenshot, tab, sink;
+    std::string ebpf, netdev, key = "000102030405060708090a0b0c0d0e0f", screenshot, tab, sink;
     int channel = 2, frames = -1, width = 1280, height = 800;
     bool null = false, synthetic = false, subscribe = true;
     float scale = 1.0f;
@@ -30,7 +30,7 @@ struct options {
 int usage() {
     std::fprintf(stderr,
                  "usage: secconsole [--appliance HOST[:PORT]]... [--netdev SPEC] [--key HEX32] [--channel N]\n"
-                 "                  [--sink udp:H:P|mcast:G:P|raw:IF] [--synthetic] [--no-subscribe]\n"
+                 "                  [--sink udp:H:P|mcast:G:P|raw:IF] [--ebpf PROG.s|.o|.c] [--synthetic] [--no-subscribe]\n"
                  "                  [--null] [--frames N] [--screenshot FILE.png] [--tab dashboard|traffic|sdn|ebpf|fleet]\n"
                  "                  [--size WxH] [--scale F]\n");
     return 2;
@@ -81,6 +81,7 @@ int main(int argc, char** argv) {
         else if (a == "--key") o.key = next(), key_given = true;
         else if (a == "--channel") o.channel = std::atoi(next().c_str());
         else if (a == "--sink") o.sink = next();
+        else if (a == "--ebpf") o.ebpf = next();
         else if (a == "--synthetic") o.synthetic = true;
         else if (a == "--no-subscribe") o.subscribe = false;
         else if (a == "--null") o.null = true;
@@ -135,12 +136,27 @@ int main(int argc, char** argv) {
     if (!o.sink.empty()) app.sink_spec = o.sink;
     app.studio.source = default_program;
     app.studio.assemble_and_verify();
-    for (int t = 0; t < static_cast<int>(console::tab::count_); ++t) {
-        std::string n = console::tab_names[t];
-        if (!o.tab.empty() && (n.rfind(o.tab, 0) == 0 || (o.tab == "sdn" && t == 2) || (o.tab == "ebpf" && t == 3)))
-            app.requested = static_cast<console::tab>(t);
+    if (!o.ebpf.empty()) {
+        // .s: assembler text; .o: clang-compiled object; .c: compiled with clang first.
+        app.object_path = o.ebpf;
+        const auto ends = [&](const char* x) { return o.ebpf.size() > 2 && o.ebpf.compare(o.ebpf.size() - 2, 2, x) == 0; };
+        if (ends(".o")) app.studio.load_object(o.ebpf);
+        else if (ends(".c")) {
+            std::string obj;
+            app.studio.compile_c(o.ebpf, obj);
+        } else if (FILE* f = std::fopen(o.ebpf.c_str(), "r")) {
+            std::string text;
+            char buf[4096];
+            std::size_t n;
+            while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+            std::fclose(f);
+            app.studio.source = text;
+            app.studio.assemble_and_verify();
+        }
     }
-    for (auto& c : o.tab) c = static_cast<char>(std::tolower(c));
+    static const char* tab_keys[] = {"dashboard", "traffic", "sdn", "ebpf", "fleet"};
+    for (int t = 0; t < static_cast<int>(console::tab::count_); ++t)
+        if (o.tab == tab_keys[t]) app.requested = static_cast<console::tab>(t);
 
     if (o.null) {
         // ImGui's core without a platform or renderer: the UI logic runs, nothing is drawn.

@@ -52,6 +52,8 @@ void line_chart(const char* id, const std::deque<sample>& s, std::size_t lines, 
     const std::size_t n = s.size();
     if (n >= 2) {
         for (std::size_t l = 0; l < lines; ++l) {
+            if (lines > 1 && std::none_of(s.begin(), s.end(), [&](const sample& x) { return get(x, l) > 0; }))
+                continue;  // a reason that never happened: no flat line over the others
             ImVec2 prev;
             for (std::size_t i = 0; i < n; ++i) {
                 const float x = p0.x + w * static_cast<float>(i) / static_cast<float>(n - 1);
@@ -476,6 +478,7 @@ void app::poll(double now_s) {
 
 void setup_style(float scale) {
     ImGuiIO& io = ImGui::GetIO();
+    io.ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;  // Tab/arrows/Space drive every widget
     const char* font = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf";
     if (std::ifstream(font).good()) io.Fonts->AddFontFromFileTTF(font, 15.0f * scale);
     else io.FontGlobalScale = scale;
