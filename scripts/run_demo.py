@@ -9,7 +9,7 @@ SYNs and HTTP requests, so replies cross the appliance too). The kernel's UART c
   10.0.1.x   benign HTTP-like TCP conversations (SYN, ACK, GET, server reply) all along
   10.6.6.6   a UDP flood above the per-source threshold (stage 1: heavy hitter, penalty box)
   10.6.6.7   an Xmas scan over 200 ports (stage 3: scan)
-  10.6.6.8   HTTP requests carrying SQL injection (stage 6 DPI once its signatures are in the image)
+  10.6.6.8   HTTP requests carrying SQL injection (stage 6: DPI signature)
 
 Ends by itself after --seconds (default 25) or on Ctrl-C, with a summary table.
 """
@@ -28,7 +28,7 @@ SERVER = '10.0.0.20'
 CATEGORIES = {'10.0.1.': 'benign', '10.6.6.6': 'flood', '10.6.6.7': 'xmas scan', '10.6.6.8': 'sql injection'}
 SQLI = [b"GET /item?id=1' OR '1'='1 HTTP/1.1\r\nHost: shop\r\n\r\n",
         b"GET /search?q=x' UNION SELECT username,password FROM users-- HTTP/1.1\r\nHost: shop\r\n\r\n",
-        b"POST /login HTTP/1.1\r\nHost: shop\r\nContent-Length: 33\r\n\r\nuser=admin'--&pass=1; DROP TABLE x"]
+        b"POST /login HTTP/1.1\r\nHost: shop\r\nContent-Length: 30\r\n\r\nuser=admin' or 1=1--&pass=x"]
 
 
 def category(src):

@@ -1,10 +1,12 @@
 #pragma once
 /// \file Kernel command line (device tree /chosen/bootargs), ../shared/DESIGN.md section 3:
 /// `ip=10.0.0.2/24 mgmt_port=7400 key=<32 hex digits>` (the defaults), plus
-/// `selftest=pmp` (read outside the RAM window after PMP lockdown: must trap) and
+/// `selftest=pmp` (read outside the RAM window after PMP lockdown: must trap),
+/// `selftest=stack` (write into the guard below the stack, as an overflow would: must trap) and
 /// `report_ms=<n>` (period of the UART counter line, default 1000), `pps=<n>` (per-source
 /// packets per second before a ban, 0 = off; default from the engine config), `ban_s=<n>` and
-/// `bench=1` (add instructions-retired counters to the stats line; meaningful under -icount).
+/// `bench=1` (add instructions-retired counters to the stats line; meaningful under -icount) and
+/// `stages=<digits>` (only the listed pipeline stages run, e.g. `stages=1234`; for cost breakdowns).
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -22,10 +24,12 @@ struct boot_config {
     std::uint16_t mgmt_port = 7400;
     std::array<std::uint8_t, 16> key = demo_key;
     bool selftest_pmp = false;
+    bool selftest_stack = false;
     std::uint32_t report_ms = 1000;
     std::int64_t pps = -1;    ///< -1: keep the engine's default
     std::int64_t ban_s = -1;
     bool bench = false;
+    std::uint8_t stages = 0x7e;  ///< bit n: stage n enabled (pipeline's stage_id numbering)
 };
 
 /// Why one argument was not taken.
@@ -117,9 +121,18 @@ constexpr arg_status apply_arg(std::string_view arg, boot_config& cfg) {
         cfg.bench = value == "1";
         return arg_status::ok;
     }
+    if (name == "stages") {
+        std::uint8_t mask = 0;
+        for (char c : value) {
+            if (c < '1' || c > '6') return arg_status::bad_value;
+            mask = static_cast<std::uint8_t>(mask | (1u << (c - '0')));
+        }
+        cfg.stages = mask;
+        return arg_status::ok;
+    }
     if (name == "selftest") {
-        if (value != "pmp") return arg_status::bad_value;
-        cfg.selftest_pmp = true;
+        if (value != "pmp" && value != "stack") return arg_status::bad_value;
+        (value == "pmp" ? cfg.selftest_pmp : cfg.selftest_stack) = true;
         return arg_status::ok;
     }
     return arg_status::unknown;

@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "bootargs.hpp"
+#include "control.hpp"
 #include "fdt.hpp"
 #include "memlayout.hpp"
 #include "pmp.hpp"
@@ -31,7 +32,11 @@
 #include <secengine/net/reply.hpp>
 #include <secengine/verdict.hpp>
 
+#include <secengine/appliance.hpp>
 #include <secengine/config.hpp>
+#include <secengine/dpi/signatures.hpp>
+#include <secengine/dpi/stage.hpp>
+#include <secengine/appliance.hpp>
 #include <secengine/pipeline.hpp>
 
 namespace {
@@ -41,11 +46,12 @@ namespace virtio = board::virtio;
 using secengine::drop_reason;
 using secengine::drop_reason_count;
 
-/// The kernel's engine: the library defaults (1024 flows, 4 x 512 sketch, ...) fit the
-/// window next to 12 packet buffers; docs/memory.md has the table.
-struct kernel_config : secengine::default_config {
-    static constexpr std::size_t flow_capacity = 1024;
-};
+/// The kernel's engine: the library defaults (1024 flows, 4 x 512 sketch, ...) plus the DPI
+/// stage sized for the default signature set fit the window next to 12 packet buffers;
+/// docs/memory.md has the table.
+// The same configuration as the host tools (secreplay): stages 1-4 defaults, the default eBPF
+// program in slot 5 and the default DPI signature set in slot 6 (include/secengine/appliance.hpp).
+using kernel_config = secengine::appliance_config;
 using engine_type = secengine::pipeline<kernel_config>;
 
 // The engine lives in .bss and is constructed at boot with a per-boot hash seed (so flood
@@ -55,11 +61,38 @@ using engine_type = secengine::pipeline<kernel_config>;
 alignas(engine_type) std::byte engine_storage[sizeof(engine_type)];
 engine_type* engine_ptr = nullptr;
 
+// The control plane (control.hpp): session, subscribers, eBPF upload buffer. Constructed at
+// boot once the key and the boot id are known.
+using control_type = kernel::control_plane<engine_type>;
+alignas(control_type) std::byte control_storage[sizeof(control_type)];
+control_type* control = nullptr;
+
+/// Sizes of the engine's parts, kept in a non-loaded ELF section (.secengine_memory, see
+/// kernel.ld) so scripts/memory_report.py can break the engine down in docs/memory.md.
+struct memory_item {
+    char name[40];
+    std::uint64_t bytes;
+};
+[[gnu::used, gnu::section(".secengine_memory")]] constexpr memory_item memory_items[] = {
+    {"engine (pipeline<kernel_config>)", sizeof(engine_type)},
+    {"engine: count-min sketch", sizeof(engine_type::sketch_type)},
+    {"engine: flow table", sizeof(engine_type::flow_table_type)},
+    {"engine: flow entry", sizeof(secengine::flow_entry)},
+    {"engine: flow capacity", kernel_config::flow_capacity},
+    {"engine: penalty box", sizeof(engine_type::penalty_type)},
+    {"engine: firewall rules", sizeof(engine_type::firewall_type)},
+    {"engine: alert ring", sizeof(engine_type::alerts_type)},
+    {"engine: eBPF slot", sizeof(engine_type::ebpf_type)},
+    {"engine: DPI slot (automaton)", sizeof(engine_type::dpi_type)},
+    {"engine: counters", sizeof(secengine::pipeline_stats)},
+    {"control plane", sizeof(control_type)},
+};
+
 struct kernel_counters {
     std::uint64_t rx = 0, fwd = 0, drop = 0, self = 0, echo = 0;
     std::uint64_t arp_replies = 0, echo_replies = 0, mgmt = 0, no_route = 0;
     // Benchmark accounting: instructions retired in loop iterations that moved frames.
-    std::uint64_t busy_insns = 0, busy_frames = 0;
+    std::uint64_t busy_insns = 0, busy_frames = 0, engine_insns = 0;
 };
 
 kernel_counters counters;
@@ -86,13 +119,15 @@ void put_mac(const std::uint8_t* m) {
 
 void put_sv(std::string_view s) { uart::write(s.data(), s.size()); }
 
+/// A MAC address as a 48-bit number (bytes in wire order, big-endian), for one-compare tests.
+std::uint64_t mac48(const std::byte* p) {
+    return (std::uint64_t{secengine::detail::load_be16(p)} << 32) | secengine::detail::load_be32(p + 2);
+}
+std::uint64_t own_mac48[virtio::max_ports] = {~0ull, ~0ull};  // ~0: never a 48-bit value
+
 bool is_own_mac(const std::byte* src) {
-    for (int p = 0; p < nports; ++p) {
-        bool eq = true;
-        for (int i = 0; i < 6 && eq; ++i) eq = static_cast<std::uint8_t>(src[i]) == own_mac[p][static_cast<std::size_t>(i)];
-        if (eq) return true;
-    }
-    return false;
+    const std::uint64_t m = mac48(src);
+    return m == own_mac48[0] || m == own_mac48[1];
 }
 
 /// Cheap test on the untagged headers: is this frame for the appliance itself?
@@ -107,7 +142,7 @@ bool addressed_to_us(const std::byte* f, std::size_t len) {
 }
 
 /// Control plane: ARP and ping answered on the port they came from; the rest is consumed.
-void handle_self(int port, const virtio::rx_frame& f) {
+void handle_self(int port, const virtio::rx_frame& f, std::uint64_t now) {
     namespace net = secengine::net;
     net::packet_view v;
     const std::span<const std::byte> in{f.data, f.length};
@@ -121,31 +156,34 @@ void handle_self(int port, const virtio::rx_frame& f) {
             reply = net::icmp_echo_reply_in_place(buf, v, own_mac[port], cfg.ip);
             counters.echo_replies += reply != 0;
         } else if (v.is_udp() && v.dport == cfg.mgmt_port) {
-            ++counters.mgmt;  // the control-plane protocol (issue 6) plugs in here
+            ++counters.mgmt;
+            reply = control->on_datagram(*engine_ptr, port, buf, v, now);
         }
     }
     if (reply != 0)
         virtio::transmit(port, f.buffer, static_cast<std::uint16_t>(reply));
     else
-        virtio::release(f.buffer);
+        control->recycle(f.buffer);
 }
 
 void handle(int port, const virtio::rx_frame& f, std::uint64_t now) {
     if (f.length >= 12 && is_own_mac(f.data + 6)) {  // our own frame, looped back by the netdev
         ++counters.echo;
-        virtio::release(f.buffer);
+        control->recycle(f.buffer);
         return;
     }
     ++counters.rx;
     if (addressed_to_us(f.data, f.length)) {
         ++counters.self;
-        handle_self(port, f);
+        handle_self(port, f, now);
         return;
     }
     // Port 0 faces the outside: its frames are "inbound" for the firewall rules.
+    const std::uint64_t e0 = board::instret();
     const secengine::verdict v = engine_ptr->process(std::span<std::byte>{f.data, f.length}, now,
                                                      port == 0 ? secengine::direction::inbound
                                                                : secengine::direction::outbound);
+    counters.engine_insns += board::instret() - e0;
     if (v.pass() && nports == 2) {
         ++counters.fwd;
         virtio::transmit(1 - port, f.buffer, f.length);
@@ -153,8 +191,11 @@ void handle(int port, const virtio::rx_frame& f, std::uint64_t now) {
     }
     ++counters.drop;
     if (v.pass()) ++counters.no_route;  // endpoint mode: nowhere to forward (drops by reason: engine stats)
-    virtio::release(f.buffer);
+    control->recycle(f.buffer);
 }
+
+/// Sent buffers come back through the control plane, which keeps a few for telemetry.
+void recycle_buffer(std::uint16_t b) { control->recycle(b); }
 
 /// Deepest stack use so far: boot.S painted the stack with a pattern.
 std::uint64_t stack_high_water() {
@@ -205,6 +246,8 @@ void report(std::uint64_t now) {
         uart::put_dec(counters.busy_insns);
         uart::puts(" frames=");
         uart::put_dec(counters.busy_frames);
+        uart::puts(" engine_insns=");
+        uart::put_dec(counters.engine_insns);
         uart::puts(" stack_max=");
         uart::put_dec(stack_high_water());
     }
@@ -246,23 +289,43 @@ void read_bootargs(const void* dtb) {
     board::shutdown(3);
 }
 
+[[noreturn]] void stack_selftest() {
+    // What a stack overflow does first: store just below __stack_bottom. PMP's guard entry
+    // must turn it into a store access fault (mcause 7).
+    const std::uintptr_t below = reinterpret_cast<std::uintptr_t>(__stack_bottom) - 8;
+    uart::puts("secengine: selftest stack: writing ");
+    uart::put_hex(below);
+    uart::putc('\n');
+    *reinterpret_cast<volatile std::uint64_t*>(below) = 0;
+    uart::puts("secengine: selftest stack FAILED: write succeeded\n");
+    board::shutdown(3);
+}
+
 [[noreturn]] void event_loop() {
     const std::uint64_t period = board::ticks_per_second / 1000 * cfg.report_ms;
     std::uint64_t next_report = board::now_ticks() + period;
     for (;;) {
-        const std::uint64_t t0 = board::instret();
+        // Benchmark accounting (bench=1 prints it): instructions from RX-ring pickup to TX or
+        // drop, plus ring refill, doorbells and TX completion - the work a frame causes - but
+        // not the polls of empty rings, whose cost depends on how long the loop idles.
         const std::uint64_t now = board::now_ticks();
-        std::uint64_t moved = static_cast<std::uint64_t>(virtio::reclaim());
+        std::uint64_t t0 = board::instret();
+        if (virtio::reclaim(recycle_buffer) != 0) counters.busy_insns += board::instret() - t0;
         std::uint64_t frames = 0;
         for (int p = 0; p < nports; ++p) {
             virtio::rx_frame f;
-            for (int k = 0; k < virtio::rx_buffers && virtio::receive(p, f); ++k) {
+            for (int k = 0; k < virtio::rx_buffers; ++k) {
+                t0 = board::instret();
+                if (!virtio::receive(p, f)) break;
                 handle(p, f, now);
                 ++frames;
+                counters.busy_insns += board::instret() - t0;
             }
         }
+        control->poll(*engine_ptr, now);  // telemetry due, in spare buffers
+        t0 = board::instret();
         virtio::flush();
-        if (frames + moved != 0) {
+        if (frames != 0) {
             counters.busy_insns += board::instret() - t0;
             counters.busy_frames += frames;
         } else if (uart::getc() == 's') {
@@ -286,6 +349,7 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     nports = virtio::probe();
     for (int p = 0; p < nports; ++p) {
         for (std::size_t i = 0; i < 6; ++i) own_mac[p][i] = virtio::mac(p)[i];
+        own_mac48[p] = mac48(reinterpret_cast<const std::byte*>(virtio::mac(p)));
         uart::puts("secengine: port");
         uart::put_dec(static_cast<std::uint64_t>(p));
         uart::puts(" virtio-mmio@");
@@ -299,6 +363,10 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     std::uint64_t seed = board::now_ticks();
     for (std::size_t i = 0; i < cfg.key.size(); ++i) seed = secengine::detail::mix64(seed ^ (std::uint64_t{cfg.key[i]} << (8 * (i & 7))));
     engine_ptr = new (engine_storage) engine_type(seed, board::now_ticks());
+    // Stage 6 starts with the default signatures, built by the compiler into .rodata.
+    // Constructed in place: a temporary would put the 8 KiB automaton on the 4 KiB stack.
+    for (unsigned st = 1; st <= 6; ++st)
+        engine_ptr->set_stage_enabled(static_cast<secengine::stage_id>(st), ((cfg.stages >> st) & 1u) != 0);
     if (cfg.pps >= 0 || cfg.ban_s >= 0) {
         secengine::engine_limits l = engine_ptr->limits();
         if (cfg.pps >= 0) l.per_source_pps = static_cast<std::uint32_t>(cfg.pps);
@@ -306,6 +374,10 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
         if (engine_ptr->set_limits(l, board::now_ticks()) != secengine::limits_error::none)
             uart::puts("secengine: pps/ban_s rejected by the engine, defaults kept\n");
     }
+    control = new (control_storage) control_type(cfg.key, kernel::make_boot_id(seed), cfg.ip, cfg.mgmt_port, own_mac,
+                                                 board::now_ticks());
+    control->sync_limits(engine_ptr->limits());
+    control->set_insn_counters(&counters.engine_insns, &counters.rx);
     board::pmp::lockdown();
     if (cfg.key == kernel::demo_key)
         uart::puts("secengine: WARNING: built-in demo key in use; pass key=<32 hex digits>\n");
@@ -331,6 +403,12 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     uart::puts(" stack=");
     uart::put_dec(static_cast<std::uint64_t>(__stack_top - __stack_bottom));
     uart::putc('\n');
+    uart::puts("secengine: control udp_port=");
+    uart::put_dec(cfg.mgmt_port);
+    uart::puts(" boot_id=");
+    uart::put_hex(control->boot_id());
+    uart::putc('\n');
     if (cfg.selftest_pmp) pmp_selftest(dtb);
+    if (cfg.selftest_stack) stack_selftest();
     event_loop();
 }

@@ -24,6 +24,6 @@ inline constexpr std::size_t ram_window_limit = 0x10000;    ///< the 64 KiB budg
 // Linker-script symbols: only their addresses are meaningful.
 extern "C" {
 extern char __ram_start[], __ram_end[], __data_start[], __data_end[], __bss_start[], __bss_end[];
-extern char __stack_bottom[], __stack_top[], __rom_end[], __init_array_start[], __init_array_end[];
+extern char __stack_guard[], __stack_bottom[], __stack_top[], __rom_end[], __init_array_start[], __init_array_end[];
 extern char _start[];
 }

@@ -109,7 +109,7 @@ TEST_CASE("rule parser: content encoding round trips", "[dpi][rules][property]")
     auto r = std::make_unique<rule>();
     for (int round = 0; round < 3000; ++round) {
         std::string bytes(1 + rng() % 40, '\0');
-        for (auto& c : bytes) c = static_cast<char>(rng() % 4 == 0 ? rng() & 0xFF : "ab;\"\\|: "[rng() % 8]);
+        for (auto& c : bytes) c = rng() % 4 == 0 ? static_cast<char>(rng() & 0xFF) : "ab;\"\\|: "[rng() % 8];
         // Encode: printable bytes as text (escaping " ; \), others in |hex| blocks.
         std::string enc;
         char tmp[4];

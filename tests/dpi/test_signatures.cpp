@@ -107,3 +107,9 @@ TEST_CASE("benign requests pass the default set", "[dpi][signatures]") {
         CHECK(send(*s, r).reason == drop_reason::none);
     }
 }
+
+TEST_CASE("kernel bench hook counts matches of the default set", "[dpi][signatures]") {
+    const std::string p = "GET /?a=1 UNION SELECT 2&b=../../etc/passwd HTTP/1.1\r\n";
+    CHECK(bench_scan_payload(as_bytes(p)) == 3);
+    CHECK(bench_scan_payload({}) == 0);
+}

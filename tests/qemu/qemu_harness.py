@@ -108,6 +108,9 @@ class Port:
         self.listen = self.sock.getsockname()[1]   # QEMU sends here
         self.qemu = _free_udp_port()               # QEMU listens here
 
+    def netdev(self, i):
+        return 'socket,id=p%d,udp=127.0.0.1:%d,localaddr=127.0.0.1:%d' % (i, self.listen, self.qemu)
+
     def send(self, frame):
         self.sock.sendto(frame, ('127.0.0.1', self.qemu))
 
@@ -126,16 +129,37 @@ class Port:
             out.append(f)
 
 
+class McastPort(Port):
+    """Host end of a QEMU multicast socket netdev (a shared segment; QEMU hears itself too)."""
+
+    def __init__(self):
+        self.group = '239.192.77.%d' % random.randrange(1, 250)
+        self.port = _free_udp_port()
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        self.sock.bind((self.group, self.port))
+        lo = socket.inet_aton('127.0.0.1')
+        self.sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, socket.inet_aton(self.group) + lo)
+        self.sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, lo)
+        self.sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 1)
+
+    def netdev(self, i):
+        return 'socket,id=p%d,mcast=%s:%d,localaddr=127.0.0.1' % (i, self.group, self.port)
+
+    def send(self, frame):
+        self.sock.sendto(frame, (self.group, self.port))
+
+
 class Appliance:
     """One QEMU running the kernel; `ports` socket netdevs; UART lines collected."""
 
-    def __init__(self, elf, ports=2, legacy=True, bootargs='ip=10.0.0.2/24', extra=(), wait_ready=True):
-        self.ports = [Port() for _ in range(ports)]
+    def __init__(self, elf, ports=2, legacy=True, bootargs='ip=10.0.0.2/24', extra=(), wait_ready=True, mcast=False):
+        self.ports = [McastPort() if mcast else Port() for _ in range(ports)]
         cmd = [QEMU, '-machine', 'virt', '-bios', 'none', '-nographic', '-m', '128M', '-kernel', elf,
                '-append', bootargs, '-global', 'virtio-mmio.force-legacy=%s' % ('true' if legacy else 'false')]
         for i, p in enumerate(self.ports):
-            cmd += ['-netdev', 'socket,id=p%d,udp=127.0.0.1:%d,localaddr=127.0.0.1:%d' % (i, p.listen, p.qemu),
-                    '-device', 'virtio-net-device,netdev=p%d' % i]
+            cmd += ['-netdev', p.netdev(i), '-device', 'virtio-net-device,netdev=p%d' % i]
         cmd += list(extra)
         self.cmd = cmd
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -216,6 +240,7 @@ class Appliance:
 def check_invariant(st):
     """rx == fwd + drop + self, and the per-reason drops add up to drop."""
     assert st['rx'] == st['fwd'] + st['drop'] + st['self'], st
-    known = {'t', 'rx', 'fwd', 'drop', 'self', 'echo', 'arp', 'ping', 'mgmt', 'insns', 'frames', 'flows', 'hh'}
+    known = {'t', 'rx', 'fwd', 'drop', 'self', 'echo', 'arp', 'ping', 'mgmt', 'insns', 'frames', 'flows', 'hh',
+             'engine_insns', 'stack_max'}
     reasons = sum(v for k, v in st.items() if k not in known)
     assert reasons == st['drop'], ('per-reason drops do not add up', st)

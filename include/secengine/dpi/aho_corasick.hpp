@@ -9,8 +9,9 @@
 ///    incoming edge (u8), so a state's children's labels form one sorted, contiguous byte run;
 ///  - failure link (u16), own pattern (u16) and "match link" (u16: first state on the failure
 ///    chain, itself included, that ends a pattern) - 10 bytes per state in total;
-///  - a dense root row per lane (one u16 per class, both lanes in one 256-entry table) so the
-///    most frequent state costs one load.
+///  - dense rows (one u16 per class) in a table of DenseCells cells: the raw lane's root row,
+///    then the text lane's root row and, as far as the table reaches, rows for its shallowest
+///    states - the most frequent states cost one load. The kernel keeps the roots only.
 /// Two lanes share the state pool: the *text* lane holds case-insensitive patterns and reads
 /// case-folded input (in HTTP flows: the normaliser's output), the *raw* lane holds exact
 /// byte patterns and reads raw bytes. Separate lanes keep each a plain AC automaton (mixing
@@ -66,16 +67,18 @@ inline constexpr std::uint16_t none16 = 0xFFFF;
 /// Multi-pattern matcher with at most MaxStates states (both lanes), MaxPatterns signatures
 /// and PoolBytes bytes of pattern text. Built at compile time (constexpr) or at run time;
 /// `add`/`remove` rebuild in place and on failure restore the previous automaton.
-template <std::size_t MaxStates, std::size_t MaxPatterns, std::size_t PoolBytes = MaxStates>
+template <std::size_t MaxStates, std::size_t MaxPatterns, std::size_t PoolBytes = MaxStates, std::size_t DenseCells = 256>
 class aho_corasick {
     static_assert(MaxStates >= 2 && MaxStates < 0xFFFF, "state ids are u16; 0xFFFF means none");
     static_assert(MaxPatterns >= 1 && MaxPatterns < 0xFFFF, "pattern ids are u16");
     static_assert(PoolBytes >= 1 && PoolBytes <= 0xFFFF, "pool offsets are u16");
+    static_assert(DenseCells >= 4 && DenseCells <= 0xFFFFFF, "room for both lanes' root rows");
 
 public:
     static constexpr std::size_t max_states = MaxStates;
     static constexpr std::size_t max_patterns = MaxPatterns;
     static constexpr std::size_t pool_bytes = PoolBytes;
+    static constexpr std::size_t dense_cells = DenseCells;
 
     constexpr aho_corasick() noexcept { (void)rebuild(); }
 
@@ -153,6 +156,21 @@ public:
         std::uint16_t r = static_cast<std::uint16_t>(root_[1] + (st.raw < count_[1] ? st.raw : 0));
         const bool use_text = count_[0] > 1, use_raw = count_[1] > 1;
         bool go_on = true;
+        if (use_text && !use_raw) {
+            // Text lane only (the common host case): table bases in locals, dense states inline.
+            const std::uint16_t dend = dense_end_[0];  // lane 0's root is state 0
+            const std::size_t ncls = nclass_[0];
+            const std::uint16_t* dense = dense_.data() + rowbase_[0];
+            const std::uint8_t* cm = cmap_[0].data();
+            const std::uint16_t* ml = mlink_.data();
+            for (std::size_t i = 0; i < data.size() && go_on; ++i) {
+                const std::uint8_t c = cm[static_cast<std::uint8_t>(data[i])];
+                t = t < dend ? dense[std::size_t{t} * ncls + c] : go(0, t, c);
+                if (ml[t] != detail::none16) go_on = for_each_output(lane::text, t, static_cast<std::uint32_t>(i + 1), f);
+            }
+            st.text = t;
+            return go_on;
+        }
         for (std::size_t i = 0; i < data.size() && go_on; ++i) {
             const auto b = static_cast<std::uint8_t>(data[i]);
             const auto end = static_cast<std::uint32_t>(i + 1);
@@ -201,7 +219,12 @@ public:
     }
     /// Bytes of automaton proper in use: states * bytes_per_state + class maps + root rows.
     [[nodiscard]] constexpr std::size_t automaton_bytes() const noexcept {
-        return state_count() * bytes_per_state + 2 * 256 + 2 * (nclass_[0] + nclass_[1]);
+        return state_count() * bytes_per_state + 2 * 256 + 2 * dense_used_;
+    }
+    /// States of lane `l` with a dense row (the shallowest ones, root included).
+    [[nodiscard]] constexpr std::size_t dense_states(lane l) const noexcept {
+        const auto li = static_cast<std::size_t>(l);
+        return static_cast<std::size_t>(dense_end_[li] - root_[li]);
     }
     /// Bytes of the whole object (automaton at capacity + signature table + pattern pool).
     [[nodiscard]] static constexpr std::size_t storage_bytes() noexcept { return sizeof(aho_corasick);
@@ -221,7 +244,8 @@ private:
     [[nodiscard]] constexpr std::uint16_t go(std::size_t li, std::uint16_t s, std::uint8_t c) const noexcept {
         if (c == 0) return root_[li];
         for (;;) {
-            if (s == root_[li]) return root_row_[rowbase_[li] + c];
+            if (s < dense_end_[li])
+                return dense_[rowbase_[li] + std::size_t{static_cast<std::uint16_t>(s - root_[li])} * nclass_[li] + c];
             const std::uint16_t fc = first_child_[s];
             const std::uint8_t* lab = label_.data() + fc;
             for (std::uint8_t k = 0, n = nchild_[s]; k < n; ++k) {
@@ -287,7 +311,28 @@ private:
         return pat_[pi].nocase ? detail::fold(b) : b;
     }
 
+    // Alphabet reduction: classes 1..C in byte order for the bytes of the lane's patterns
+    // (folded in the text lane, where 'A'..'Z' then share their lower-case class).
+    constexpr std::size_t make_classes(std::size_t li) noexcept {
+        auto& cm = cmap_[li];
+        std::array<bool, 256> used{};
+        for (std::size_t i = 0; i < npat_; ++i)
+            if (pat_[i].nocase == (li == 0))
+                for (std::size_t k = 0; k < pat_[i].len; ++k) used[byte_of(i, k)] = true;
+        std::size_t ncls = 1;
+        for (std::size_t b = 0; b < 256; ++b) cm[b] = used[b] ? static_cast<std::uint8_t>(ncls++ & 0xFF) : 0;
+        if (li == 0)
+            for (std::size_t b = 'A'; b <= 'Z'; ++b) cm[b] = cm[b + 32];
+        return ncls;
+    }
+
     constexpr dpi_error rebuild() noexcept {
+        // Dense table layout: the raw lane's root row first, then the text lane's rows (its
+        // root and as many of its shallowest states as fit).
+        const std::size_t n0 = make_classes(0), n1 = make_classes(1);
+        if (n0 > 256 || n1 > 256 || n0 + n1 > DenseCells) return dpi_error::too_many_classes;
+        nclass_ = {static_cast<std::uint16_t>(n0), static_cast<std::uint16_t>(n1)};
+        rowbase_ = {static_cast<std::uint32_t>(n1), 0};
         std::uint16_t next = 0;
         for (std::size_t li = 0; li < 2; ++li)
             if (const dpi_error e = build_lane(li, next); e != dpi_error::ok) return e;
@@ -308,29 +353,28 @@ private:
                 idx[m++] = static_cast<std::uint16_t>(i);
                 maxlen = std::max<std::size_t>(maxlen, pat_[i].len);
             }
-        // Alphabet reduction: classes 1..C in byte order for bytes used by the lane's patterns.
-        auto& cm = cmap_[li];
-        std::array<bool, 256> used{};
-        for (std::size_t j = 0; j < m; ++j)
-            for (std::size_t k = 0; k < pat_[idx[j]].len; ++k) used[byte_of(idx[j], k)] = true;
-        std::size_t ncls = 1;
-        for (std::size_t b = 0; b < 256; ++b) cm[b] = used[b] ? static_cast<std::uint8_t>(ncls++ & 0xFF) : 0;
-        // Both lanes' root rows share one 256-entry table: lane 1's row follows lane 0's.
-        const std::size_t row = li == 0 ? 0 : nclass_[0];
-        if (ncls > 256 || row + ncls > 256) return dpi_error::too_many_classes;
-        rowbase_[li] = static_cast<std::uint16_t>(row);
-        for (std::size_t c = 0; c < ncls; ++c) root_row_[row + c] = base;
-        if (nc)
-            for (std::size_t b = 'A'; b <= 'Z'; ++b) cm[b] = cm[b + 32];
+        const auto& cm = cmap_[li];
+        const std::size_t ncls = nclass_[li], row = rowbase_[li];
+        for (std::size_t c = 0; c < ncls; ++c) dense_[row + c] = base;
         if (static_cast<std::size_t>(base) + 1 > MaxStates) return dpi_error::states_full;
 
         auto cls = [&](std::size_t pi, std::size_t k) { return cm[byte_of(pi, k)]; };
-        std::sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(m), [&](std::uint16_t a, std::uint16_t b) {
+        auto less = [&](std::uint16_t a, std::uint16_t b) {
             const std::size_t la = pat_[a].len, lb = pat_[b].len;
             for (std::size_t k = 0; k < la && k < lb; ++k)
                 if (cls(a, k) != cls(b, k)) return cls(a, k) < cls(b, k);
             return la < lb;
-        });
+        };
+        // Shell sort (Ciura's gaps, then x2.25): in place, constexpr, no std::sort (whose
+        // unrolled insertion step trips g++ 12's -Warray-bounds on tiny capacities).
+        constexpr std::size_t gaps[] = {8929, 3968, 1750, 701, 301, 132, 57, 23, 10, 4, 1};
+        for (std::size_t gap : gaps)
+            for (std::size_t i = gap; i < m; ++i) {
+                const std::uint16_t v = idx[i];
+                std::size_t j = i;
+                for (; j >= gap && less(v, idx[j - gap]); j -= gap) idx[j] = idx[j - gap];
+                idx[j] = v;
+            }
 
         const std::uint16_t root = base;
         std::size_t n = static_cast<std::size_t>(base) + 1;
@@ -345,7 +389,7 @@ private:
         init(root, 0);
         root_[li] = root;
         count_[li] = 1;
-        nclass_[li] = static_cast<std::uint16_t>(ncls);
+        dense_end_[li] = static_cast<std::uint16_t>(root + 1);
         for (std::size_t j = 0; j < m; ++j) cur[j] = root;
 
         for (std::size_t d = 0; d < maxlen; ++d) {
@@ -374,7 +418,7 @@ private:
             }
             if (d == 0)  // the dense root row, needed by go() from level 2 on
                 for (std::uint16_t k = 0; k < nchild_[root]; ++k)
-                    root_row_[row + label_[first_child_[root] + k]] = static_cast<std::uint16_t>(first_child_[root] + k);
+                    dense_[row + label_[first_child_[root] + k]] = static_cast<std::uint16_t>(first_child_[root] + k);
         }
         // Match links in breadth-first order (a failure target is always shallower, so done).
         for (std::size_t s = root; s < n; ++s)
@@ -382,6 +426,20 @@ private:
                         : s == root                ? detail::none16
                                                    : mlink_[fail_[s]];
         count_[li] = static_cast<std::uint16_t>(n - base);
+        // Dense rows for the shallowest states of the text lane (breadth-first ids: shallowest
+        // first), computed through the sparse layout; a failure target is shallower, so its
+        // row already exists. The raw lane keeps its root row only.
+        std::size_t dense = 1;
+        if (li == 0) {
+            const std::size_t fit = (DenseCells - nclass_[1]) / ncls;
+            dense = std::min(fit, n - base);
+            for (std::size_t s = base + 1; s < base + dense; ++s) {
+                for (std::size_t c = 0; c < ncls; ++c)
+                    dense_[row + (s - base) * ncls + c] = go(li, static_cast<std::uint16_t>(s), static_cast<std::uint8_t>(c));
+                dense_end_[li] = static_cast<std::uint16_t>(s + 1);
+            }
+            dense_used_ = static_cast<std::uint32_t>(dense * ncls + nclass_[1]);
+        }
         return dpi_error::ok;
     }
 
@@ -393,8 +451,10 @@ private:
     std::array<std::uint8_t, MaxStates> nchild_{};
     std::array<std::uint8_t, MaxStates> label_{};
     std::array<std::array<std::uint8_t, 256>, 2> cmap_{};
-    std::array<std::uint16_t, 256> root_row_{};  ///< dense root rows, lane 0 then lane 1
-    std::array<std::uint16_t, 2> rowbase_{};
+    std::array<std::uint16_t, DenseCells> dense_{};  ///< raw root row, then text lane's dense rows
+    std::array<std::uint32_t, 2> rowbase_{};
+    std::array<std::uint16_t, 2> dense_end_{};
+    std::uint32_t dense_used_ = 0;
     std::array<std::uint16_t, 2> root_{};
     std::array<std::uint16_t, 2> count_{};
     std::array<std::uint16_t, 2> nclass_{};

@@ -9,6 +9,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 #include <secengine/dpi/aho_corasick.hpp>
@@ -131,6 +132,13 @@ static_assert(detail::default_hits("GET /index.html HTTP/1.1\r\nHost: example.or
 static_assert(detail::default_hits("x/bin/sh\x00") == 1 && detail::default_hits("x/BIN/SH\x00") == 0,
               "raw lane is exact");
 static_assert(detail::default_hits("\x90\x90\x90\x90\x90\x90\x90\x90\x90\x90\x90\x90\x90\x90\x90\x90\x90") == 2);
+
+/// Hook for the kernel benchmark (`riscv.insns_per_payload_byte`): scans `payload` alone with
+/// the compiled-in default automaton (both lanes, all-matches mode, no normaliser) and returns
+/// the number of matches. Divide the instructions it retires by payload.size().
+[[nodiscard]] inline std::size_t bench_scan_payload(std::span<const std::byte> payload) noexcept {
+    return default_automaton.count_matches(payload);
+}
 
 /// The DPI stage with the kernel sizing, preloaded with the default set (constexpr copy).
 class default_dpi_stage : public dpi_stage<kernel_dpi_states, kernel_dpi_patterns, kernel_dpi_pool> {

@@ -21,6 +21,8 @@
 namespace secengine::wire {
 
 /// A received datagram whose header and tag are valid; `payload` points into the input.
+/// On failure `hdr` holds what was parsed: authentic only for errors found after the tag check
+/// (bad_flags, unknown_type and every session error), which is what an error_reply may echo.
 struct opened {
     wire_error error = wire_error::none;
     header hdr{};
@@ -69,25 +71,30 @@ template <message M>
 /// Authenticates `d` and parses its header (see the file comment for the order of checks).
 [[nodiscard]] constexpr opened open_datagram(const siphash_key& key, std::span<const std::byte> d) noexcept {
     opened r;
-    if (d.size() < header_size + tag_size) return r.error = wire_error::truncated, r;
+    const auto fail = [&r](wire_error e) {
+        r.error = e;
+        r.payload = {};
+        return r;
+    };
+    if (d.size() < header_size + tag_size) return fail(wire_error::truncated);
     const std::byte* b = d.data();
-    if (detail::get_le(b, 2) != magic) return r.error = wire_error::bad_magic, r;
+    if (detail::get_le(b, 2) != magic) return fail(wire_error::bad_magic);
     r.hdr.version = static_cast<std::uint8_t>(detail::get_le(b + 2, 1));
-    if (r.hdr.version != protocol_version) return r.error = wire_error::unsupported_version, r;
+    if (r.hdr.version != protocol_version) return fail(wire_error::unsupported_version);
     r.hdr.type = static_cast<msg_type>(detail::get_le(b + 3, 1));
     r.hdr.flags = static_cast<std::uint8_t>(detail::get_le(b + 4, 1));
     r.hdr.channel = static_cast<std::uint8_t>(detail::get_le(b + 5, 1));
     r.hdr.length = static_cast<std::uint16_t>(detail::get_le(b + 6, 2));
     r.hdr.boot_id = detail::get_le(b + 8, 8);
     r.hdr.seq = detail::get_le(b + 16, 8);
-    if (r.hdr.length > max_payload) return r.error = wire_error::too_large, r;
+    if (r.hdr.length > max_payload) return fail(wire_error::too_large);
     const std::size_t body = header_size + r.hdr.length;
-    if (d.size() < body + tag_size) return r.error = wire_error::truncated, r;
-    if (d.size() > body + tag_size) return r.error = wire_error::length_mismatch, r;
+    if (d.size() < body + tag_size) return fail(wire_error::truncated);
+    if (d.size() > body + tag_size) return fail(wire_error::length_mismatch);
     // A 64-bit compare of the whole tag: no early exit per byte that timing could reveal.
-    if (detail::get_le(b + body, tag_size) != siphash(key, d.first(body))) return r.error = wire_error::bad_mac, r;
-    if ((r.hdr.flags & ~flag::defined) != 0) return r.error = wire_error::bad_flags, r;
-    if (!is_valid(r.hdr.type)) return r.error = wire_error::unknown_type, r;
+    if (detail::get_le(b + body, tag_size) != siphash(key, d.first(body))) return fail(wire_error::bad_mac);
+    if ((r.hdr.flags & ~flag::defined) != 0) return fail(wire_error::bad_flags);
+    if (!is_valid(r.hdr.type)) return fail(wire_error::unknown_type);
     r.payload = d.subspan(header_size, r.hdr.length);
     return r;
 }

@@ -1,0 +1,17 @@
+# Bare-metal entry for the RV64 protocol benchmark: QEMU -bios none jumps to 0x80000000 in
+# M-mode with a0 = hart id. One hart runs; the others park. No .bss to clear (main uses locals).
+    .section .text.boot, "ax"
+    .globl _start
+_start:
+    csrr t0, mhartid
+    bnez t0, park
+    la sp, stack_top
+    call bench_main
+park:
+    wfi
+    j park
+
+    .section .bss
+    .balign 16
+    .space 16384
+stack_top:
