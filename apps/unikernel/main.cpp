@@ -36,6 +36,7 @@
 #include <secengine/config.hpp>
 #include <secengine/dpi/signatures.hpp>
 #include <secengine/dpi/stage.hpp>
+#include <secengine/appliance.hpp>
 #include <secengine/pipeline.hpp>
 
 namespace {
@@ -48,12 +49,9 @@ using secengine::drop_reason_count;
 /// The kernel's engine: the library defaults (1024 flows, 4 x 512 sketch, ...) plus the DPI
 /// stage sized for the default signature set fit the window next to 12 packet buffers;
 /// docs/memory.md has the table.
-struct kernel_config : secengine::default_config {
-    static constexpr std::size_t flow_capacity = 1024;
-    using ebpf_stage = secengine::appliance::default_ebpf_stage;  // slot 5: default program, replaceable (control plane)
-    using dpi_stage = secengine::dpi::dpi_stage<secengine::dpi::kernel_dpi_states, secengine::dpi::kernel_dpi_patterns,
-                                                secengine::dpi::kernel_dpi_pool>;
-};
+// The same configuration as the host tools (secreplay): stages 1-4 defaults, the default eBPF
+// program in slot 5 and the default DPI signature set in slot 6 (include/secengine/appliance.hpp).
+using kernel_config = secengine::appliance_config;
 using engine_type = secengine::pipeline<kernel_config>;
 
 // The engine lives in .bss and is constructed at boot with a per-boot hash seed (so flood
@@ -367,7 +365,6 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     engine_ptr = new (engine_storage) engine_type(seed, board::now_ticks());
     // Stage 6 starts with the default signatures, built by the compiler into .rodata.
     // Constructed in place: a temporary would put the 8 KiB automaton on the 4 KiB stack.
-    new (&engine_ptr->dpi()) engine_type::dpi_type(secengine::dpi::default_automaton);
     for (unsigned st = 1; st <= 6; ++st)
         engine_ptr->set_stage_enabled(static_cast<secengine::stage_id>(st), ((cfg.stages >> st) & 1u) != 0);
     if (cfg.pps >= 0 || cfg.ban_s >= 0) {
