@@ -16,6 +16,7 @@
 // for the next frame: clients send a keep-alive ping every second (secctl does), which also
 // tells them at once when the appliance rebooted.
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -493,30 +494,17 @@ private:
     }
 
     void apply(const wire::ebpf_chunk& c) noexcept {
-        if (c.total_length > max_program_bytes) return ack(wire::status::too_large, 0, upload_received_);
-        const bool same = c.program_id == upload_id_ && c.total_length == upload_total_;
-        if (!same) {
-            // A new upload starts at offset 0 and replaces an unfinished one (its client may
-            // have died); a chunk of an unknown upload from the middle is out of order.
-            if (c.offset != 0) return ack(wire::status::out_of_order, 0, 0);
-            upload_id_ = c.program_id;
-            upload_total_ = c.total_length;
-            upload_received_ = 0;
-        }
-        if (c.offset > upload_received_) return ack(wire::status::out_of_order, 0, upload_received_);
-        // Stored decoded (8-byte little-endian words, the ELF encoding): chunks hold whole
-        // instructions at multiples of 8 (checked by the decoder).
-        for (std::size_t i = 0; i < c.data.size(); i += 8)
-            code_[(c.offset + i) / 8] = secengine::ebpf::insn::decode(wire::detail::get_le(c.data.data() + i, 8));
-        const std::uint32_t end = c.offset + static_cast<std::uint32_t>(c.data.size());
-        if (end > upload_received_) upload_received_ = end;
-        ack(wire::status::ok, 0, upload_received_);
+        // wire::chunk_receiver: in order, resends harmless, offset 0 of another program starts
+        // over (an abandoned upload cannot block the next one).
+        const wire::chunk_receiver::result r = upload_.accept(c);
+        if (r.status == wire::status::ok) installed_ = false;
+        ack(r.status, 0, r.received);
     }
 
     void apply(const wire::ebpf_commit& c) noexcept {
-        if (c.total_length > max_program_bytes) return ack(wire::status::too_large);
-        if (c.program_id != upload_id_ || c.total_length != upload_total_) return ack(wire::status::invalid);
-        if (upload_received_ < upload_total_) return ack(wire::status::incomplete, 0, upload_received_);
+        const wire::chunk_receiver::result u = upload_.commit(c);
+        if (u.status != wire::status::ok) return ack(u.status, 0, u.received);
+        if (installed_ && program_id_ == c.program_id) return ack(wire::status::ok);  // resent commit
         std::array<secengine::ebpf::map_spec, 8> maps{};
         for (std::size_t i = 0; i < c.maps.count; ++i) {
             const wire::map_spec& w = c.maps.items[i];
@@ -525,15 +513,15 @@ private:
             maps[i].value_size = w.value_size;
             maps[i].max_entries = w.max_entries;
         }
-        const std::size_t n = upload_total_ / 8;
+        // The receiver wrote the raw little-endian words straight into code_ (see upload_).
+        const std::size_t n = upload_.program().size() / 8;
         const secengine::ebpf::load_result r = ctx_.e->ebpf().load(
             std::span<const secengine::ebpf::insn>(code_.data(), n),
             std::span<const secengine::ebpf::map_spec>(maps.data(), c.maps.count));
-        upload_id_ = 0;
-        upload_total_ = upload_received_ = 0;
         if (!r.ok()) return ack(wire::status::verifier_rejected, static_cast<std::uint16_t>(r.error), r.pc);
         program_id_ = c.program_id;
         program_bytes_ = c.total_length;
+        installed_ = true;
         changes_ = true;
         ack(wire::status::ok);
     }
@@ -756,9 +744,17 @@ private:
     const std::uint64_t* frames_ = nullptr;
     std::uint32_t program_id_ = builtin_program_id;
     std::uint32_t program_bytes_ = 0;
-    std::uint32_t upload_id_ = 0, upload_total_ = 0, upload_received_ = 0;
-    /// The program being uploaded; the slot verifies and copies it at commit.
+    /// The program being uploaded; the slot verifies and copies it at commit. The chunk
+    /// receiver writes the datagram's bytes into the instructions' own storage: an eBPF
+    /// instruction's memory layout is its little-endian wire encoding (checked below), so no
+    /// second buffer is needed.
     std::array<secengine::ebpf::insn, prog_limits::max_insns> code_{};
+    wire::chunk_receiver upload_{std::as_writable_bytes(std::span(code_))};
+    bool installed_ = false;  ///< the current upload is the running program (a resent commit is a no-op)
+    static_assert(sizeof(secengine::ebpf::insn) == 8 && std::endian::native == std::endian::little &&
+                      offsetof(secengine::ebpf::insn, opcode) == 0 && offsetof(secengine::ebpf::insn, regs) == 1 &&
+                      offsetof(secengine::ebpf::insn, off) == 2 && offsetof(secengine::ebpf::insn, imm) == 4,
+                  "insn memory must be the RFC 9669 encoding (opcode, regs, off, imm; little-endian)");
 };
 
 }  // namespace kernel
