@@ -14,7 +14,7 @@ FUZZ_SECONDS ?= 10
 FUZZ_LONG_SECONDS ?= 300
 
 .PHONY: all deps build build-host build-riscv test test-host test-riscv test-asan fuzz-smoke fuzz \
-        run bench clean e2e
+        run bench console clean e2e
 
 all: build
 
@@ -89,6 +89,11 @@ e2e: deps build-host build-riscv
 	meson test -C build/riscv --suite e2e --print-errorlogs --verbose --no-rebuild; rc=$$?; \
 	[ -f build/riscv/tests/e2e/e2e_results.json ] && python3 scripts/e2e_report.py build/riscv/tests/e2e/e2e_results.json docs/detection.md; \
 	exit $$rc
+
+# Operator console against the appliance booted as in `make run` (port 0 on a multicast segment
+# shared by the console's control link and traffic generator). CONSOLE_ARGS: extra secconsole flags.
+console: deps build-host build-riscv
+	python3 scripts/console_demo.py -- $(CONSOLE_ARGS)
 
 clean:
 	rm -rf build

@@ -1,0 +1,83 @@
+#pragma once
+// The console's only view of the transport/session layer: one small interface. The console
+// model, views and tests talk to `appliance_link`; the implementation behind it is the shared
+// host control client (apps/common, also used by secctl) when it is in the tree, and until then
+// an interim plain-UDP link over the library's wire::client_session (link_udp.cpp).
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <secengine/wire.hpp>
+
+namespace console {
+
+namespace wire = secengine::wire;
+
+/// Every command the console sends, except eBPF upload (chunked: `appliance_link::upload_program`).
+/// Byte tails (`add_signature::pattern`) must outlive the `request` call.
+using command = std::variant<wire::ping, wire::read_config, wire::subscribe, wire::unsubscribe, wire::block_port,
+                             wire::unblock_port, wire::add_signature, wire::remove_signature, wire::set_limits,
+                             wire::penalty_list, wire::penalty_flush, wire::penalty_unban, wire::map_read,
+                             wire::ebpf_unload>;
+
+/// Outcome of one request: the decoded ack / error_reply, or the reply payload for data replies.
+struct result {
+    bool answered = false;  ///< false: no valid reply before the timeout (or the send failed)
+    wire::msg_type type = wire::msg_type::ack;
+    std::vector<std::byte> payload;
+    wire::ack ack{};
+    wire::error_reply error{};
+    [[nodiscard]] bool ok() const {
+        return answered && type != wire::msg_type::error_reply &&
+               (type != wire::msg_type::ack || ack.result == wire::status::ok);
+    }
+    /// "ok", "verifier_rejected (error 3, pc 7)", "error_reply wrong_boot", "timeout".
+    [[nodiscard]] std::string describe() const;
+};
+
+/// Authenticated telemetry handed to the model: the header and the still-encoded payload.
+using telemetry_sink = std::function<void(const wire::header&, std::span<const std::byte>)>;
+
+/// Request/reply + telemetry channel to one appliance.
+class appliance_link {
+public:
+    virtual ~appliance_link() = default;
+    virtual result request(const command& c) = 0;
+    /// Acknowledged chunks then the commit; the commit's (or the failing chunk's) result.
+    virtual result upload_program(std::uint32_t program_id, std::span<const std::byte> code,
+                                  std::span<const wire::map_spec> maps) = 0;
+    /// Receives for up to `ms` milliseconds, handing telemetry to `on_telemetry`.
+    virtual void pump(int ms) = 0;
+    [[nodiscard]] virtual std::uint64_t boot_id() const = 0;
+    /// Datagrams this client refused, per wire_error (shown next to the appliance's own counts).
+    [[nodiscard]] virtual std::array<std::uint64_t, wire::wire_error_count> refused() const = 0;
+    [[nodiscard]] virtual std::string describe_endpoint() const = 0;
+    telemetry_sink on_telemetry;
+};
+
+/// Where and how to reach an appliance (the console's --appliance / --netdev / --key options).
+struct endpoint {
+    std::string host = "10.0.0.2";
+    std::uint16_t port = 7400;
+    std::string netdev;  ///< QEMU socket netdev spec (needs the shared control client)
+    std::array<std::uint8_t, 16> key{};
+    std::uint8_t channel = 2;  ///< docs/protocol.md: secctl 1, the console 2
+    int timeout_ms = 300;
+};
+
+/// Opens the best available link for `e`; null with `err` set on failure.
+std::unique_ptr<appliance_link> open_link(const endpoint& e, std::string& err);
+
+bool parse_key(const std::string& hex, std::array<std::uint8_t, 16>& out);
+wire::siphash_key make_key(const std::array<std::uint8_t, 16>& k);
+std::string ipv4_text(std::uint32_t ip);
+bool parse_ipv4(const std::string& s, std::uint32_t& out);
+std::uint64_t now_us();
+
+}  // namespace console

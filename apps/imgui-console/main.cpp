@@ -1,0 +1,236 @@
+// secconsole: the operator console (docs/console.md).
+//   secconsole [--appliance HOST[:PORT]]... [--netdev SPEC] [--key HEX32] [--channel N]
+//              [--sink SPEC] [--synthetic] [--null] [--frames N] [--screenshot FILE.png] [--tab NAME]
+#include <GLFW/glfw3.h>
+#include <imgui.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <stb/stb_image_write.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "synthetic.hpp"
+#include "views.hpp"
+
+namespace {
+
+struct options {
+    std::vector<std::string> appliances;
+    std::string ebpf, netdev, key = "000102030405060708090a0b0c0d0e0f", screenshot, tab, sink;
+    int channel = 2, frames = -1, width = 1280, height = 800;
+    bool null = false, synthetic = false, subscribe = true;
+    float scale = 1.0f;
+};
+
+int usage() {
+    std::fprintf(stderr,
+                 "usage: secconsole [--appliance HOST[:PORT]]... [--netdev SPEC] [--key HEX32] [--channel N]\n"
+                 "                  [--sink udp:H:P|mcast:G:P|raw:IF] [--ebpf PROG.s|.o|.c] [--synthetic] [--no-subscribe]\n"
+                 "                  [--null] [--frames N] [--screenshot FILE.png] [--tab dashboard|traffic|sdn|ebpf|fleet]\n"
+                 "                  [--size WxH] [--scale F]\n");
+    return 2;
+}
+
+double now_s() {
+    static const auto t0 = std::chrono::steady_clock::now();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+const char* default_program =
+    "# XDP filter: drop UDP to port 9 (the flood's discard port), pass the rest\n"
+    "# r1 = struct xdp_md*: data at +0, data_end at +4\n"
+    "ldxw %r2, [%r1]\n"
+    "ldxw %r3, [%r1+4]\n"
+    "mov %r4, %r2\n"
+    "add %r4, 38\n"
+    "jgt %r4, %r3, pass\n"
+    "ldxb %r5, [%r2+23]\n"
+    "jne %r5, 17, pass\n"
+    "ldxh %r6, [%r2+36]\n"
+    "jne %r6, 0x0900, pass\n"
+    "mov %r0, 1\n"
+    "exit\n"
+    "pass:\n"
+    "mov %r0, 2\n"
+    "exit\n";
+
+bool save_screenshot(const std::string& path, int w, int h) {
+    std::vector<unsigned char> px(static_cast<std::size_t>(w) * h * 4);
+    glPixelStorei(GL_PACK_ALIGNMENT, 1);
+    glReadBuffer(GL_BACK);
+    glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, px.data());
+    stbi_flip_vertically_on_write(1);  // OpenGL's origin is bottom-left
+    return stbi_write_png(path.c_str(), w, h, 4, px.data(), w * 4) != 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    options o;
+    bool key_given = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        const auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+        if (a == "--appliance") o.appliances.push_back(next());
+        else if (a == "--netdev") o.netdev = next();
+        else if (a == "--key") o.key = next(), key_given = true;
+        else if (a == "--channel") o.channel = std::atoi(next().c_str());
+        else if (a == "--sink") o.sink = next();
+        else if (a == "--ebpf") o.ebpf = next();
+        else if (a == "--synthetic") o.synthetic = true;
+        else if (a == "--no-subscribe") o.subscribe = false;
+        else if (a == "--null") o.null = true;
+        else if (a == "--frames") o.frames = std::atoi(next().c_str());
+        else if (a == "--screenshot") o.screenshot = next();
+        else if (a == "--tab") o.tab = next();
+        else if (a == "--scale") o.scale = static_cast<float>(std::atof(next().c_str()));
+        else if (a == "--size") std::sscanf(next().c_str(), "%dx%d", &o.width, &o.height);
+        else return usage();
+    }
+    if (const char* k = std::getenv("SECCTL_KEY"); k && !key_given) o.key = k;  // same as secctl
+    std::array<std::uint8_t, 16> key{};
+    if (!console::parse_key(o.key, key)) {
+        std::fprintf(stderr, "secconsole: --key needs 32 hex digits\n");
+        return 2;
+    }
+    if (o.appliances.empty() && !o.synthetic) o.appliances.push_back("10.0.0.2:7400");
+
+    console::app app;
+    for (const auto& spec : o.appliances) {
+        auto n = std::make_unique<console::node>();
+        const auto colon = spec.find(':');
+        n->ep.host = spec.substr(0, colon);
+        if (colon != std::string::npos) n->ep.port = static_cast<std::uint16_t>(std::strtoul(spec.c_str() + colon + 1, nullptr, 10));
+        n->ep.netdev = o.netdev;
+        n->ep.key = key;
+        n->ep.channel = static_cast<std::uint8_t>(o.channel);
+        n->model.name = spec;
+        n->link = console::open_link(n->ep, n->link_error);
+        if (n->link) {
+            auto* m = &n->model;
+            n->link->on_telemetry = [m](const console::wire::header& h, std::span<const std::byte> p) { m->ingest(h, p, now_s()); };
+            if (o.subscribe) {
+                console::controller c(*n->link, n->model);
+                if (!c.subscribe(1000)) std::fprintf(stderr, "secconsole: %s: subscribe: %s\n", spec.c_str(), n->model.changes.back().outcome.c_str());
+                c.refresh_config();
+            }
+        } else {
+            std::fprintf(stderr, "secconsole: %s: %s\n", spec.c_str(), n->link_error.c_str());
+        }
+        app.nodes.push_back(std::move(n));
+    }
+    if (o.synthetic) {
+        for (int k = 0; k < 3; ++k) {
+            auto n = std::make_unique<console::node>();
+            n->model.name = "synthetic-" + std::to_string(k + 1);
+            n->link_error = "synthetic data (no link)";
+            console::feed_synthetic(n->model, 42 + k, 120, k == 0 ? 100000 : 500);
+            app.nodes.push_back(std::move(n));
+        }
+    }
+    if (!o.sink.empty()) app.sink_spec = o.sink;
+    app.studio.source = default_program;
+    app.studio.assemble_and_verify();
+    if (!o.ebpf.empty()) {
+        // .s: assembler text; .o: clang-compiled object; .c: compiled with clang first.
+        app.object_path = o.ebpf;
+        const auto ends = [&](const char* x) { return o.ebpf.size() > 2 && o.ebpf.compare(o.ebpf.size() - 2, 2, x) == 0; };
+        if (ends(".o")) app.studio.load_object(o.ebpf);
+        else if (ends(".c")) {
+            std::string obj;
+            app.studio.compile_c(o.ebpf, obj);
+        } else if (FILE* f = std::fopen(o.ebpf.c_str(), "r")) {
+            std::string text;
+            char buf[4096];
+            std::size_t n;
+            while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+            std::fclose(f);
+            app.studio.source = text;
+            app.studio.assemble_and_verify();
+        }
+    }
+    static const char* tab_keys[] = {"dashboard", "traffic", "sdn", "ebpf", "fleet"};
+    for (int t = 0; t < static_cast<int>(console::tab::count_); ++t)
+        if (o.tab == tab_keys[t]) app.requested = static_cast<console::tab>(t);
+
+    if (o.null) {
+        // ImGui's core without a platform or renderer: the UI logic runs, nothing is drawn.
+        ImGui::CreateContext();
+        ImGuiIO& io = ImGui::GetIO();
+        io.IniFilename = nullptr;
+        io.DisplaySize = ImVec2(static_cast<float>(o.width), static_cast<float>(o.height));
+        console::setup_style(o.scale);
+        unsigned char* px;
+        int w, h;
+        io.Fonts->GetTexDataAsRGBA32(&px, &w, &h);
+        const int frames = o.frames < 0 ? 60 : o.frames;
+        for (int f = 0; f < frames; ++f) {
+            io.DeltaTime = 1.0f / 60;
+            app.poll(now_s());
+            ImGui::NewFrame();
+            console::draw(app, now_s());
+            ImGui::Render();
+        }
+        std::printf("secconsole: %d frames without a window, tab %s, %zu appliance(s)\n", frames,
+                    console::tab_names[static_cast<int>(app.active)], app.nodes.size());
+        ImGui::DestroyContext();
+        return 0;
+    }
+
+    if (!glfwInit()) {
+        std::fprintf(stderr, "secconsole: no display (glfwInit failed); try --null or xvfb-run\n");
+        return 1;
+    }
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
+    GLFWwindow* win = glfwCreateWindow(o.width, o.height, "secengine console", nullptr, nullptr);
+    if (!win) {
+        std::fprintf(stderr, "secconsole: cannot create an OpenGL 3 window\n");
+        glfwTerminate();
+        return 1;
+    }
+    glfwMakeContextCurrent(win);
+    glfwSwapInterval(o.frames > 0 ? 0 : 1);
+    ImGui::CreateContext();
+    ImGui::GetIO().IniFilename = nullptr;
+    console::setup_style(o.scale);
+    ImGui_ImplGlfw_InitForOpenGL(win, true);
+    ImGui_ImplOpenGL3_Init("#version 130");
+    int frame = 0;
+    int rc = 0;
+    while (!glfwWindowShouldClose(win)) {
+        glfwPollEvents();
+        app.poll(now_s());
+        ImGui_ImplOpenGL3_NewFrame();
+        ImGui_ImplGlfw_NewFrame();
+        ImGui::NewFrame();
+        console::draw(app, now_s());
+        ImGui::Render();
+        int fw, fh;
+        glfwGetFramebufferSize(win, &fw, &fh);
+        glViewport(0, 0, fw, fh);
+        glClearColor(0.08f, 0.09f, 0.11f, 1);
+        glClear(GL_COLOR_BUFFER_BIT);
+        ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+        ++frame;
+        if (o.frames > 0 && frame >= o.frames) {
+            if (!o.screenshot.empty()) {
+                if (save_screenshot(o.screenshot, fw, fh)) std::printf("secconsole: wrote %s (%dx%d)\n", o.screenshot.c_str(), fw, fh);
+                else rc = 1;
+            }
+            break;
+        }
+        glfwSwapBuffers(win);
+    }
+    ImGui_ImplOpenGL3_Shutdown();
+    ImGui_ImplGlfw_Shutdown();
+    ImGui::DestroyContext();
+    glfwDestroyWindow(win);
+    glfwTerminate();
+    return rc;
+}

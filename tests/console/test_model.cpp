@@ -1,0 +1,251 @@
+// The console model without a window: alert filters, time series, gaps, fleet merge, the eBPF
+// studio's pc -> line map, generated traffic.
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <random>
+
+#include <secengine/net/packet.hpp>
+#include <secengine/net/protocol.hpp>
+
+#include "asm.hpp"
+#include "model.hpp"
+#include "synthetic.hpp"
+#include "traffic.hpp"
+
+using namespace console;
+namespace net = secengine::net;
+
+namespace {
+wire::alert alert_of(std::mt19937_64& rng) {
+    wire::alert a;
+    a.reason = static_cast<std::uint8_t>(1 + rng() % (secengine::drop_reason_count - 1));
+    a.src = 0x0a000000u | static_cast<std::uint32_t>(rng() % 300);
+    a.dst = 0x0a000064u;
+    a.sport = static_cast<std::uint16_t>(rng());
+    a.dport = static_cast<std::uint16_t>(rng() % 4);
+    a.detail = static_cast<std::uint32_t>(rng() % 5);
+    a.stage = static_cast<std::uint8_t>(rng() % 7);
+    return a;
+}
+}  // namespace
+
+TEST_CASE("alert filter: the model's filtered list is exactly the alerts matching every field") {
+    std::mt19937_64 rng(1);
+    appliance_model m;
+    for (int i = 0; i < 3000; ++i) m.on_alert(alert_of(rng));
+    for (int k = 0; k < 300; ++k) {
+        alert_filter f;
+        f.reason = rng() % 3 == 0 ? 0 : static_cast<int>(rng() % secengine::drop_reason_count);
+        if (rng() % 2) f.source = "10.0.0." + std::to_string(rng() % 30);
+        if (rng() % 3 == 0) f.signature = static_cast<long long>(rng() % 5);
+        if (rng() % 4 == 0) f.text = ":" + std::to_string(rng() % 4);
+        const auto got = m.filter(f);
+        std::vector<std::uint32_t> want;
+        for (std::uint32_t i = 0; i < m.alerts.size(); ++i) {
+            const auto& a = m.alerts[i].a;
+            const std::string src = ipv4_text(a.src);
+            bool ok = (f.reason == 0 || a.reason == f.reason) && src.rfind(f.source, 0) == 0 &&
+                      (f.signature < 0 || (a.why() == secengine::drop_reason::dpi_signature && a.detail == f.signature)) &&
+                      format_alert(a).find(f.text) != std::string::npos;
+            if (ok) want.push_back(i);
+        }
+        REQUIRE(got == want);
+    }
+}
+
+TEST_CASE("alert log stays bounded and keeps the newest") {
+    std::mt19937_64 rng(2);
+    appliance_model m;
+    const std::size_t n = appliance_model::max_alerts + 12345;
+    for (std::size_t i = 0; i < n; ++i) m.on_alert(alert_of(rng));
+    REQUIRE(m.alerts.size() <= appliance_model::max_alerts);
+    REQUIRE(m.alerts.back().index == n - 1);
+    REQUIRE(m.alerts_total == n);
+    for (std::size_t i = 1; i < m.alerts.size(); ++i) REQUIRE(m.alerts[i].index == m.alerts[i - 1].index + 1);
+}
+
+TEST_CASE("drop rates are counter deltas over appliance time; missing intervals are gaps") {
+    std::mt19937_64 rng(3);
+    for (int round = 0; round < 200; ++round) {
+        appliance_model m;
+        m.interval_ms = 1000;
+        wire::stats s;
+        s.ticks_per_second = 10'000'000;
+        s.by_reason.count = static_cast<std::uint16_t>(reason_count);
+        std::uint64_t expected_gaps = 0, t = 0;
+        for (int i = 0; i < 20; ++i) {
+            const std::uint64_t steps = rng() % 5 == 0 ? 1 + rng() % 4 : 1;  // sometimes lose intervals
+            if (i > 0) {
+                t += steps * s.ticks_per_second;
+                expected_gaps += steps - 1;
+            }
+            s.timestamp = t;
+            std::array<std::uint64_t, reason_count> before{};
+            for (std::size_t r = 0; r < reason_count; ++r) before[r] = s.by_reason.items[r];
+            for (std::size_t r = 1; r < reason_count; ++r) s.by_reason.items[r] += rng() % 1000;
+            m.on_stats(s, i);
+            if (i > 0)
+                for (std::size_t r = 1; r < reason_count; ++r)
+                    REQUIRE(m.series.back().drops_per_s[r] ==
+                            Approx(static_cast<double>(s.by_reason.items[r] - before[r]) / static_cast<double>(steps)));
+        }
+        REQUIRE(m.telemetry_gaps == expected_gaps);
+        REQUIRE(m.series.size() == 20);
+    }
+}
+
+TEST_CASE("fleet top talkers: per-source sums, sorted, bounded; a merged sketch can only estimate less") {
+    std::mt19937_64 rng(4);
+    for (int round = 0; round < 500; ++round) {
+        std::vector<appliance_model> fleet(1 + rng() % 4);
+        std::map<std::uint32_t, std::uint64_t> sum;
+        for (auto& m : fleet) {
+            wire::stats s;
+            s.heavy_hitters.count = static_cast<std::uint16_t>(rng() % 9);
+            std::vector<std::uint32_t> used;
+            for (std::size_t i = 0; i < s.heavy_hitters.count; ++i) {
+                std::uint32_t src;
+                do src = static_cast<std::uint32_t>(rng() % 12); while (std::find(used.begin(), used.end(), src) != used.end());
+                used.push_back(src);
+                s.heavy_hitters.items[i] = {src, static_cast<std::uint32_t>(rng() % 100000)};
+                sum[src] += s.heavy_hitters.items[i].estimate;
+            }
+            m.on_stats(s, 0);
+        }
+        std::vector<const appliance_model*> ptrs;
+        for (auto& m : fleet) ptrs.push_back(&m);
+        const std::size_t n = 1 + rng() % 10;
+        const auto top = merge_top_talkers(ptrs, n);
+        REQUIRE(top.size() == std::min(n, sum.size()));
+        for (std::size_t i = 0; i < top.size(); ++i) {
+            REQUIRE(top[i].estimate == sum[top[i].source]);
+            if (i) REQUIRE(top[i - 1].estimate >= top[i].estimate);
+        }
+        // Nothing left out is larger than the smallest shown.
+        if (!top.empty())
+            for (const auto& [src, v] : sum)
+                if (std::none_of(top.begin(), top.end(), [&](auto& h) { return h.source == src; }))
+                    REQUIRE(v <= top.back().estimate);
+    }
+}
+
+TEST_CASE("line_of_pc names the source line the assembler made instruction pc from") {
+    std::mt19937_64 rng(5);
+    const char* insns[] = {"mov %r0, 1", "add %r1, 2", "lddw %r2, 0x123456789", "ldxw %r3, [%r1+4]", "exit",
+                           "jeq %r1, 3, +0"};
+    for (int round = 0; round < 500; ++round) {
+        std::string src;
+        std::vector<std::size_t> line_of;  // per pc
+        std::size_t line = 0;
+        const int n = 1 + static_cast<int>(rng() % 25);
+        for (int i = 0; i < n; ++i) {
+            ++line;
+            switch (rng() % 5) {
+                case 0: src += "# comment: with colon\n"; continue;
+                case 1: src += "\n"; continue;
+                case 2: src += "l" + std::to_string(i) + ":\n"; continue;
+                default: break;
+            }
+            const std::string in = insns[rng() % std::size(insns)];
+            // (the assembler takes "label: insn" only without a memory operand)
+            const bool prefix = rng() % 4 == 0 && in.find('[') == std::string::npos;
+            src += (prefix ? "x" + std::to_string(i) + ": " : std::string("  ")) + in + "  # c\n";
+            line_of.push_back(line);
+            if (in.rfind("lddw", 0) == 0) line_of.push_back(line);
+        }
+        src += "exit\n";  // never an empty program
+        line_of.push_back(++line);
+        std::vector<secengine::ebpf::insn> code;
+        std::string err;
+        INFO(err << "\n" << src);
+        REQUIRE(secbpf::assemble(src, code, err));
+        REQUIRE(code.size() == line_of.size());
+        for (std::uint32_t pc = 0; pc < code.size(); ++pc) REQUIRE(line_of_pc(src, pc) == line_of[pc]);
+        REQUIRE(line_of_pc(src, static_cast<std::uint32_t>(code.size())) == 0);
+    }
+}
+
+TEST_CASE("eBPF studio: a verifier rejection highlights the failing line; an assembler error names its line") {
+    ebpf_studio s;
+    s.source = "mov %r0, 2\n# jump far away\n\nja +100\nexit\n";
+    REQUIRE_FALSE(s.assemble_and_verify());
+    REQUIRE(s.bad_pc == 1);
+    REQUIRE(s.bad_line == 4);
+    s.source = "mov %r0, 2\nbogus %r1\nexit\n";
+    REQUIRE_FALSE(s.assemble_and_verify());
+    REQUIRE(s.bad_line == 2);
+    s.source = "mov %r0, 2\nexit\n";
+    REQUIRE(s.assemble_and_verify());
+    REQUIRE(s.verified);
+    REQUIRE(s.bad_line == 0);
+}
+
+TEST_CASE("generated frames parse, and each scenario carries what its stage looks for") {
+    traffic_params p;
+    for (int k = 0; k < static_cast<int>(scenario::pcap_replay); ++k) {
+        const auto sc = static_cast<scenario>(k);
+        std::map<std::uint32_t, int> sources;
+        for (std::uint64_t i = 0; i < 500; ++i) {
+            auto f = make_frame(sc, i, p);
+            REQUIRE(f.size() >= 54);
+            REQUIRE(make_frame(sc, i, p) == f);  // deterministic
+            net::packet_view v;
+            REQUIRE(net::parse(f, v) == net::parse_error::none);
+            REQUIRE(v.dst4 == p.dst_ip);
+            ++sources[v.src4];
+            const auto pay = v.payload();
+            const std::string body(reinterpret_cast<const char*>(pay.data()), pay.size());
+            switch (sc) {
+                case scenario::xmas_scan: REQUIRE(v.tcp_flags == (net::tcpflag::fin | net::tcpflag::psh | net::tcpflag::urg)); break;
+                case scenario::null_scan: REQUIRE(v.tcp_flags == 0); break;
+                case scenario::syn_flood: REQUIRE(v.tcp_flags == net::tcpflag::syn); break;
+                case scenario::sqli: REQUIRE(body.find("' OR '1'='1") == std::string::npos); REQUIRE(body.find("OR%20'1'='1'") != std::string::npos); break;
+                case scenario::xss: REQUIRE(body.find("<script>") != std::string::npos); break;
+                case scenario::shellcode: REQUIRE(body.find(std::string(32, '\x90')) != std::string::npos); break;
+                case scenario::http: REQUIRE(body.rfind("GET /", 0) == 0); break;
+                case scenario::udp_flood_one:
+                case scenario::udp_flood_many: REQUIRE(v.ip_proto == net::ipproto::udp); break;
+                default: break;
+            }
+        }
+        if (sc == scenario::udp_flood_many || sc == scenario::syn_flood) REQUIRE(sources.size() > 400);
+        if (sc == scenario::udp_flood_one || sc == scenario::http) REQUIRE(sources.size() == 1);
+    }
+}
+
+TEST_CASE("generator paces by rate and stops at the duration") {
+    struct counting_sink : frame_sink {
+        std::size_t n = 0;
+        bool send(const std::vector<std::byte>&) override { return ++n, true; }
+        std::string describe() const override { return "count"; }
+    } sink;
+    std::mt19937_64 rng(6);
+    for (int round = 0; round < 100; ++round) {
+        generator g;
+        g.kind = static_cast<scenario>(rng() % static_cast<int>(scenario::pcap_replay));
+        g.rate_pps = static_cast<double>(1 + rng() % 5000);
+        g.duration_s = static_cast<double>(1 + rng() % 20) / 4;
+        sink.n = 0;
+        REQUIRE(g.start(&sink, 100.0, 0));
+        double t = 100.0;
+        while (g.running) {
+            t += static_cast<double>(rng() % 100) / 1000;
+            g.tick(t);
+            // never ahead of the rate
+            REQUIRE(static_cast<double>(g.sent) <= (std::min(t - 100.0, g.duration_s)) * g.rate_pps + 1e-6);
+        }
+        REQUIRE(g.sent == static_cast<std::uint64_t>(g.duration_s * g.rate_pps));
+        REQUIRE(sink.n == g.sent);
+    }
+}
+
+TEST_CASE("synthetic telemetry goes through the decoder into the model") {
+    appliance_model m;
+    feed_synthetic(m, 1, 30, 1000);
+    REQUIRE(m.series.size() == 30);
+    REQUIRE(m.alerts.size() == 1000);
+    REQUIRE(m.decode_errors == 0);
+    REQUIRE(m.telemetry_messages == 30 + 1000 + 1);
+    REQUIRE(m.top_talkers().size() == 5);
+}
