@@ -307,9 +307,9 @@ def case_penalty_maps(b, xdp_obj):
     out = b.secctl('limits', '--pps', '20', '--ban', '60')
     assert 'set_limits: ok' in out, out
     assert 'pps=20 ban=60' in b.secctl('config')
-    out = b.secctl('limits', '--ban', '0', expect=1)
+    out = b.secctl('limits', '--ban', '100000', expect=1)           # over the protocol's 1-day cap
     assert 'out of range' in out, out
-    out = b.secctl('limits', '--ban', '100000', expect=1)          # over the engine's 1-day cap
+    out = b.secctl('limits', '--pps', '70000', expect=1)            # valid on the wire, over the sketch counter
     assert 'set_limits: invalid' in out, out
     assert 'pps=20 ban=60' in b.secctl('config'), 'a refused change must leave the limits as they were'
 
@@ -347,6 +347,9 @@ def case_penalty_maps(b, xdp_obj):
     assert vals.get(0) == 5 and vals.get(1) == 3 and vals.get(2) == 0 and vals.get(3) == 0, out
     st = b.stats()
     assert st['forwarded'] - st0['forwarded'] == 8, (st0, st)
+    # The same counters arrive as map_counters telemetry (shown by watch).
+    w = b.secctl('watch', '--count', '3', '--interval', '50', '--seconds', '10')
+    assert 'map0[0]=5 map0[1]=3' in w, w
     assert 'map_read: not_found' in b.secctl('map-read', '1', expect=1)
     assert 'ebpf_unload: ok' in b.secctl('unload')
     assert 'ebpf none' in b.secctl('config')
