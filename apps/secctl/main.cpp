@@ -7,6 +7,7 @@
 // second, which also tells them at once when the appliance rebooted. With --state FILE the
 // desired configuration (port blocks, limits, signatures, eBPF program) is kept in FILE; when
 // the appliance's boot id differs from the one recorded there, secctl re-applies it and says so.
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -27,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include <secengine/net/parse_error.hpp>
 #include <secengine/verdict.hpp>
 #include <secengine/wire.hpp>
 
@@ -82,9 +84,9 @@ commands:
   sig-remove ID
   load FILE [--id N] [--section S]      upload an eBPF program (clang .o or raw bytecode)
   unload [ID]
-  limits [--rate N] [--burst N] [--pps N] [--ban S] [--tcp-est S] [--tcp-transient S]
-         [--udp S] [--other S]          change some limits, keep the rest
-  penalty list | flush | unban IP
+  limits [--pps N] [--ban S] [--rate N] [--burst N] [--new S] [--syn-sent S]
+         [--established S] [--fin-wait S] [--closed S]   change some limits, keep the rest
+  penalty list | flush | unban IP|KEY
   map-read MAP_ID
   stats [--json]                        one stats message
   watch                                 live terminal view
@@ -179,8 +181,9 @@ bool load_state(const std::string& path, desired_state& s) {
             if (ok) s.blocks.push_back(r);
         } else if (w == "limits") {
             wire::limits l;
-            ok = static_cast<bool>(ls >> l.global_rate_pps >> l.global_burst >> l.source_pps_threshold >> l.ban_seconds >>
-                                   l.tcp_established_idle_s >> l.tcp_transient_idle_s >> l.udp_idle_s >> l.other_idle_s);
+            ok = static_cast<bool>(ls >> l.per_source_pps >> l.ban_seconds >> l.global_rate_pps >> l.global_burst >>
+                                   l.timeout_new_s >> l.timeout_syn_sent_s >> l.timeout_established_s >>
+                                   l.timeout_fin_wait_s >> l.timeout_closed_s);
             if (ok) s.limits = l;
         } else if (w == "signature") {
             desired_state::signature sg{};
@@ -215,9 +218,9 @@ bool save_state(const std::string& path, const desired_state& s) {
         out << "boot " << b << "\n";
         if (s.limits) {
             const auto& l = *s.limits;
-            out << "limits " << l.global_rate_pps << ' ' << l.global_burst << ' ' << l.source_pps_threshold << ' '
-                << l.ban_seconds << ' ' << l.tcp_established_idle_s << ' ' << l.tcp_transient_idle_s << ' ' << l.udp_idle_s
-                << ' ' << l.other_idle_s << "\n";
+            out << "limits " << l.per_source_pps << ' ' << l.ban_seconds << ' ' << l.global_rate_pps << ' ' << l.global_burst
+                << ' ' << l.timeout_new_s << ' ' << l.timeout_syn_sent_s << ' ' << l.timeout_established_s << ' '
+                << l.timeout_fin_wait_s << ' ' << l.timeout_closed_s << "\n";
         }
         for (const auto& r : s.blocks) out << "block " << proto_text(r.protocol) << ' ' << r.port << ' ' << dir_text(r.direction) << "\n";
         for (const auto& sg : s.signatures)
@@ -420,6 +423,32 @@ struct telemetry {
     }
 };
 
+/// A source key (flow_key.hpp): an IPv4 address, or bit 63 + a per-boot hash of an IPv6 source.
+std::string source_text(std::uint64_t key) {
+    if ((key >> 63) == 0) return control::ipv4_text(static_cast<std::uint32_t>(key));
+    char b[32];
+    std::snprintf(b, sizeof b, "ipv6-key:0x%016" PRIx64, key);
+    return b;
+}
+
+/// An alert address: IPv4-mapped shown dotted, IPv6 in RFC 5952 text.
+std::string addr_text(const std::array<std::uint8_t, 16>& a, std::uint8_t version) {
+    char b[64];
+    if (version == 4) {
+        std::snprintf(b, sizeof b, "%u.%u.%u.%u", a[12], a[13], a[14], a[15]);
+        return b;
+    }
+    if (version == 6 && inet_ntop(AF_INET6, a.data(), b, sizeof b)) return b;
+    return "-";
+}
+
+/// Packets per verdict: [0] passed, [i] dropped for reason i.
+std::uint64_t verdict_count(const wire::stats& s, std::size_t i) {
+    if (i == 0) return s.passed;
+    return i < s.dropped.count ? s.dropped.items[i] : 0;
+}
+std::size_t verdict_slots(const wire::stats& s) { return s.dropped.count > 1 ? s.dropped.count : 1; }
+
 std::string reason_name(std::size_t i) {
     if (i == 0) return "forwarded";
     if (i < secengine::drop_reason_count) return std::string(secengine::name(static_cast<secengine::drop_reason>(i)));
@@ -428,9 +457,10 @@ std::string reason_name(std::size_t i) {
 
 void print_stats_text(const wire::stats& s, bool json) {
     if (json) {
-        std::printf("{\"rx_packets\":%" PRIu64 ",\"rx_bytes\":%" PRIu64, s.rx_packets, s.rx_bytes);
-        for (std::size_t i = 0; i < s.by_reason.count; ++i)
-            std::printf(",\"%s\":%" PRIu64, reason_name(i).c_str(), s.by_reason.items[i]);
+        std::printf("{\"rx_packets\":%" PRIu64 ",\"rx_bytes\":%" PRIu64 ",\"untracked\":%" PRIu64, s.received,
+                    s.received_bytes, s.untracked);
+        for (std::size_t i = 0; i < verdict_slots(s); ++i)
+            std::printf(",\"%s\":%" PRIu64, reason_name(i).c_str(), verdict_count(s, i));
         std::printf(",\"pps\":%u,\"bps\":%" PRIu64 ",\"active_flows\":%u,\"penalty_size\":%u,\"insns_per_packet\":%u,"
                     "\"alerts_suppressed\":%u,\"config_version\":%u",
                     s.pps, s.bps, s.active_flows, s.penalty_size, s.insns_per_packet, s.alerts_suppressed, s.config_version);
@@ -441,14 +471,14 @@ void print_stats_text(const wire::stats& s, bool json) {
         std::printf("},\"heavy_hitters\":[");
         for (std::size_t i = 0; i < s.heavy_hitters.count; ++i)
             std::printf("%s{\"source\":\"%s\",\"estimate\":%u}", i ? "," : "",
-                        control::ipv4_text(s.heavy_hitters.items[i].source).c_str(), s.heavy_hitters.items[i].estimate);
+                        source_text(s.heavy_hitters.items[i].source_key).c_str(), s.heavy_hitters.items[i].estimate);
         std::printf("]}\n");
         return;
     }
     std::printf("rx %" PRIu64 " packets %" PRIu64 " bytes, %u pps, %" PRIu64 " bps, flows %u, banned %u, insns/pkt %u\n",
-                s.rx_packets, s.rx_bytes, s.pps, s.bps, s.active_flows, s.penalty_size, s.insns_per_packet);
-    for (std::size_t i = 0; i < s.by_reason.count; ++i)
-        if (i == 0 || s.by_reason.items[i] != 0) std::printf("  %-16s %" PRIu64 "\n", reason_name(i).c_str(), s.by_reason.items[i]);
+                s.received, s.received_bytes, s.pps, s.bps, s.active_flows, s.penalty_size, s.insns_per_packet);
+    for (std::size_t i = 0; i < verdict_slots(s); ++i)
+        if (i == 0 || verdict_count(s, i) != 0) std::printf("  %-16s %" PRIu64 "\n", reason_name(i).c_str(), verdict_count(s, i));
 }
 
 secengine::alert_event to_event(const wire::alert& a) {
@@ -457,18 +487,12 @@ secengine::alert_event to_event(const wire::alert& a) {
     e.reason = a.why();
     e.stage = a.stage;
     e.detail = a.detail;
-    e.ip_proto = a.protocol;
+    e.ip_proto = a.ip_proto;
+    e.ip_version = a.ip_version;
     e.sport = a.sport;
     e.dport = a.dport;
-    if (a.src != 0 || a.dst != 0) {
-        e.ip_version = 4;
-        for (auto* ip : {&e.src, &e.dst}) {
-            const std::uint32_t v = ip == &e.src ? a.src : a.dst;
-            *ip = {};
-            (*ip)[10] = (*ip)[11] = 0xff;
-            for (int i = 0; i < 4; ++i) (*ip)[static_cast<std::size_t>(12 + i)] = static_cast<std::uint8_t>(v >> (24 - 8 * i));
-        }
-    }
+    e.src = a.src;
+    e.dst = a.dst;
     return e;
 }
 
@@ -479,12 +503,12 @@ std::string eve_alert(const wire::alert& a, std::uint64_t boot) {
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     std::string o = "{\"timestamp\":\"" + secreplay::eve_timestamp(us / 1000000, us % 1000000) + "\",\"event_type\":\"alert\"";
     if (e.ip_version != 0) {
-        o += ",\"src_ip\":\"" + control::ipv4_text(a.src) + "\"";
-        if (a.protocol == 6 || a.protocol == 17) o += ",\"src_port\":" + std::to_string(a.sport);
-        o += ",\"dest_ip\":\"" + control::ipv4_text(a.dst) + "\"";
-        if (a.protocol == 6 || a.protocol == 17) o += ",\"dest_port\":" + std::to_string(a.dport);
-        const auto pn = secreplay::proto_name(a.protocol);
-        o += ",\"proto\":\"" + (pn.empty() ? std::to_string(a.protocol) : std::string(pn)) + "\"";
+        o += ",\"src_ip\":\"" + addr_text(a.src, a.ip_version) + "\"";
+        if (a.ip_proto == 6 || a.ip_proto == 17) o += ",\"src_port\":" + std::to_string(a.sport);
+        o += ",\"dest_ip\":\"" + addr_text(a.dst, a.ip_version) + "\"";
+        if (a.ip_proto == 6 || a.ip_proto == 17) o += ",\"dest_port\":" + std::to_string(a.dport);
+        const auto pn = secreplay::proto_name(a.ip_proto);
+        o += ",\"proto\":\"" + (pn.empty() ? std::to_string(a.ip_proto) : std::string(pn)) + "\"";
     }
     o += ",\"alert\":{\"action\":\"blocked\",\"gid\":1,\"signature_id\":" + std::to_string(t.sid) + ",\"rev\":1";
     o += ",\"signature\":\"" + secreplay::json_escape(t.signature) + "\",\"category\":\"" + secreplay::json_escape(t.category) + "\"";
@@ -509,12 +533,19 @@ std::string prometheus(const telemetry& t, std::uint64_t boot) {
     if (!t.last) return o;
     const wire::stats& s = *t.last;
     metric("secengine_rx_packets_total", "counter", "Frames received on the data path.");
-    o += "secengine_rx_packets_total " + std::to_string(s.rx_packets) + "\n";
+    o += "secengine_rx_packets_total " + std::to_string(s.received) + "\n";
     metric("secengine_rx_bytes_total", "counter", "Bytes received on the data path.");
-    o += "secengine_rx_bytes_total " + std::to_string(s.rx_bytes) + "\n";
+    o += "secengine_rx_bytes_total " + std::to_string(s.received_bytes) + "\n";
     metric("secengine_packets_total", "counter", "Packets by verdict: forwarded, or the drop reason.");
-    for (std::size_t i = 0; i < s.by_reason.count; ++i)
-        o += "secengine_packets_total{verdict=\"" + reason_name(i) + "\"} " + std::to_string(s.by_reason.items[i]) + "\n";
+    for (std::size_t i = 0; i < verdict_slots(s); ++i)
+        o += "secengine_packets_total{verdict=\"" + reason_name(i) + "\"} " + std::to_string(verdict_count(s, i)) + "\n";
+    metric("secengine_parse_errors_total", "counter", "Malformed frames by parse error.");
+    for (std::size_t i = 1; i < s.parse_errors.count; ++i)
+        o += "secengine_parse_errors_total{error=\"" +
+             (i < static_cast<std::size_t>(secengine::net::parse_error::count_)
+                  ? std::string(secengine::net::name(static_cast<secengine::net::parse_error>(i)))
+                  : std::to_string(i)) +
+             "\"} " + std::to_string(s.parse_errors.items[i]) + "\n";
     metric("secengine_pps", "gauge", "Packets per second over the last telemetry interval.");
     o += "secengine_pps " + std::to_string(s.pps) + "\n";
     metric("secengine_bps", "gauge", "Bits per second over the last telemetry interval.");
@@ -536,7 +567,7 @@ std::string prometheus(const telemetry& t, std::uint64_t boot) {
     o += "secengine_config_version " + std::to_string(s.config_version) + "\n";
     metric("secengine_heavy_hitter_estimate", "gauge", "Count-min sketch estimate of heavy-hitter candidates.");
     for (std::size_t i = 0; i < s.heavy_hitters.count; ++i)
-        o += "secengine_heavy_hitter_estimate{source=\"" + control::ipv4_text(s.heavy_hitters.items[i].source) + "\"} " +
+        o += "secengine_heavy_hitter_estimate{source=\"" + source_text(s.heavy_hitters.items[i].source_key) + "\"} " +
              std::to_string(s.heavy_hitters.items[i].estimate) + "\n";
     metric("secengine_dpi_signature_hits_total", "counter", "Hits per DPI signature.");
     for (const auto& h : t.hits)
@@ -643,9 +674,9 @@ int cmd_config(session& s) {
             header = false;
             std::printf("boot_id %016" PRIx64 "\nconfig_version %u\n", s.c->boot_id(), c.config_version);
             const auto& l = c.current;
-            std::printf("limits rate=%u burst=%u pps=%u ban=%u tcp_est=%u tcp_transient=%u udp=%u other=%u\n",
-                        l.global_rate_pps, l.global_burst, l.source_pps_threshold, l.ban_seconds, l.tcp_established_idle_s,
-                        l.tcp_transient_idle_s, l.udp_idle_s, l.other_idle_s);
+            std::printf("limits pps=%u ban=%u rate=%u burst=%u new=%u syn_sent=%u established=%u fin_wait=%u closed=%u\n",
+                        l.per_source_pps, l.ban_seconds, l.global_rate_pps, l.global_burst, l.timeout_new_s,
+                        l.timeout_syn_sent_s, l.timeout_established_s, l.timeout_fin_wait_s, l.timeout_closed_s);
             if (c.ebpf_program_id == 0) std::printf("ebpf none\n");
             else if (c.ebpf_program_id == 0xffffffffu) std::printf("ebpf builtin\n");
             else std::printf("ebpf program %u (%u bytes)\n", c.ebpf_program_id, c.ebpf_program_bytes);
@@ -671,17 +702,18 @@ int cmd_limits(session& s, const std::vector<std::string>& args) {
         const std::string& k = args[i];
         if (k == "--rate") l.global_rate_pps = v;
         else if (k == "--burst") l.global_burst = v;
-        else if (k == "--pps") l.source_pps_threshold = v;
+        else if (k == "--pps") l.per_source_pps = v;
         else if (k == "--ban") l.ban_seconds = v;
-        else if (k == "--tcp-est") l.tcp_established_idle_s = v;
-        else if (k == "--tcp-transient") l.tcp_transient_idle_s = v;
-        else if (k == "--udp") l.udp_idle_s = v;
-        else if (k == "--other") l.other_idle_s = v;
+        else if (k == "--new") l.timeout_new_s = v;
+        else if (k == "--syn-sent") l.timeout_syn_sent_s = v;
+        else if (k == "--established") l.timeout_established_s = v;
+        else if (k == "--fin-wait") l.timeout_fin_wait_s = v;
+        else if (k == "--closed") l.timeout_closed_s = v;
         else usage(1);
     }
     if (args.size() % 2) usage(1);
     if (l.check() != wire::wire_error::none) {
-        std::fprintf(stderr, "secctl: limits out of range (every value but --rate must be >= 1)\n");
+        std::fprintf(stderr, "secctl: limits out of range (ban <= 86400 s, timeouts 1..604800 s, burst >= 1 with a rate)\n");
         return 1;
     }
     const response a = s.req(wire::set_limits{l});
@@ -819,8 +851,12 @@ int run(session& s, const std::string& cmd, std::vector<std::string> args) {
         if (args[0] == "flush") return print_ack(s.req(wire::penalty_flush{}), "penalty_flush");
         if (args[0] == "unban") {
             std::uint32_t ip = 0;
-            if (args.size() != 2 || !control::parse_ipv4(args[1], ip) || ip == 0) usage(1);
-            return print_ack(s.req(wire::penalty_unban{ip}), "penalty_unban");
+            std::uint64_t key = 0;
+            if (args.size() != 2) usage(1);
+            if (args[1].rfind("ipv6-key:", 0) == 0) key = std::strtoull(args[1].c_str() + 9, nullptr, 16);
+            else if (control::parse_ipv4(args[1], ip)) key = ip;
+            if (key == 0) usage(1);
+            return print_ack(s.req(wire::penalty_unban{key}), "penalty_unban");
         }
         if (args[0] != "list") usage(1);
         std::uint32_t first = 0;
@@ -831,7 +867,7 @@ int run(session& s, const std::string& cmd, std::vector<std::string> args) {
                 return s.check(r, "penalty_list") ? 0 : 1;
             if (first == 0) std::printf("%u banned\n", p.total);
             for (std::size_t i = 0; i < p.entries.count; ++i)
-                std::printf("%s %us\n", control::ipv4_text(p.entries.items[i].source).c_str(), p.entries.items[i].remaining_s);
+                std::printf("%s %us\n", source_text(p.entries.items[i].source_key).c_str(), p.entries.items[i].remaining_s);
             first = p.first + p.entries.count;
             if (p.entries.count == 0 || first >= p.total) return 0;
         }
@@ -841,7 +877,7 @@ int run(session& s, const std::string& cmd, std::vector<std::string> args) {
         const auto id = static_cast<std::uint32_t>(std::strtoul(args[0].c_str(), nullptr, 10));
         std::uint32_t cursor = 0;
         do {
-            const response r = s.req(wire::map_read{id, cursor});
+            const response r = s.req(wire::map_read{id, cursor, {}});
             wire::map_page p;
             if (r.type != wire::msg_type::map_page || wire::decode_payload(r.payload, p) != wire::wire_error::none)
                 return s.check(r, "map_read") ? 0 : 1;
@@ -887,7 +923,7 @@ int run(session& s, const std::string& cmd, std::vector<std::string> args) {
                     std::printf(", %s %u", std::string(wire::name(static_cast<wire::wire_error>(i))).c_str(), t.last->rejected.items[i]);
             std::printf("\nheavy hitters:");
             for (std::size_t i = 0; i < t.last->heavy_hitters.count; ++i)
-                std::printf(" %s(%u)", control::ipv4_text(t.last->heavy_hitters.items[i].source).c_str(),
+                std::printf(" %s(%u)", source_text(t.last->heavy_hitters.items[i].source_key).c_str(),
                             t.last->heavy_hitters.items[i].estimate);
             std::printf("\nDPI hits:");
             for (const auto& h : t.hits)
@@ -900,7 +936,8 @@ int run(session& s, const std::string& cmd, std::vector<std::string> args) {
             for (std::size_t i = from; i < t.alerts.size(); ++i) {
                 const auto& a = t.alerts[i];
                 std::printf("  %-14s %s:%u -> %s:%u detail %u\n", std::string(secengine::name(a.why())).c_str(),
-                            control::ipv4_text(a.src).c_str(), a.sport, control::ipv4_text(a.dst).c_str(), a.dport, a.detail);
+                            addr_text(a.src, a.ip_version).c_str(), a.sport, addr_text(a.dst, a.ip_version).c_str(), a.dport,
+                            a.detail);
             }
             std::fflush(stdout);
             return true;
@@ -916,8 +953,8 @@ int run(session& s, const std::string& cmd, std::vector<std::string> args) {
                 if (eve) std::printf("%s\n", eve_alert(a, s.c->boot_id()).c_str());
                 else
                     std::printf("alert %s stage %u %s:%u -> %s:%u proto %u detail %u suppressed %u\n",
-                                std::string(secengine::name(a.why())).c_str(), a.stage, control::ipv4_text(a.src).c_str(),
-                                a.sport, control::ipv4_text(a.dst).c_str(), a.dport, a.protocol, a.detail, a.suppressed);
+                                std::string(secengine::name(a.why())).c_str(), a.stage, addr_text(a.src, a.ip_version).c_str(),
+                                a.sport, addr_text(a.dst, a.ip_version).c_str(), a.dport, a.ip_proto, a.detail, a.suppressed);
             }
             std::fflush(stdout);
             return true;

@@ -16,6 +16,7 @@
 // for the next frame: clients send a keep-alive ping every second (secctl does), which also
 // tells them at once when the appliance rebooted.
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -82,7 +83,7 @@ public:
     static constexpr std::uint32_t lease_seconds = 60;
     /// Id reported for the program built into the image (loaded at boot).
     static constexpr std::uint32_t builtin_program_id = 0xffffffffu;
-    using program_type = std::remove_reference_t<decltype(std::declval<Engine&>().ebpf().slot())>;
+    using program_type = std::remove_reference_t<decltype(std::declval<Engine&>().ebpf().prog())>;
     using prog_limits = typename program_limits_of<program_type>::type;
     static constexpr std::size_t max_program_bytes = prog_limits::max_insns * 8;
 
@@ -95,11 +96,10 @@ public:
           ip_(ip),
           port_(mgmt_port),
           macs_(macs) {
-        wire_limits_ = to_wire(Engine::default_limits());
     }
 
-    /// Limits applied at boot from boot arguments (keeps the reported limits in step).
-    void sync_limits(const secengine::engine_limits& l) noexcept { wire_limits_ = to_wire(l, wire_limits_.other_idle_s); }
+    /// Kept for callers that set limits at boot; the reported limits are read from the engine.
+    void sync_limits(const secengine::engine_limits&) noexcept {}
 
     /// Handles one UDP datagram to mgmt_port; returns the reply frame length written into
     /// `frame` (0: nothing to send, release the buffer).
@@ -162,10 +162,9 @@ public:
                 ring_lost_ = e.alerts().overwritten();
                 ring_pending_ += lost;
                 if (!alerts_.allow(now)) continue;
-                pending_alert_ = to_wire(a);
                 const std::uint64_t sup = alerts_.take_suppressed() + ring_pending_;
                 ring_pending_ = 0;
-                pending_alert_.suppressed = sup > 0xffffffffu ? 0xffffffffu : static_cast<std::uint32_t>(sup);
+                pending_alert_ = wire::make_alert(a, sup > 0xffffffffu ? 0xffffffffu : static_cast<std::uint32_t>(sup));
                 for (std::size_t c = 0; c < channels; ++c)
                     if (subs_[c].interval_ms != 0) alert_mask_ |= static_cast<std::uint8_t>(1u << c);
             }
@@ -187,7 +186,7 @@ public:
                 send_dpi_hits(e, c);
             } else if (s.pending & pending_maps) {
                 s.pending &= static_cast<std::uint8_t>(~pending_maps);
-                if (e.ebpf().slot().loaded()) send_map_counters(e, c);
+                if (e.ebpf().prog().loaded()) send_map_counters(e, c);
             }
         }
     }
@@ -366,10 +365,10 @@ private:
         wire::config r;
         r.request_seq = ctx_.hdr.seq;
         r.config_version = version_;
-        r.current = wire_limits_;
+        r.current = to_wire(e.limits());
         r.telemetry_interval_ms = subs_[ctx_.hdr.channel - 1u].interval_ms;
-        r.ebpf_program_id = e.ebpf().slot().loaded() ? program_id_ : 0;
-        r.ebpf_program_bytes = e.ebpf().slot().loaded() ? program_bytes_ : 0;
+        r.ebpf_program_id = e.ebpf().prog().loaded() ? program_id_ : 0;
+        r.ebpf_program_bytes = e.ebpf().prog().loaded() ? program_bytes_ : 0;
         r.signature_count = static_cast<std::uint16_t>(e.dpi().automaton().pattern_count());
         std::uint16_t total = 0;
         for (const auto& fr : e.rules().rules()) {
@@ -495,30 +494,17 @@ private:
     }
 
     void apply(const wire::ebpf_chunk& c) noexcept {
-        if (c.total_length > max_program_bytes) return ack(wire::status::too_large, 0, upload_received_);
-        const bool same = c.program_id == upload_id_ && c.total_length == upload_total_;
-        if (!same) {
-            // A new upload starts at offset 0 and replaces an unfinished one (its client may
-            // have died); a chunk of an unknown upload from the middle is out of order.
-            if (c.offset != 0) return ack(wire::status::out_of_order, 0, 0);
-            upload_id_ = c.program_id;
-            upload_total_ = c.total_length;
-            upload_received_ = 0;
-        }
-        if (c.offset > upload_received_) return ack(wire::status::out_of_order, 0, upload_received_);
-        // Stored decoded (8-byte little-endian words, the ELF encoding): chunks hold whole
-        // instructions at multiples of 8 (checked by the decoder).
-        for (std::size_t i = 0; i < c.data.size(); i += 8)
-            code_[(c.offset + i) / 8] = secengine::ebpf::insn::decode(wire::detail::get_le(c.data.data() + i, 8));
-        const std::uint32_t end = c.offset + static_cast<std::uint32_t>(c.data.size());
-        if (end > upload_received_) upload_received_ = end;
-        ack(wire::status::ok, 0, upload_received_);
+        // wire::chunk_receiver: in order, resends harmless, offset 0 of another program starts
+        // over (an abandoned upload cannot block the next one).
+        const wire::chunk_receiver::result r = upload_.accept(c);
+        if (r.status == wire::status::ok) installed_ = false;
+        ack(r.status, 0, r.received);
     }
 
     void apply(const wire::ebpf_commit& c) noexcept {
-        if (c.total_length > max_program_bytes) return ack(wire::status::too_large);
-        if (c.program_id != upload_id_ || c.total_length != upload_total_) return ack(wire::status::invalid);
-        if (upload_received_ < upload_total_) return ack(wire::status::incomplete, 0, upload_received_);
+        const wire::chunk_receiver::result u = upload_.commit(c);
+        if (u.status != wire::status::ok) return ack(u.status, 0, u.received);
+        if (installed_ && program_id_ == c.program_id) return ack(wire::status::ok);  // resent commit
         std::array<secengine::ebpf::map_spec, 8> maps{};
         for (std::size_t i = 0; i < c.maps.count; ++i) {
             const wire::map_spec& w = c.maps.items[i];
@@ -527,21 +513,21 @@ private:
             maps[i].value_size = w.value_size;
             maps[i].max_entries = w.max_entries;
         }
-        const std::size_t n = upload_total_ / 8;
-        const secengine::ebpf::load_result r = ctx_.e->ebpf().slot().load(
+        // The receiver wrote the raw little-endian words straight into code_ (see upload_).
+        const std::size_t n = upload_.program().size() / 8;
+        const secengine::ebpf::load_result r = ctx_.e->ebpf().load(
             std::span<const secengine::ebpf::insn>(code_.data(), n),
             std::span<const secengine::ebpf::map_spec>(maps.data(), c.maps.count));
-        upload_id_ = 0;
-        upload_total_ = upload_received_ = 0;
         if (!r.ok()) return ack(wire::status::verifier_rejected, static_cast<std::uint16_t>(r.error), r.pc);
         program_id_ = c.program_id;
         program_bytes_ = c.total_length;
+        installed_ = true;
         changes_ = true;
         ack(wire::status::ok);
     }
 
     void apply(const wire::ebpf_unload& u) noexcept {
-        auto& slot = ctx_.e->ebpf().slot();
+        auto& slot = ctx_.e->ebpf().prog();
         if (!slot.loaded() || u.program_id != program_id_) return ack(wire::status::not_found);
         slot.unload();
         program_id_ = 0;
@@ -550,17 +536,20 @@ private:
         ack(wire::status::ok);
     }
 
-    static wire::limits to_wire(const secengine::engine_limits& l, std::uint32_t other_idle = 0) noexcept {
+    /// wire::limits mirrors engine_limits field for field (wire/commands.hpp).
+    static wire::limits to_wire(const secengine::engine_limits& l) noexcept {
         using secengine::flow_state;
+        const auto t = [&l](flow_state st) { return l.timeout_s[static_cast<std::size_t>(st)]; };
         wire::limits w;
-        w.global_rate_pps = l.global_rate_pps;
-        w.global_burst = l.global_burst == 0 ? 1 : l.global_burst;
-        w.source_pps_threshold = l.per_source_pps;
+        w.per_source_pps = l.per_source_pps;
         w.ban_seconds = l.ban_seconds;
-        w.tcp_established_idle_s = l.timeout_s[static_cast<std::size_t>(flow_state::established)];
-        w.tcp_transient_idle_s = l.timeout_s[static_cast<std::size_t>(flow_state::syn_sent)];
-        w.udp_idle_s = l.timeout_s[static_cast<std::size_t>(flow_state::new_flow)];
-        w.other_idle_s = other_idle != 0 ? other_idle : w.udp_idle_s;
+        w.global_rate_pps = l.global_rate_pps;
+        w.global_burst = l.global_burst;
+        w.timeout_new_s = t(flow_state::new_flow);
+        w.timeout_syn_sent_s = t(flow_state::syn_sent);
+        w.timeout_established_s = t(flow_state::established);
+        w.timeout_fin_wait_s = t(flow_state::fin_wait);
+        w.timeout_closed_s = t(flow_state::closed);
         return w;
     }
 
@@ -568,21 +557,19 @@ private:
         using secengine::flow_state;
         const wire::limits& w = s.value;
         secengine::engine_limits l = ctx_.e->limits();
+        const secengine::engine_limits before = l;
+        l.per_source_pps = w.per_source_pps;
+        l.ban_seconds = w.ban_seconds;
         l.global_rate_pps = w.global_rate_pps;
         l.global_burst = w.global_burst;
-        l.per_source_pps = w.source_pps_threshold;
-        l.ban_seconds = w.ban_seconds;
-        // The flow table keys timeouts by state, not protocol: datagram flows (UDP and other)
-        // live in new_flow until answered, then established like TCP (docs/protocol.md).
-        l.timeout_s[static_cast<std::size_t>(flow_state::new_flow)] = w.udp_idle_s > w.other_idle_s ? w.udp_idle_s : w.other_idle_s;
-        l.timeout_s[static_cast<std::size_t>(flow_state::syn_sent)] = w.tcp_transient_idle_s;
-        l.timeout_s[static_cast<std::size_t>(flow_state::established)] = w.tcp_established_idle_s;
-        l.timeout_s[static_cast<std::size_t>(flow_state::fin_wait)] = w.tcp_transient_idle_s;
-        l.timeout_s[static_cast<std::size_t>(flow_state::closed)] = w.tcp_transient_idle_s;
+        l.timeout_s[static_cast<std::size_t>(flow_state::new_flow)] = w.timeout_new_s;
+        l.timeout_s[static_cast<std::size_t>(flow_state::syn_sent)] = w.timeout_syn_sent_s;
+        l.timeout_s[static_cast<std::size_t>(flow_state::established)] = w.timeout_established_s;
+        l.timeout_s[static_cast<std::size_t>(flow_state::fin_wait)] = w.timeout_fin_wait_s;
+        l.timeout_s[static_cast<std::size_t>(flow_state::closed)] = w.timeout_closed_s;
         const auto err = ctx_.e->set_limits(l, ctx_.now);  // validates everything, then applies
         if (err != secengine::limits_error::none) return ack(wire::status::invalid, static_cast<std::uint16_t>(err));
-        changes_ = !(wire_limits_ == w);
-        wire_limits_ = w;
+        changes_ = !(before == l);
         ack(wire::status::ok);
     }
 
@@ -593,9 +580,8 @@ private:
         const std::uint64_t tps = Engine::config::ticks_per_second;
         std::uint32_t idx = 0;
         e.penalty().for_each(ctx_.now, [&](const secengine::ban_entry& b) {
-            if (b.key >> 32) return;  // IPv6 sources (folded keys) are not listed in v1
             if (idx >= p.first && r.entries.count < decltype(r.entries)::capacity)
-                r.entries.items[r.entries.count++] = {static_cast<std::uint32_t>(b.key),
+                r.entries.items[r.entries.count++] = {b.key,
                                                       static_cast<std::uint32_t>((b.expires - ctx_.now + tps - 1) / tps)};
             ++idx;
         });
@@ -611,11 +597,11 @@ private:
     }
 
     void apply(const wire::penalty_unban& u) noexcept {
-        ack(ctx_.e->penalty().unban(u.source, ctx_.now) ? wire::status::ok : wire::status::not_found);
+        ack(ctx_.e->penalty().unban(u.source_key, ctx_.now) ? wire::status::ok : wire::status::not_found);
     }
 
     void apply(const wire::map_read& m) noexcept {
-        auto& slot = ctx_.e->ebpf().slot();
+        auto& slot = ctx_.e->ebpf().prog();
         const secengine::ebpf::map_view& maps = slot.maps();
         if (!slot.loaded() || m.map_id >= maps.size()) return ack(wire::status::not_found);
         const auto& spec = maps.spec(m.map_id);
@@ -629,6 +615,20 @@ private:
         const std::size_t room = (wire::max_payload - 22) / entry;
         // Entries are written where the encoder will put the tail, so its copy is a no-op.
         std::byte* stage = ctx_.frame.data() + udp_at + wire::header_size + 22;
+        if (!m.key.empty()) {  // one entry by key (docs/protocol.md "map_read")
+            if (m.key.size() != spec.key_size) return ack(wire::status::invalid);
+            // The key lies in the request, which overlaps where the reply goes: copy it first.
+            std::array<std::byte, secengine::ebpf::max_key_size> key{};
+            for (std::size_t i = 0; i < m.key.size(); ++i) key[i] = m.key[i];
+            const std::byte* v = maps.lookup(m.map_id, key.data());
+            if (v != nullptr) {
+                for (std::size_t i = 0; i < m.key.size(); ++i) stage[i] = key[i];
+                for (std::size_t i = 0; i < spec.value_size; ++i) stage[m.key.size() + i] = v[i];
+            }
+            r.count = v != nullptr ? 1 : 0;
+            r.entries = std::span<const std::byte>(stage, v != nullptr ? entry : 0);
+            return reply(r);
+        }
         std::uint32_t index = 0, count = 0, next = 0;
         maps.for_each(m.map_id, [&](std::span<const std::byte> k, std::span<const std::byte> v) {
             if (index++ < m.cursor) return;
@@ -649,22 +649,6 @@ private:
 
     // ---- telemetry ----------------------------------------------------------------------------
 
-    static wire::alert to_wire(const secengine::alert_event& a) noexcept {
-        wire::alert w;
-        w.timestamp = a.time;
-        w.reason = static_cast<std::uint8_t>(a.reason);
-        w.stage = a.stage;
-        w.protocol = a.ip_proto;
-        if (a.ip_version == 4) {
-            w.src = secengine::detail::load_be32(reinterpret_cast<const std::byte*>(a.src.data() + 12));
-            w.dst = secengine::detail::load_be32(reinterpret_cast<const std::byte*>(a.dst.data() + 12));
-        }
-        w.sport = a.sport;
-        w.dport = a.dport;
-        w.detail = a.detail;
-        return w;
-    }
-
     void send_stats(Engine& e, std::size_t c, std::uint64_t now) noexcept {
         subscriber& s = subs_[c];
         const auto& st = e.stats();
@@ -673,11 +657,15 @@ private:
         m.timestamp = now;
         m.ticks_per_second = static_cast<std::uint32_t>(tps);
         m.config_version = version_;
-        m.rx_packets = st.received;
-        m.rx_bytes = st.received_bytes;
-        m.by_reason.count = static_cast<std::uint16_t>(secengine::drop_reason_count);
-        m.by_reason.items[0] = st.passed;
-        for (std::size_t r = 1; r < secengine::drop_reason_count; ++r) m.by_reason.items[r] = st.dropped[r];
+        m.received = st.received;
+        m.received_bytes = st.received_bytes;
+        m.passed = st.passed;
+        m.passed_bytes = st.passed_bytes;
+        m.untracked = st.untracked;
+        m.dropped.count = static_cast<std::uint16_t>(st.dropped.size());
+        for (std::size_t r = 0; r < st.dropped.size(); ++r) m.dropped.items[r] = st.dropped[r];
+        m.parse_errors.count = static_cast<std::uint16_t>(st.parse_errors.size());
+        for (std::size_t r = 0; r < st.parse_errors.size(); ++r) m.parse_errors.items[r] = st.parse_errors[r];
         const std::uint64_t dt = now > s.last_time ? now - s.last_time : 0;
         if (dt != 0) {
             m.pps = static_cast<std::uint32_t>((st.received - s.last_rx) * tps / dt);
@@ -697,9 +685,8 @@ private:
         for (std::size_t i = 0; i < rejected_.size(); ++i) m.rejected.items[i] = rejected_[i];
         for (const auto& cand : e.sketch().candidates()) {
             if (m.heavy_hitters.count == decltype(m.heavy_hitters)::capacity) break;
-            if (cand.key == 0 || (cand.key >> 32) != 0) continue;
-            m.heavy_hitters.items[m.heavy_hitters.count++] = {static_cast<std::uint32_t>(cand.key),
-                                                              static_cast<std::uint32_t>(cand.estimate)};
+            if (cand.key == 0) continue;
+            m.heavy_hitters.items[m.heavy_hitters.count++] = {cand.key, static_cast<std::uint32_t>(cand.estimate)};
         }
         send(c, m);
     }
@@ -716,11 +703,11 @@ private:
     }
 
     void send_map_counters(Engine& e, std::size_t c) noexcept {
-        auto& slot = e.ebpf().slot();
+        auto& slot = e.ebpf().prog();
         const secengine::ebpf::map_view& maps = slot.maps();
         wire::map_counters m;
         m.program_id = program_id_;
-        m.runs = e.ebpf().runs();
+        m.runs = 0;  // not counted by the slot (0 = not measured, docs/protocol.md)
         for (std::uint32_t id = 0; id < maps.size(); ++id) {
             const auto& spec = maps.spec(id);
             if (spec.type != secengine::ebpf::map_type::array || spec.value_size != 8) continue;
@@ -744,7 +731,6 @@ private:
     const std::array<std::uint8_t, 6>* macs_;
     std::uint32_t version_ = 1;
     bool changes_ = false;
-    wire::limits wire_limits_{};
     std::array<std::uint32_t, wire::wire_error_count> rejected_{};
     std::array<subscriber, channels> subs_{};
     std::array<std::uint16_t, max_spares> spares_{};
@@ -758,9 +744,17 @@ private:
     const std::uint64_t* frames_ = nullptr;
     std::uint32_t program_id_ = builtin_program_id;
     std::uint32_t program_bytes_ = 0;
-    std::uint32_t upload_id_ = 0, upload_total_ = 0, upload_received_ = 0;
-    /// The program being uploaded; the slot verifies and copies it at commit.
+    /// The program being uploaded; the slot verifies and copies it at commit. The chunk
+    /// receiver writes the datagram's bytes into the instructions' own storage: an eBPF
+    /// instruction's memory layout is its little-endian wire encoding (checked below), so no
+    /// second buffer is needed.
     std::array<secengine::ebpf::insn, prog_limits::max_insns> code_{};
+    wire::chunk_receiver upload_{std::as_writable_bytes(std::span(code_))};
+    bool installed_ = false;  ///< the current upload is the running program (a resent commit is a no-op)
+    static_assert(sizeof(secengine::ebpf::insn) == 8 && std::endian::native == std::endian::little &&
+                      offsetof(secengine::ebpf::insn, opcode) == 0 && offsetof(secengine::ebpf::insn, regs) == 1 &&
+                      offsetof(secengine::ebpf::insn, off) == 2 && offsetof(secengine::ebpf::insn, imm) == 4,
+                  "insn memory must be the RFC 9669 encoding (opcode, regs, off, imm; little-endian)");
 };
 
 }  // namespace kernel

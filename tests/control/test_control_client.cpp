@@ -46,7 +46,7 @@ public:
         if (telemetry_first) {
             telemetry_first = false;
             wire::stats st;
-            st.rx_packets = 42;
+            st.received = 42;
             const auto e = s_.seal(st, o.hdr.channel, buf);
             queue_.emplace_back(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(e.size));
         }
@@ -155,7 +155,7 @@ TEST_CASE("client learns the boot id, retransmits, follows reboots", "[control]"
         wire::stats s;
         REQUIRE(h.type == wire::msg_type::stats);
         REQUIRE(wire::decode_payload(p, s) == wire::wire_error::none);
-        rx = s.rx_packets;
+        rx = s.received;
     };
     app.telemetry_first = true;
     app.forge_first = true;
