@@ -707,7 +707,7 @@ private:
         const secengine::ebpf::map_view& maps = slot.maps();
         wire::map_counters m;
         m.program_id = program_id_;
-        m.runs = 0;  // not counted by the slot (0 = not measured, docs/protocol.md)
+        m.runs = e.ebpf().runs();  // since boot (the slot does not reset it per program)
         for (std::uint32_t id = 0; id < maps.size(); ++id) {
             const auto& spec = maps.spec(id);
             if (spec.type != secengine::ebpf::map_type::array || spec.value_size != 8) continue;

@@ -347,6 +347,9 @@ def case_penalty_maps(b, xdp_obj):
     assert vals.get(0) == 5 and vals.get(1) == 3 and vals.get(2) == 0 and vals.get(3) == 0, out
     st = b.stats()
     assert st['forwarded'] - st0['forwarded'] == 8, (st0, st)
+    # The same counters arrive as map_counters telemetry (shown by watch).
+    w = b.secctl('watch', '--count', '3', '--interval', '50', '--seconds', '10')
+    assert 'map0[0]=5 map0[1]=3' in w, w
     assert 'map_read: not_found' in b.secctl('map-read', '1', expect=1)
     assert 'ebpf_unload: ok' in b.secctl('unload')
     assert 'ebpf none' in b.secctl('config')
