@@ -6,7 +6,8 @@
 /// `report_ms=<n>` (period of the UART counter line, default 1000), `pps=<n>` (per-source
 /// packets per second before a ban, 0 = off; default from the engine config), `ban_s=<n>` and
 /// `bench=1` (add instructions-retired counters to the stats line; meaningful under -icount) and
-/// `stages=<digits>` (only the listed pipeline stages run, e.g. `stages=1234`; for cost breakdowns).
+/// `stages=<digits>` (only the listed pipeline stages run, e.g. `stages=1234`; for cost breakdowns) and
+/// `selfbench=1` (measure eBPF and DPI instruction costs at boot, selfbench.hpp).
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -29,6 +30,7 @@ struct boot_config {
     std::int64_t pps = -1;    ///< -1: keep the engine's default
     std::int64_t ban_s = -1;
     bool bench = false;
+    bool selfbench = false;
     std::uint8_t stages = 0x7e;  ///< bit n: stage n enabled (pipeline's stage_id numbering)
 };
 
@@ -119,6 +121,11 @@ constexpr arg_status apply_arg(std::string_view arg, boot_config& cfg) {
     if (name == "bench") {
         if (value != "1" && value != "0") return arg_status::bad_value;
         cfg.bench = value == "1";
+        return arg_status::ok;
+    }
+    if (name == "selfbench") {
+        if (value != "1" && value != "0") return arg_status::bad_value;
+        cfg.selfbench = value == "1";
         return arg_status::ok;
     }
     if (name == "stages") {

@@ -381,6 +381,36 @@ def case_selftest_pmp():
             a.close()
 
 
+def case_selfbench():
+    # selfbench=1 (apps/unikernel/selfbench.hpp) under -icount: minstret counts guest
+    # instructions exactly, so the eBPF count is the ALU loop's own arithmetic and both
+    # instruction counts are non-zero and at least one per eBPF instruction / payload byte.
+    # Afterwards slot 5 must hold the default program again: a frame with the IPv4 reserved
+    # flag bit set (RFC 791 3.1), which only that program drops, is dropped with reason ebpf.
+    a = boot(ports=2, bootargs='ip=10.0.0.2/24 selfbench=1', extra=['-icount', 'shift=0,sleep=off'])
+    try:
+        a.wait_line('selfbench slot 5 default program reloaded', 10)
+        e = a.wait_line(r'selfbench ebpf_insns=(\d+) riscv_insns=(\d+) load_and_runs_insns=(\d+)', 10)
+        d = a.wait_line(r'selfbench dpi_bytes=(\d+) riscv_insns=(\d+) matches=(\d+) empty_scan_insns=(\d+)', 10)
+        ebpf_n, ebpf_m, fixed = (int(x) for x in e.groups())
+        assert ebpf_n == 7 * 999 * 20, e.string  # 20 runs x (1000 - 1) extra loop rounds of 7 insns
+        assert ebpf_n <= ebpf_m < 1000 * ebpf_n and fixed > 0, e.string
+        dpi_n, dpi_m, matches, empty = (int(x) for x in d.groups())
+        assert dpi_n == 8 * 1460 and dpi_n <= dpi_m < 1000 * dpi_n and empty > 0, d.string
+        assert matches == 0, 'benign HTTP-like payload matched a signature: %s' % d.string
+        assert 'FAILED' not in a.uart(), a.uart()
+        good = eth(HOST_B, HOST_A, 0x0800, udp('10.0.0.10', '10.0.0.20', 5000, 53, b'q' * 20))
+        seg = udp('10.0.0.10', '10.0.0.20', 5001, 53, b'q' * 20)[20:]
+        bad = eth(HOST_B, HOST_A, 0x0800, ipv4('10.0.0.10', '10.0.0.20', 17, seg, frag=0x8000))
+        a.ports[0].send(good)
+        assert a.ports[1].recv(3) is not None, 'benign frame not forwarded after selfbench'
+        a.ports[0].send(bad)
+        st = a.wait_rx(2)
+        assert st['rx'] == 2 and st['fwd'] == 1 and st.get('ebpf', 0) == 1, st
+    finally:
+        a.close()
+
+
 CASES = {k[5:]: v for k, v in globals().items() if k.startswith('case_')}
 
 if __name__ == '__main__':

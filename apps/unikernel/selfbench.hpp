@@ -1,0 +1,149 @@
+#pragma once
+/// \file Boot-time self-benchmark (`selfbench=1`): guest instructions retired per interpreted eBPF
+/// instruction and per DPI payload byte, read from `minstret` around the work. Exact and
+/// repeatable only under QEMU `-icount shift=0,sleep=off` (../shared/DESIGN.md section 6);
+/// scripts/bench_riscv_vm.py turns the lines into `riscv.insns_per_ebpf_insn` and
+/// `riscv.insns_per_payload_byte` (DESIGN.md section 7).
+///
+/// Each figure is a difference of two measurements that share every fixed cost (the csrr
+/// reads, the call, for eBPF the verifier run and the per-run setup and exit, for DPI the
+/// empty scan), so only the marginal cost of one more eBPF loop-body instruction or one more
+/// payload byte remains:
+///
+///     secengine: selfbench ebpf_insns=<n> riscv_insns=<m> load_and_runs_insns=<fixed>
+///     secengine: selfbench dpi_bytes=<n> riscv_insns=<m> matches=<k> empty_scan_insns=<fixed>
+///
+/// The eBPF part borrows the engine's slot 5 (no extra RAM) and reloads the default program
+/// afterwards; the payload is built by the compiler into .rodata (ROM, not the 64 KiB window).
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include <secengine/appliance.hpp>
+#include <secengine/dpi/signatures.hpp>
+#include <secengine/ebpf/alu_loop.hpp>
+
+#include "timer.hpp"
+#include "uart.hpp"
+
+namespace kernel::selfbench {
+
+/// One full-size TCP segment payload (1460 bytes, Ethernet MSS) of HTTP-like text: a request
+/// head, then form-encoded body text from a fixed LCG, so the same bytes every build.
+inline constexpr std::size_t payload_size = 1460;
+
+[[nodiscard]] constexpr std::array<std::byte, payload_size> make_payload() noexcept {
+    std::array<std::byte, payload_size> p{};
+    constexpr char head[] =
+        "POST /account/profile/update HTTP/1.1\r\n"
+        "Host: www.example.org\r\n"
+        "User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:115.0) Gecko/20100101 Firefox/115.0\r\n"
+        "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\n"
+        "Accept-Language: en-GB,en;q=0.5\r\n"
+        "Accept-Encoding: gzip, deflate, br\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        "Cookie: session=8f14e45fceea167a5a36dedd4bea2543; theme=light; lang=en\r\n"
+        "Connection: keep-alive\r\n"
+        "Content-Length: 900\r\n\r\n";
+    constexpr const char* words[] = {"name", "alice", "street", "main", "city", "springfield", "note",
+                                     "hello", "world", "order", "42", "item", "blue", "shirt", "size",
+                                     "medium", "comment", "thanks", "for", "the", "quick", "delivery"};
+    std::size_t i = 0;
+    for (; head[i] != '\0' && i < payload_size; ++i) p[i] = static_cast<std::byte>(head[i]);
+    std::uint32_t x = 12345;
+    std::size_t k = 0;
+    while (i < payload_size) {
+        x = x * 1103515245u + 12345u;
+        const char* w = words[(x >> 16) % (sizeof words / sizeof words[0])];
+        for (std::size_t j = 0; w[j] != '\0' && i < payload_size; ++j) p[i++] = static_cast<std::byte>(w[j]);
+        if (i < payload_size) p[i++] = static_cast<std::byte>((++k & 1) ? '=' : '&');
+    }
+    return p;
+}
+
+inline constexpr std::array<std::byte, payload_size> payload = make_payload();
+
+namespace detail {
+/// Hide a value from the optimiser: the work cannot move across the (volatile) csrr reads,
+/// because its input is produced and its output consumed by volatile asms ordered with them.
+template <class T>
+inline void opaque(T& v) { asm volatile("" : "+r"(v)::"memory"); }
+}  // namespace detail
+
+/// minstret around `runs` runs of the ALU loop with `iterations` rounds in `prog`.
+template <class Program>
+[[gnu::noinline]] std::uint64_t measure_alu(Program& prog, std::int32_t iterations, std::uint32_t runs,
+                                            std::uint64_t& ebpf_insns) noexcept {
+    detail::opaque(iterations);
+    const std::uint64_t t0 = board::instret();
+    detail::opaque(iterations);
+    std::uint64_t n = secengine::ebpf::run_alu_loop(prog, iterations, runs);
+    detail::opaque(n);
+    const std::uint64_t t1 = board::instret();
+    ebpf_insns = n;
+    return t1 - t0;
+}
+
+/// minstret around `runs` scans of `data` with the kernel's default automaton.
+[[gnu::noinline]] inline std::uint64_t measure_scan(std::span<const std::byte> data, std::uint32_t runs,
+                                                    std::size_t& matches) noexcept {
+    const std::byte* ptr = data.data();
+    std::size_t len = data.size();
+    std::size_t m = 0;
+    const std::uint64_t t0 = board::instret();
+    for (std::uint32_t r = 0; r < runs; ++r) {
+        detail::opaque(ptr);
+        detail::opaque(len);
+        std::size_t hits = secengine::dpi::bench_scan_payload({ptr, len});
+        detail::opaque(hits);
+        m += hits;
+    }
+    const std::uint64_t t1 = board::instret();
+    matches = m;
+    return t1 - t0;
+}
+
+/// Runs both measurements and prints the two `selfbench` lines. `Stage` is the engine's slot 5
+/// (appliance::default_ebpf_stage): its program is replaced for the ALU loop and the default
+/// program is loaded again at the end.
+template <class Stage>
+void run(Stage& slot5) {
+    namespace uart = board::uart;
+    auto& prog = slot5.prog();
+    const std::uint64_t saved_budget = prog.budget;
+    constexpr std::int32_t iterations = 1000;  // 7000 loop-body insns per run: inside the default budget
+    constexpr std::uint32_t runs = 20;
+    prog.budget = 8ull * iterations;
+    std::uint64_t big_n = 0, small_n = 0;
+    const std::uint64_t big = measure_alu(prog, iterations, runs, big_n);
+    const std::uint64_t small = measure_alu(prog, 1, runs, small_n);
+    prog.budget = saved_budget;
+    if (slot5.load(secengine::appliance::default_program, {}).ok())
+        uart::puts("secengine: selfbench slot 5 default program reloaded\n");
+    else
+        uart::puts("secengine: selfbench slot 5 default program reload FAILED\n");
+    uart::puts("secengine: selfbench ebpf_insns=");
+    uart::put_dec(big_n > small_n ? big_n - small_n : 0);
+    uart::puts(" riscv_insns=");
+    uart::put_dec(big_n > small_n && big > small ? big - small : 0);
+    uart::puts(" load_and_runs_insns=");
+    uart::put_dec(small);
+    uart::putc('\n');
+
+    constexpr std::uint32_t scans = 8;
+    std::size_t matches = 0, none = 0;
+    const std::uint64_t full = measure_scan(payload, scans, matches);
+    const std::uint64_t empty = measure_scan(std::span<const std::byte>{payload.data(), 0}, scans, none);
+    uart::puts("secengine: selfbench dpi_bytes=");
+    uart::put_dec(std::uint64_t{scans} * payload_size);
+    uart::puts(" riscv_insns=");
+    uart::put_dec(full > empty ? full - empty : 0);
+    uart::puts(" matches=");
+    uart::put_dec(matches);
+    uart::puts(" empty_scan_insns=");
+    uart::put_dec(empty);
+    uart::putc('\n');
+}
+
+}  // namespace kernel::selfbench
