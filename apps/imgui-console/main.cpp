@@ -200,6 +200,8 @@ int main(int argc, char** argv) {
     ImGui::GetIO().IniFilename = nullptr;
     console::setup_style(o.scale);
     ImGui_ImplGlfw_InitForOpenGL(win, true);
+    // Tab/arrows/Space/Enter reach every widget (needs the backend's key map, hence not in --null).
+    ImGui::GetIO().ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
     ImGui_ImplOpenGL3_Init("#version 130");
     int frame = 0;
     int rc = 0;

@@ -478,7 +478,6 @@ void app::poll(double now_s) {
 
 void setup_style(float scale) {
     ImGuiIO& io = ImGui::GetIO();
-    io.ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;  // Tab/arrows/Space drive every widget
     const char* font = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf";
     if (std::ifstream(font).good()) io.Fonts->AddFontFromFileTTF(font, 15.0f * scale);
     else io.FontGlobalScale = scale;

@@ -263,6 +263,16 @@ TEST_CASE("--null UI: tab switches, a rule push and an eBPF upload over the real
         ui.frame(a);
         REQUIRE(a.active == static_cast<tab>(t));
     }
+    // The layout survives resizing: every tab at small, odd and large window sizes.
+    for (const ImVec2 size : {ImVec2(320, 200), ImVec2(641, 399), ImVec2(2560, 1440), ImVec2(1280, 800)}) {
+        ImGui::GetIO().DisplaySize = size;
+        for (int t = 0; t < static_cast<int>(tab::count_); ++t) {
+            a.requested = static_cast<tab>(t);
+            ui.frame(a);
+            ui.frame(a);
+            REQUIRE(a.active == static_cast<tab>(t));
+        }
+    }
     // Telemetry reached the dashboard model through the link while frames ran.
     for (int i = 0; i < 50 && (!n.model.last || n.model.alerts.empty()); ++i) {
         n.link->pump(20);
