@@ -14,7 +14,7 @@ FUZZ_SECONDS ?= 10
 FUZZ_LONG_SECONDS ?= 300
 
 .PHONY: all deps build build-host build-riscv test test-host test-riscv test-asan fuzz-smoke fuzz \
-        run bench console clean
+        run bench console clean e2e
 
 all: build
 
@@ -73,7 +73,7 @@ fuzz: deps
 
 # Every benchmark prints `name=value` lines (../shared/DESIGN.md section 7).
 bench: deps build-host build-riscv
-	@for b in build/host/bench/*/bench_*; do [ -x "$$b" ] && { echo "# $$b"; "$$b" || exit 1; }; done; true
+	@for b in build/host/bench/*/bench_*; do [ -f "$$b" ] && [ -x "$$b" ] && { echo "# $$b"; "$$b" || exit 1; }; done; true
 	@for s in scripts/bench_*.sh; do [ -x "$$s" ] && { echo "# $$s"; "$$s" || exit 1; }; done; true
 
 # Boots the appliance in QEMU between a traffic generator and a sink (scripts/run_demo.py):
@@ -81,6 +81,14 @@ bench: deps build-host build-riscv
 RUN_SECONDS ?= 20
 run: deps build-riscv
 	python3 scripts/run_demo.py --elf build/riscv/apps/unikernel/unikernel.elf --seconds $(RUN_SECONDS)
+
+# End-to-end (root): the appliance inline between two network namespaces, attacked by real tools
+# (tests/e2e/test_e2e.py); regenerates docs/detection.md from the run's results. `make test` runs
+# the same test in build/riscv, where it skips itself (with a message) unless run as root.
+e2e: deps build-host build-riscv
+	meson test -C build/riscv --suite e2e --print-errorlogs --verbose --no-rebuild; rc=$$?; \
+	[ -f build/riscv/tests/e2e/e2e_results.json ] && python3 scripts/e2e_report.py build/riscv/tests/e2e/e2e_results.json docs/detection.md; \
+	exit $$rc
 
 # Operator console against the appliance booted as in `make run` (port 0 on a multicast segment
 # shared by the console's control link and traffic generator). CONSOLE_ARGS: extra secconsole flags.

@@ -9,6 +9,7 @@
 // Time: the pipeline's clock is the capture's timestamps converted to the kernel's 10 MHz
 // ticks, so rate thresholds and bans behave as they did on the wire, whatever the replay speed.
 #include <pcap/pcap.h>
+#include <poll.h>
 
 #include <chrono>
 #include <csignal>
@@ -188,18 +189,24 @@ int main(int argc, char** argv) {
         }
     }
 
-    static engine_type engine;  // 35 KiB: static, as in the kernel
-    bool engine_ready = false;
+    // Built at the first packet, with the capture's clock; ~35 KiB, as in the kernel's .bss.
+    std::unique_ptr<engine_type> engine_ptr;
     std::FILE* report = o.eve ? stderr : stdout;
     std::vector<std::byte> frame(65536);
     std::uint64_t packets = 0, snapped = 0, alerts = 0, bytes = 0;
     std::chrono::nanoseconds engine_time{0};
+    const int live_fd = o.iface.empty() ? -1 : pcap_get_selectable_fd(in.get());
+    if (live_fd >= 0) pcap_setnonblock(in.get(), 1, err);
     const auto start = std::chrono::steady_clock::now();
     int status = 0;
     for (;;) {
         if (stop_requested) break;
         if (o.count >= 0 && static_cast<long long>(packets) >= o.count) break;
         if (o.seconds >= 0 && std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >= o.seconds) break;
+        if (live_fd >= 0) {  // live: wake up every 100 ms to honour --seconds and Ctrl-C
+            pollfd pfd{live_fd, POLLIN, 0};
+            if (poll(&pfd, 1, 100) <= 0) continue;
+        }
         pcap_pkthdr* h = nullptr;
         const u_char* data = nullptr;
         const int rc = pcap_next_ex(in.get(), &h, &data);
@@ -217,8 +224,9 @@ int main(int argc, char** argv) {
             continue;
         }
         const std::uint64_t now = static_cast<std::uint64_t>(h->ts.tv_sec) * tps + static_cast<std::uint64_t>(h->ts.tv_usec) * (tps / 1'000'000);
-        if (!engine_ready) {
-            new (&engine) engine_type(secengine::appliance_config::hash_seed, now);
+        if (!engine_ptr) {
+            engine_ptr = std::make_unique<engine_type>(secengine::appliance_config::hash_seed, now);
+            engine_type& engine = *engine_ptr;
             if (o.pps >= 0 || o.ban_s >= 0) {
                 secengine::engine_limits l = engine.limits();
                 if (o.pps >= 0) l.per_source_pps = static_cast<std::uint32_t>(o.pps);
@@ -228,8 +236,8 @@ int main(int argc, char** argv) {
                     return 1;
                 }
             }
-            engine_ready = true;
         }
+        engine_type& engine = *engine_ptr;
         std::memcpy(frame.data(), data, h->caplen);
         bytes += h->caplen;
         const auto t0 = std::chrono::steady_clock::now();
@@ -252,7 +260,8 @@ int main(int argc, char** argv) {
     }
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const double eng = std::chrono::duration<double>(engine_time).count();
-    const auto& st = engine.stats();
+    static const secengine::pipeline_stats no_stats{};
+    const auto& st = engine_ptr ? engine_ptr->stats() : no_stats;
     auto line = [&](const char* name, unsigned long long v) { std::fprintf(report, "%s=%llu\n", name, v); };
     line("packets", packets);
     line("bytes", bytes);
@@ -264,10 +273,10 @@ int main(int argc, char** argv) {
             std::fprintf(report, "drop.%s=%llu\n", std::string(secengine::name(static_cast<secengine::drop_reason>(r))).c_str(),
                          static_cast<unsigned long long>(st.dropped[r]));
     line("alerts", alerts);
-    if (engine_ready) {
+    if (engine_ptr) {
         for (const auto& s : secengine::dpi::default_signatures)
-            if (const auto n = engine.dpi().hits(s.id); n != 0) std::fprintf(report, "dpi.hits.%u=%u\n", s.id, n);
-        line("ebpf.runs", engine.ebpf().runs());
+            if (const auto n = engine_ptr->dpi().hits(s.id); n != 0) std::fprintf(report, "dpi.hits.%u=%u\n", s.id, n);
+        line("ebpf.faults", engine_ptr->ebpf().faults());
     }
     std::fprintf(report, "seconds=%.6f\n", wall);
     std::fprintf(report, "packets_per_second=%.0f\n", wall > 0 ? static_cast<double>(packets) / wall : 0.0);

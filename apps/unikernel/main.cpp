@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "bootargs.hpp"
+#include "control.hpp"
 #include "fdt.hpp"
 #include "memlayout.hpp"
 #include "pmp.hpp"
@@ -31,9 +32,11 @@
 #include <secengine/net/reply.hpp>
 #include <secengine/verdict.hpp>
 
+#include <secengine/appliance.hpp>
 #include <secengine/config.hpp>
 #include <secengine/dpi/signatures.hpp>
 #include <secengine/dpi/stage.hpp>
+#include <secengine/appliance.hpp>
 #include <secengine/pipeline.hpp>
 
 namespace {
@@ -46,11 +49,9 @@ using secengine::drop_reason_count;
 /// The kernel's engine: the library defaults (1024 flows, 4 x 512 sketch, ...) plus the DPI
 /// stage sized for the default signature set fit the window next to 12 packet buffers;
 /// docs/memory.md has the table.
-struct kernel_config : secengine::default_config {
-    static constexpr std::size_t flow_capacity = 1024;
-    using dpi_stage = secengine::dpi::dpi_stage<secengine::dpi::kernel_dpi_states, secengine::dpi::kernel_dpi_patterns,
-                                                secengine::dpi::kernel_dpi_pool>;
-};
+// The same configuration as the host tools (secreplay): stages 1-4 defaults, the default eBPF
+// program in slot 5 and the default DPI signature set in slot 6 (include/secengine/appliance.hpp).
+using kernel_config = secengine::appliance_config;
 using engine_type = secengine::pipeline<kernel_config>;
 
 // The engine lives in .bss and is constructed at boot with a per-boot hash seed (so flood
@@ -59,6 +60,12 @@ using engine_type = secengine::pipeline<kernel_config>;
 // mostly zeros copied from the image at every boot, and a fixed seed.
 alignas(engine_type) std::byte engine_storage[sizeof(engine_type)];
 engine_type* engine_ptr = nullptr;
+
+// The control plane (control.hpp): session, subscribers, eBPF upload buffer. Constructed at
+// boot once the key and the boot id are known.
+using control_type = kernel::control_plane<engine_type>;
+alignas(control_type) std::byte control_storage[sizeof(control_type)];
+control_type* control = nullptr;
 
 /// Sizes of the engine's parts, kept in a non-loaded ELF section (.secengine_memory, see
 /// kernel.ld) so scripts/memory_report.py can break the engine down in docs/memory.md.
@@ -78,6 +85,7 @@ struct memory_item {
     {"engine: eBPF slot", sizeof(engine_type::ebpf_type)},
     {"engine: DPI slot (automaton)", sizeof(engine_type::dpi_type)},
     {"engine: counters", sizeof(secengine::pipeline_stats)},
+    {"control plane", sizeof(control_type)},
 };
 
 struct kernel_counters {
@@ -134,7 +142,7 @@ bool addressed_to_us(const std::byte* f, std::size_t len) {
 }
 
 /// Control plane: ARP and ping answered on the port they came from; the rest is consumed.
-void handle_self(int port, const virtio::rx_frame& f) {
+void handle_self(int port, const virtio::rx_frame& f, std::uint64_t now) {
     namespace net = secengine::net;
     net::packet_view v;
     const std::span<const std::byte> in{f.data, f.length};
@@ -148,25 +156,26 @@ void handle_self(int port, const virtio::rx_frame& f) {
             reply = net::icmp_echo_reply_in_place(buf, v, own_mac[port], cfg.ip);
             counters.echo_replies += reply != 0;
         } else if (v.is_udp() && v.dport == cfg.mgmt_port) {
-            ++counters.mgmt;  // the control-plane protocol (issue 6) plugs in here
+            ++counters.mgmt;
+            reply = control->on_datagram(*engine_ptr, port, buf, v, now);
         }
     }
     if (reply != 0)
         virtio::transmit(port, f.buffer, static_cast<std::uint16_t>(reply));
     else
-        virtio::release(f.buffer);
+        control->recycle(f.buffer);
 }
 
 void handle(int port, const virtio::rx_frame& f, std::uint64_t now) {
     if (f.length >= 12 && is_own_mac(f.data + 6)) {  // our own frame, looped back by the netdev
         ++counters.echo;
-        virtio::release(f.buffer);
+        control->recycle(f.buffer);
         return;
     }
     ++counters.rx;
     if (addressed_to_us(f.data, f.length)) {
         ++counters.self;
-        handle_self(port, f);
+        handle_self(port, f, now);
         return;
     }
     // Port 0 faces the outside: its frames are "inbound" for the firewall rules.
@@ -182,8 +191,11 @@ void handle(int port, const virtio::rx_frame& f, std::uint64_t now) {
     }
     ++counters.drop;
     if (v.pass()) ++counters.no_route;  // endpoint mode: nowhere to forward (drops by reason: engine stats)
-    virtio::release(f.buffer);
+    control->recycle(f.buffer);
 }
+
+/// Sent buffers come back through the control plane, which keeps a few for telemetry.
+void recycle_buffer(std::uint16_t b) { control->recycle(b); }
 
 /// Deepest stack use so far: boot.S painted the stack with a pattern.
 std::uint64_t stack_high_water() {
@@ -298,7 +310,7 @@ void read_bootargs(const void* dtb) {
         // not the polls of empty rings, whose cost depends on how long the loop idles.
         const std::uint64_t now = board::now_ticks();
         std::uint64_t t0 = board::instret();
-        if (virtio::reclaim() != 0) counters.busy_insns += board::instret() - t0;
+        if (virtio::reclaim(recycle_buffer) != 0) counters.busy_insns += board::instret() - t0;
         std::uint64_t frames = 0;
         for (int p = 0; p < nports; ++p) {
             virtio::rx_frame f;
@@ -310,6 +322,7 @@ void read_bootargs(const void* dtb) {
                 counters.busy_insns += board::instret() - t0;
             }
         }
+        control->poll(*engine_ptr, now);  // telemetry due, in spare buffers
         t0 = board::instret();
         virtio::flush();
         if (frames != 0) {
@@ -352,7 +365,6 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     engine_ptr = new (engine_storage) engine_type(seed, board::now_ticks());
     // Stage 6 starts with the default signatures, built by the compiler into .rodata.
     // Constructed in place: a temporary would put the 8 KiB automaton on the 4 KiB stack.
-    new (&engine_ptr->dpi()) engine_type::dpi_type(secengine::dpi::default_automaton);
     for (unsigned st = 1; st <= 6; ++st)
         engine_ptr->set_stage_enabled(static_cast<secengine::stage_id>(st), ((cfg.stages >> st) & 1u) != 0);
     if (cfg.pps >= 0 || cfg.ban_s >= 0) {
@@ -362,6 +374,10 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
         if (engine_ptr->set_limits(l, board::now_ticks()) != secengine::limits_error::none)
             uart::puts("secengine: pps/ban_s rejected by the engine, defaults kept\n");
     }
+    control = new (control_storage) control_type(cfg.key, kernel::make_boot_id(seed), cfg.ip, cfg.mgmt_port, own_mac,
+                                                 board::now_ticks());
+    control->sync_limits(engine_ptr->limits());
+    control->set_insn_counters(&counters.engine_insns, &counters.rx);
     board::pmp::lockdown();
     if (cfg.key == kernel::demo_key)
         uart::puts("secengine: WARNING: built-in demo key in use; pass key=<32 hex digits>\n");
@@ -386,6 +402,11 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     uart::put_dec(virtio::buffer_size);
     uart::puts(" stack=");
     uart::put_dec(static_cast<std::uint64_t>(__stack_top - __stack_bottom));
+    uart::putc('\n');
+    uart::puts("secengine: control udp_port=");
+    uart::put_dec(cfg.mgmt_port);
+    uart::puts(" boot_id=");
+    uart::put_hex(control->boot_id());
     uart::putc('\n');
     if (cfg.selftest_pmp) pmp_selftest(dtb);
     if (cfg.selftest_stack) stack_selftest();

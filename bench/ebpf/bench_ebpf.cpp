@@ -144,10 +144,10 @@ int main() {
         std::span<const eb::map_spec> maps;
         int (*native)(std::byte*, std::byte*);
     } filters[] = {
-        {"drop_port", secengine_embedded::drop_port_insns,
-         {secengine_embedded::drop_port_maps, secengine_embedded::drop_port_map_count}, native_drop_port},
-        {"vlan_tcp", secengine_embedded::vlan_tcp_insns,
-         {secengine_embedded::vlan_tcp_maps, secengine_embedded::vlan_tcp_map_count}, native_vlan_tcp},
+        {"drop_port", eb::embedded::drop_port_insns,
+         {eb::embedded::drop_port_maps, eb::embedded::drop_port_map_count}, native_drop_port},
+        {"vlan_tcp", eb::embedded::vlan_tcp_insns,
+         {eb::embedded::vlan_tcp_maps, eb::embedded::vlan_tcp_map_count}, native_vlan_tcp},
     };
     double worst = 0;
     for (auto& f : filters) {

@@ -288,7 +288,7 @@ void transmit(int port, std::uint16_t b, std::uint16_t length) {
     ++d.st.tx_frames;
 }
 
-int reclaim() {
+int reclaim(void (*done)(std::uint16_t)) {
     int n = 0;
     for (int p = 0; p < nports; ++p) {
         queue& q = devs[p].tx;
@@ -297,7 +297,7 @@ int reclaim() {
         mem_fence();
         while (q.last_used != idx) {
             const std::uint32_t id = q.used_ring[q.last_used & q.mask].id;
-            if (id < buffer_count) release(static_cast<std::uint16_t>(id));
+            if (id < buffer_count) (done != nullptr ? done : release)(static_cast<std::uint16_t>(id));
             else ++devs[p].st.bad_ids;
             ++q.last_used;
             ++devs[p].st.tx_done;

@@ -55,8 +55,9 @@ bool receive(int port, rx_frame& f);
 void release(std::uint16_t b);
 /// Queues buffer `b` holding a `length`-byte frame on `port`'s TX queue (published by `flush`).
 void transmit(int port, std::uint16_t b, std::uint16_t length);
-/// Returns transmitted buffers to their home RX rings; returns how many.
-int reclaim();
+/// Returns transmitted buffers to their home RX rings, or hands each to `done` (which must
+/// release it sooner or later: the control plane keeps a few to send telemetry in); returns how many.
+int reclaim(void (*done)(std::uint16_t) = nullptr);
 /// Publishes queued RX and TX ring entries and notifies devices that asked for it.
 void flush();
 

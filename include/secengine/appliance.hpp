@@ -14,7 +14,7 @@
 #include <secengine/dpi/signatures.hpp>
 #include <secengine/ebpf/isa.hpp>
 #include <secengine/ebpf/program.hpp>
-#include <secengine/ebpf/stage.hpp>
+#include <secengine/ebpf/xdp_stage.hpp>
 
 namespace secengine {
 
@@ -63,10 +63,11 @@ inline constexpr std::array<ebpf::insn, 18> default_program = [] {
     };
 }();
 
-/// Slot 5 with the default program loaded at construction (the verifier runs once, at boot).
+/// Slot 5 (ebpf/xdp_stage.hpp) with the default program loaded at construction (the verifier
+/// runs once, at boot); the control plane can replace it with `load()`.
 class default_ebpf_stage : public ebpf::xdp_stage<ebpf_limits, default_config::ticks_per_second> {
 public:
-    default_ebpf_stage() noexcept { load_result_ = slot().load(default_program, {}); }
+    default_ebpf_stage() noexcept { load_result_ = load(default_program, {}); }
     /// The verifier's answer for the default program (tests assert it is accepted).
     [[nodiscard]] ebpf::load_result default_load_result() const noexcept { return load_result_; }
 

@@ -37,6 +37,10 @@ struct default_config {
     static constexpr std::uint64_t cms_window_ticks = ticks_per_second;  ///< 1 s: thresholds are per second
     static constexpr std::uint32_t per_source_pps = 2000;                ///< 0 disables heavy-hitter bans
     static constexpr std::uint32_t ban_seconds = 10;
+    /// Stage 1 meters the sources of inbound traffic (arriving on port 0, "outside") only: the
+    /// protected servers' answers leave through port 1 and a busy server must not ban itself.
+    /// Set true to meter (and ban) inside sources as well.
+    static constexpr bool meter_outbound_sources = false;
     static constexpr std::size_t penalty_capacity = 64;
     static constexpr penalty_full_policy penalty_policy = penalty_full_policy::evict_soonest;
 

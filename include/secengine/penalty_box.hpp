@@ -109,6 +109,14 @@ public:
         return n;
     }
 
+    /// Calls f(const ban_entry&) for every live ban at `now`, in slot order (the control
+    /// plane's paged listing; stable between calls while the box does not change).
+    template <class F>
+    constexpr void for_each(std::uint64_t now, F&& f) const {
+        for (const auto& e : slots_)
+            if (e.expires > now) f(e);
+    }
+
     /// Live bans at `now` (O(Capacity); for telemetry, not the packet path). Also frees
     /// expired slots so that `banned()` keeps its empty fast path.
     constexpr std::size_t size(std::uint64_t now) noexcept {

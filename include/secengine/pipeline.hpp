@@ -4,6 +4,7 @@
 ///   parse -> 1 sketch + penalty box -> 2 flow tracking + firewall rules -> 3 heuristics
 ///         -> 4 global token bucket -> 5 eBPF slot -> 6 DPI slot -> pass
 ///
+/// Stage 1 meters inbound sources (port 0, outside) unless Config::meter_outbound_sources.
 /// The penalty box is consulted in stage 1, right after the source is counted: a ban is a
 /// verdict already reached, and checking it before stage 2 keeps a banned flood from filling
 /// the flow table. Bans are issued by stage 1 when a source's per-window count crosses
@@ -113,7 +114,7 @@ public:
         flow_entry* flow = nullptr;
         bool from_initiator = true;
         if (p.is_ip()) {
-            if (enabled(stage_id::sketch)) {
+            if (enabled(stage_id::sketch) && (dir != direction::outbound || Config::meter_outbound_sources)) {
                 const std::uint64_t src = source_key(p, seed_);
                 const auto estimate = sketch_.add(src);
                 if (penalty_.banned(src, now)) return drop(p, now, {drop_reason::penalty_box, 0}, 1);

@@ -4,6 +4,7 @@
 ///   wire/siphash.hpp        SipHash-2-4, the MAC
 ///   wire/header.hpp         the 24-byte header, message types, size limits
 ///   wire/commands.hpp       client -> appliance commands, eBPF chunking
+///   wire/chunk_receiver.hpp in-order reassembly of eBPF uploads
 ///   wire/replies.hpp        acks, error replies and data replies
 ///   wire/telemetry.hpp      stats, DPI hits, map counters, alerts
 ///   wire/message.hpp        typed encode/decode and dispatch
@@ -11,6 +12,7 @@
 ///   wire/replay_window.hpp  RFC 4303 anti-replay window
 ///   wire/event_limiter.hpp  token bucket for alerts
 ///   wire/session.hpp        appliance and client endpoints
+#include "wire/chunk_receiver.hpp"
 #include "wire/commands.hpp"
 #include "wire/datagram.hpp"
 #include "wire/error.hpp"

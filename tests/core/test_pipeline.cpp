@@ -119,6 +119,24 @@ TEST_CASE("a flood source is banned after the threshold; others pass; the ban en
     CHECK(listed);
 }
 
+TEST_CASE("a busy inside server is not metered: outbound sources are exempt by default", "[pipeline]") {
+    static pipeline<> p;
+    const auto threshold = p.limits().per_source_pps;
+    std::uint64_t now = 5;
+    for (std::uint32_t i = 0; i < 3 * threshold; ++i) {
+        const auto v = send(p, tcp(server, client, 80, static_cast<std::uint16_t>(1024 + i % 50000), tcpflag::ack), now, direction::outbound);
+        REQUIRE(v.pass());
+        now += 10;
+    }
+    // the same rate inbound is banned
+    std::uint64_t dropped = 0;
+    for (std::uint32_t i = 0; i < 3 * threshold; ++i) {
+        dropped += send(p, tcp(client, server, static_cast<std::uint16_t>(1024 + i % 50000), 80, tcpflag::ack), now).drop();
+        now += 10;
+    }
+    CHECK(dropped == 2 * threshold);
+}
+
 TEST_CASE("a port block applies to live flows; unblock restores them", "[pipeline]") {
     static pipeline<> p;
     std::uint64_t now = 100;

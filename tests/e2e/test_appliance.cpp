@@ -36,7 +36,7 @@ bool model_drops(std::span<const std::byte> f) {
 TEST_CASE("default eBPF program is verified and matches its reference model", "[appliance]") {
     appliance::default_ebpf_stage st;
     REQUIRE(st.default_load_result().ok());
-    REQUIRE(st.slot().loaded());
+    REQUIRE(st.loaded());
     std::mt19937_64 rng(8);
     std::array<std::byte, 256> buf{};
     std::size_t drops = 0;

@@ -9,6 +9,8 @@ using namespace secengine::wire;
 namespace {
 appliance_session<4> session(siphash_key{1, 2}, 42);
 event_limiter alerts(100, 10, 10'000'000, 0);
+std::byte staging[2048];
+chunk_receiver upload(staging);
 std::uint32_t config_version = 0;
 }  // namespace
 
@@ -23,12 +25,20 @@ extern "C" std::size_t wire_handle(const std::byte* in, std::size_t in_len, std:
         return session.seal(e, o.hdr.channel, reply).size;
     }
     status st = status::ok;
+    std::uint32_t detail = 0;
     (void)visit_payload(command_types{}, o.hdr.type, o.payload, [&](const auto& m) {
         using M = std::decay_t<decltype(m)>;
-        if constexpr (std::is_same_v<M, block_port> || std::is_same_v<M, set_limits>) ++config_version;
-        else if constexpr (std::is_same_v<M, ebpf_commit>) st = status::verifier_rejected;
+        if constexpr (std::is_same_v<M, block_port> || std::is_same_v<M, set_limits>) {
+            ++config_version;
+        } else if constexpr (std::is_same_v<M, ebpf_chunk>) {
+            const auto r = upload.accept(m);
+            st = r.status;
+            detail = r.received;
+        } else if constexpr (std::is_same_v<M, ebpf_commit>) {
+            st = upload.commit(m).status == status::ok ? status::verifier_rejected : status::incomplete;
+        }
     });
-    return session.seal(ack{o.hdr.seq, config_version, o.hdr.type, st, 0, 0}, o.hdr.channel, reply).size;
+    return session.seal(ack{o.hdr.seq, config_version, o.hdr.type, st, 0, detail}, o.hdr.channel, reply).size;
 }
 
 extern "C" std::size_t wire_stats(const stats* s, std::byte* out, std::size_t out_len) {

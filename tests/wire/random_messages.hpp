@@ -14,6 +14,7 @@
 namespace wire_testing {
 
 using namespace secengine::wire;
+using secengine::wire::detail::is_std_array_v;
 using bytes = std::vector<std::byte>;
 
 /// Integers with a bias to the values that break codecs: 0, 1, max, small, and anything.
@@ -31,14 +32,18 @@ T interesting(std::mt19937_64& rng) {
 
 // ---- repairs: random values that break a type's cross-field rule are pulled back into range ----
 inline void fix(port_rule& r, std::mt19937_64& rng) { if (r.port == 0) r.port = static_cast<std::uint16_t>(1 + rng() % 65535); }
-inline void fix(limits& l, std::mt19937_64&) {
-    for (auto* f : {&l.global_burst, &l.source_pps_threshold, &l.ban_seconds, &l.tcp_established_idle_s,
-                    &l.tcp_transient_idle_s, &l.udp_idle_s, &l.other_idle_s})
-        if (*f == 0) *f = 1;
+inline void fix(limits& l, std::mt19937_64& rng) {
+    if (l.ban_seconds > limits::max_ban_seconds) l.ban_seconds = static_cast<std::uint32_t>(rng() % (limits::max_ban_seconds + 1));
+    if (l.global_rate_pps != 0 && l.global_burst == 0) l.global_burst = 1;
+    for (auto* t : {&l.timeout_new_s, &l.timeout_syn_sent_s, &l.timeout_established_s, &l.timeout_fin_wait_s,
+                    &l.timeout_closed_s})
+        if (*t == 0 || *t > limits::max_timeout_s) *t = 1 + static_cast<std::uint32_t>(rng() % limits::max_timeout_s);
 }
-inline void fix(map_spec& m, std::mt19937_64&) {
-    if (m.key_size == 0) m.key_size = 1;
-    if (m.value_size == 0) m.value_size = 1;
+inline void fix(map_spec& m, std::mt19937_64& rng) {
+    if (m.key_size == 0 || m.key_size > secengine::ebpf::max_key_size)
+        m.key_size = static_cast<std::uint8_t>(1 + rng() % secengine::ebpf::max_key_size);
+    if (m.value_size == 0 || m.value_size > secengine::ebpf::max_value_size)
+        m.value_size = static_cast<std::uint16_t>(1 + rng() % secengine::ebpf::max_value_size);
     if (m.max_entries == 0) m.max_entries = 1;
     if (m.type == map_type::array) m.key_size = 4;
 }
@@ -46,7 +51,7 @@ inline void fix(subscribe& s, std::mt19937_64& rng) {
     if (s.check() != wire_error::none) s.interval_ms = min_interval_ms + static_cast<std::uint32_t>(rng() % max_interval_ms);
     if (s.interval_ms > max_interval_ms) s.interval_ms = max_interval_ms;
 }
-inline void fix(penalty_unban& u, std::mt19937_64&) { if (u.source == 0) u.source = 1; }
+inline void fix(penalty_unban& u, std::mt19937_64&) { if (u.source_key == 0) u.source_key = 1; }
 inline void fix(ack& a, std::mt19937_64& rng) {
     a.request_type = static_cast<msg_type>(1 + rng() % last_command);
 }
@@ -58,7 +63,8 @@ inline void fix(stats& s, std::mt19937_64&) { if (s.ticks_per_second == 0) s.tic
 inline void fix(alert& a, std::mt19937_64& rng) {
     a.reason = static_cast<std::uint8_t>(1 + rng() % (secengine::drop_reason_count - 1));
     a.stage = static_cast<std::uint8_t>(rng() % 7);
-    a.reserved = 0;
+    constexpr std::uint8_t versions[] = {0, 4, 6};
+    a.ip_version = versions[rng() % 3];
 }
 template <class P>
 void fix_page(P& p, std::uint32_t count, std::mt19937_64& rng) {
@@ -97,6 +103,8 @@ struct randomizer {
             auto& b = store.emplace_back(rng() % (tail_max + 1));
             for (auto& x : b) x = static_cast<std::byte>(rng());
             v = b;
+        } else if constexpr (is_std_array_v<T>) {
+            for (auto& item : v) field(item);
         } else if constexpr (is_bounded_v<T>) {
             v = T{};
             v.count = static_cast<std::uint16_t>(rng() % 4 == 0 ? T::capacity : rng() % (T::capacity + 1));
@@ -135,6 +143,8 @@ M random_message(std::mt19937_64& rng, std::deque<bytes>& store) {
     } else if constexpr (std::is_same_v<M, ebpf_commit>) {
         if (m.program_id == 0) m.program_id = 1;
         m.total_length = 8 * (1 + static_cast<std::uint32_t>(rng() % (max_program_bytes / 8)));
+    } else if constexpr (std::is_same_v<M, map_read>) {
+        m.key = random_tail(r, 0, secengine::ebpf::max_key_size);
     } else if constexpr (std::is_same_v<M, map_page>) {
         m.key_size = static_cast<std::uint16_t>(1 + rng() % 16);
         m.value_size = static_cast<std::uint16_t>(1 + rng() % 64);
@@ -157,6 +167,8 @@ struct flattener {
         } else if constexpr (std::is_same_v<T, std::span<const std::byte>>) {
             out.push_back(v.size());
             for (auto b : v) out.push_back(static_cast<std::uint8_t>(b));
+        } else if constexpr (is_std_array_v<T>) {
+            for (const auto& item : v) field(item);
         } else if constexpr (is_bounded_v<T>) {
             out.push_back(v.count);
             for (std::size_t i = 0; i < v.count; ++i) field(v.items[i]);

@@ -7,6 +7,9 @@
 #include <random>
 #include <vector>
 
+#include <secengine/dpi/aho_corasick.hpp>
+#include <secengine/ebpf/error.hpp>
+
 #include "random_messages.hpp"
 
 using namespace wire_testing;
@@ -54,9 +57,20 @@ constexpr wire_error constexpr_decode_bad_enum() {
 
 // Every message fits one datagram with all its lists full.
 static_assert(all_fit(command_types{}) && all_fit(appliance_types{}));
-static_assert(max_payload_of<block_port> == 4 && max_payload_of<ack> == 20 && max_payload_of<error_reply> == 12 &&
-              max_payload_of<set_limits> == 32 && max_payload_of<alert> == 32 && max_payload_of<ebpf_chunk> == 12);
+// The sizes docs/protocol.md states (fixed part, or the maximum with every list full).
+static_assert(max_payload_of<ping> == 0 && max_payload_of<read_config> == 2 && max_payload_of<subscribe> == 4 &&
+              max_payload_of<unsubscribe> == 0 && max_payload_of<block_port> == 4 && max_payload_of<unblock_port> == 4 &&
+              max_payload_of<add_signature> == 6 && max_payload_of<remove_signature> == 4 &&
+              max_payload_of<ebpf_chunk> == 12 && max_payload_of<ebpf_commit> == 10 + 8 * 8 &&
+              max_payload_of<ebpf_unload> == 4 && max_payload_of<set_limits> == 36 && max_payload_of<penalty_list> == 4 &&
+              max_payload_of<penalty_flush> == 0 && max_payload_of<penalty_unban> == 8 && max_payload_of<map_read> == 8);
+static_assert(max_payload_of<ack> == 20 && max_payload_of<error_reply> == 12 && max_payload_of<config> == 324 &&
+              max_payload_of<penalty_page> == 1218 && max_payload_of<map_page> == 22 && max_payload_of<stats> == 860 &&
+              max_payload_of<dpi_hits> == 1030 && max_payload_of<map_counters> == 1046 && max_payload_of<alert> == 56);
 static_assert(constexpr_round_trip());
+// Protocol caps agree with the components that apply the commands.
+static_assert(max_pattern_bytes == secengine::dpi::max_pattern_length);
+static_assert(static_cast<std::size_t>(secengine::ebpf::verify_error::count_) <= 0xffff, "fits ack.error_code");
 static_assert(constexpr_decode_bad_enum() == wire_error::out_of_range);
 
 TEST_CASE("every message type round-trips over random field values", "[wire][property]") {
@@ -111,7 +125,7 @@ TEST_CASE("short and long payloads of fixed-layout types are length_mismatch", "
             // Types ending in a byte tail accept a shorter tail as a different valid message
             // (the datagram length catches that truncation); every other prefix must fail.
             constexpr bool has_tail = std::is_same_v<M, add_signature> || std::is_same_v<M, ebpf_chunk> ||
-                                      std::is_same_v<M, map_page>;
+                                      std::is_same_v<M, map_page> || std::is_same_v<M, map_read>;
             for (std::size_t n = 0; n < enc.size(); ++n) {
                 M back{};
                 const auto e = decode_payload(std::span<const std::byte>(enc).first(n), back);
@@ -196,6 +210,9 @@ TEST_CASE("out-of-range values are refused by encoder and decoder", "[wire]") {
         refused(al);
         al.reason = static_cast<std::uint8_t>(secengine::drop_reason_count);
         refused(al);
+        al = alert{};
+        al.ip_version = 5;
+        refused(al);
         ebpf_commit c;
         c.maps.push({static_cast<map_type>(3), 4, 8, 1});
         refused(c);
@@ -217,17 +234,33 @@ TEST_CASE("out-of-range values are refused by encoder and decoder", "[wire]") {
         refused(ebpf_chunk{0, 16, 0, std::span(code).first(8)});      // program id 0
         refused(ebpf_chunk{1, 16, 0, std::span(code).first(0)});      // empty
         refused(ebpf_chunk{1, max_program_bytes + 8, 0, std::span(code).first(8)}, wire_error::too_large);
+        const std::array<std::byte, 65> long_key{};
+        refused(map_read{1, 0, long_key}, wire_error::too_large);
         add_signature s;
         refused(s);  // empty pattern
         s.pattern = std::span(code).first(4);
         s.flags = 0x8000;
         refused(s);
         set_limits l;
-        l.value.ban_seconds = 0;
+        l.value.ban_seconds = limits::max_ban_seconds + 1;
         refused(l);
+        l = set_limits{};
+        l.value.global_rate_pps = 1000;  // a rate needs a burst
+        refused(l);
+        l = set_limits{};
+        l.value.timeout_established_s = 0;
+        refused(l);
+        l = set_limits{};
+        CHECK(encode_payload(l, buf).error == wire_error::none);
         {
             ebpf_commit c;
             c.maps.push({map_type::array, 8, 8, 1});  // array keys are u32
+            refused(c);
+            c.maps = {};
+            c.maps.push({map_type::hash, 65, 8, 1});  // ebpf::max_key_size
+            refused(c);
+            c.maps = {};
+            c.maps.push({map_type::hash, 8, 513, 1});  // ebpf::max_value_size
             refused(c);
         }
         penalty_page p;
@@ -242,7 +275,7 @@ TEST_CASE("out-of-range values are refused by encoder and decoder", "[wire]") {
     }
     SECTION("a buffer too small is reported, not overrun") {
         stats s;
-        s.by_reason.count = 15;
+        s.dropped.count = 15;
         std::array<std::byte, 40> small{};
         CHECK(encode_payload(s, small).error == wire_error::buffer_too_small);
     }
@@ -264,5 +297,39 @@ TEST_CASE("eBPF programs are cut into chunks that reassemble exactly", "[wire][p
             rebuilt.insert(rebuilt.end(), c.data.begin(), c.data.end());
         }
         REQUIRE(rebuilt == program);
+    }
+}
+
+TEST_CASE("engine alert events become alert messages field for field", "[wire][property]") {
+    std::mt19937_64 rng(64);
+    for (int i = 0; i < 2000; ++i) {
+        secengine::alert_event e;
+        e.time = rng();
+        e.detail = static_cast<std::uint32_t>(rng());
+        e.reason = static_cast<secengine::drop_reason>(1 + rng() % (secengine::drop_reason_count - 1));
+        e.stage = static_cast<std::uint8_t>(rng() % 7);
+        e.ip_proto = static_cast<std::uint8_t>(rng());
+        e.ip_version = (rng() % 2) ? 4 : 6;
+        e.sport = static_cast<std::uint16_t>(rng());
+        e.dport = static_cast<std::uint16_t>(rng());
+        for (auto& b : e.src) b = static_cast<std::uint8_t>(rng());
+        for (auto& b : e.dst) b = static_cast<std::uint8_t>(rng());
+        const std::uint32_t suppressed = static_cast<std::uint32_t>(rng());
+        const alert a = make_alert(e, suppressed);
+        alert back;
+        const bytes enc = encode(a);
+        REQUIRE(enc.size() == 56);
+        REQUIRE(decode_payload(std::span<const std::byte>(enc), back) == wire_error::none);
+        CHECK(back.timestamp == e.time);
+        CHECK(back.detail == e.detail);
+        CHECK(back.why() == e.reason);
+        CHECK(back.stage == e.stage);
+        CHECK(back.ip_proto == e.ip_proto);
+        CHECK(back.ip_version == e.ip_version);
+        CHECK(back.sport == e.sport);
+        CHECK(back.dport == e.dport);
+        CHECK(back.src == e.src);
+        CHECK(back.dst == e.dst);
+        CHECK(back.suppressed == suppressed);
     }
 }

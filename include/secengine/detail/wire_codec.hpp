@@ -6,6 +6,7 @@
 /// disagree about the layout, and every field goes through one checked path:
 ///   - unsigned integers: little-endian, sizeof(T) bytes;
 ///   - enums: their underlying width, and `is_valid(e)` (found by ADL) must hold, else out_of_range;
+///   - `std::array<T, N>`: N items, no count (IPv6 addresses);
 ///   - `wire::bounded<T, N>`: u16 count (<= N, else out_of_range), then the items;
 ///   - `std::span<const std::byte>`: the rest of the payload (only as the last field); decoding
 ///     points into the datagram, so the message lives only as long as the received buffer;
@@ -13,6 +14,7 @@
 /// After the fields, a type's optional `check()` validates cross-field rules (offset + length
 /// <= total, reserved bits zero, ...). The reader never reads past its span: every load first
 /// proves `pos + width <= size`.
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -24,6 +26,11 @@
 namespace secengine::wire::detail {
 
 using bytes_tail = std::span<const std::byte>;
+
+template <class T>
+inline constexpr bool is_std_array_v = false;
+template <class T, std::size_t N>
+inline constexpr bool is_std_array_v<std::array<T, N>> = true;
 
 template <class T>
 concept has_check = requires(const T& t) {
@@ -61,6 +68,8 @@ struct writer {
             }
             for (std::size_t i = 0; i < v.size(); ++i) out[pos + i] = v[i];
             pos += v.size();
+        } else if constexpr (is_std_array_v<T>) {
+            for (const auto& item : v) field(item);
         } else if constexpr (is_bounded_v<T>) {
             if (v.count > T::capacity && error == wire_error::none) error = wire_error::out_of_range;
             put(v.count, 2);
@@ -104,6 +113,8 @@ struct reader {
             if (error != wire_error::none) return;
             v = in.subspan(pos);
             pos = in.size();
+        } else if constexpr (is_std_array_v<T>) {
+            for (auto& item : v) field(item);
         } else if constexpr (is_bounded_v<T>) {
             const auto n = static_cast<std::uint16_t>(take(2));
             if (error != wire_error::none) return;
@@ -130,6 +141,8 @@ struct size_counter {
         if constexpr (std::is_enum_v<T> || std::is_unsigned_v<T>) {
             pos += sizeof(T);
         } else if constexpr (std::is_same_v<T, bytes_tail>) {
+        } else if constexpr (is_std_array_v<T>) {
+            for (const auto& item : v) field(item);
         } else if constexpr (is_bounded_v<T>) {
             pos += 2;
             for (std::size_t i = 0; i < T::capacity; ++i) field(v.items[i]);

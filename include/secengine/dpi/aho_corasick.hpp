@@ -9,8 +9,9 @@
 ///    incoming edge (u8), so a state's children's labels form one sorted, contiguous byte run;
 ///  - failure link (u16), own pattern (u16) and "match link" (u16: first state on the failure
 ///    chain, itself included, that ends a pattern) - 10 bytes per state in total;
-///  - a dense root row per lane (one u16 per class, both lanes in one 256-entry table) so the
-///    most frequent state costs one load.
+///  - dense rows (one u16 per class) in a table of DenseCells cells: the raw lane's root row,
+///    then the text lane's root row and, as far as the table reaches, rows for its shallowest
+///    states - the most frequent states cost one load. The kernel keeps the roots only.
 /// Two lanes share the state pool: the *text* lane holds case-insensitive patterns and reads
 /// case-folded input (in HTTP flows: the normaliser's output), the *raw* lane holds exact
 /// byte patterns and reads raw bytes. Separate lanes keep each a plain AC automaton (mixing
@@ -155,6 +156,21 @@ public:
         std::uint16_t r = static_cast<std::uint16_t>(root_[1] + (st.raw < count_[1] ? st.raw : 0));
         const bool use_text = count_[0] > 1, use_raw = count_[1] > 1;
         bool go_on = true;
+        if (use_text && !use_raw) {
+            // Text lane only (the common host case): table bases in locals, dense states inline.
+            const std::uint16_t dend = dense_end_[0];  // lane 0's root is state 0
+            const std::size_t ncls = nclass_[0];
+            const std::uint16_t* dense = dense_.data() + rowbase_[0];
+            const std::uint8_t* cm = cmap_[0].data();
+            const std::uint16_t* ml = mlink_.data();
+            for (std::size_t i = 0; i < data.size() && go_on; ++i) {
+                const std::uint8_t c = cm[static_cast<std::uint8_t>(data[i])];
+                t = t < dend ? dense[std::size_t{t} * ncls + c] : go(0, t, c);
+                if (ml[t] != detail::none16) go_on = for_each_output(lane::text, t, static_cast<std::uint32_t>(i + 1), f);
+            }
+            st.text = t;
+            return go_on;
+        }
         for (std::size_t i = 0; i < data.size() && go_on; ++i) {
             const auto b = static_cast<std::uint8_t>(data[i]);
             const auto end = static_cast<std::uint32_t>(i + 1);

@@ -43,14 +43,16 @@ inline constexpr std::array<std::string_view, 9> http_methods{
 
 /// The DPI pipeline stage; satisfies `secengine::pipeline_stage`. First-match mode: the first
 /// signature found drops the packet with `detail` = its signature id and counts a hit.
-template <std::size_t MaxStates, std::size_t MaxPatterns, std::size_t PoolBytes = MaxStates>
+template <std::size_t MaxStates, std::size_t MaxPatterns, std::size_t PoolBytes = MaxStates, std::size_t DenseCells = 256>
 class dpi_stage {
 public:
-    using automaton_type = aho_corasick<MaxStates, MaxPatterns, PoolBytes>;
+    using automaton_type = aho_corasick<MaxStates, MaxPatterns, PoolBytes, DenseCells>;
     static constexpr std::uint8_t http_checked_bit = flow_entry::user_bit0;
     static constexpr std::uint8_t http_bit = flow_entry::user_bit1;
 
     constexpr dpi_stage() noexcept = default;
+    /// Takes a prebuilt automaton (e.g. a constexpr one); check `stream_state_fits()` for
+    /// automata not built through add_signature (the default set static_asserts it).
     explicit constexpr dpi_stage(const automaton_type& a) noexcept : ac_(a) {}
 
     [[nodiscard]] constexpr const automaton_type& automaton() const noexcept { return ac_; }

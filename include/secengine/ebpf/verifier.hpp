@@ -27,9 +27,10 @@ struct verifier_options {
     prog_type type = prog_type::xdp;
     bool allow_loops = true;       ///< back edges allowed (the VM's per-run budget bounds them)
     std::uint32_t max_frames = 8;  ///< call frames including the entry function
+    bool check_all = false;        ///< check every access at run time (differential testing of the proofs)
 };
 
-/// Scratch memory of the verifier: one abstract state per basic block (48 bytes each).
+/// Scratch memory of the verifier: one abstract state per basic block (48 bytes + 4 for the leader).
 template <std::size_t MaxBlocks>
 struct verifier_scratch {
     static_assert(MaxBlocks >= 2 && MaxBlocks <= 65536);
@@ -48,7 +49,7 @@ class verifier_core : transfer {
 public:
     verifier_core(std::span<const insn> prog, std::span<const map_spec> maps, const verifier_options& opt,
                   std::span<std::uint32_t> leader, std::span<astate> in, std::span<std::uint64_t> work) noexcept
-        : transfer(prog, maps, opt.type == prog_type::xdp), opt_(opt), leader_(leader), in_(in), work_(work) {}
+        : transfer(prog, maps, opt.type == prog_type::xdp, opt.check_all), opt_(opt), leader_(leader), in_(in), work_(work) {}
 
     /// Verify; when `out` is not empty (same size as the program) write the pre-decoded program.
     [[nodiscard]] std::uint32_t block_count() const noexcept { return nblk_; }
@@ -315,8 +316,10 @@ private:
         const areg b = get(s, sr);
         // data + k <op> data_end: which successor learns data + k (+1) <= data_end.
         std::int64_t k = -1, t = -1, f = -1;
+        std::uint8_t base = 0;
         if (a.kind == rk::pkt && a.known() && b.kind == rk::pkt_end) {
             k = a.off;
+            base = a.map;
             if (o == op::jgt) f = k;
             if (o == op::jge) f = k + 1;
             if (o == op::jlt) t = k + 1;
@@ -324,11 +327,22 @@ private:
             if (o == op::jne) f = k;
         } else if (a.kind == rk::pkt_end && b.kind == rk::pkt && b.known()) {
             k = b.off;
+            base = b.map;
             if (o == op::jgt) t = k + 1;
             if (o == op::jge || o == op::jeq) t = k;
             if (o == op::jlt) f = k;
             if (o == op::jle) f = k + 1;
             if (o == op::jne) f = k;
+        }
+        if (base != 0) {  // a variable base: only the current one has a range
+            if (base != s.var_id) return;
+            auto raise_var = [](astate& st, std::int64_t v) {
+                if (v > 0 && v <= 0xffff && static_cast<std::uint32_t>(v) > st.var_range)
+                    st.var_range = static_cast<std::uint16_t>(v);
+            };
+            raise_var(taken, t);
+            raise_var(fall, f);
+            return;
         }
         auto raise = [](astate& st, std::int64_t v) {
             if (v > 0 && v <= 0xffff && static_cast<std::uint32_t>(v) > st.pkt_range)

@@ -128,6 +128,7 @@ template <std::size_t MaxFrames>
     static_assert(MaxFrames >= 1 && MaxFrames <= 64);
     std::size_t depth = 0;
     std::uint64_t budget = env.budget;
+    // All registers start defined (r6-r9 are copied on local calls even when the program never set them).
     std::uint64_t r[reg_count] = {0, r1, r2, 0, 0, 0, 0, 0, 0, 0,
                                   reinterpret_cast<std::uintptr_t>(env.stack) + env.stack_bytes};
     if (prog.empty()) return {run_fault::no_program, 0, 0};

@@ -8,6 +8,7 @@
 #include <span>
 
 #include "../detail/wire_codec.hpp"
+#include "../ebpf/maps.hpp"
 #include "bounded.hpp"
 #include "error.hpp"
 #include "header.hpp"
@@ -55,44 +56,52 @@ struct port_rule {
     friend constexpr bool operator==(const port_rule&, const port_rule&) = default;
 };
 
-/// Rate limits and timeouts (stage 2 idle timeouts, stage 4 bucket and penalty box). 32 bytes.
+/// Run-time limits, field for field `secengine::engine_limits` (pipeline.hpp) with the same
+/// validity rules, so a valid message always applies. 36 bytes.
 struct limits {
-    std::uint32_t global_rate_pps = 0;      ///< token refill per second; 0 = global limiter off
-    std::uint32_t global_burst = 1;         ///< bucket depth in packets
-    std::uint32_t source_pps_threshold = 1; ///< per-source estimate that bans a source
-    std::uint32_t ban_seconds = 1;          ///< how long a banned source stays in the penalty box
-    std::uint32_t tcp_established_idle_s = 1;
-    std::uint32_t tcp_transient_idle_s = 1; ///< handshake and closing states
-    std::uint32_t udp_idle_s = 1;
-    std::uint32_t other_idle_s = 1;
+    std::uint32_t per_source_pps = 0;   ///< per sketch window; 0 = no heavy-hitter bans
+    std::uint32_t ban_seconds = 60;     ///< <= 86400
+    std::uint32_t global_rate_pps = 0;  ///< 0 = global limiter off
+    std::uint32_t global_burst = 0;     ///< >= 1 when global_rate_pps != 0
+    /// Idle timeouts in seconds per flow_state (flow_entry.hpp), each 1..604800 (7 days).
+    std::uint32_t timeout_new_s = 30;
+    std::uint32_t timeout_syn_sent_s = 30;
+    std::uint32_t timeout_established_s = 3600;
+    std::uint32_t timeout_fin_wait_s = 60;
+    std::uint32_t timeout_closed_s = 10;
+
+    static constexpr std::uint32_t max_ban_seconds = 86'400;
+    static constexpr std::uint32_t max_timeout_s = 7 * 86'400;
 
     template <class S, class IO> static constexpr void fields(S& s, IO& io) {
-        io.field(s.global_rate_pps); io.field(s.global_burst); io.field(s.source_pps_threshold);
-        io.field(s.ban_seconds); io.field(s.tcp_established_idle_s); io.field(s.tcp_transient_idle_s);
-        io.field(s.udp_idle_s); io.field(s.other_idle_s);
+        io.field(s.per_source_pps); io.field(s.ban_seconds); io.field(s.global_rate_pps); io.field(s.global_burst);
+        io.field(s.timeout_new_s); io.field(s.timeout_syn_sent_s); io.field(s.timeout_established_s);
+        io.field(s.timeout_fin_wait_s); io.field(s.timeout_closed_s);
     }
     [[nodiscard]] constexpr wire_error check() const noexcept {
-        const bool zero = global_burst == 0 || source_pps_threshold == 0 || ban_seconds == 0 ||
-                          tcp_established_idle_s == 0 || tcp_transient_idle_s == 0 || udp_idle_s == 0 ||
-                          other_idle_s == 0;
-        return zero ? wire_error::out_of_range : wire_error::none;
+        if (ban_seconds > max_ban_seconds || (global_rate_pps != 0 && global_burst == 0)) return wire_error::out_of_range;
+        for (const std::uint32_t t : {timeout_new_s, timeout_syn_sent_s, timeout_established_s, timeout_fin_wait_s,
+                                      timeout_closed_s})
+            if (t == 0 || t > max_timeout_s) return wire_error::out_of_range;
+        return wire_error::none;
     }
     friend constexpr bool operator==(const limits&, const limits&) = default;
 };
 
-/// One eBPF map of a program, declared in `ebpf_commit`. 8 bytes.
+/// One eBPF map of a program, declared in `ebpf_commit`; the rules of ebpf/maps.hpp. 8 bytes.
 struct map_spec {
     map_type type = map_type::array;
-    std::uint8_t key_size = 4;
-    std::uint16_t value_size = 8;
-    std::uint32_t max_entries = 1;
+    std::uint8_t key_size = 4;      ///< 4 for arrays (a u32 index), 1..64 for hashes
+    std::uint16_t value_size = 8;   ///< 1..512
+    std::uint32_t max_entries = 1;  ///< >= 1
 
     template <class S, class IO> static constexpr void fields(S& s, IO& io) {
         io.field(s.type); io.field(s.key_size); io.field(s.value_size); io.field(s.max_entries);
     }
     [[nodiscard]] constexpr wire_error check() const noexcept {
-        // Array maps are indexed by a u32 (Linux requires key_size 4 for BPF_MAP_TYPE_ARRAY).
-        if (key_size == 0 || value_size == 0 || max_entries == 0) return wire_error::out_of_range;
+        if (key_size == 0 || key_size > ebpf::max_key_size || value_size == 0 || value_size > ebpf::max_value_size ||
+            max_entries == 0)
+            return wire_error::out_of_range;
         if (type == map_type::array && key_size != 4) return wire_error::out_of_range;
         return wire_error::none;
     }
@@ -232,22 +241,31 @@ struct penalty_flush {
     template <class S, class IO> static constexpr void fields(S&, IO&) {}
 };
 
-/// Unban one IPv4 source (a.b.c.d as the number a<<24 | b<<16 | c<<8 | d).
+/// Unban one source, named by the engine's source key (flow_key.hpp `source_key`): an IPv4
+/// address a.b.c.d is the number a<<24 | b<<16 | c<<8 | d; an IPv6 source has bit 63 set and a
+/// per-boot hash, so take it from a penalty_page of the same boot.
 struct penalty_unban {
     static constexpr msg_type type = msg_type::penalty_unban;
-    std::uint32_t source = 1;
-    template <class S, class IO> static constexpr void fields(S& s, IO& io) { io.field(s.source); }
+    std::uint64_t source_key = 1;
+    template <class S, class IO> static constexpr void fields(S& s, IO& io) { io.field(s.source_key); }
     [[nodiscard]] constexpr wire_error check() const noexcept {
-        return source == 0 ? wire_error::out_of_range : wire_error::none;
+        return source_key == 0 ? wire_error::out_of_range : wire_error::none;
     }
 };
 
-/// Read the entries of eBPF map `map_id` from an opaque `cursor` (0 = start). Answer: map_page.
+/// Read eBPF map `map_id`: with an empty `key`, its entries from an opaque `cursor` (0 = start);
+/// with a key, just that entry (a map_page of 0 or 1 entries). Answer: map_page.
 struct map_read {
     static constexpr msg_type type = msg_type::map_read;
     std::uint32_t map_id = 0;
     std::uint32_t cursor = 0;
-    template <class S, class IO> static constexpr void fields(S& s, IO& io) { io.field(s.map_id); io.field(s.cursor); }
+    std::span<const std::byte> key;  ///< 0 bytes, or the map's key_size (<= 64)
+    template <class S, class IO> static constexpr void fields(S& s, IO& io) {
+        io.field(s.map_id); io.field(s.cursor); io.field(s.key);
+    }
+    [[nodiscard]] constexpr wire_error check() const noexcept {
+        return key.size() > ebpf::max_key_size ? wire_error::too_large : wire_error::none;
+    }
 };
 
 // ---- chunking ---------------------------------------------------------------------------------

@@ -27,9 +27,11 @@ concept message = requires(M& m, detail::reader& r) {
     M::fields(m, r);
 };
 
+/// A set of message types, as the first argument of visit_payload / validate_payload.
 template <message... Ms>
 struct type_list {};
 
+/// Everything a client sends.
 using command_types = type_list<ping, read_config, subscribe, unsubscribe, block_port, unblock_port, add_signature,
                                 remove_signature, ebpf_chunk, ebpf_commit, ebpf_unload, set_limits, penalty_list,
                                 penalty_flush, penalty_unban, map_read>;

@@ -101,12 +101,12 @@ struct config {
     }
 };
 
-/// One banned source. 8 bytes.
+/// One banned source. 12 bytes.
 struct penalty_entry {
-    std::uint32_t source = 0;       ///< IPv4, a<<24 | b<<16 | c<<8 | d
+    std::uint64_t source_key = 0;   ///< flow_key.hpp `source_key`: IPv4 a<<24|b<<16|c<<8|d, or bit 63 + IPv6 hash
     std::uint32_t remaining_s = 0;  ///< seconds left of the ban
     template <class S, class IO> static constexpr void fields(S& s, IO& io) {
-        io.field(s.source); io.field(s.remaining_s);
+        io.field(s.source_key); io.field(s.remaining_s);
     }
     friend constexpr bool operator==(const penalty_entry&, const penalty_entry&) = default;
 };
@@ -117,7 +117,7 @@ struct penalty_page {
     std::uint64_t request_seq = 0;
     std::uint32_t total = 0;
     std::uint32_t first = 0;
-    bounded<penalty_entry, 128> entries;
+    bounded<penalty_entry, 100> entries;
     template <class S, class IO> static constexpr void fields(S& s, IO& io) {
         io.field(s.request_seq); io.field(s.total); io.field(s.first); io.field(s.entries);
     }

@@ -13,10 +13,11 @@ namespace secengine::ebpf::detail {
 
 enum class rk : std::uint8_t {
     uninit,       ///< never written on some path: reading it is an error
-    scalar,       ///< a number (or a pointer the verifier lost track of): dereference is checked at run time
+    scalar,       ///< a number (or a pointer the verifier lost track of): dereference is checked at run time;
+                  ///< `off` is an upper bound (0..32767) when known, e.g. after `and` or a byte load
     ctx,          ///< the struct xdp_md pointer (r1 at entry of an XDP program)
     stack,        ///< r10 + off
-    pkt,          ///< packet data + off
+    pkt,          ///< packet data + off (map = 0), or variable base `map` (1-255) + off, the base >= data
     pkt_end,      ///< xdp_md.data_end
     map_value,    ///< a map value + off (after a null check)
     map_or_null,  ///< the result of bpf_map_lookup_elem before the null check
@@ -34,7 +35,10 @@ struct areg {
 
     [[nodiscard]] constexpr bool known() const noexcept { return off != unknown; }
     friend constexpr bool operator==(const areg&, const areg&) = default;
-    static constexpr areg scalar() noexcept { return {rk::scalar, 0, 0}; }
+    static constexpr areg scalar() noexcept { return {rk::scalar, 0, unknown}; }  ///< unbounded
+    static constexpr areg bounded(std::int32_t umax) noexcept {
+        return umax >= 0 && umax <= 32767 ? areg{rk::scalar, 0, static_cast<std::int16_t>(umax)} : scalar();
+    }
     static constexpr areg uninit() noexcept { return {}; }
 };
 static_assert(sizeof(areg) == 4);
@@ -42,6 +46,8 @@ static_assert(sizeof(areg) == 4);
 [[nodiscard]] constexpr areg join(const areg& a, const areg& b) noexcept {
     if (a == b) return a;
     if (a.kind == rk::uninit || b.kind == rk::uninit) return areg::uninit();
+    if (a.kind == rk::scalar && b.kind == rk::scalar)  // bounds: the larger one
+        return a.known() && b.known() ? areg{rk::scalar, 0, a.off > b.off ? a.off : b.off} : areg::scalar();
     if (a.kind == b.kind && a.map == b.map) {
         return {a.kind, a.map, a.off == b.off ? a.off : areg::unknown};
     }
@@ -51,10 +57,12 @@ static_assert(sizeof(areg) == 4);
     return areg::scalar();
 }
 
-/// Registers r0-r9 (r10 is always the frame pointer) and the proven packet length.
+/// Registers r0-r9 (r10 is always the frame pointer) and the proven packet lengths.
 struct astate {
     std::array<areg, 10> r{};
     std::uint16_t pkt_range = 0;  ///< data + pkt_range <= data_end holds on every path here
+    std::uint16_t var_range = 0;  ///< base(var_id) + var_range <= data_end likewise
+    std::uint8_t var_id = 0;      ///< the variable packet base var_range speaks of (0: none)
     bool reached = false;
 
     /// Join `o` into this state; true when this state changed.
@@ -67,6 +75,9 @@ struct astate {
         bool changed = false;
         for (unsigned i = 0; i < r.size(); ++i) {
             areg j = join(r[i], o.r[i]);
+            // Widening: a bound that grows at a merge point (a loop counter) becomes unbounded at
+            // once, so the fixpoint is reached in a few visits instead of one per value.
+            if (j.kind == rk::scalar && j.known() && r[i].kind == rk::scalar && j.off > r[i].off) j = areg::scalar();
             if (!(j == r[i])) {
                 r[i] = j;
                 changed = true;
@@ -76,11 +87,19 @@ struct astate {
             pkt_range = o.pkt_range;
             changed = true;
         }
+        const std::uint16_t vr = o.var_id == var_id ? o.var_range : 0;
+        if (vr < var_range) {
+            var_range = vr;
+            changed = true;
+        }
         return changed;
     }
 };
 
 static_assert(join(areg::scalar(), areg::uninit()) == areg::uninit());
+static_assert(join(areg::bounded(60), areg::bounded(20)) == areg::bounded(60));
+static_assert(!join(areg::bounded(60), areg::scalar()).known());
+static_assert(sizeof(astate) <= 48);
 static_assert(join(areg{rk::pkt, 0, 14}, areg{rk::pkt, 0, 14}) == areg{rk::pkt, 0, 14});
 static_assert(!join(areg{rk::pkt, 0, 14}, areg{rk::pkt, 0, 34}).known());
 

@@ -15,8 +15,8 @@ namespace secengine::ebpf::detail {
 /// Per-instruction semantics shared by the fixpoint pass and the final (checking) pass.
 class transfer {
 protected:
-    transfer(std::span<const insn> p, std::span<const map_spec> maps, bool xdp) noexcept
-        : p_(p), maps_(maps), xdp_(xdp) {}
+    transfer(std::span<const insn> p, std::span<const map_spec> maps, bool xdp, bool check_all) noexcept
+        : p_(p), maps_(maps), xdp_(xdp), check_all_(check_all) {}
 
     using ve = verify_error;
     enum class access { proven, checked };
@@ -38,6 +38,11 @@ protected:
     /// Memory rule: stack within the frame, packet at a non-negative offset (proven when below
     /// the proven length), map values within the value; other pointers are checked at run time.
     ve check_access(const astate& s, const areg& b, std::int32_t off, unsigned size, access& how) const noexcept {
+        const ve e = prove_access(s, b, off, size, how);
+        if (check_all_) how = access::checked;
+        return e;
+    }
+    ve prove_access(const astate& s, const areg& b, std::int32_t off, unsigned size, access& how) const noexcept {
         how = access::checked;
         const std::int64_t t = std::int64_t{b.off} + off;
         switch (b.kind) {
@@ -49,6 +54,10 @@ protected:
                 return ve::ok;
             case rk::pkt:
                 if (!b.known()) return ve::ok;
+                if (b.map != 0) {  // variable base (>= data): proven below its own range
+                    if (b.map == s.var_id && t >= 0 && t + size <= s.var_range) how = access::proven;
+                    return ve::ok;
+                }
                 if (t < 0 || t > 0xffff) return ve::packet_out_of_bounds;
                 if (t + size <= s.pkt_range) how = access::proven;
                 return ve::ok;
@@ -107,6 +116,36 @@ protected:
         return ve::ok;
     }
 
+    /// Bounds of ALU results on numbers (0..32767 when provable; enough for header lengths).
+    static areg scalar_result(std::uint8_t o, bool x, const areg& a, const areg& b, std::int32_t imm) noexcept {
+        const bool ab = a.kind == rk::scalar && a.known();
+        const bool bb = x ? (b.kind == rk::scalar && b.known()) : (imm >= 0 && imm <= 32767);
+        const std::int32_t bv = x ? b.off : imm;
+        switch (o) {
+            case op::mov: return x ? areg::scalar() : areg::bounded(imm);  // (MOVSX is never bounded)
+            case op::and_:
+                if (ab && bb) return areg::bounded(a.off < bv ? a.off : bv);
+                return ab ? areg::bounded(a.off) : (bb ? areg::bounded(bv) : areg::scalar());
+            case op::lsh: return ab && !x && imm >= 0 && imm < 15 ? areg::bounded(std::int32_t{a.off} << imm) : areg::scalar();
+            case op::rsh: return ab && !x && imm >= 0 ? areg::bounded(std::int32_t{a.off} >> (imm & 31)) : areg::scalar();
+            case op::add: return ab && bb ? areg::bounded(a.off + bv) : areg::scalar();
+            default: return areg::scalar();
+        }
+    }
+
+    /// packet pointer + bounded number: a new variable base (>= data), identified by the pc
+    /// that made it. Older pointers with the same id refer to an older base: they are dropped.
+    static areg variable_base(astate& s, std::uint32_t pc, const areg& ptr, const areg& num) noexcept {
+        if (ptr.kind != rk::pkt || !ptr.known() || ptr.off < 0 || !num.known())
+            return {ptr.kind, ptr.map, areg::unknown};
+        const auto id = static_cast<std::uint8_t>(1 + pc % 255);
+        for (auto& r : s.r)
+            if (r.kind == rk::pkt && r.map == id) r = areg::scalar();
+        s.var_id = id;
+        s.var_range = 0;
+        return {rk::pkt, id, 0};
+    }
+
     /// Effect of a non-branching instruction at pc (lddw covers both slots).
     ve step(astate& s, std::uint32_t pc) noexcept {
         const insn& i = p_[pc];
@@ -124,25 +163,21 @@ protected:
                     out = static_cast<std::uint8_t>((o == op::div ? 0xe0 : 0xf0) | (c & 0x0f));
                 if (o == op::mov && x && i.off != 0) out = cl == op::cls_alu64 ? iop::movsx64 : iop::movsx32;
                 emit(pc, out, i.imm);
-                if (cl == op::cls_alu) {
-                    dv = areg::scalar();
-                    return ve::ok;
-                }
-                if (o == op::mov) {
-                    dv = x && i.off == 0 ? sv : areg::scalar();
-                } else if ((o == op::add || o == op::sub) && !x) {
-                    if (!offset_kind(dv.kind)) {
-                        dv = areg::scalar();
-                    } else if (dv.known()) {
+                if (o == op::mov && x && i.off == 0 && cl == op::cls_alu64) {
+                    dv = sv;
+                } else if ((o == op::add || o == op::sub) && !x && cl == op::cls_alu64 && offset_kind(dv.kind)) {
+                    if (dv.known()) {
                         std::int64_t no = std::int64_t{dv.off} + (o == op::add ? i.imm : -std::int64_t{i.imm});
                         dv.off = no > areg::unknown && no <= 32767 ? static_cast<std::int16_t>(no) : areg::unknown;
                     }
-                } else if ((o == op::add || o == op::sub) && offset_kind(dv.kind) && sv.kind == rk::scalar) {
+                } else if (o == op::add && x && cl == op::cls_alu64 && offset_kind(dv.kind) && sv.kind == rk::scalar) {
+                    dv = variable_base(s, pc, dv, sv);
+                } else if (o == op::add && x && cl == op::cls_alu64 && dv.kind == rk::scalar && offset_kind(sv.kind)) {
+                    dv = variable_base(s, pc, sv, dv);
+                } else if (o == op::sub && x && cl == op::cls_alu64 && offset_kind(dv.kind) && sv.kind == rk::scalar) {
                     dv = {dv.kind, dv.map, areg::unknown};
-                } else if (o == op::add && dv.kind == rk::scalar && offset_kind(sv.kind)) {
-                    dv = {sv.kind, sv.map, areg::unknown};
                 } else {
-                    dv = areg::scalar();
+                    dv = scalar_result(o, x, dv, sv, i.imm);
                 }
                 return ve::ok;
             }
@@ -173,7 +208,7 @@ protected:
                 }
                 access how{};
                 if (auto e = check_access(s, b, i.off, op::size_bytes(c), how); e != ve::ok) return e;
-                s.r[d] = areg::scalar();
+                s.r[d] = c == 0x71 ? areg::bounded(255) : areg::scalar();  // a byte is 0..255
                 emit(pc, how == access::proven ? c : iop::checked(c), i.imm);
                 return ve::ok;
             }
@@ -195,6 +230,7 @@ protected:
     std::span<const insn> p_;
     std::span<const map_spec> maps_;
     bool xdp_;
+    bool check_all_;
     std::span<insn> out_{};
 };
 

@@ -1,0 +1,143 @@
+#pragma once
+// Host side of the control protocol (docs/protocol.md, docs/secctl.md): transports to the
+// appliance and a request/reply client over secengine::wire::client_session. Shared by secctl
+// and the operator console.
+//
+// Transports:
+//  - udp_transport: plain UDP to the appliance's management address (TAP or a real network);
+//    the host's IP stack builds the frames.
+//  - netdev_transport: the QEMU socket netdev itself (DESIGN.md section 6). Frames are built
+//    and parsed here with the library's frame_builder / net::parse: Ethernet + IPv4 + UDP from
+//    a configurable source MAC/IP. `udp=HOST:A,localaddr=HOST:B` talks to a unicast socket
+//    netdev (QEMU sends to A, listens on B; we bind A, send to B); `mcast=GROUP:PORT` joins the
+//    multicast segment (bind the group, IP_ADD_MEMBERSHIP on 127.0.0.1, loopback on), where
+//    any number of tools and the traffic generator share the appliance's port.
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <secengine/wire.hpp>
+
+namespace control {
+
+namespace wire = secengine::wire;
+
+/// Moves whole datagrams (the UDP payload) to and from the appliance.
+class transport {
+public:
+    virtual ~transport() = default;
+    virtual bool send(std::span<const std::byte> datagram) = 0;
+    /// One datagram from the appliance into `out`; its size, or -1 on timeout/error.
+    virtual long recv(std::span<std::byte> out, int timeout_ms) = 0;
+};
+
+/// Parsed `--appliance IP[:PORT]`, `--netdev SPEC` and addressing options.
+struct endpoint_options {
+    std::uint32_t appliance_ip = 0x0a000002;  ///< 10.0.0.2
+    std::uint16_t mgmt_port = 7400;
+    std::string netdev;                          ///< empty: plain UDP
+    std::uint32_t src_ip = 0x0a000064;           ///< netdev only: our address on the segment (10.0.0.100)
+    std::uint16_t src_port = 0;                  ///< 0: 40000 + channel
+    std::array<std::uint8_t, 6> src_mac{0x02, 0x00, 0x00, 0x00, 0x00, 0xc1};
+};
+
+/// Opens the transport the options ask for; on failure returns null and sets `err`.
+std::unique_ptr<transport> open_transport(const endpoint_options& o, std::string& err);
+
+/// "a.b.c.d" -> host-order number; false if malformed.
+bool parse_ipv4(const std::string& s, std::uint32_t& out);
+std::string ipv4_text(std::uint32_t ip);
+/// 32 hex digits -> key; false if malformed.
+bool parse_key(const std::string& hex, std::array<std::uint8_t, 16>& out);
+wire::siphash_key make_key(const std::array<std::uint8_t, 16>& k);
+
+/// Frame helpers for netdev_transport (exposed for tests).
+std::vector<std::byte> build_frame(const std::array<std::uint8_t, 6>& dst_mac, const std::array<std::uint8_t, 6>& src_mac,
+                                   std::uint32_t src_ip, std::uint32_t dst_ip, std::uint16_t sport, std::uint16_t dport,
+                                   std::span<const std::byte> payload);
+/// The UDP payload of `frame` if it is IPv4/UDP from (ip, sport) to (dst_ip, dport), else empty.
+std::optional<std::span<const std::byte>> match_frame(std::span<const std::byte> frame, std::uint32_t ip,
+                                                      std::uint16_t sport, std::uint32_t dst_ip, std::uint16_t dport,
+                                                      std::array<std::uint8_t, 6>* src_mac = nullptr);
+
+/// The outcome of one request.
+struct response {
+    bool answered = false;                ///< false: no valid reply before the timeout
+    wire::msg_type type = wire::msg_type::ack;
+    std::vector<std::byte> payload;       ///< the reply's payload (decode with wire::decode_payload)
+    wire::ack ack{};                      ///< when type == ack
+    wire::error_reply error{};            ///< when type == error_reply
+    [[nodiscard]] bool ok() const { return answered && type != wire::msg_type::error_reply &&
+                                           (type != wire::msg_type::ack || ack.result == wire::status::ok); }
+    /// "ok", "verifier_rejected (bad_helper at pc 7)", "error_reply wrong_boot", "timeout", ...
+    [[nodiscard]] std::string describe() const;
+};
+
+/// Request/reply client: seals commands, matches replies by request_seq, retransmits with a
+/// fresh sequence number, follows a boot change (resending the refused command once) and hands
+/// telemetry that arrives meanwhile to `on_telemetry`.
+class client {
+public:
+    client(transport& t, const wire::siphash_key& key, std::uint8_t channel, std::uint64_t first_seq);
+
+    int timeout_ms = 1000;   ///< per attempt
+    int attempts = 3;
+    /// Called with (old boot id, new boot id) when a reply moves the session to another boot.
+    std::function<void(std::uint64_t, std::uint64_t)> on_new_boot;
+    /// Authenticated telemetry (stats, dpi_hits, map_counters, alert).
+    std::function<void(const wire::header&, std::span<const std::byte>)> on_telemetry;
+    /// Datagrams refused by the session (count per wire_error, for diagnostics).
+    std::array<std::uint64_t, wire::wire_error_count> refused{};
+
+    template <wire::message M>
+    response request(const M& cmd) {
+        response r;
+        for (int i = 0; i < attempts && !r.answered; ++i) {
+            std::array<std::byte, wire::max_datagram> buf;
+            std::uint64_t seq = 0;
+            const wire::encoded e = session_.seal(cmd, buf, &seq);
+            if (e.error != wire::wire_error::none) return r;
+            if (!t_.send(std::span<const std::byte>(buf.data(), e.size))) return r;
+            bool boot_changed = false;
+            r = wait_reply(seq, boot_changed);
+            if (boot_changed && r.answered && r.type == wire::msg_type::error_reply &&
+                r.error.error == wire::wire_error::wrong_boot) {
+                r.answered = false;  // taught us the boot id: send again under it
+                ++attempts_extra_;
+                if (attempts_extra_ < 3) --i;
+            }
+        }
+        return r;
+    }
+
+    /// Uploads an eBPF program in acknowledged chunks, then commits it. Returns the commit's (or
+    /// the failing chunk's) response.
+    response upload_program(std::uint32_t program_id, std::span<const std::byte> code,
+                            std::span<const wire::map_spec> maps);
+
+    /// Waits up to `ms` for telemetry (and anything else), dispatching it; returns on timeout.
+    void pump(int ms);
+
+    [[nodiscard]] std::uint64_t boot_id() const { return session_.boot_id(); }
+    [[nodiscard]] const wire::client_session& session() const { return session_; }
+
+private:
+    response wait_reply(std::uint64_t seq, bool& boot_changed);
+    void dispatch(const wire::opened& o);
+
+    transport& t_;
+    wire::client_session session_;
+    int attempts_extra_ = 0;
+};
+
+/// Microseconds since the epoch: a stateless tool's first sequence number (docs/protocol.md).
+std::uint64_t now_us();
+
+}  // namespace control
