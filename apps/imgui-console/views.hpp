@@ -43,7 +43,7 @@ struct app {
     bool sig_nocase = true;
     std::string rules_path;
     std::vector<controller::import_line> import_result;
-    wire::limits limits_edit{0, 1000, 5000, 30, 300, 30, 60, 60};
+    wire::limits limits_edit{};  // the protocol's defaults until the config is read
 
     // eBPF studio
     ebpf_studio studio;
