@@ -1,8 +1,7 @@
 #pragma once
 // The console's only view of the transport/session layer: one small interface. The console
-// model, views and tests talk to `appliance_link`; the implementation behind it is the shared
-// host control client (apps/common, also used by secctl) when it is in the tree, and until then
-// an interim plain-UDP link over the library's wire::client_session (link_udp.cpp).
+// model, views and tests talk to `appliance_link`; the implementation behind it
+// (link_control.cpp) is the shared host control client of apps/common, also used by secctl.
 #include <array>
 #include <cstddef>
 #include <cstdint>
