@@ -1,4 +1,4 @@
-// Telemetry decoding (console/telemetry.hpp, the path every host view takes): typed round trips
+// Telemetry decoding (apps/common/telemetry.hpp, the path every host view takes): typed round trips
 // over random messages, and hostile payloads never decode into something else.
 #include <catch2/catch.hpp>
 
