@@ -178,6 +178,15 @@ int main(int argc, char** argv) {
         }
         std::printf("secconsole: %d frames without a window, tab %s, %zu appliance(s)\n", frames,
                     console::tab_names[static_cast<int>(app.active)], app.nodes.size());
+        for (const auto& n : app.nodes) {
+            const auto& m = n->model;
+            std::printf("  %s: %s, boot %016llx, %llu telemetry messages, %zu alerts, received %llu, %zu changes%s%s\n",
+                        m.name.c_str(), n->link ? n->link->describe_endpoint().c_str() : n->link_error.c_str(),
+                        static_cast<unsigned long long>(n->link ? n->link->boot_id() : 0),
+                        static_cast<unsigned long long>(m.telemetry_messages), m.alerts.size(),
+                        static_cast<unsigned long long>(m.last ? m.last->received : 0), m.changes.size(),
+                        m.changes.empty() ? "" : ", last: ", m.changes.empty() ? "" : (m.changes.back().what + " -> " + m.changes.back().outcome).c_str());
+        }
         ImGui::DestroyContext();
         return 0;
     }
