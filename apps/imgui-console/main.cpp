@@ -8,6 +8,7 @@
 #include <stb/stb_image_write.h>
 
 #include <chrono>
+#include <thread>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -171,6 +172,8 @@ int main(int argc, char** argv) {
         const int frames = o.frames < 0 ? 60 : o.frames;
         for (int f = 0; f < frames; ++f) {
             io.DeltaTime = 1.0f / 60;
+            // Paced like a 60 Hz display when appliances are attached, so telemetry arrives meanwhile.
+            if (!o.appliances.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(16));
             app.poll(now_s());
             ImGui::NewFrame();
             console::draw(app, now_s());
@@ -186,6 +189,11 @@ int main(int argc, char** argv) {
                         static_cast<unsigned long long>(m.telemetry_messages), m.alerts.size(),
                         static_cast<unsigned long long>(m.last ? m.last->received : 0), m.changes.size(),
                         m.changes.empty() ? "" : ", last: ", m.changes.empty() ? "" : (m.changes.back().what + " -> " + m.changes.back().outcome).c_str());
+            if (n->link)
+                for (std::size_t e = 0; e < console::wire::wire_error_count; ++e)
+                    if (n->link->refused()[e])
+                        std::printf("    refused %s: %llu\n", std::string(console::wire::name(static_cast<console::wire::wire_error>(e))).c_str(),
+                                    static_cast<unsigned long long>(n->link->refused()[e]));
         }
         ImGui::DestroyContext();
         return 0;
