@@ -473,8 +473,17 @@ void draw_fleet(app& a) {
 }  // namespace
 
 void app::poll(double now_s) {
-    for (auto& n : nodes)
-        if (n->link) n->link->pump(0);
+    for (auto& n : nodes) {
+        if (!n->link) continue;
+        // Keep-alive ping every second (apps/unikernel/control.hpp): it renews the telemetry
+        // lease, gives a kernel with no traffic a buffer to send telemetry in, and reveals a
+        // reboot (the client session follows the new boot id).
+        if (n->keepalive && now_s - n->last_ping >= 1.0) {
+            n->last_ping = now_s;
+            (void)n->link->request(wire::ping{});
+        }
+        n->link->pump(0);
+    }
     gen.tick(now_s);
 }
 

@@ -20,6 +20,8 @@ struct node {
     std::unique_ptr<appliance_link> link;
     appliance_model model;
     std::string link_error;
+    double last_ping = -1e9;  ///< host time of the last keep-alive
+    bool keepalive = true;
 };
 
 /// Everything the UI shows and edits.
