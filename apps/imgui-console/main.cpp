@@ -22,7 +22,7 @@ namespace {
 
 struct options {
     std::vector<std::string> appliances;
-    std::string ebpf, netdev, key = "000102030405060708090a0b0c0d0e0f", screenshot, tab, sink;
+    std::string generate, ebpf, netdev, key = "000102030405060708090a0b0c0d0e0f", screenshot, tab, sink;
     int channel = 2, frames = -1, width = 1280, height = 800;
     bool null = false, synthetic = false, subscribe = true;
     float scale = 1.0f;
@@ -31,7 +31,7 @@ struct options {
 int usage() {
     std::fprintf(stderr,
                  "usage: secconsole [--appliance HOST[:PORT]]... [--netdev SPEC] [--key HEX32] [--channel N]\n"
-                 "                  [--sink udp:H:P|mcast:G:P|raw:IF] [--ebpf PROG.s|.o|.c] [--synthetic] [--no-subscribe]\n"
+                 "                  [--sink udp:H:P|mcast:G:P|raw:IF] [--ebpf PROG.s|.o|.c] [--generate SCENARIO:PPS:SECONDS] [--synthetic] [--no-subscribe]\n"
                  "                  [--null] [--frames N] [--screenshot FILE.png] [--tab dashboard|traffic|sdn|ebpf|fleet]\n"
                  "                  [--size WxH] [--scale F]\n");
     return 2;
@@ -83,6 +83,7 @@ int main(int argc, char** argv) {
         else if (a == "--channel") o.channel = std::atoi(next().c_str());
         else if (a == "--sink") o.sink = next();
         else if (a == "--ebpf") o.ebpf = next();
+        else if (a == "--generate") o.generate = next();
         else if (a == "--synthetic") o.synthetic = true;
         else if (a == "--no-subscribe") o.subscribe = false;
         else if (a == "--null") o.null = true;
@@ -159,6 +160,28 @@ int main(int argc, char** argv) {
     for (int t = 0; t < static_cast<int>(console::tab::count_); ++t)
         if (o.tab == tab_keys[t]) app.requested = static_cast<console::tab>(t);
 
+    if (!o.generate.empty()) {
+        // SCENARIO:PPS:SECONDS, scenario by index or a prefix of its key (e.g. sqli:200:5).
+        static const char* keys[] = {"http", "sqli", "xss", "shellcode", "flood1", "floodmany", "synflood", "xmas", "null", "pcap"};
+        const auto c1 = o.generate.find(':');
+        const std::string name = o.generate.substr(0, c1);
+        int k = -1;
+        for (int i = 0; i < static_cast<int>(console::scenario::count_); ++i)
+            if (name == keys[i]) k = i;
+        if (k < 0 || c1 == std::string::npos) {
+            std::fprintf(stderr, "secconsole: --generate http|sqli|xss|shellcode|flood1|floodmany|synflood|xmas|null:PPS:SECONDS\n");
+            return 2;
+        }
+        app.gen.kind = static_cast<console::scenario>(k);
+        std::sscanf(o.generate.c_str() + c1 + 1, "%lf:%lf", &app.gen.rate_pps, &app.gen.duration_s);
+        std::string err;
+        app.sink = console::open_sink(app.sink_spec, err);
+        if (!app.sink || !app.gen.start(app.sink.get(), now_s(), 0)) {
+            std::fprintf(stderr, "secconsole: --generate: %s\n", app.sink ? app.gen.status.c_str() : err.c_str());
+            return 1;
+        }
+        app.requested = o.tab.empty() ? console::tab::traffic : app.requested;
+    }
     if (o.null) {
         // ImGui's core without a platform or renderer: the UI logic runs, nothing is drawn.
         ImGui::CreateContext();
@@ -181,6 +204,9 @@ int main(int argc, char** argv) {
         }
         std::printf("secconsole: %d frames without a window, tab %s, %zu appliance(s)\n", frames,
                     console::tab_names[static_cast<int>(app.active)], app.nodes.size());
+        if (!o.generate.empty())
+            std::printf("  generator: %s; sent %llu frames, %llu send errors\n", app.gen.status.c_str(),
+                        static_cast<unsigned long long>(app.gen.sent), static_cast<unsigned long long>(app.gen.send_errors));
         for (const auto& n : app.nodes) {
             const auto& m = n->model;
             std::printf("  %s: %s, boot %016llx, %llu telemetry messages, %zu alerts, received %llu, %zu changes%s%s\n",
@@ -237,6 +263,7 @@ int main(int argc, char** argv) {
         glClear(GL_COLOR_BUFFER_BIT);
         ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
         ++frame;
+        if (o.frames > 0 && !o.appliances.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(16));
         if (o.frames > 0 && frame >= o.frames) {
             if (!o.screenshot.empty()) {
                 if (save_screenshot(o.screenshot, fw, fh)) std::printf("secconsole: wrote %s (%dx%d)\n", o.screenshot.c_str(), fw, fh);

@@ -124,7 +124,10 @@ void draw_dashboard(app& a, node& n) {
         ImGui::EndTable();
     }
 
-    if (ImGui::BeginTable("panels", 3, ImGuiTableFlags_Resizable | ImGuiTableFlags_BordersInnerV)) {
+    // Bounded height with its own scrolling, so long lists never push the alert log off screen.
+    const float panels_h = std::max(120.0f, ImGui::GetContentRegionAvail().y * 0.42f);
+    if (ImGui::BeginTable("panels", 3, ImGuiTableFlags_Resizable | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollY,
+                          ImVec2(0, panels_h))) {
         ImGui::TableNextColumn();
         ImGui::TextUnformatted("Top talkers (sketch candidates)");
         for (const auto& t : m.top_talkers()) ImGui::Text("%-15s %10u", source_key_text(t.source_key).c_str(), t.estimate);
@@ -138,8 +141,11 @@ void draw_dashboard(app& a, node& n) {
                                        static_cast<unsigned long long>(st->dropped.items[r]));
                 }
         ImGui::TableNextColumn();
-        ImGui::TextUnformatted("Signature hits");
-        for (const auto& [id, hits] : m.signature_hits) ImGui::Text("sid %-8u %10u", id, hits);
+        std::size_t silent = 0;
+        for (const auto& [id, hits] : m.signature_hits) silent += hits == 0;
+        ImGui::Text("Signature hits (%zu signatures without hits not listed)", silent);
+        for (const auto& [id, hits] : m.signature_hits)
+            if (hits) ImGui::Text("sid %-8u %10u", id, hits);
         ImGui::TableNextColumn();
         ImGui::Text("Penalty box (%zu)", m.penalty.size());
         ImGui::SameLine();
