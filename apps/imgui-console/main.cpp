@@ -24,14 +24,15 @@ struct options {
     std::vector<std::string> appliances;
     std::string generate, ebpf, netdev, key = "000102030405060708090a0b0c0d0e0f", screenshot, tab, sink;
     int channel = 2, frames = -1, width = 1280, height = 800;
-    bool null = false, synthetic = false, subscribe = true;
+    bool null = false, synthetic = false, subscribe = true, upload = false;
+    std::vector<int> block;
     float scale = 1.0f;
 };
 
 int usage() {
     std::fprintf(stderr,
                  "usage: secconsole [--appliance HOST[:PORT]]... [--netdev SPEC] [--key HEX32] [--channel N]\n"
-                 "                  [--sink udp:H:P|mcast:G:P|raw:IF] [--ebpf PROG.s|.o|.c] [--generate SCENARIO:PPS:SECONDS] [--synthetic] [--no-subscribe]\n"
+                 "                  [--sink udp:H:P|mcast:G:P|raw:IF] [--ebpf PROG.s|.o|.c] [--generate SCENARIO:PPS:SECONDS] [--block PORT]... [--upload] [--synthetic] [--no-subscribe]\n"
                  "                  [--null] [--frames N] [--screenshot FILE.png] [--tab dashboard|traffic|sdn|ebpf|fleet]\n"
                  "                  [--size WxH] [--scale F]\n");
     return 2;
@@ -84,6 +85,8 @@ int main(int argc, char** argv) {
         else if (a == "--sink") o.sink = next();
         else if (a == "--ebpf") o.ebpf = next();
         else if (a == "--generate") o.generate = next();
+        else if (a == "--block") o.block.push_back(std::atoi(next().c_str()));
+        else if (a == "--upload") o.upload = true;
         else if (a == "--synthetic") o.synthetic = true;
         else if (a == "--no-subscribe") o.subscribe = false;
         else if (a == "--null") o.null = true;
@@ -160,6 +163,15 @@ int main(int argc, char** argv) {
     for (int t = 0; t < static_cast<int>(console::tab::count_); ++t)
         if (o.tab == tab_keys[t]) app.requested = static_cast<console::tab>(t);
 
+    // Scripted changes (the same controller calls as the SDN tab's and the studio's buttons).
+    for (auto& n : app.nodes) {
+        if (!n->link) continue;
+        console::controller c(*n->link, n->model);
+        for (int port : o.block)
+            c.block_port({console::wire::l4_protocol::tcp, console::wire::traffic_direction::inbound,
+                          static_cast<std::uint16_t>(port)}, true);
+        if (o.upload && app.studio.verified) c.upload(app.studio.program_id, app.studio.code, app.studio.maps);
+    }
     if (!o.generate.empty()) {
         // SCENARIO:PPS:SECONDS, scenario by index or a prefix of its key (e.g. sqli:200:5).
         static const char* keys[] = {"http", "sqli", "xss", "shellcode", "flood1", "floodmany", "synflood", "xmas", "null", "pcap"};
@@ -209,6 +221,9 @@ int main(int argc, char** argv) {
                         static_cast<unsigned long long>(app.gen.sent), static_cast<unsigned long long>(app.gen.send_errors));
         for (const auto& n : app.nodes) {
             const auto& m = n->model;
+            for (const auto& ch : m.changes)
+                std::printf("  change: %-40s %s %s (config v%u)\n", ch.what.c_str(), ch.ok ? "OK" : "FAILED", ch.outcome.c_str(),
+                            ch.config_version);
             std::printf("  %s: %s, boot %016llx, %llu telemetry messages, %zu alerts, received %llu, %zu changes%s%s\n",
                         m.name.c_str(), n->link ? n->link->describe_endpoint().c_str() : n->link_error.c_str(),
                         static_cast<unsigned long long>(n->link ? n->link->boot_id() : 0),
