@@ -59,6 +59,8 @@ TEST_CASE("xdp_stage: faults and budget exhaustion abort with the fault in detai
     frame[100] = std::byte{2};
     CHECK(inspect(*st, frame).reason == drop_reason::none);  // in bounds now: r0 = data[100] = XDP_PASS
     CHECK(st->faults() == 1);
+    CHECK(st->runs() == 2);
+    CHECK(&st->slot() == &st->prog());
 }
 
 TEST_CASE("xdp_stage: load at run time verifies first and keeps the old program on rejection", "[stage]") {

@@ -61,7 +61,27 @@ def udp_frame(src='10.0.0.1', dst='10.0.0.2', dport=53):
 
 ARP = eth(0x0806) + bytes(28)
 
+def with_flags(frame, flags_offset):
+    """IPv4 frame with the flags/fragment-offset word replaced (header checksum recomputed)."""
+    hdr = bytearray(frame[14:34])
+    hdr[6:8] = struct.pack('!H', flags_offset)
+    hdr[10:12] = b'\0\0'
+    hdr[10:12] = struct.pack('!H', csum(bytes(hdr)))
+    return frame[:14] + bytes(hdr) + frame[34:]
+
+
 CASES = {
+    'appliance': [
+        ('plain tcp passes', [tcp_frame()], [PASS]),
+        ('reserved flag bit dropped', [with_flags(tcp_frame(), 0x8000)], [DROP]),
+        ('DF set passes', [with_flags(tcp_frame(), 0x4000)], [PASS]),
+        ('loose source route dropped', [tcp_frame(options=bytes([131, 7, 4]) + bytes(5))], [DROP]),
+        ('strict source route dropped', [tcp_frame(options=bytes([137, 7, 4]) + bytes(5))], [DROP]),
+        ('record route passes', [tcp_frame(options=bytes([7, 7, 4]) + bytes(5))], [PASS]),
+        ('vlan-tagged passes', [tcp_frame(vlans=(5,))], [PASS]),
+        ('arp passes', [ARP], [PASS]),
+        ('runt frame passes', [b'\0' * 34], [PASS]),
+    ],
     'drop_port': [
         ('tcp to 23 is dropped', [tcp_frame(dport=23)], [DROP]),
         ('tcp to 80 passes', [tcp_frame(dport=80)], [PASS]),

@@ -35,12 +35,17 @@ public:
     }
     void unload() noexcept { prog_.unload(); }
     [[nodiscard]] bool loaded() const noexcept { return prog_.loaded(); }
+    /// The program slot (maps, counters, code); `slot()` is the name the control plane uses.
     [[nodiscard]] program<Limits>& prog() noexcept { return prog_; }
     [[nodiscard]] const program<Limits>& prog() const noexcept { return prog_; }
-    [[nodiscard]] std::uint64_t faults() const noexcept { return faults_; }
+    [[nodiscard]] program<Limits>& slot() noexcept { return prog_; }
+    [[nodiscard]] const program<Limits>& slot() const noexcept { return prog_; }
+    [[nodiscard]] std::uint64_t runs() const noexcept { return runs_; }      ///< frames the program ran on
+    [[nodiscard]] std::uint64_t faults() const noexcept { return faults_; }  ///< runs that faulted
 
     stage_decision inspect(const stage_context& c) noexcept {
         if (!prog_.loaded()) return {};
+        ++runs_;
         const run_result r = prog_.run_xdp(c.frame, ticks_to_ns(c.now));
         if (!r.ok()) {
             ++faults_;
@@ -60,6 +65,7 @@ public:
 
 private:
     program<Limits> prog_{};
+    std::uint64_t runs_ = 0;
     std::uint64_t faults_ = 0;
 };
 
