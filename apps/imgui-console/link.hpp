@@ -1,8 +1,7 @@
 #pragma once
 // The console's only view of the transport/session layer: one small interface. The console
-// model, views and tests talk to `appliance_link`; the implementation behind it is the shared
-// host control client (apps/common, also used by secctl) when it is in the tree, and until then
-// an interim plain-UDP link over the library's wire::client_session (link_udp.cpp).
+// model, views and tests talk to `appliance_link`; the implementation behind it
+// (link_control.cpp) is the shared host control client of apps/common, also used by secctl.
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -77,6 +76,10 @@ std::unique_ptr<appliance_link> open_link(const endpoint& e, std::string& err);
 bool parse_key(const std::string& hex, std::array<std::uint8_t, 16>& out);
 wire::siphash_key make_key(const std::array<std::uint8_t, 16>& k);
 std::string ipv4_text(std::uint32_t ip);
+/// A 16-byte alert address: dotted for IPv4-mapped (::ffff:a.b.c.d), else RFC 5952 text.
+std::string address_text(const std::array<std::uint8_t, 16>& a);
+/// A sketch/penalty source key (flow_key.hpp): IPv4 dotted, IPv6 keys (bit 63) as "v6#hash".
+std::string source_key_text(std::uint64_t key);
 bool parse_ipv4(const std::string& s, std::uint32_t& out);
 std::uint64_t now_us();
 

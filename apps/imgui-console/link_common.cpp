@@ -1,6 +1,7 @@
 // Small helpers of the link layer and result::describe.
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -40,6 +41,22 @@ wire::siphash_key make_key(const std::array<std::uint8_t, 16>& k) {
 std::string ipv4_text(std::uint32_t ip) {
     char buf[20];
     std::snprintf(buf, sizeof buf, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255u, (ip >> 8) & 255u, ip & 255u);
+    return buf;
+}
+
+std::string address_text(const std::array<std::uint8_t, 16>& a) {
+    static constexpr std::uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (std::equal(a.begin(), a.begin() + 12, mapped))
+        return ipv4_text(std::uint32_t{a[12]} << 24 | std::uint32_t{a[13]} << 16 | std::uint32_t{a[14]} << 8 | a[15]);
+    char buf[INET6_ADDRSTRLEN] = {};
+    inet_ntop(AF_INET6, a.data(), buf, sizeof buf);
+    return buf;
+}
+
+std::string source_key_text(std::uint64_t key) {
+    if ((key >> 63) == 0) return ipv4_text(static_cast<std::uint32_t>(key));
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "v6#%012llx", static_cast<unsigned long long>(key & 0xffffffffffffull));
     return buf;
 }
 

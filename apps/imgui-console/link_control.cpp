@@ -33,7 +33,9 @@ public:
                           std::span<const wire::map_spec> maps) override {
         return convert(client_.upload_program(id, code, maps));
     }
-    void pump(int ms) override { client_.pump(ms); }
+    // control::client::pump(0) returns before reading; the UI polls with 0 every frame, so
+    // drain for 1 ms instead (everything already queued is read, at most 1 ms per frame).
+    void pump(int ms) override { client_.pump(ms > 0 ? ms : 1); }
     std::uint64_t boot_id() const override { return client_.boot_id(); }
     std::array<std::uint64_t, wire::wire_error_count> refused() const override { return client_.refused; }
     std::string describe_endpoint() const override {

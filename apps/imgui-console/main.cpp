@@ -8,6 +8,7 @@
 #include <stb/stb_image_write.h>
 
 #include <chrono>
+#include <thread>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -21,16 +22,17 @@ namespace {
 
 struct options {
     std::vector<std::string> appliances;
-    std::string ebpf, netdev, key = "000102030405060708090a0b0c0d0e0f", screenshot, tab, sink;
+    std::string generate, ebpf, netdev, key = "000102030405060708090a0b0c0d0e0f", screenshot, tab, sink;
     int channel = 2, frames = -1, width = 1280, height = 800;
-    bool null = false, synthetic = false, subscribe = true;
+    bool null = false, synthetic = false, subscribe = true, upload = false;
+    std::vector<int> block;
     float scale = 1.0f;
 };
 
 int usage() {
     std::fprintf(stderr,
                  "usage: secconsole [--appliance HOST[:PORT]]... [--netdev SPEC] [--key HEX32] [--channel N]\n"
-                 "                  [--sink udp:H:P|mcast:G:P|raw:IF] [--ebpf PROG.s|.o|.c] [--synthetic] [--no-subscribe]\n"
+                 "                  [--sink udp:H:P|mcast:G:P|raw:IF] [--ebpf PROG.s|.o|.c] [--generate SCENARIO:PPS:SECONDS] [--block PORT]... [--upload] [--synthetic] [--no-subscribe]\n"
                  "                  [--null] [--frames N] [--screenshot FILE.png] [--tab dashboard|traffic|sdn|ebpf|fleet]\n"
                  "                  [--size WxH] [--scale F]\n");
     return 2;
@@ -82,6 +84,9 @@ int main(int argc, char** argv) {
         else if (a == "--channel") o.channel = std::atoi(next().c_str());
         else if (a == "--sink") o.sink = next();
         else if (a == "--ebpf") o.ebpf = next();
+        else if (a == "--generate") o.generate = next();
+        else if (a == "--block") o.block.push_back(std::atoi(next().c_str()));
+        else if (a == "--upload") o.upload = true;
         else if (a == "--synthetic") o.synthetic = true;
         else if (a == "--no-subscribe") o.subscribe = false;
         else if (a == "--null") o.null = true;
@@ -158,6 +163,37 @@ int main(int argc, char** argv) {
     for (int t = 0; t < static_cast<int>(console::tab::count_); ++t)
         if (o.tab == tab_keys[t]) app.requested = static_cast<console::tab>(t);
 
+    // Scripted changes (the same controller calls as the SDN tab's and the studio's buttons).
+    for (auto& n : app.nodes) {
+        if (!n->link) continue;
+        console::controller c(*n->link, n->model);
+        for (int port : o.block)
+            c.block_port({console::wire::l4_protocol::tcp, console::wire::traffic_direction::inbound,
+                          static_cast<std::uint16_t>(port)}, true);
+        if (o.upload && app.studio.verified) c.upload(app.studio.program_id, app.studio.code, app.studio.maps);
+    }
+    if (!o.generate.empty()) {
+        // SCENARIO:PPS:SECONDS, scenario by index or a prefix of its key (e.g. sqli:200:5).
+        static const char* keys[] = {"http", "sqli", "xss", "shellcode", "flood1", "floodmany", "synflood", "xmas", "null", "pcap"};
+        const auto c1 = o.generate.find(':');
+        const std::string name = o.generate.substr(0, c1);
+        int k = -1;
+        for (int i = 0; i < static_cast<int>(console::scenario::count_); ++i)
+            if (name == keys[i]) k = i;
+        if (k < 0 || c1 == std::string::npos) {
+            std::fprintf(stderr, "secconsole: --generate http|sqli|xss|shellcode|flood1|floodmany|synflood|xmas|null:PPS:SECONDS\n");
+            return 2;
+        }
+        app.gen.kind = static_cast<console::scenario>(k);
+        std::sscanf(o.generate.c_str() + c1 + 1, "%lf:%lf", &app.gen.rate_pps, &app.gen.duration_s);
+        std::string err;
+        app.sink = console::open_sink(app.sink_spec, err);
+        if (!app.sink || !app.gen.start(app.sink.get(), now_s(), 0)) {
+            std::fprintf(stderr, "secconsole: --generate: %s\n", app.sink ? app.gen.status.c_str() : err.c_str());
+            return 1;
+        }
+        app.requested = o.tab.empty() ? console::tab::traffic : app.requested;
+    }
     if (o.null) {
         // ImGui's core without a platform or renderer: the UI logic runs, nothing is drawn.
         ImGui::CreateContext();
@@ -171,6 +207,8 @@ int main(int argc, char** argv) {
         const int frames = o.frames < 0 ? 60 : o.frames;
         for (int f = 0; f < frames; ++f) {
             io.DeltaTime = 1.0f / 60;
+            // Paced like a 60 Hz display when appliances are attached, so telemetry arrives meanwhile.
+            if (!o.appliances.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(16));
             app.poll(now_s());
             ImGui::NewFrame();
             console::draw(app, now_s());
@@ -178,6 +216,26 @@ int main(int argc, char** argv) {
         }
         std::printf("secconsole: %d frames without a window, tab %s, %zu appliance(s)\n", frames,
                     console::tab_names[static_cast<int>(app.active)], app.nodes.size());
+        if (!o.generate.empty())
+            std::printf("  generator: %s; sent %llu frames, %llu send errors\n", app.gen.status.c_str(),
+                        static_cast<unsigned long long>(app.gen.sent), static_cast<unsigned long long>(app.gen.send_errors));
+        for (const auto& n : app.nodes) {
+            const auto& m = n->model;
+            for (const auto& ch : m.changes)
+                std::printf("  change: %-40s %s %s (config v%u)\n", ch.what.c_str(), ch.ok ? "OK" : "FAILED", ch.outcome.c_str(),
+                            ch.config_version);
+            std::printf("  %s: %s, boot %016llx, %llu telemetry messages, %zu alerts, received %llu, %zu changes%s%s\n",
+                        m.name.c_str(), n->link ? n->link->describe_endpoint().c_str() : n->link_error.c_str(),
+                        static_cast<unsigned long long>(n->link ? n->link->boot_id() : 0),
+                        static_cast<unsigned long long>(m.telemetry_messages), m.alerts.size(),
+                        static_cast<unsigned long long>(m.last ? m.last->received : 0), m.changes.size(),
+                        m.changes.empty() ? "" : ", last: ", m.changes.empty() ? "" : (m.changes.back().what + " -> " + m.changes.back().outcome).c_str());
+            if (n->link)
+                for (std::size_t e = 0; e < console::wire::wire_error_count; ++e)
+                    if (n->link->refused()[e])
+                        std::printf("    refused %s: %llu\n", std::string(console::wire::name(static_cast<console::wire::wire_error>(e))).c_str(),
+                                    static_cast<unsigned long long>(n->link->refused()[e]));
+        }
         ImGui::DestroyContext();
         return 0;
     }
@@ -200,6 +258,8 @@ int main(int argc, char** argv) {
     ImGui::GetIO().IniFilename = nullptr;
     console::setup_style(o.scale);
     ImGui_ImplGlfw_InitForOpenGL(win, true);
+    // Tab/arrows/Space/Enter reach every widget (needs the backend's key map, hence not in --null).
+    ImGui::GetIO().ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
     ImGui_ImplOpenGL3_Init("#version 130");
     int frame = 0;
     int rc = 0;
@@ -218,6 +278,7 @@ int main(int argc, char** argv) {
         glClear(GL_COLOR_BUFFER_BIT);
         ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
         ++frame;
+        if (o.frames > 0 && !o.appliances.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(16));
         if (o.frames > 0 && frame >= o.frames) {
             if (!o.screenshot.empty()) {
                 if (save_screenshot(o.screenshot, fw, fh)) std::printf("secconsole: wrote %s (%dx%d)\n", o.screenshot.c_str(), fw, fh);

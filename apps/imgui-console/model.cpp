@@ -23,8 +23,8 @@ namespace eb = secengine::ebpf;
 std::string format_alert(const wire::alert& a) {
     char buf[160];
     std::snprintf(buf, sizeof buf, "%-14s stage %u proto %3u %s:%u -> %s:%u detail %u",
-                  std::string(secengine::name(a.why())).c_str(), a.stage, a.protocol, ipv4_text(a.src).c_str(),
-                  a.sport, ipv4_text(a.dst).c_str(), a.dport, a.detail);
+                  std::string(secengine::name(a.why())).c_str(), a.stage, a.ip_proto, address_text(a.src).c_str(),
+                  a.sport, address_text(a.dst).c_str(), a.dport, a.detail);
     return buf;
 }
 
@@ -33,7 +33,7 @@ bool alert_filter::matches(const alert_entry& e) const {
     if (signature >= 0 &&
         (e.a.why() != secengine::drop_reason::dpi_signature || e.a.detail != static_cast<std::uint64_t>(signature)))
         return false;
-    if (!source.empty() && ipv4_text(e.a.src).rfind(source, 0) != 0) return false;
+    if (!source.empty() && address_text(e.a.src).rfind(source, 0) != 0) return false;
     if (!text.empty() && format_alert(e.a).find(text) == std::string::npos) return false;
     return true;
 }
@@ -95,14 +95,14 @@ std::vector<wire::heavy_hitter> appliance_model::top_talkers() const {
 }
 
 std::vector<wire::heavy_hitter> merge_top_talkers(const std::vector<const appliance_model*>& fleet, std::size_t n) {
-    std::unordered_map<std::uint32_t, std::uint64_t> sum;
+    std::unordered_map<std::uint64_t, std::uint64_t> sum;
     for (const auto* m : fleet)
-        for (const auto& h : m->top_talkers()) sum[h.source] += h.estimate;
+        for (const auto& h : m->top_talkers()) sum[h.source_key] += h.estimate;
     std::vector<wire::heavy_hitter> v;
     for (const auto& [src, est] : sum)
         v.push_back({src, static_cast<std::uint32_t>(std::min<std::uint64_t>(est, 0xffffffffu))});
     std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
-        return a.estimate != b.estimate ? a.estimate > b.estimate : a.source < b.source;
+        return a.estimate != b.estimate ? a.estimate > b.estimate : a.source_key < b.source_key;
     });
     if (v.size() > n) v.resize(n);
     return v;
@@ -146,13 +146,13 @@ bool controller::remove_signature(std::uint32_t id) {
 }
 
 bool controller::set_limits(const wire::limits& l) {
-    return record("set limits (source threshold " + std::to_string(l.source_pps_threshold) + " pps)",
+    return record("set limits (per-source " + std::to_string(l.per_source_pps) + " pps)",
                   link_.request(wire::set_limits{l}));
 }
 
-bool controller::unban(std::uint32_t source) {
-    const bool ok = record("unban " + ipv4_text(source), link_.request(wire::penalty_unban{source}));
-    if (ok) std::erase_if(model_.penalty, [&](const auto& e) { return e.source == source; });
+bool controller::unban(std::uint64_t source) {
+    const bool ok = record("unban " + source_key_text(source), link_.request(wire::penalty_unban{source}));
+    if (ok) std::erase_if(model_.penalty, [&](const auto& e) { return e.source_key == source; });
     return ok;
 }
 

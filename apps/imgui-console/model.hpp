@@ -102,7 +102,7 @@ public:
     bool add_signature(std::uint32_t id, const std::string& pattern, bool nocase);
     bool remove_signature(std::uint32_t id);
     bool set_limits(const wire::limits& l);
-    bool unban(std::uint32_t source);
+    bool unban(std::uint64_t source_key);
     bool subscribe(std::uint32_t interval_ms);
     bool refresh_config();
     bool refresh_penalty();

@@ -1,12 +1,18 @@
 #include "synthetic.hpp"
 
 #include <array>
+#include <algorithm>
 #include <cmath>
 #include <random>
 
 namespace console {
 
 namespace {
+std::array<std::uint8_t, 16> mapped(std::uint32_t v4) {  // ::ffff:a.b.c.d
+    return {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, static_cast<std::uint8_t>(v4 >> 24),
+            static_cast<std::uint8_t>(v4 >> 16), static_cast<std::uint8_t>(v4 >> 8), static_cast<std::uint8_t>(v4)};
+}
+
 template <class M>
 void feed(appliance_model& m, const M& msg, double t) {
     std::array<std::byte, wire::max_payload> buf;
@@ -22,7 +28,7 @@ void feed_synthetic(appliance_model& m, std::uint64_t seed, int seconds, std::si
     std::mt19937_64 rng(seed);
     wire::stats s;
     s.ticks_per_second = 10'000'000;
-    s.by_reason.count = static_cast<std::uint16_t>(reason_count);
+    s.dropped.count = static_cast<std::uint16_t>(reason_count);
     s.rejected.count = static_cast<std::uint16_t>(wire::wire_error_count);
     std::array<std::uint64_t, reason_count> drops{};
     for (int i = 0; i < seconds; ++i) {
@@ -31,14 +37,16 @@ void feed_synthetic(appliance_model& m, std::uint64_t seed, int seconds, std::si
         s.timestamp = static_cast<std::uint64_t>(i) * s.ticks_per_second;
         s.pps = static_cast<std::uint32_t>(pps);
         s.bps = static_cast<std::uint64_t>(pps * 8 * (attack ? 90 : 600));
-        s.rx_packets += s.pps;
-        s.rx_bytes += s.bps / 8;
+        s.received += s.pps;
+        s.received_bytes += s.bps / 8;
         drops[static_cast<std::size_t>(secengine::drop_reason::heavy_hitter)] += static_cast<std::uint64_t>(attack * 9000);
         drops[static_cast<std::size_t>(secengine::drop_reason::penalty_box)] += static_cast<std::uint64_t>(attack * 6000);
         drops[static_cast<std::size_t>(secengine::drop_reason::scan)] += rng() % 40;
         drops[static_cast<std::size_t>(secengine::drop_reason::dpi_signature)] += rng() % 25;
         drops[static_cast<std::size_t>(secengine::drop_reason::firewall)] += rng() % 10;
-        for (std::size_t r = 0; r < reason_count; ++r) s.by_reason.items[r] = drops[r];
+        std::uint64_t dropped = 0;
+        for (std::size_t r = 0; r < reason_count; ++r) dropped += (s.dropped.items[r] = drops[r]);
+        s.passed = s.received - std::min(dropped, s.received);
         s.active_flows = static_cast<std::uint32_t>(800.0 + static_cast<double>(rng() % 200) + attack * 3000);
         s.penalty_size = static_cast<std::uint32_t>(attack * 12.0);
         s.rejected.items[static_cast<std::size_t>(wire::wire_error::bad_mac)] = static_cast<std::uint32_t>(i / 10);
@@ -54,10 +62,11 @@ void feed_synthetic(appliance_model& m, std::uint64_t seed, int seconds, std::si
                                                         secengine::drop_reason::heavy_hitter, secengine::drop_reason::shellcode};
         a.reason = static_cast<std::uint8_t>(rs[rng() % 4]);
         a.stage = 3;
-        a.protocol = 6;
+        a.ip_proto = 6;
+        a.ip_version = 4;
         a.timestamp = i * 1000;
-        a.src = 0xc6336400u + static_cast<std::uint32_t>(rng() % 64);
-        a.dst = 0x0a000064;
+        a.src = mapped(0xc6336400u + static_cast<std::uint32_t>(rng() % 64));
+        a.dst = mapped(0x0a000064);
         a.sport = static_cast<std::uint16_t>(1024 + rng() % 60000);
         a.dport = 80;
         a.detail = a.why() == secengine::drop_reason::dpi_signature ? 1000 + static_cast<std::uint32_t>(rng() % 5) : 0;

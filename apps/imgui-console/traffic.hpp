@@ -50,7 +50,7 @@ public:
     double rate_pps = 100, duration_s = 5;
     std::string pcap_path;
     std::uint64_t sent = 0, sent_bytes = 0, send_errors = 0;
-    std::uint64_t appliance_rx_at_start = 0;  ///< stats.rx_packets when the run started
+    std::uint64_t appliance_rx_at_start = 0;  ///< stats.received when the run started
     bool running = false;
     std::string status;
 

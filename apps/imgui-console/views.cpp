@@ -84,8 +84,9 @@ void draw_dashboard(app& a, node& n) {
     ImGui::Text("%s  boot %016llx  config v%u", n.link ? n.link->describe_endpoint().c_str() : n.link_error.c_str(),
                 static_cast<unsigned long long>(n.link ? n.link->boot_id() : 0), st ? st->config_version : 0);
     if (st) {
-        ImGui::Text("rx %s packets  %s bytes   pps %s   bps %s   active flows %u   banned %u   insns/pkt %u",
-                    si(static_cast<double>(st->rx_packets)).c_str(), si(static_cast<double>(st->rx_bytes)).c_str(),
+        ImGui::Text("rx %s packets  %s bytes  passed %s   pps %s   bps %s   active flows %u   banned %u   insns/pkt %u",
+                    si(static_cast<double>(st->received)).c_str(), si(static_cast<double>(st->received_bytes)).c_str(),
+                    si(static_cast<double>(st->passed)).c_str(),
                     si(st->pps).c_str(), si(static_cast<double>(st->bps)).c_str(), st->active_flows, st->penalty_size,
                     st->insns_per_packet);
     } else {
@@ -123,31 +124,37 @@ void draw_dashboard(app& a, node& n) {
         ImGui::EndTable();
     }
 
-    if (ImGui::BeginTable("panels", 3, ImGuiTableFlags_Resizable | ImGuiTableFlags_BordersInnerV)) {
+    // Bounded height with its own scrolling, so long lists never push the alert log off screen.
+    const float panels_h = std::max(120.0f, ImGui::GetContentRegionAvail().y * 0.42f);
+    if (ImGui::BeginTable("panels", 3, ImGuiTableFlags_Resizable | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollY,
+                          ImVec2(0, panels_h))) {
         ImGui::TableNextColumn();
         ImGui::TextUnformatted("Top talkers (sketch candidates)");
-        for (const auto& t : m.top_talkers()) ImGui::Text("%-15s %10u", ipv4_text(t.source).c_str(), t.estimate);
+        for (const auto& t : m.top_talkers()) ImGui::Text("%-15s %10u", source_key_text(t.source_key).c_str(), t.estimate);
         ImGui::Separator();
         ImGui::TextUnformatted("Drops by reason (total)");
         if (st)
-            for (std::size_t r = 1; r < st->by_reason.count && r < reason_count; ++r)
-                if (st->by_reason.items[r]) {
+            for (std::size_t r = 1; r < st->dropped.count && r < reason_count; ++r)
+                if (st->dropped.items[r]) {
                     ImGui::TextColored(ImColor(reason_colour(r)), "%-15s %12llu",
                                        std::string(secengine::name(static_cast<secengine::drop_reason>(r))).c_str(),
-                                       static_cast<unsigned long long>(st->by_reason.items[r]));
+                                       static_cast<unsigned long long>(st->dropped.items[r]));
                 }
         ImGui::TableNextColumn();
-        ImGui::TextUnformatted("Signature hits");
-        for (const auto& [id, hits] : m.signature_hits) ImGui::Text("sid %-8u %10u", id, hits);
+        std::size_t silent = 0;
+        for (const auto& [id, hits] : m.signature_hits) silent += hits == 0;
+        ImGui::Text("Signature hits (%zu signatures without hits not listed)", silent);
+        for (const auto& [id, hits] : m.signature_hits)
+            if (hits) ImGui::Text("sid %-8u %10u", id, hits);
         ImGui::TableNextColumn();
         ImGui::Text("Penalty box (%zu)", m.penalty.size());
         ImGui::SameLine();
         if (ImGui::SmallButton("refresh") && n.link) controller(*n.link, m).refresh_penalty();
         for (const auto& e : m.penalty) {
-            ImGui::PushID(static_cast<int>(e.source));
-            ImGui::Text("%-15s %5us", ipv4_text(e.source).c_str(), e.remaining_s);
+            ImGui::PushID(static_cast<int>(e.source_key ^ (e.source_key >> 32)));
+            ImGui::Text("%-15s %5us", source_key_text(e.source_key).c_str(), e.remaining_s);
             ImGui::SameLine();
-            if (ImGui::SmallButton("unban") && n.link) controller(*n.link, m).unban(e.source);
+            if (ImGui::SmallButton("unban") && n.link) controller(*n.link, m).unban(e.source_key);
             ImGui::PopID();
         }
         ImGui::EndTable();
@@ -289,14 +296,15 @@ void draw_sdn(app& a, node& n) {
             ImGui::SetNextItemWidth(140);
             ImGui::InputScalar(label, ImGuiDataType_U32, &v);
         };
+        u32("per-source pps (0 no bans)", L.per_source_pps);
+        u32("ban seconds", L.ban_seconds);
         u32("global rate pps (0 off)", L.global_rate_pps);
         u32("global burst", L.global_burst);
-        u32("source pps threshold", L.source_pps_threshold);
-        u32("ban seconds", L.ban_seconds);
-        u32("tcp established idle s", L.tcp_established_idle_s);
-        u32("tcp transient idle s", L.tcp_transient_idle_s);
-        u32("udp idle s", L.udp_idle_s);
-        u32("other idle s", L.other_idle_s);
+        u32("timeout new s", L.timeout_new_s);
+        u32("timeout syn_sent s", L.timeout_syn_sent_s);
+        u32("timeout established s", L.timeout_established_s);
+        u32("timeout fin_wait s", L.timeout_fin_wait_s);
+        u32("timeout closed s", L.timeout_closed_s);
         if (ImGui::Button("Set limits")) c.set_limits(L);
         ImGui::SameLine();
         if (ImGui::Button("Subscribe 500 ms")) c.subscribe(500);
@@ -419,14 +427,14 @@ void draw_traffic(app& a, node* n, double now_s) {
             std::string err;
             a.sink = open_sink(a.sink_spec, err);
             if (!a.sink) g.status = err;
-            else g.start(a.sink.get(), now_s, n && n->model.last ? n->model.last->rx_packets : 0);
+            else g.start(a.sink.get(), now_s, n && n->model.last ? n->model.last->received : 0);
         }
     } else if (ImGui::Button("Stop")) {
         g.stop();
     }
     ImGui::TextUnformatted(g.status.c_str());
     const std::uint64_t reported =
-        n && n->model.last && n->model.last->rx_packets >= g.appliance_rx_at_start ? n->model.last->rx_packets - g.appliance_rx_at_start : 0;
+        n && n->model.last && n->model.last->received >= g.appliance_rx_at_start ? n->model.last->received - g.appliance_rx_at_start : 0;
     ImGui::Text("sent %llu frames (%s bytes), %llu send errors", static_cast<unsigned long long>(g.sent),
                 si(static_cast<double>(g.sent_bytes)).c_str(), static_cast<unsigned long long>(g.send_errors));
     const bool mismatch = g.sent > 0 && reported + reported / 20 < g.sent && !g.running;
@@ -436,10 +444,10 @@ void draw_traffic(app& a, node* n, double now_s) {
     if (n && n->model.last) {
         ImGui::TextUnformatted("drops reported since boot:");
         const auto& st = *n->model.last;
-        for (std::size_t r = 1; r < st.by_reason.count && r < reason_count; ++r)
-            if (st.by_reason.items[r])
+        for (std::size_t r = 1; r < st.dropped.count && r < reason_count; ++r)
+            if (st.dropped.items[r])
                 ImGui::BulletText("%s: %llu", std::string(secengine::name(static_cast<secengine::drop_reason>(r))).c_str(),
-                                  static_cast<unsigned long long>(st.by_reason.items[r]));
+                                  static_cast<unsigned long long>(st.dropped.items[r]));
     }
 }
 
@@ -457,7 +465,7 @@ void draw_fleet(app& a) {
                 ImGui::TextDisabled(np->link ? "no telemetry yet" : np->link_error.c_str());
             }
             line_chart("pps", m.series, 1, [](const sample& s, std::size_t) { return s.pps; }, 70, "pps");
-            for (const auto& t : m.top_talkers()) ImGui::Text("%-15s %9u", ipv4_text(t.source).c_str(), t.estimate);
+            for (const auto& t : m.top_talkers()) ImGui::Text("%-15s %9u", source_key_text(t.source_key).c_str(), t.estimate);
         }
         ImGui::EndTable();
     }
@@ -465,20 +473,28 @@ void draw_fleet(app& a) {
     ImGui::TextUnformatted("Fleet-wide top talkers (candidates merged across appliances; sum = merged-sketch upper bound)");
     std::vector<const appliance_model*> fleet;
     for (auto& np : a.nodes) fleet.push_back(&np->model);
-    for (const auto& t : merge_top_talkers(fleet, 16)) ImGui::Text("%-15s %10u", ipv4_text(t.source).c_str(), t.estimate);
+    for (const auto& t : merge_top_talkers(fleet, 16)) ImGui::Text("%-15s %10u", source_key_text(t.source_key).c_str(), t.estimate);
 }
 
 }  // namespace
 
 void app::poll(double now_s) {
-    for (auto& n : nodes)
-        if (n->link) n->link->pump(0);
+    for (auto& n : nodes) {
+        if (!n->link) continue;
+        // Keep-alive ping every second (apps/unikernel/control.hpp): it renews the telemetry
+        // lease, gives a kernel with no traffic a buffer to send telemetry in, and reveals a
+        // reboot (the client session follows the new boot id).
+        if (n->keepalive && now_s - n->last_ping >= 1.0) {
+            n->last_ping = now_s;
+            (void)n->link->request(wire::ping{});
+        }
+        n->link->pump(0);
+    }
     gen.tick(now_s);
 }
 
 void setup_style(float scale) {
     ImGuiIO& io = ImGui::GetIO();
-    io.ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;  // Tab/arrows/Space drive every widget
     const char* font = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf";
     if (std::ifstream(font).good()) io.Fonts->AddFontFromFileTTF(font, 15.0f * scale);
     else io.FontGlobalScale = scale;

@@ -20,6 +20,8 @@ struct node {
     std::unique_ptr<appliance_link> link;
     appliance_model model;
     std::string link_error;
+    double last_ping = -1e9;  ///< host time of the last keep-alive
+    bool keepalive = true;
 };
 
 /// Everything the UI shows and edits.
@@ -43,7 +45,7 @@ struct app {
     bool sig_nocase = true;
     std::string rules_path;
     std::vector<controller::import_line> import_result;
-    wire::limits limits_edit{0, 1000, 5000, 30, 300, 30, 60, 60};
+    wire::limits limits_edit{};  // the protocol's defaults until the config is read
 
     // eBPF studio
     ebpf_studio studio;

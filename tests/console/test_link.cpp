@@ -126,7 +126,7 @@ private:
                     wire::config cf;
                     cf.request_seq = o.hdr.seq;
                     cf.config_version = version;
-                    cf.current = wire::limits{0, 1, 1, 1, 1, 1, 1, 1};
+                    cf.current = wire::limits{};
                     cf.rule_total = static_cast<std::uint16_t>(blocked.size());
                     for (const auto& r : blocked) cf.rules.items[cf.rules.count++] = r;
                     cf.signature_count = static_cast<std::uint16_t>(signatures.size());
@@ -150,10 +150,11 @@ private:
         if (!subscribed_) return;
         wire::stats s;
         s.timestamp = ++ticks_ * 10'000'000ull;
-        s.rx_packets = ticks_ * 100;
+        s.received = ticks_ * 100;
+        s.passed = ticks_ * 99;
         s.pps = 100;
-        s.by_reason.count = 3;
-        s.by_reason.items[2] = ticks_;
+        s.dropped.count = 3;
+        s.dropped.items[2] = ticks_;
         s.heavy_hitters.count = 1;
         s.heavy_hitters.items[0] = {0xc0a80101, 77};
         reply(s, subscribed_);
@@ -161,7 +162,8 @@ private:
         a.reason = 14;
         a.stage = 6;
         a.detail = 1000;
-        a.src = 0xc0a80101;
+        a.src = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 168, 1, 1};
+        a.ip_version = 4;
         reply(a, subscribed_);
     }
 
@@ -263,13 +265,24 @@ TEST_CASE("--null UI: tab switches, a rule push and an eBPF upload over the real
         ui.frame(a);
         REQUIRE(a.active == static_cast<tab>(t));
     }
+    // The layout survives resizing: every tab at small, odd and large window sizes.
+    for (const ImVec2 size : {ImVec2(320, 200), ImVec2(641, 399), ImVec2(2560, 1440), ImVec2(1280, 800)}) {
+        ImGui::GetIO().DisplaySize = size;
+        for (int t = 0; t < static_cast<int>(tab::count_); ++t) {
+            a.requested = static_cast<tab>(t);
+            ui.frame(a);
+            ui.frame(a);
+            REQUIRE(a.active == static_cast<tab>(t));
+        }
+    }
     // Telemetry reached the dashboard model through the link while frames ran.
     for (int i = 0; i < 50 && (!n.model.last || n.model.alerts.empty()); ++i) {
         n.link->pump(20);
         ui.frame(a);
     }
     REQUIRE(n.model.last);
-    REQUIRE(n.model.top_talkers().at(0).source == 0xc0a80101);
+    REQUIRE(n.model.top_talkers().at(0).source_key == 0xc0a80101);
+    REQUIRE(address_text(n.model.alerts.at(0).a.src) == "192.168.1.1");
     REQUIRE_FALSE(n.model.alerts.empty());
 
     a.requested = tab::sdn;

@@ -1,4 +1,4 @@
-// Telemetry decoding (console/telemetry.hpp, the path every host view takes): typed round trips
+// Telemetry decoding (apps/common/telemetry.hpp, the path every host view takes): typed round trips
 // over random messages, and hostile payloads never decode into something else.
 #include <catch2/catch.hpp>
 
@@ -17,19 +17,20 @@ wire::stats random_stats(std::mt19937_64& rng) {
     s.timestamp = rng();
     s.ticks_per_second = static_cast<std::uint32_t>(rng() % 100'000'000 + 1);
     s.config_version = static_cast<std::uint32_t>(rng());
-    s.rx_packets = rng();
-    s.rx_bytes = rng();
-    s.by_reason.count = static_cast<std::uint16_t>(rng() % 33);
-    for (std::size_t i = 0; i < s.by_reason.count; ++i) s.by_reason.items[i] = rng();
+    s.received = rng();
+    s.received_bytes = rng();
+    s.passed = rng();
+    s.dropped.count = static_cast<std::uint16_t>(rng() % 33);
+    for (std::size_t i = 0; i < s.dropped.count; ++i) s.dropped.items[i] = rng();
     s.pps = static_cast<std::uint32_t>(rng());
     s.bps = rng();
     s.active_flows = static_cast<std::uint32_t>(rng());
     s.penalty_size = static_cast<std::uint32_t>(rng());
     s.rejected.count = static_cast<std::uint16_t>(rng() % 17);
     for (std::size_t i = 0; i < s.rejected.count; ++i) s.rejected.items[i] = static_cast<std::uint32_t>(rng());
-    s.heavy_hitters.count = static_cast<std::uint16_t>(rng() % 9);
+    s.heavy_hitters.count = static_cast<std::uint16_t>(rng() % 17);
     for (std::size_t i = 0; i < s.heavy_hitters.count; ++i)
-        s.heavy_hitters.items[i] = {static_cast<std::uint32_t>(rng()), static_cast<std::uint32_t>(rng())};
+        s.heavy_hitters.items[i] = {rng(), static_cast<std::uint32_t>(rng())};
     return s;
 }
 
@@ -38,9 +39,10 @@ wire::alert random_alert(std::mt19937_64& rng) {
     a.timestamp = rng();
     a.reason = static_cast<std::uint8_t>(1 + rng() % (secengine::drop_reason_count - 1));
     a.stage = static_cast<std::uint8_t>(rng() % 7);
-    a.protocol = static_cast<std::uint8_t>(rng());
-    a.src = static_cast<std::uint32_t>(rng());
-    a.dst = static_cast<std::uint32_t>(rng());
+    a.ip_proto = static_cast<std::uint8_t>(rng());
+    a.ip_version = rng() % 2 ? 4 : 6;
+    for (auto& b : a.src) b = static_cast<std::uint8_t>(rng());
+    for (auto& b : a.dst) b = static_cast<std::uint8_t>(rng());
     a.sport = static_cast<std::uint16_t>(rng());
     a.dport = static_cast<std::uint16_t>(rng());
     a.detail = static_cast<std::uint32_t>(rng());
@@ -58,13 +60,13 @@ std::vector<std::byte> enc(const M& m) {
 }
 
 bool same(const wire::stats& a, const wire::stats& b) {
-    if (a.timestamp != b.timestamp || a.ticks_per_second != b.ticks_per_second || a.rx_packets != b.rx_packets ||
-        a.rx_bytes != b.rx_bytes || a.pps != b.pps || a.bps != b.bps || a.active_flows != b.active_flows ||
-        a.by_reason.count != b.by_reason.count || a.rejected.count != b.rejected.count ||
+    if (a.timestamp != b.timestamp || a.ticks_per_second != b.ticks_per_second || a.received != b.received ||
+        a.received_bytes != b.received_bytes || a.passed != b.passed || a.pps != b.pps || a.bps != b.bps || a.active_flows != b.active_flows ||
+        a.dropped.count != b.dropped.count || a.rejected.count != b.rejected.count ||
         a.heavy_hitters.count != b.heavy_hitters.count)
         return false;
-    for (std::size_t i = 0; i < a.by_reason.count; ++i)
-        if (a.by_reason.items[i] != b.by_reason.items[i]) return false;
+    for (std::size_t i = 0; i < a.dropped.count; ++i)
+        if (a.dropped.items[i] != b.dropped.items[i]) return false;
     for (std::size_t i = 0; i < a.heavy_hitters.count; ++i)
         if (!(a.heavy_hitters.items[i] == b.heavy_hitters.items[i])) return false;
     return true;

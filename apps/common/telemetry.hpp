@@ -1,7 +1,8 @@
 #pragma once
-// Telemetry decoding for host tools: one authenticated telemetry payload -> a typed value.
-// The console's model feeds on this; it only wraps wire::visit_payload so that what the host
-// shows is decoded by exactly the codec the kernel encodes with.
+// Telemetry decoding for host tools (the console; secctl's watch loop can use the same call):
+// one authenticated telemetry payload -> a typed value. It only wraps wire::visit_payload, so
+// what a host tool shows is decoded by exactly the codec the kernel encodes with. Header-only,
+// so it adds nothing to the control_client library; tests in tests/console/test_telemetry.cpp.
 #include <cstddef>
 #include <span>
 #include <variant>
