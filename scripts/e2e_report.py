@@ -146,8 +146,13 @@ def main():
         L.append(' Benign content that quotes a signature:\n')
         L.append(table(['request', 'curl', 'blocked', 'kernel signature drops'],
                        [[x['request'], x['curl'], 'yes' if x['blocked'] else 'no', x['dpi_signature']] for x in fd]))
-        L.append('\nThe DPI stage also scans the server\'s responses (docs/dpi.md), so a page that quotes an attack string '
-                 'is cut off: a false drop by design of a signature-only engine.')
+        if any(x['blocked'] for x in fd):
+            L.append('\nThe DPI stage scanned the server\'s responses with the request signatures, so a page that quotes an '
+                     'attack string was cut off: a false drop.')
+        else:
+            L.append('\nResponses are scanned for raw-lane signatures only (shellcode, binary markers; docs/dpi.md): the '
+                     'request signatures (SQL injection, XSS, traversal, shell commands) apply to what clients send, so a '
+                     'page that merely quotes an attack string is served.')
     L.append('')
     L.append('## How to read this\n')
     L.append('- **Alerts.** Every drop except `penalty_box` and `rate_limit` pushes an alert event in the engine '
@@ -163,9 +168,9 @@ def main():
              'window of the source\'s frames reached the server) and reports the wall-clock figure, which also holds the '
              'time flood frames wait in the host\'s TAP queue and in QEMU before the guest takes them (the kernel\'s '
              'clock is the one the ban is measured in; QEMU TCG on a loaded host can lag by a second). The threshold sits '
-             'between the busiest benign source and what QEMU (TCG) delivers from hping3: the sketch counts every source, '
-             'so the HTTP server\'s own responses count toward its rate (it reached ~2600 frames/s with 150 kB files and 4 '
-             'parallel clients in an earlier run of this test, enough to ban the server at the default 2000 pps).')
+             'between the busiest benign source and what QEMU (TCG) delivers from hping3. Stage 1 meters sources arriving on '
+             'port 0 (outside) only, so the HTTP server\'s own responses, leaving through port 1, never count toward a ban '
+             '(an earlier run saw the server reach ~2600 frames/s, above the default 2000 pps).')
     L.append('- **Scans.** nmap reports `open|filtered` when no answer comes back; without the appliance the closed '
              'ports answer the probes with RST and show as `closed`.')
     L.append('')

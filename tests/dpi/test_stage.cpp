@@ -163,6 +163,23 @@ TEST_CASE("responder packets and packets without a flow are scanned alone", "[dp
     REQUIRE(send(*s, "/sh", nullptr, true, 5000).reason == drop_reason::none);
 }
 
+TEST_CASE("responses see only raw-lane signatures: a page quoting an attack string passes", "[dpi][stage]") {
+    auto s = make_stage();
+    flow_entry f{};
+    // text-lane (case-insensitive request) signatures do not fire on the responder's side...
+    CHECK(send(*s, "HTTP/1.1 200 OK\r\n\r\n<p>never write UNION SELECT or <script> in a form</p>", &f, false, 40000).reason ==
+          drop_reason::none);
+    CHECK(send(*s, "../../etc/passwd is a classic", nullptr, false, 40000).reason == drop_reason::none);
+    // ...the same bytes from the initiator do
+    CHECK(send(*s, "GET /?q=union select HTTP/1.1\r\n\r\n", nullptr, true).detail == 100);
+    // raw-lane signatures (exact bytes, shellcode) apply in both directions
+    const auto d = send(*s, "payload /bin/sh here", &f, false, 40000);
+    CHECK(d.reason == drop_reason::dpi_signature);
+    CHECK(d.detail == 200);
+    CHECK(send(*s, std::string(8, '\x90'), nullptr, false, 40000).detail == 201);
+    CHECK(f.dpi_scan == 0);  // responses keep no stream state
+}
+
 TEST_CASE("runtime signature changes and a stored state from an older automaton", "[dpi][stage]") {
     auto s = make_stage();
     flow_entry f{};

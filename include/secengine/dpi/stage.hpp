@@ -87,7 +87,17 @@ public:
     constexpr stage_decision inspect(const stage_context& ctx) noexcept {
         const auto payload = ctx.packet.payload();
         if (payload.empty()) return {};
-        flow_entry* f = ctx.from_initiator ? ctx.flow : nullptr;
+        if (!ctx.from_initiator) {
+            // Responder to initiator (a server's answer): only raw-lane signatures (shellcode,
+            // binary markers) apply. The case-insensitive request signatures (SQL injection, XSS,
+            // traversal, shell commands) describe what a client sends; a page that merely quotes
+            // them is not an attack, and dropping it would cut benign responses.
+            const std::uint16_t hit = scan_raw_lane(payload);
+            if (hit == none) return {};
+            ac_.record_hit(hit);
+            return {drop_reason::dpi_signature, ac_.id(hit)};
+        }
+        flow_entry* f = ctx.flow;
         bool http = false;
         scan_state st{};
         std::uint8_t norm = 0;
@@ -100,7 +110,7 @@ public:
             st = unpack(f->dpi_scan);
             norm = f->dpi_norm;
         } else {
-            http = ctx.from_initiator && looks_like_http(ctx.packet.dport, payload);
+            http = looks_like_http(ctx.packet.dport, payload);
         }
         const std::uint16_t hit = http ? scan_http(st, norm, payload, f == nullptr) : scan_plain(st, payload);
         if (hit != detail::none16) {
@@ -129,6 +139,21 @@ public:
 
 private:
     static constexpr std::uint16_t none = detail::none16;
+
+    /// One packet through the raw lane alone, from its root (responses keep no stream state).
+    constexpr std::uint16_t scan_raw_lane(std::span<const std::byte> payload) const noexcept {
+        if (ac_.lane_states(lane::raw) <= 1) return none;
+        std::uint16_t r = 0, hit = none;
+        for (std::size_t i = 0; i < payload.size() && hit == none; ++i) {
+            r = ac_.step(lane::raw, r, static_cast<std::uint8_t>(payload[i]));
+            if (ac_.accepting(lane::raw, r))
+                (void)ac_.for_each_output(lane::raw, r, 0, [&](const match& m) {
+                    hit = m.pattern;
+                    return false;
+                });
+        }
+        return hit;
+    }
 
     constexpr std::uint16_t scan_plain(scan_state& st, std::span<const std::byte> payload) const noexcept {
         std::uint16_t hit = none;
