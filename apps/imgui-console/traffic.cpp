@@ -71,10 +71,13 @@ std::vector<std::byte> make_frame(scenario s, std::uint64_t i, const traffic_par
 
 namespace {
 
-class udp_sink final : public frame_sink {
+/// Sends each frame as one datagram on a socket it owns: a UDP socket toward a QEMU socket
+/// netdev (Address = sockaddr_in) or an AF_PACKET socket on an interface (sockaddr_ll).
+template <class Address>
+class socket_sink final : public frame_sink {
 public:
-    udp_sink(int fd, sockaddr_in to, std::string d) : fd_(fd), to_(to), desc_(std::move(d)) {}
-    ~udp_sink() override { ::close(fd_); }
+    socket_sink(int fd, Address to, std::string d) : fd_(fd), to_(to), desc_(std::move(d)) {}
+    ~socket_sink() override { ::close(fd_); }
     bool send(const std::vector<std::byte>& f) override {
         return ::sendto(fd_, f.data(), f.size(), 0, reinterpret_cast<const sockaddr*>(&to_), sizeof to_) ==
                static_cast<ssize_t>(f.size());
@@ -83,23 +86,7 @@ public:
 
 private:
     int fd_;
-    sockaddr_in to_;
-    std::string desc_;
-};
-
-class raw_sink final : public frame_sink {
-public:
-    raw_sink(int fd, sockaddr_ll to, std::string d) : fd_(fd), to_(to), desc_(std::move(d)) {}
-    ~raw_sink() override { ::close(fd_); }
-    bool send(const std::vector<std::byte>& f) override {
-        return ::sendto(fd_, f.data(), f.size(), 0, reinterpret_cast<const sockaddr*>(&to_), sizeof to_) ==
-               static_cast<ssize_t>(f.size());
-    }
-    std::string describe() const override { return desc_; }
-
-private:
-    int fd_;
-    sockaddr_ll to_;
+    Address to_;
     std::string desc_;
 };
 
@@ -124,7 +111,7 @@ std::unique_ptr<frame_sink> open_sink(const std::string& spec, std::string& err)
             err = "no interface " + ifname;
             return nullptr;
         }
-        return std::make_unique<raw_sink>(fd, a, spec);
+        return std::make_unique<socket_sink<sockaddr_ll>>(fd, a, spec);
     }
     const auto c2 = spec.rfind(':');
     if ((kind != "udp" && kind != "mcast") || c1 == std::string::npos || c2 == c1) {
@@ -154,7 +141,7 @@ std::unique_ptr<frame_sink> open_sink(const std::string& spec, std::string& err)
     to.sin_family = AF_INET;
     to.sin_port = htons(static_cast<std::uint16_t>(std::strtoul(spec.c_str() + c2 + 1, nullptr, 10)));
     to.sin_addr.s_addr = htonl(ip);
-    return std::make_unique<udp_sink>(fd, to, spec);
+    return std::make_unique<socket_sink<sockaddr_in>>(fd, to, spec);
 }
 
 bool read_pcap(const std::string& path, std::vector<std::vector<std::byte>>& out, std::string& err) {
