@@ -481,24 +481,9 @@ void print_stats_text(const wire::stats& s, bool json) {
         if (i == 0 || verdict_count(s, i) != 0) std::printf("  %-16s %" PRIu64 "\n", reason_name(i).c_str(), verdict_count(s, i));
 }
 
-secengine::alert_event to_event(const wire::alert& a) {
-    secengine::alert_event e;
-    e.time = a.timestamp;
-    e.reason = a.why();
-    e.stage = a.stage;
-    e.detail = a.detail;
-    e.ip_proto = a.ip_proto;
-    e.ip_version = a.ip_version;
-    e.sport = a.sport;
-    e.dport = a.dport;
-    e.src = a.src;
-    e.dst = a.dst;
-    return e;
-}
-
 /// One EVE alert record, shaped like Suricata's eve.json "alert" events.
 std::string eve_alert(const wire::alert& a, std::uint64_t boot) {
-    const secengine::alert_event e = to_event(a);
+    const secengine::alert_event e = wire::to_alert_event(a);
     const auto t = secreplay::describe(e);
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     std::string o = "{\"timestamp\":\"" + secreplay::eve_timestamp(us / 1000000, us % 1000000) + "\",\"event_type\":\"alert\"";

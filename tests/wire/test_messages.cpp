@@ -331,5 +331,17 @@ TEST_CASE("engine alert events become alert messages field for field", "[wire][p
         CHECK(back.src == e.src);
         CHECK(back.dst == e.dst);
         CHECK(back.suppressed == suppressed);
+        // and back to the engine's event, as host tools do
+        const secengine::alert_event r = to_alert_event(back);
+        CHECK(r.time == e.time);
+        CHECK(r.detail == e.detail);
+        CHECK(r.reason == e.reason);
+        CHECK(r.stage == e.stage);
+        CHECK(r.ip_proto == e.ip_proto);
+        CHECK(r.ip_version == e.ip_version);
+        CHECK(r.sport == e.sport);
+        CHECK(r.dport == e.dport);
+        CHECK(r.src == e.src);
+        CHECK(r.dst == e.dst);
     }
 }

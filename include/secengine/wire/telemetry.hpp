@@ -161,4 +161,21 @@ struct alert {
     return a;
 }
 
+/// The inverse of make_alert: the engine's event back from a received alert (host tools feed it
+/// to the same EVE/text formatting as replayed captures).
+[[nodiscard]] constexpr alert_event to_alert_event(const alert& a) noexcept {
+    alert_event e;
+    e.time = a.timestamp;
+    e.reason = a.why();
+    e.stage = a.stage;
+    e.detail = a.detail;
+    e.ip_proto = a.ip_proto;
+    e.ip_version = a.ip_version;
+    e.sport = a.sport;
+    e.dport = a.dport;
+    e.src = a.src;
+    e.dst = a.dst;
+    return e;
+}
+
 }  // namespace secengine::wire
