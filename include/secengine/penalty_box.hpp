@@ -40,10 +40,11 @@ public:
     /// Bans `key` until `now + duration` (a longer existing ban is kept).
     constexpr ban_result ban(std::uint64_t key, std::uint64_t now, std::uint64_t duration) noexcept {
         const std::uint64_t until = now + (duration ? duration : 1);
+        const std::size_t h = home(key);
         ban_entry* free_slot = nullptr;
         ban_entry* soonest = nullptr;
         for (std::size_t i = 0; i < ProbeWindow; ++i) {
-            ban_entry& e = slot(key, i);
+            ban_entry& e = slot(h, i);
             const bool live = e.expires > now;
             if (live && e.key == key) {
                 if (until > e.expires) e.expires = until;
@@ -75,8 +76,9 @@ public:
     /// True while `key` serves a ban at `now`.
     [[nodiscard]] constexpr bool banned(std::uint64_t key, std::uint64_t now) const noexcept {
         if (used_ == 0) return false;
+        const std::size_t h = home(key);
         for (std::size_t i = 0; i < ProbeWindow; ++i) {
-            const ban_entry& e = slot(key, i);
+            const ban_entry& e = slot(h, i);
             if (e.key == key && e.expires > now) return true;
         }
         return false;
@@ -85,8 +87,9 @@ public:
     /// Lifts the ban on `key`; true if there was a live one.
     constexpr bool unban(std::uint64_t key, std::uint64_t now) noexcept {
         bool was_live = false;
+        const std::size_t h = home(key);
         for (std::size_t i = 0; i < ProbeWindow; ++i) {
-            ban_entry& e = slot(key, i);
+            ban_entry& e = slot(h, i);
             if (e.key == key && e.expires != 0) {
                 was_live = was_live || e.expires > now;
                 e = {};
@@ -140,8 +143,9 @@ private:
     [[nodiscard]] constexpr std::size_t home(std::uint64_t key) const noexcept {
         return static_cast<std::size_t>(detail::mix64(key ^ seed_ ^ 0x3c6ef372fe94f82bULL));
     }
-    constexpr ban_entry& slot(std::uint64_t key, std::size_t i) noexcept { return slots_[(home(key) + i) & (Capacity - 1)]; }
-    constexpr const ban_entry& slot(std::uint64_t key, std::size_t i) const noexcept { return slots_[(home(key) + i) & (Capacity - 1)]; }
+    /// The i-th slot of the window that starts at `h` (= home(key), hashed once per call).
+    constexpr ban_entry& slot(std::size_t h, std::size_t i) noexcept { return slots_[(h + i) & (Capacity - 1)]; }
+    constexpr const ban_entry& slot(std::size_t h, std::size_t i) const noexcept { return slots_[(h + i) & (Capacity - 1)]; }
 
     std::array<ban_entry, Capacity> slots_{};
     std::size_t used_ = 0;  ///< occupied slots (live or expired-not-yet-freed)
