@@ -7,7 +7,11 @@ export DEBIAN_FRONTEND := noninteractive
 DEB_PACKAGES := meson ninja-build pkg-config catch2 g++ g++-riscv64-linux-gnu qemu-system-misc \
   clang llvm libclang-rt-14-dev lld libelf-dev libbpf-dev libpcap-dev libhyperscan-dev \
   modsecurity-crs sqlmap libimgui-dev libglfw3-dev libstb-dev libgl1-mesa-dri xvfb xauth \
-  imagemagick python3 iproute2 tcpdump tshark nmap hping3 curl
+  imagemagick python3 iproute2 tcpdump tshark nmap hping3 curl \
+  libmodsecurity3 libmodsecurity-dev libyaml-cpp-dev jq
+# Peers from bookworm-backports (Suricata 7 is not in bookworm main).
+BACKPORTS_PACKAGES := suricata
+BACKPORTS_LIST := /etc/apt/sources.list.d/bookworm-backports.sources
 
 MESON_SETUP = meson setup --reconfigure
 FUZZ_SECONDS ?= 10
@@ -21,11 +25,18 @@ all: build
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
-	if [ -z "$$missing" ]; then echo "deps: all $(words $(DEB_PACKAGES)) packages present"; exit 0; fi; \
-	echo "deps: installing:" $$missing; \
+	bp_missing=$$(for p in $(BACKPORTS_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -z "$$missing$$bp_missing" ]; then echo "deps: all $(words $(DEB_PACKAGES) $(BACKPORTS_PACKAGES)) packages present"; exit 0; fi; \
+	echo "deps: installing:" $$missing $$bp_missing; \
 	if [ "$$(id -u)" != 0 ]; then echo "deps: run as root (or install the packages above)"; exit 1; fi; \
 	echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections; \
-	apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing
+	if [ -n "$$bp_missing" ] && [ ! -f $(BACKPORTS_LIST) ]; then \
+	  python3 scripts/backports_source.py /etc/apt/sources.list.d/debian.sources > $(BACKPORTS_LIST).tmp && \
+	  mv $(BACKPORTS_LIST).tmp $(BACKPORTS_LIST); fi; \
+	apt-get update -qq && \
+	{ [ -z "$$missing" ] || apt-get install -y -qq --no-install-recommends $$missing; } && \
+	{ [ -z "$$bp_missing" ] || apt-get install -y -qq --no-install-recommends -t bookworm-backports $$bp_missing; }
 
 build/host/build.ninja:
 	meson setup build/host
