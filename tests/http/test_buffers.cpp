@@ -116,11 +116,12 @@ TEST_CASE("the normalised path has no empty, '.' or '..' segments and never grow
         std::string t = "/";
         const int n = static_cast<int>(rng() % 12);
         for (int i = 0; i < n; ++i) t += atoms[rng() % (sizeof atoms / sizeof *atoms)];
+        t = t.substr(0, t.find('?'));  // the path alone: a '?' made by decoding is not a query
         std::string out(t.size(), '\0');
         const std::size_t len = http::normalise_uri(bytes(t), {reinterpret_cast<std::byte*>(out.data()), out.size()});
         REQUIRE(len <= t.size());
         out.resize(len);
-        const std::string path = out.substr(0, std::min(out.find('?'), out.size()));
+        const std::string& path = out;
         CAPTURE(t, out);
         // Only decoding inside the path can make new dots; after removal none are left as segments.
         REQUIRE(path.find("//") == std::string::npos);

@@ -8,7 +8,8 @@
 ///    fields merged as "v1, v2", obs-fold joined with one SP; Cookie (requests) and Set-Cookie
 ///    (responses) left out (they are http.cookie);
 ///  - http.header_names: "\r\n" then "Name\r\n" per distinct field, then "\r\n";
-///  - http.header.raw: the header section as sent, final empty line included;
+///  - http.header.raw: the header section as sent, final empty line included (Suricata appends a
+///    chunked message's trailer section when it inspects after the body: not done here);
 ///  - http.host: the absolute-form target's host lower-cased, else the Host value without its port
 ///    (lower-cased only when no port was given - Suricata's own quirk, kept for equal verdicts);
 ///    http.host.raw: the Host value as sent (the absolute-form host when there is one);

@@ -7,7 +7,9 @@
 ///    authority; the host goes to `http.host`, lower-cased, without the port;
 ///  - the path is percent-decoded (`%2f` too; RFC 3986 section 2.1), `%uHHHH` is decoded (the
 ///    IIS form; code points above 0xFF become '?'), `\` becomes `/`, runs of `/` become one,
-///    and dot segments are removed (RFC 3986 section 5.2.4), after decoding - so `%2e%2e/` climbs;
+///    UTF-8 sequences become the byte of their code point ('?' above 0xFF or when broken; overlong
+///    forms count, so `%c0%af` is `/`), and dot segments are removed (RFC 3986 section 5.2.4, with
+///    libhtp's trailing-slash difference), after decoding - so `%2e%2e/` climbs;
 ///  - the query is percent-decoded once; `+` stays `+`; malformed escapes stay as sent.
 #include <cstddef>
 #include <cstdint>
@@ -51,9 +53,46 @@ constexpr std::size_t percent_decode(std::span<std::byte> s, bool u_escapes) noe
     return w;
 }
 
+/// libhtp's UTF-8 handling of a decoded path, as Suricata's default shows it: a valid sequence
+/// (overlong forms included, so "%c0%af" is '/') whose code point fits a byte becomes that byte;
+/// a larger code point or a broken sequence becomes '?' (the bytes after a broken lead byte
+/// are examined again). ASCII is unchanged. Returns the new length.
+constexpr std::size_t utf8_to_bytes(std::span<std::byte> s) noexcept {
+    const std::size_t n = s.size();
+    std::size_t r = 0, w = 0;
+    auto cont = [&](std::size_t k) { return k < n && (static_cast<std::uint8_t>(s[k]) & 0xC0) == 0x80; };
+    while (r < n) {
+        const auto c = static_cast<std::uint8_t>(s[r]);
+        if (c < 0x80) {
+            s[w++] = s[r++];
+            continue;
+        }
+        std::size_t len = 0;
+        std::uint32_t cp = 0;
+        if ((c & 0xE0) == 0xC0) len = 2, cp = c & 0x1Fu;
+        else if ((c & 0xF0) == 0xE0) len = 3, cp = c & 0x0Fu;
+        else if ((c & 0xF8) == 0xF0) len = 4, cp = c & 0x07u;
+        bool ok = len != 0;
+        for (std::size_t k = 1; ok && k < len; ++k) {
+            ok = cont(r + k);
+            if (ok) cp = (cp << 6) | (static_cast<std::uint8_t>(s[r + k]) & 0x3Fu);
+        }
+        if (!ok) {
+            s[w++] = std::byte{'?'};
+            ++r;
+            continue;
+        }
+        s[w++] = cp <= 0xFF ? static_cast<std::byte>(cp) : std::byte{'?'};
+        r += len;
+    }
+    return w;
+}
+
 /// RFC 3986 section 5.2.4 remove_dot_segments on s[0, n) in place, for a path that starts with
 /// '/' (a relative path is treated as if it did); returns the new length.
 constexpr std::size_t remove_dot_segments(std::span<std::byte> s) noexcept {
+    // As libhtp does it (read off Suricata 7): a "." or ".." segment leaves no slash behind at
+    // the end of the path ("/a/." -> "/a", "/.." -> "", "/a/b/../" -> "/a").
     const std::size_t n = s.size();
     std::size_t r = 0, w = 0;
     auto seg_is = [&](std::size_t at, std::size_t len, const char* text) {
@@ -61,18 +100,19 @@ constexpr std::size_t remove_dot_segments(std::span<std::byte> s) noexcept {
             if (at + k >= n || !is(s[at + k], text[k])) return false;
         return true;
     };
-    auto end_or_slash = [&](std::size_t at) { return at >= n || is(s[at], '/'); };
+    auto ends_segment = [&](std::size_t at) { return at >= n || is(s[at], '/'); };
+    auto only_slash_left = [&](std::size_t at) { return at + 1 == n && is(s[at], '/'); };
     while (r < n) {
-        if (is(s[r], '/') && seg_is(r, 2, "/.") && end_or_slash(r + 2)) {  // "/." or "/./"
+        if (seg_is(r, 2, "/.") && ends_segment(r + 2)) {  // "/." or "/./"
             r += 2;
-            if (r >= n) s[w++] = std::byte{'/'};
+            if (only_slash_left(r)) r = n;
             continue;
         }
-        if (is(s[r], '/') && seg_is(r, 3, "/..") && end_or_slash(r + 3)) {  // "/.." or "/../": drop the last segment
+        if (seg_is(r, 3, "/..") && ends_segment(r + 3)) {  // "/.." or "/../": drop the last segment
             r += 3;
             while (w > 0 && !is(s[w - 1], '/')) --w;
             if (w > 0) --w;  // the slash that began that segment
-            if (r >= n) s[w++] = std::byte{'/'};
+            if (only_slash_left(r)) r = n;
             continue;
         }
         if (w == 0 && r == 0 && !is(s[0], '/')) {  // a relative path: "./" and "../" prefixes go
@@ -156,7 +196,8 @@ constexpr std::size_t normalise_uri(std::span<const std::byte> target, std::span
         if (detail::is(b, '/') && c > 0 && detail::is(out[c - 1], '/')) continue;
         out[c++] = b;
     }
-    len = detail::remove_dot_segments(out.subspan(0, c));
+    len = detail::utf8_to_bytes(out.subspan(0, c));
+    len = detail::remove_dot_segments(out.subspan(0, len));
     // Query: '?' and the rest, decoded once.
     std::size_t q = len;
     for (std::size_t k = p.query_begin; k < target.size(); ++k) out[q++] = target[k];
