@@ -1083,7 +1083,15 @@ void load_rules_file(const std::string& path, const rule_vars& vars, const class
         r.line = first;
         parse_outcome o = parse_rule(line, vars, classes, r);
         if (o.st == parse_outcome::status::ok) out.rules.push_back(std::move(r));
-        else if (o.st != parse_outcome::status::blank) out.skipped_rules.push_back({path, first, r.sid, std::move(o)});
+        else if (o.st != parse_outcome::status::blank) {
+            // A rule refused before its options were read still names its sid in the report.
+            std::uint32_t sid = r.sid;
+            if (const std::size_t k = line.find("sid:"); sid == 0 && k != std::string::npos) {
+                const std::size_t e = line.find(';', k);
+                (void)parse_u32(std::string_view(line).substr(k + 4, e == std::string::npos ? std::string::npos : e - k - 4), sid);
+            }
+            out.skipped_rules.push_back({path, first, sid, std::move(o)});
+        }
         line.clear();
     };
     while (std::getline(in, phys)) {
