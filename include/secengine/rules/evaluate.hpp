@@ -80,19 +80,13 @@ struct eval_result {
 
 namespace detail {
 
-[[nodiscard]] constexpr bool addr_less_eq(std::span<const std::byte> a, const address& b) noexcept {
+/// -1, 0, 1 as a (16 bytes in the image) is below, equal to or above the address b.
+[[nodiscard]] constexpr int addr_cmp(std::span<const std::byte> a, const address& b) noexcept {
     for (std::size_t i = 0; i < 16; ++i) {
         const auto x = static_cast<std::uint8_t>(a[i]);
-        if (x != b[i]) return x < b[i];
+        if (x != b[i]) return x < b[i] ? -1 : 1;
     }
-    return true;
-}
-[[nodiscard]] constexpr bool addr_ge(const address& a, std::span<const std::byte> b) noexcept {
-    for (std::size_t i = 0; i < 16; ++i) {
-        const auto y = static_cast<std::uint8_t>(b[i]);
-        if (a[i] != y) return a[i] > y;
-    }
-    return true;
+    return 0;
 }
 
 [[nodiscard]] constexpr bool in_addresses(const db_view& db, std::uint32_t off, const address& a) noexcept {
@@ -101,7 +95,7 @@ namespace detail {
     for (std::uint32_t i = 0; i < n; ++i) {
         const auto item = db.slice(off + 4 + std::size_t{i} * address_item_bytes, address_item_bytes);
         if (item.size() != address_item_bytes) return false;
-        if (addr_ge(a, item.first(16)) && addr_less_eq(item.subspan(16), a)) return true;
+        if (addr_cmp(item.first(16), a) <= 0 && addr_cmp(item.subspan(16), a) >= 0) return true;
     }
     return false;
 }
