@@ -1,22 +1,39 @@
-// secrules: parse Suricata/Snort .rules files with the DPI rule subset, print every loaded rule
-// and every skipped one (file:line: reason 'option'), build the automaton and print a summary;
-// with --scan FILE, report the signatures found in FILE's bytes.
+// secrules: load Suricata rule files with the rule engine (apps/common/rules_parser,
+// rules_compiler) and report like `suricata -T`: every loaded rule, every skipped rule as
+// file:line with all its unsupported keywords or its error, then `summary: loaded=N skipped=M ...`.
+//   secrules [OPTIONS] RULES...                 check and report
+//   secrules compile [OPTIONS] RULES... -o DB   also write the compiled database
+// Options: --quiet, --var NAME=VALUE, --vars suricata.yaml, --classification FILE, --scan FILE.
+// Exit: 0 when at least one rule loaded, 1 when none did or a file cannot be read, 64 on usage errors.
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
-#include <sstream>
+#include <set>
 #include <string>
 #include <vector>
 
-#include <secengine/dpi/aho_corasick.hpp>
-#include <secengine/dpi/rules.hpp>
+#include <secengine/rules/db.hpp>
+#include <secengine/rules/evaluate.hpp>
 
-using namespace secengine::dpi;
+#include "rules_compiler.hpp"
+#include "rules_parser.hpp"
+
+using namespace secengine;
 
 namespace {
 
-using host_automaton = aho_corasick<65000, 16384, 65535>;
+constexpr int exit_usage = 64;
+constexpr const char* default_classification = "/etc/suricata/classification.config";
+
+int usage(const std::string& bad) {
+    if (!bad.empty()) std::fprintf(stderr, "secrules: %s\n", bad.c_str());
+    std::fprintf(stderr,
+                 "usage: secrules [compile] [--quiet] [--var NAME=VALUE]... [--vars suricata.yaml]\n"
+                 "                [--classification FILE] [--scan FILE]... [-o rules.db] RULES...\n");
+    return exit_usage;
+}
 
 std::string printable(std::string_view s) {
     std::string out;
@@ -31,9 +48,8 @@ std::string printable(std::string_view s) {
         } else if (in_hex) {
             out += ' ';
         }
-        if (plain) {
-            out += ch;
-        } else {
+        if (plain) out += ch;
+        else {
             std::snprintf(tmp, sizeof tmp, "%02x", c);
             out += tmp;
         }
@@ -42,132 +58,212 @@ std::string printable(std::string_view s) {
     return out;
 }
 
-std::string ports(const port_spec& p) {
-    if (p.any) return "any";
-    std::string s = p.negated ? "!" : "";
-    if (p.count > 1) s += '[';
-    for (std::size_t i = 0; i < p.count; ++i) {
-        if (i) s += ',';
-        s += std::to_string(p.ranges[i].lo);
-        if (p.ranges[i].hi != p.ranges[i].lo) s += ":" + std::to_string(p.ranges[i].hi);
+const char* action_name(rules::action a) {
+    switch (a) {
+    case rules::action::pass: return "pass";
+    case rules::action::drop: return "drop";
+    case rules::action::reject: return "reject";
+    default: return "alert";
     }
-    if (p.count > 1) s += ']';
+}
+const char* proto_name(rules::protocol p) {
+    static const char* names[] = {"ip", "tcp", "udp", "icmp", "http", "dns"};
+    return names[static_cast<int>(p)];
+}
+
+std::string join(const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
     return s;
 }
 
-struct loaded {
-    std::string bytes;  // owns the pattern (rule views point into a line that goes away)
-    std::uint32_t sid;
-    bool nocase;
-};
-
-int usage() {
-    std::fprintf(stderr, "usage: secrules [--quiet] [--scan FILE]... RULES_FILE...\n");
-    return 2;
+bool read_file(const std::string& path, std::string& out) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return false;
+    out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    return true;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
     std::vector<std::string> rule_files, scan_files;
-    bool quiet = false;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        if (a == "--scan" && i + 1 < argc) scan_files.push_back(argv[++i]);
-        else if (a == "--quiet" || a == "-q") quiet = true;
-        else if (a == "-h" || a == "--help") return usage();
-        else rule_files.push_back(a);
+    std::string out_path, vars_file, class_file;
+    std::vector<std::string> var_args;
+    bool quiet = false, compile_cmd = false, class_given = false;
+    int i = 1;
+    if (argc > 1 && std::string(argv[1]) == "compile") {
+        compile_cmd = true;
+        ++i;
     }
-    if (rule_files.empty()) return usage();
+    for (; i < argc; ++i) {
+        const std::string a = argv[i];
+        auto value = [&](std::string& dst) {
+            if (i + 1 >= argc) return false;
+            dst = argv[++i];
+            return true;
+        };
+        std::string v;
+        if (a == "--quiet" || a == "-q") quiet = true;
+        else if (a == "-h" || a == "--help") return usage("");
+        else if (a == "--scan") {
+            if (!value(v)) return usage("--scan needs a FILE");
+            scan_files.push_back(v);
+        } else if (a == "--var") {
+            if (!value(v)) return usage("--var needs NAME=VALUE");
+            var_args.push_back(v);
+        } else if (a == "--vars") {
+            if (!value(vars_file)) return usage("--vars needs a suricata.yaml");
+        } else if (a == "--classification") {
+            if (!value(class_file)) return usage("--classification needs a FILE");
+            class_given = true;
+        } else if (a == "-o") {
+            if (!compile_cmd) return usage("'-o' is an option of 'secrules compile'");
+            if (!value(out_path)) return usage("-o needs a FILE");
+        } else if (!a.empty() && a[0] == '-') {
+            return usage("unknown option '" + a + "'");
+        } else {
+            rule_files.push_back(a);
+        }
+    }
+    if (rule_files.empty()) return usage("no rules file given");
+    if (compile_cmd && out_path.empty()) return usage("'compile' needs -o FILE");
 
-    std::vector<loaded> sigs;
-    std::map<std::pair<bool, std::string>, std::uint32_t> seen;  // (lane, folded bytes) -> sid
-    std::map<std::uint32_t, bool> sids;
-    std::size_t skipped = 0;
-    auto rl = std::make_unique<rule>();
-    for (const auto& path : rule_files) {
-        std::ifstream in(path, std::ios::binary);
-        if (!in) {
-            std::fprintf(stderr, "secrules: cannot open %s\n", path.c_str());
+    rulesc::rule_vars vars = rulesc::default_vars();
+    if (!vars_file.empty()) {
+        vars = {};
+        if (const auto e = rulesc::load_vars_yaml(vars_file, vars); !e.empty()) {
+            std::fprintf(stderr, "secrules: %s\n", e.c_str());
             return 1;
         }
-        std::string line, phys;
-        std::size_t lineno = 0, first = 0;
-        while (std::getline(in, phys)) {
-            ++lineno;
-            if (line.empty()) first = lineno;
-            if (!phys.empty() && phys.back() == '\r') phys.pop_back();
-            if (!phys.empty() && phys.back() == '\\') {  // Suricata: a trailing backslash continues the rule
-                phys.pop_back();
-                line += phys;
-                continue;
-            }
-            line += phys;
-            const std::string text = std::move(line);  // the rule's views point into text
-            line.clear();
-            const rule_result r = parse_rule(text, *rl);
-            if (r.error == rule_error::blank) continue;
-            if (r.error != rule_error::ok) {
-                ++skipped;
-                std::printf("%s:%zu: skipped: %s", path.c_str(), first, std::string(name(r.error)).c_str());
-                if (!r.option.empty()) std::printf(" '%.*s'", static_cast<int>(r.option.size()), r.option.data());
-                std::printf(" (column %zu)\n", r.column + 1);
-                continue;
-            }
-            const pattern_spec sp = rl->signature();
-            std::string key(sp.bytes);
-            if (sp.nocase)
-                for (auto& c : key) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
-            if (sids.count(rl->sid)) {
-                ++skipped;
-                std::printf("%s:%zu: skipped: duplicate sid %u\n", path.c_str(), first, rl->sid);
-                continue;
-            }
-            if (auto it = seen.find({sp.nocase, key}); it != seen.end()) {
-                ++skipped;
-                std::printf("%s:%zu: skipped: same pattern as sid %u\n", path.c_str(), first, it->second);
-                continue;
-            }
-            seen[{sp.nocase, key}] = rl->sid;
-            sids[rl->sid] = true;
-            sigs.push_back({std::string(sp.bytes), rl->sid, sp.nocase});
-            if (!quiet)
-                std::printf("%s:%zu: loaded sid=%u rev=%u action=%s proto=%.*s sport=%s dport=%s lane=%s pattern=\"%s\" "
-                            "contents=%u msg=\"%.*s\"\n",
-                            path.c_str(), first, rl->sid, rl->rev,
-                            rl->action == rule::action_kind::drop ? "drop" : "alert",
-                            static_cast<int>(rl->proto.size()), rl->proto.data(), ports(rl->sport).c_str(),
-                            ports(rl->dport).c_str(), sp.nocase ? "text" : "raw", printable(sp.bytes).c_str(),
-                            rl->ncontents, static_cast<int>(rl->msg.size()), rl->msg.data());
-        }
     }
-
-    auto ac = std::make_unique<host_automaton>();
-    std::vector<pattern_spec> specs;
-    for (const auto& s : sigs) specs.push_back({s.bytes, s.sid, s.nocase});
-    std::size_t failed = 0;
-    const dpi_error e = ac->add_batch(specs, &failed);
-    std::printf("summary: loaded=%zu skipped=%zu", e == dpi_error::ok ? sigs.size() : std::size_t{0}, skipped);
-    if (e != dpi_error::ok) {
-        std::printf(" build_error=%s\n", std::string(name(e)).c_str());
+    for (const auto& a : var_args)
+        if (const auto e = rulesc::set_var(vars, a); !e.empty()) return usage("--var '" + a + "': " + e);
+    rulesc::classification classes;
+    if (!class_given) class_file = default_classification;
+    if (const auto e = rulesc::load_classification(class_file, classes); !e.empty() && class_given) {
+        std::fprintf(stderr, "secrules: %s\n", e.c_str());
         return 1;
     }
-    std::printf(" states=%zu text_states=%u raw_states=%u automaton_bytes=%zu\n", ac->state_count(),
-                ac->lane_states(lane::text), ac->lane_states(lane::raw), ac->automaton_bytes());
 
-    for (const auto& path : scan_files) {
-        std::ifstream in(path, std::ios::binary);
-        std::stringstream ss;
-        ss << in.rdbuf();
-        const std::string data = ss.str();
-        std::size_t n = 0;
-        scan_state st{};
-        (void)ac->scan(st, std::span(reinterpret_cast<const std::byte*>(data.data()), data.size()), [&](const match& m) {
-            std::printf("%s: match sid=%u end=%u\n", path.c_str(), m.id, m.end);
-            ++n;
-            return true;
-        });
-        std::printf("%s: %zu matches\n", path.c_str(), n);
+    std::vector<rulesc::parsed_rule> loaded;
+    std::size_t skipped = 0, unsupported = 0, errors = 0, duplicates = 0;
+    std::map<std::pair<std::uint32_t, std::uint32_t>, std::string> sids;  // (gid, sid) -> where
+    for (const auto& path : rule_files) {
+        rulesc::load_report rep;
+        rulesc::load_rules_file(path, vars, classes, rep);
+        if (!rep.error.empty()) {
+            std::fprintf(stderr, "secrules: %s\n", rep.error.c_str());
+            return 1;
+        }
+        // Report lines in file order: skipped and loaded rules interleaved by line.
+        std::map<std::size_t, std::string> lines;
+        char buf[64];
+        for (auto& s : rep.skipped_rules) {
+            ++skipped;
+            std::snprintf(buf, sizeof buf, ":%zu: skipped sid=%u: ", s.line, s.sid);
+            std::string l = s.file + buf;
+            if (s.why.st == rulesc::parse_outcome::status::unsupported) {
+                ++unsupported;
+                l += "unsupported: " + join(s.why.unsupported);
+            } else {
+                ++errors;
+                l += "error: " + s.why.message;
+            }
+            lines[s.line] = l;
+        }
+        auto flush_lines = [&](std::size_t upto) {
+            while (!lines.empty() && lines.begin()->first <= upto) {
+                std::printf("%s\n", lines.begin()->second.c_str());
+                lines.erase(lines.begin());
+            }
+        };
+        for (auto& r : rep.rules) {
+            flush_lines(r.line);
+            const std::string where = r.file + ":" + std::to_string(r.line);
+            if (const auto it = sids.find({r.gid, r.sid}); it != sids.end()) {
+                ++skipped;
+                ++duplicates;
+                std::printf("%s: skipped sid=%u: error: duplicate sid (first at %s)\n", where.c_str(), r.sid, it->second.c_str());
+                continue;
+            }
+            sids[{r.gid, r.sid}] = where;
+            if (!quiet) {
+                const auto pf = rulesc::choose_prefilter(r);
+                std::set<std::string> bufs;
+                for (const auto& o : r.ops)
+                    if (o.kind != rules::op_kind::dsize && o.kind != rules::op_kind::flowbit_check && o.kind != rules::op_kind::flowbit_set)
+                        bufs.insert(std::string(http::name(o.buf)));
+                std::string b;
+                for (const auto& x : bufs) b += (b.empty() ? "" : ",") + x;
+                std::printf("%s: loaded sid=%u rev=%u action=%s proto=%s ops=%zu buffers=%s prefilter=%s msg=\"%s\"\n", where.c_str(),
+                            r.sid, r.rev, action_name(r.act), proto_name(r.proto), r.ops.size(), b.empty() ? "-" : b.c_str(),
+                            pf.found ? (std::string(http::name(pf.buf)) + ":\"" + printable(pf.bytes) + "\"").c_str() : "always",
+                            r.msg.c_str());
+            }
+            loaded.push_back(std::move(r));
+        }
+        flush_lines(static_cast<std::size_t>(-1));
     }
-    return 0;
+
+    const rulesc::compiled_db db = rulesc::compile(loaded);
+    if (!db.error.empty()) {
+        std::printf("summary: loaded=0 skipped=%zu build_error=\"%s\"\n", skipped + loaded.size(), db.error.c_str());
+        return 1;
+    }
+    rules::db_view view;
+    const rules::db_error ve = rules::db_view::open(std::span(db.image), view);
+    std::printf("%zu rule files processed. %zu rules successfully loaded, %zu rules failed\n", rule_files.size(), loaded.size(), skipped);
+    std::printf("summary: loaded=%zu skipped=%zu unsupported=%zu errors=%zu duplicates=%zu prefiltered=%zu always=%zu states=%zu "
+                "flowbits=%zu db_bytes=%zu db=%s\n",
+                loaded.size(), skipped, unsupported, errors, duplicates, db.prefiltered, db.always, db.states, db.flowbits.size(),
+                db.image.size(), std::string(rules::name(ve)).c_str());
+    if (ve != rules::db_error::ok) return 1;
+
+    if (compile_cmd) {
+        std::ofstream out(out_path, std::ios::binary);
+        out.write(reinterpret_cast<const char*>(db.image.data()), static_cast<std::streamsize>(db.image.size()));
+        if (!out) {
+            std::fprintf(stderr, "secrules: cannot write %s\n", out_path.c_str());
+            return 1;
+        }
+        std::printf("wrote %s (%zu bytes, %zu rules)\n", out_path.c_str(), db.image.size(), db.rules);
+    }
+
+    if (!scan_files.empty()) {
+        // --scan: the rules' payload and buffer-less options on the file's bytes as one packet
+        // payload; header, flow and HTTP buffers are not part of a plain file, so they are
+        // dropped from the copies compiled for the scan.
+        std::vector<rulesc::parsed_rule> plain = loaded;
+        for (auto& r : plain) {
+            r.proto = rules::protocol::ip;
+            r.src = r.dst = r.sport = r.dport = {};
+            r.flow = 0;
+        }
+        const rulesc::compiled_db sdb = rulesc::compile(plain);
+        rules::db_view sv;
+        if (rules::db_view::open(std::span(sdb.image), sv) != rules::db_error::ok) return 1;
+        std::vector<std::uint32_t> scratch(sdb.rules * 4 + 64);
+        for (const auto& path : scan_files) {
+            std::string data;
+            if (!read_file(path, data)) {
+                std::fprintf(stderr, "secrules: cannot open %s\n", path.c_str());
+                return 1;
+            }
+            http::buffer_set bs;
+            bs.set(http::buffer::payload, std::span(reinterpret_cast<const std::byte*>(data.data()), data.size()));
+            rules::packet_context p;
+            p.buffers = &bs;
+            p.dsize = static_cast<std::uint32_t>(data.size());
+            rules::eval_state st;
+            st.candidates = scratch;
+            std::size_t n = 0;
+            (void)rules::evaluate(sv, p, st, 0, [&](const rules::alert_info& a) {
+                std::printf("%s: match sid=%u action=%s\n", path.c_str(), a.sid, action_name(a.act));
+                ++n;
+            });
+            std::printf("%s: %zu matches\n", path.c_str(), n);
+        }
+    }
+    return loaded.empty() ? 1 : 0;
 }

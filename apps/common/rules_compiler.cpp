@@ -1,0 +1,348 @@
+// Rule compiler (host): see rules_compiler.hpp. The prefilter automaton is Aho-Corasick
+// (Aho & Corasick, CACM 18(6), 1975) over case-folded bytes, states numbered breadth-first
+// so that a failure link always points to a smaller state (db_view::open relies on it).
+#include "rules_compiler.hpp"
+
+#include <algorithm>
+#include <array>
+#include <deque>
+#include <numeric>
+
+#include <secengine/rules/format.hpp>
+
+namespace secengine::rulesc {
+
+namespace {
+
+using namespace secengine::rules;
+
+struct writer {
+    std::vector<std::byte> b;
+    std::size_t pos() const { return b.size(); }
+    void u32(std::uint32_t v) {
+        for (int i = 0; i < 4; ++i) b.push_back(static_cast<std::byte>(v >> (8 * i)));
+    }
+    void put(std::size_t at, std::uint32_t v) {
+        for (int i = 0; i < 4; ++i) b[at + static_cast<std::size_t>(i)] = static_cast<std::byte>(v >> (8 * i));
+    }
+    void bytes(std::string_view s) {
+        for (char c : s) b.push_back(static_cast<std::byte>(c));
+    }
+    void align() {
+        while (b.size() % 4) b.push_back(std::byte{0});
+    }
+};
+
+bool is_packet_op(op_kind k) { return k == op_kind::dsize || k == op_kind::urilen || k == op_kind::flowbit_check; }
+
+// Packet ops, then each buffer's ops in rule order (buffers in order of first use), then the
+// post-match flowbit changes: the evaluator's grouping (evaluate.hpp) reads them this way.
+std::vector<const host_op*> grouped(const parsed_rule& r) {
+    std::vector<const host_op*> out;
+    for (const auto& o : r.ops)
+        if (is_packet_op(o.kind)) out.push_back(&o);
+    std::vector<http::buffer> order;
+    for (const auto& o : r.ops)
+        if (!is_packet_op(o.kind) && o.kind != op_kind::flowbit_set && std::find(order.begin(), order.end(), o.buf) == order.end())
+            order.push_back(o.buf);
+    for (auto buf : order)
+        for (const auto& o : r.ops)
+            if (!is_packet_op(o.kind) && o.kind != op_kind::flowbit_set && o.buf == buf) out.push_back(&o);
+    for (const auto& o : r.ops)
+        if (o.kind == op_kind::flowbit_set) out.push_back(&o);
+    return out;
+}
+
+struct trie {
+    struct node {
+        std::map<std::uint8_t, std::uint32_t> next;
+        std::vector<std::uint32_t> outs;
+        std::uint32_t fail = 0, link = none32, id = 0;
+    };
+    std::vector<node> nodes{1};
+    void add(std::string_view p, std::uint32_t rule) {
+        std::uint32_t s = 0;
+        for (char ch : p) {
+            const auto c = fold(static_cast<std::uint8_t>(ch));
+            auto it = nodes[s].next.find(c);
+            if (it == nodes[s].next.end()) {
+                nodes.push_back({});
+                const auto n = static_cast<std::uint32_t>(nodes.size() - 1);
+                nodes[s].next[c] = n;
+                s = n;
+            } else {
+                s = it->second;
+            }
+        }
+        nodes[s].outs.push_back(rule);
+    }
+};
+
+// Writes buffer automaton; returns its offset.
+std::uint32_t write_automaton(writer& w, trie& t) {
+    // Breadth-first numbering.
+    std::vector<std::uint32_t> bfs{0};
+    for (std::size_t i = 0; i < bfs.size(); ++i)
+        for (const auto& [c, n] : t.nodes[bfs[i]].next) bfs.push_back(n);
+    for (std::size_t i = 0; i < bfs.size(); ++i) t.nodes[bfs[i]].id = static_cast<std::uint32_t>(i);
+    // Failure links and output links, in BFS order (a node's failure state is shallower).
+    for (std::size_t i = 0; i < bfs.size(); ++i) {
+        const std::uint32_t s = bfs[i];
+        for (const auto& [c, n] : t.nodes[s].next) {
+            std::uint32_t f = t.nodes[s].fail;
+            std::uint32_t target = 0;
+            if (s != 0) {
+                while (true) {
+                    auto it = t.nodes[f].next.find(c);
+                    if (it != t.nodes[f].next.end()) {
+                        target = it->second;
+                        break;
+                    }
+                    if (f == 0) break;
+                    f = t.nodes[f].fail;
+                }
+            }
+            t.nodes[n].fail = target;
+            const auto& fn = t.nodes[target];
+            t.nodes[n].link = !fn.outs.empty() ? target : fn.link;
+        }
+    }
+    const auto ns = static_cast<std::uint32_t>(bfs.size());
+    std::uint32_t ne = 0, no = 0;
+    for (const auto& n : t.nodes) {
+        ne += static_cast<std::uint32_t>(n.next.size());
+        no += static_cast<std::uint32_t>(n.outs.size());
+    }
+    const auto at = static_cast<std::uint32_t>(w.pos());
+    const std::uint32_t states = at + static_cast<std::uint32_t>((aw::words + 256) * 4);
+    const std::uint32_t edges = states + ns * static_cast<std::uint32_t>(aw::s_words * 4);
+    const std::uint32_t outs = edges + ne * static_cast<std::uint32_t>(aw::e_words * 4);
+    w.u32(states);
+    w.u32(ns);
+    w.u32(edges);
+    w.u32(ne);
+    w.u32(outs);
+    w.u32(no);
+    w.u32(0);  // reserved (aw::root is the table that follows)
+    // Root row: the goto function of the root, completed (absent bytes stay at the root).
+    std::array<std::uint32_t, 256> root{};
+    for (const auto& [c, n] : t.nodes[0].next) root[c] = t.nodes[n].id;
+    for (auto r : root) w.u32(r);
+    std::uint32_t e = 0, o = 0;
+    for (std::size_t i = 0; i < bfs.size(); ++i) {
+        const auto& n = t.nodes[bfs[i]];
+        w.u32(i == 0 ? 0 : t.nodes[n.fail].id);
+        w.u32(e);
+        w.u32(static_cast<std::uint32_t>(n.next.size()));
+        w.u32(o);
+        w.u32(static_cast<std::uint32_t>(n.outs.size()));
+        w.u32(n.link == none32 ? none32 : t.nodes[n.link].id);
+        e += static_cast<std::uint32_t>(n.next.size());
+        o += static_cast<std::uint32_t>(n.outs.size());
+    }
+    for (std::size_t i = 0; i < bfs.size(); ++i)
+        for (const auto& [c, n] : t.nodes[bfs[i]].next) {
+            w.u32(c);
+            w.u32(t.nodes[n].id);
+        }
+    for (std::size_t i = 0; i < bfs.size(); ++i)
+        for (auto r : t.nodes[bfs[i]].outs) w.u32(r);
+    return at;
+}
+
+}  // namespace
+
+prefilter_choice choose_prefilter(const parsed_rule& r) {
+    prefilter_choice best;
+    const host_op* pick = nullptr;
+    for (const auto& o : r.ops) {
+        if (o.kind != op_kind::content || (o.flags & op_flag::negated)) continue;
+        if (o.fast_pattern) {
+            pick = &o;
+            break;
+        }
+        if (pick == nullptr || o.data.size() > pick->data.size()) pick = &o;
+    }
+    if (pick == nullptr) return best;
+    best.found = true;
+    best.buf = pick->buf;
+    best.bytes = pick->fp_length ? pick->data.substr(pick->fp_offset, pick->fp_length) : pick->data;
+    for (auto& c : best.bytes) c = static_cast<char>(fold(static_cast<std::uint8_t>(c)));
+    return best;
+}
+
+compiled_db compile(const std::vector<parsed_rule>& in) {
+    compiled_db out;
+    // Suricata's order: action, then flowbit setters before readers, then priority, then sid.
+    auto role = [](const parsed_rule& r) {
+        bool set = false, check = false;
+        for (const auto& o : r.ops) {
+            set = set || o.kind == op_kind::flowbit_set;
+            check = check || o.kind == op_kind::flowbit_check;
+        }
+        return set && !check ? 0 : set ? 1 : check ? 3 : 2;
+    };
+    std::vector<std::uint32_t> order(in.size());
+    std::iota(order.begin(), order.end(), 0u);
+    std::stable_sort(order.begin(), order.end(), [&](std::uint32_t x, std::uint32_t y) {
+        const auto& a = in[x];
+        const auto& b = in[y];
+        const auto ka = std::make_tuple(static_cast<int>(a.act), role(a), a.priority, a.gid, a.sid);
+        const auto kb = std::make_tuple(static_cast<int>(b.act), role(b), b.priority, b.gid, b.sid);
+        return ka < kb;
+    });
+    out.order = order;
+    for (const auto& r : in)
+        for (const auto& o : r.ops)
+            if ((o.kind == op_kind::flowbit_set || o.kind == op_kind::flowbit_check) && !out.flowbits.count(o.data))
+                out.flowbits.emplace(o.data, static_cast<std::uint32_t>(out.flowbits.size()));
+
+    writer w;
+    w.b.resize(hdr::size);
+    std::copy(std::begin(db_magic), std::end(db_magic), reinterpret_cast<std::uint8_t*>(w.b.data()));
+    // Pool first (strings, patterns, range lists), then fixed records, then automata.
+    writer pool;
+    auto add_text = [&](std::string_view s) {
+        const auto at = static_cast<std::uint32_t>(pool.pos());
+        pool.bytes(s);
+        pool.align();
+        return at;
+    };
+    // Pool offsets are relative to the pool; fixed up after layout.
+    struct rule_rec { std::array<std::uint32_t, rw::words> w{}; };
+    struct op_rec { std::array<std::uint32_t, ow::words> w{}; };
+    std::vector<rule_rec> rrecs;
+    std::vector<op_rec> orecs;
+    std::vector<std::uint32_t> always;
+    std::array<trie, http::buffer_count> tries;
+    std::array<bool, http::buffer_count> used{};
+    std::uint32_t thr_slots = 0;
+    auto add_addrs = [&](const range_set& s) -> std::uint32_t {
+        if (s.any) return none32;
+        const auto at = static_cast<std::uint32_t>(pool.pos());
+        pool.u32(static_cast<std::uint32_t>(s.ranges.size()));
+        for (const auto& [lo, hi] : s.ranges)
+            for (u128 v : {lo, hi})
+                for (int i = 15; i >= 0; --i) pool.b.push_back(static_cast<std::byte>(static_cast<std::uint8_t>(v >> (8 * i))));
+        return at;
+    };
+    auto add_ports = [&](const range_set& s) -> std::uint32_t {
+        if (s.any) return none32;
+        const auto at = static_cast<std::uint32_t>(pool.pos());
+        pool.u32(static_cast<std::uint32_t>(s.ranges.size()));
+        for (const auto& [lo, hi] : s.ranges) pool.u32(static_cast<std::uint32_t>(lo) | static_cast<std::uint32_t>(hi) << 16);
+        return at;
+    };
+    // Pool-relative offsets are marked by adding this bias and fixed up below.
+    std::vector<std::pair<bool, std::size_t>> fixups;  // (rule record?, index*words+word)
+    for (std::uint32_t idx = 0; idx < order.size(); ++idx) {
+        const parsed_rule& r = in[order[idx]];
+        rule_rec rec;
+        rec.w[rw::sid] = r.sid;
+        rec.w[rw::gid] = r.gid;
+        rec.w[rw::rev] = r.rev;
+        rec.w[rw::msg] = add_text(r.msg);
+        rec.w[rw::msg_len] = static_cast<std::uint32_t>(r.msg.size());
+        const std::string& cat = r.category.empty() ? r.classtype : r.category;
+        rec.w[rw::class_name] = add_text(cat);
+        rec.w[rw::class_len] = static_cast<std::uint32_t>(cat.size());
+        const std::uint32_t flags = (r.bidirectional ? rule_flag::bidirectional : 0) | (r.noalert ? rule_flag::noalert : 0);
+        rec.w[rw::meta] = static_cast<std::uint32_t>(r.act) | static_cast<std::uint32_t>(r.proto) << 8 |
+                          static_cast<std::uint32_t>(std::clamp(r.priority, 1, 255)) << 16 | flags << 24;
+        rec.w[rw::src] = add_addrs(r.src);
+        rec.w[rw::dst] = add_addrs(r.dst);
+        rec.w[rw::sport] = add_ports(r.sport);
+        rec.w[rw::dport] = add_ports(r.dport);
+        rec.w[rw::flow] = r.flow;
+        rec.w[rw::thr_meta] = static_cast<std::uint32_t>(r.thr) | static_cast<std::uint32_t>(r.thr_track) << 8;
+        rec.w[rw::thr_count] = r.thr_count;
+        rec.w[rw::thr_seconds] = r.thr_seconds;
+        rec.w[rw::thr_slot] = r.thr != threshold_type::none ? thr_slots++ : 0;
+        const auto ops = grouped(r);
+        rec.w[rw::ops_first] = static_cast<std::uint32_t>(orecs.size());
+        rec.w[rw::ops_count] = static_cast<std::uint32_t>(ops.size());
+        for (const host_op* o : ops) {
+            op_rec orr;
+            orr.w[ow::head] = static_cast<std::uint32_t>(o->kind) | static_cast<std::uint32_t>(o->buf) << 8 | o->flags << 16;
+            orr.w[ow::a] = static_cast<std::uint32_t>(o->a);
+            orr.w[ow::b] = static_cast<std::uint32_t>(o->b);
+            orr.w[ow::c] = static_cast<std::uint32_t>(o->c);
+            orr.w[ow::d] = static_cast<std::uint32_t>(o->d);
+            orr.w[ow::e] = static_cast<std::uint32_t>(o->e);
+            orr.w[ow::f] = static_cast<std::uint32_t>(o->f);
+            if (o->kind == op_kind::flowbit_set || o->kind == op_kind::flowbit_check) {
+                orr.w[ow::b] = out.flowbits.at(o->data);
+                orr.w[ow::data] = 0;
+                orr.w[ow::data_len] = 0;
+            } else {
+                orr.w[ow::data] = add_text(o->data);
+                orr.w[ow::data_len] = static_cast<std::uint32_t>(o->data.size());
+            }
+            orecs.push_back(orr);
+        }
+        const prefilter_choice pf = choose_prefilter(r);
+        if (pf.found) {
+            tries[static_cast<std::size_t>(pf.buf)].add(pf.bytes, idx);
+            used[static_cast<std::size_t>(pf.buf)] = true;
+            ++out.prefiltered;
+        } else {
+            always.push_back(idx);
+        }
+        rrecs.push_back(rec);
+    }
+    out.rules = rrecs.size();
+    out.always = always.size();
+
+    // Layout: header | rules | ops | pool | prefilter table | automata | always.
+    const std::size_t rules_at = w.pos();
+    const std::size_t ops_at = rules_at + rrecs.size() * rule_bytes;
+    const std::size_t pool_at = ops_at + orecs.size() * op_bytes;
+    const auto P = static_cast<std::uint32_t>(pool_at);
+    auto fix = [&](std::uint32_t v) { return v == none32 ? none32 : v + P; };
+    for (auto& rec : rrecs) {
+        for (auto k : {rw::msg, rw::class_name, rw::src, rw::dst, rw::sport, rw::dport}) rec.w[k] = fix(rec.w[k]);
+        for (auto v : rec.w) w.u32(v);
+    }
+    for (auto& o : orecs) {
+        const auto k = static_cast<op_kind>(o.w[ow::head] & 0xFF);
+        if (k != op_kind::flowbit_set && k != op_kind::flowbit_check) o.w[ow::data] = fix(o.w[ow::data]);
+        else o.w[ow::data] = P;
+        for (auto v : o.w) w.u32(v);
+    }
+    w.b.insert(w.b.end(), pool.b.begin(), pool.b.end());
+    w.align();
+    const std::size_t table_at = w.pos();
+    for (std::size_t b = 0; b < http::buffer_count; ++b) w.u32(none32);
+    for (std::size_t b = 0; b < http::buffer_count; ++b)
+        if (used[b]) {
+            out.states += tries[b].nodes.size();
+            const std::uint32_t a = write_automaton(w, tries[b]);
+            w.put(table_at + 4 * b, a);
+        }
+    const std::size_t always_at = w.pos();
+    for (auto r : always) w.u32(r);
+
+    w.put(hdr::version, db_version);
+    w.put(hdr::length, static_cast<std::uint32_t>(w.pos()));
+    w.put(hdr::rule_count, static_cast<std::uint32_t>(rrecs.size()));
+    w.put(hdr::rules, static_cast<std::uint32_t>(rules_at));
+    w.put(hdr::ops, static_cast<std::uint32_t>(ops_at));
+    w.put(hdr::op_count, static_cast<std::uint32_t>(orecs.size()));
+    w.put(hdr::pool, P);
+    w.put(hdr::pool_len, static_cast<std::uint32_t>(pool.pos()));
+    w.put(hdr::prefilter, static_cast<std::uint32_t>(table_at));
+    w.put(hdr::always, static_cast<std::uint32_t>(always_at));
+    w.put(hdr::always_count, static_cast<std::uint32_t>(always.size()));
+    w.put(hdr::flowbit_count, static_cast<std::uint32_t>(out.flowbits.size()));
+    w.put(hdr::threshold_count, thr_slots);
+    w.put(hdr::buffer_count, static_cast<std::uint32_t>(http::buffer_count));
+    if (w.pos() > 0xFFFFFFF0u) {
+        out.error = "database larger than 4 GiB";
+        return out;
+    }
+    w.put(hdr::checksum, image_checksum(w.b.data(), w.b.size()));
+    out.image = std::move(w.b);
+    return out;
+}
+
+}  // namespace secengine::rulesc

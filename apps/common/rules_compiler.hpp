@@ -1,0 +1,36 @@
+#pragma once
+// Host-side rule compiler: parsed rules -> the flat database image that the library's
+// db_view (secengine/rules/db.hpp) validates and evaluate() (secengine/rules/evaluate.hpp)
+// reads in place. Format: secengine/rules/format.hpp and docs/rules.md.
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "rules_parser.hpp"
+
+namespace secengine::rulesc {
+
+/// The compiled image and what went into it.
+struct compiled_db {
+    std::vector<std::byte> image;
+    std::string error;                              // non-empty: nothing usable was produced
+    std::size_t rules = 0, prefiltered = 0, always = 0, states = 0;
+    std::map<std::string, std::uint32_t> flowbits;  // name -> bit index
+    std::vector<std::uint32_t> order;               // image rule index -> input index
+};
+
+/// Compiles `rules` (sids must be unique per gid; the caller reports duplicates).
+compiled_db compile(const std::vector<parsed_rule>& rules);
+
+/// The prefilter pattern the compiler picks for a rule: the fast_pattern content (or its
+/// offset,length piece), else the longest positive content; `found` false if none.
+struct prefilter_choice {
+    bool found = false;
+    http::buffer buf = http::buffer::payload;
+    std::string bytes;  // case-folded
+};
+prefilter_choice choose_prefilter(const parsed_rule& r);
+
+}  // namespace secengine::rulesc

@@ -1,0 +1,175 @@
+#pragma once
+/// \file A read-only view of a compiled rule database, validated once, then read in place.
+///
+/// `db_view::open` checks the header (magic, version, length, checksum) and then every offset
+/// and count the evaluator will follow: rule records, op records and their pool data, range
+/// lists, and the prefilter automata (state links must point to a smaller state number, the
+/// breadth-first order the compiler emits, so no walk can loop). An image that passes can be
+/// evaluated without further checks; the readers still clamp (a reader out of range returns 0)
+/// so that a bug here cannot turn into a wild read.
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include <secengine/rules/error.hpp>
+#include <secengine/rules/format.hpp>
+
+namespace secengine::rules {
+
+/// Validated, read-in-place view of a rule database image (the bytes stay where they are).
+class db_view {
+public:
+    constexpr db_view() noexcept = default;
+
+    /// Validates `image`; on success `out` views it. On failure `out` is left empty.
+    [[nodiscard]] static constexpr db_error open(std::span<const std::byte> image, db_view& out) noexcept {
+        out = db_view{};
+        db_view v;
+        v.img_ = image;
+        if (image.size() < hdr::size) return db_error::truncated;
+        for (std::size_t i = 0; i < 8; ++i)
+            if (image[i] != std::byte{db_magic[i]}) return db_error::bad_magic;
+        if (v.u32(hdr::version) != db_version) return db_error::bad_version;
+        const std::uint32_t len = v.u32(hdr::length);
+        if (len < hdr::size || len > image.size() || len % 4 != 0) return db_error::truncated;
+        v.img_ = image.first(len);
+        if (image_checksum(image.data(), len) != v.u32(hdr::checksum)) return db_error::bad_checksum;
+        if (v.u32(hdr::buffer_count) != http::buffer_count) return db_error::bad_buffer_count;
+        if (const db_error e = v.check_sections(); e != db_error::ok) return e;
+        out = v;
+        return db_error::ok;
+    }
+
+    [[nodiscard]] constexpr bool empty() const noexcept { return img_.empty(); }
+    [[nodiscard]] constexpr std::span<const std::byte> bytes() const noexcept { return img_; }
+    [[nodiscard]] constexpr std::uint32_t rule_count() const noexcept { return u32(hdr::rule_count); }
+    [[nodiscard]] constexpr std::uint32_t flowbit_count() const noexcept { return u32(hdr::flowbit_count); }
+    [[nodiscard]] constexpr std::uint32_t threshold_count() const noexcept { return u32(hdr::threshold_count); }
+    [[nodiscard]] constexpr std::uint32_t always_count() const noexcept { return u32(hdr::always_count); }
+    [[nodiscard]] constexpr std::uint32_t always(std::uint32_t i) const noexcept { return u32(u32(hdr::always) + 4u * i); }
+
+    /// Little-endian word at byte offset `off`; 0 when outside the image.
+    [[nodiscard]] constexpr std::uint32_t u32(std::size_t off) const noexcept {
+        if (off > img_.size() || img_.size() - off < 4) return 0;
+        return static_cast<std::uint32_t>(img_[off]) | static_cast<std::uint32_t>(img_[off + 1]) << 8 |
+               static_cast<std::uint32_t>(img_[off + 2]) << 16 | static_cast<std::uint32_t>(img_[off + 3]) << 24;
+    }
+    [[nodiscard]] constexpr std::span<const std::byte> slice(std::size_t off, std::size_t n) const noexcept {
+        if (off > img_.size() || img_.size() - off < n) return {};
+        return img_.subspan(off, n);
+    }
+    /// A view of pool text (not constexpr: it reinterprets the image bytes as chars).
+    [[nodiscard]] std::string_view text(std::size_t off, std::size_t n) const noexcept {
+        const auto s = slice(off, n);
+        return s.empty() ? std::string_view{} : std::string_view(reinterpret_cast<const char*>(s.data()), s.size());
+    }
+
+    /// Byte offset of rule `i`'s record / word `w` of it.
+    [[nodiscard]] constexpr std::size_t rule_at(std::uint32_t i) const noexcept { return u32(hdr::rules) + std::size_t{i} * rule_bytes; }
+    [[nodiscard]] constexpr std::uint32_t rule_word(std::uint32_t i, std::size_t w) const noexcept { return u32(rule_at(i) + 4 * w); }
+    [[nodiscard]] constexpr std::size_t op_at(std::uint32_t i) const noexcept { return u32(hdr::ops) + std::size_t{i} * op_bytes; }
+    [[nodiscard]] constexpr std::uint32_t op_word(std::uint32_t i, std::size_t w) const noexcept { return u32(op_at(i) + 4 * w); }
+    /// Offset of buffer b's prefilter automaton, none32 if that buffer has none.
+    [[nodiscard]] constexpr std::uint32_t automaton(http::buffer b) const noexcept {
+        return u32(u32(hdr::prefilter) + 4 * static_cast<std::size_t>(b));
+    }
+    /// The rule's message and classtype name, views into the image.
+    [[nodiscard]] std::string_view msg(std::uint32_t i) const noexcept { return text(rule_word(i, rw::msg), rule_word(i, rw::msg_len)); }
+    [[nodiscard]] std::string_view classtype(std::uint32_t i) const noexcept {
+        return text(rule_word(i, rw::class_name), rule_word(i, rw::class_len));
+    }
+
+private:
+    [[nodiscard]] constexpr bool in(std::size_t off, std::size_t n) const noexcept {
+        return off <= img_.size() && img_.size() - off >= n;
+    }
+    [[nodiscard]] constexpr bool list_ok(std::uint32_t off, std::size_t item) const noexcept {
+        if (off == none32) return true;
+        if (!in(off, 4)) return false;
+        const std::uint64_t n = u32(off);
+        return n <= img_.size() / item && in(off + 4, static_cast<std::size_t>(n) * item);
+    }
+
+    [[nodiscard]] constexpr db_error check_sections() const noexcept {
+        const std::uint64_t nrules = u32(hdr::rule_count), nops = u32(hdr::op_count);
+        if (nrules > img_.size() / rule_bytes || !in(u32(hdr::rules), static_cast<std::size_t>(nrules) * rule_bytes))
+            return db_error::bad_section;
+        if (nops > img_.size() / op_bytes || !in(u32(hdr::ops), static_cast<std::size_t>(nops) * op_bytes))
+            return db_error::bad_section;
+        if (!in(u32(hdr::pool), u32(hdr::pool_len))) return db_error::bad_section;
+        const std::uint64_t nalways = u32(hdr::always_count);
+        if (nalways > img_.size() / 4 || !in(u32(hdr::always), static_cast<std::size_t>(nalways) * 4))
+            return db_error::bad_section;
+        for (std::uint32_t i = 0; i < nalways; ++i)
+            if (always(i) >= nrules) return db_error::bad_section;
+        if (!in(u32(hdr::prefilter), 4 * http::buffer_count)) return db_error::bad_section;
+
+        for (std::uint32_t r = 0; r < nrules; ++r) {
+            const std::uint32_t meta = rule_word(r, rw::meta);
+            if ((meta & 0xFF) >= static_cast<std::uint32_t>(action::count_)) return db_error::bad_rule;
+            if (((meta >> 8) & 0xFF) >= static_cast<std::uint32_t>(protocol::count_)) return db_error::bad_rule;
+            if (!in(rule_word(r, rw::msg), rule_word(r, rw::msg_len)) || !in(rule_word(r, rw::class_name), rule_word(r, rw::class_len)))
+                return db_error::bad_rule;
+            if (!list_ok(rule_word(r, rw::src), address_item_bytes) || !list_ok(rule_word(r, rw::dst), address_item_bytes) ||
+                !list_ok(rule_word(r, rw::sport), 4) || !list_ok(rule_word(r, rw::dport), 4))
+                return db_error::bad_rule;
+            const std::uint64_t first = rule_word(r, rw::ops_first), n = rule_word(r, rw::ops_count);
+            if (first + n > nops) return db_error::bad_rule;
+            const std::uint32_t thr = rule_word(r, rw::thr_meta);
+            if ((thr & 0xFF) >= static_cast<std::uint32_t>(threshold_type::count_) ||
+                ((thr >> 8) & 0xFF) >= static_cast<std::uint32_t>(track::count_))
+                return db_error::bad_rule;
+            if ((thr & 0xFF) != 0 && rule_word(r, rw::thr_slot) >= u32(hdr::threshold_count)) return db_error::bad_rule;
+        }
+        for (std::uint32_t o = 0; o < nops; ++o) {
+            const std::uint32_t head = op_word(o, ow::head);
+            if ((head & 0xFF) >= static_cast<std::uint32_t>(op_kind::count_)) return db_error::bad_op;
+            if (((head >> 8) & 0xFF) >= http::buffer_count) return db_error::bad_op;
+            if (!in(op_word(o, ow::data), op_word(o, ow::data_len))) return db_error::bad_op;
+            const auto k = static_cast<op_kind>(head & 0xFF);
+            if ((k == op_kind::flowbit_check || k == op_kind::flowbit_set) && op_word(o, ow::b) >= u32(hdr::flowbit_count))
+                return db_error::bad_op;
+        }
+        for (std::size_t b = 0; b < http::buffer_count; ++b) {
+            const std::uint32_t a = automaton(static_cast<http::buffer>(b));
+            if (a != none32 && !automaton_ok(a, nrules)) return db_error::bad_prefilter;
+        }
+        return db_error::ok;
+    }
+
+    [[nodiscard]] constexpr bool automaton_ok(std::uint32_t a, std::uint64_t nrules) const noexcept {
+        if (!in(a, (aw::words + 256) * 4)) return false;
+        const std::uint64_t ns = u32(a + 4 * aw::state_count), ne = u32(a + 4 * aw::edge_count), no = u32(a + 4 * aw::out_count);
+        const std::uint32_t so = u32(a + 4 * aw::states), eo = u32(a + 4 * aw::edges), oo = u32(a + 4 * aw::outs);
+        if (ns == 0 || ns > img_.size() || ne > img_.size() || no > img_.size()) return false;
+        if (!in(so, static_cast<std::size_t>(ns) * aw::s_words * 4) || !in(eo, static_cast<std::size_t>(ne) * aw::e_words * 4) ||
+            !in(oo, static_cast<std::size_t>(no) * 4))
+            return false;
+        for (std::size_t c = 0; c < 256; ++c)
+            if (u32(a + 4 * (aw::words + c)) >= ns) return false;
+        for (std::uint64_t s = 0; s < ns; ++s) {
+            const std::size_t at = so + static_cast<std::size_t>(s) * aw::s_words * 4;
+            const std::uint32_t fail = u32(at + 4 * aw::s_fail), link = u32(at + 4 * aw::s_link);
+            if (s > 0 && fail >= s) return false;  // breadth-first: the failure state is shallower
+            if (link != none32 && link >= s) return false;
+            const std::uint64_t e0 = u32(at + 4 * aw::s_edge), en = u32(at + 4 * aw::s_nedge);
+            const std::uint64_t o0 = u32(at + 4 * aw::s_out), on = u32(at + 4 * aw::s_nout);
+            if (e0 + en > ne || o0 + on > no) return false;
+            std::uint32_t prev = 0;
+            for (std::uint64_t e = e0; e < e0 + en; ++e) {
+                const std::size_t ea = eo + static_cast<std::size_t>(e) * aw::e_words * 4;
+                const std::uint32_t label = u32(ea + 4 * aw::e_label), target = u32(ea + 4 * aw::e_target);
+                if (label > 255 || (e > e0 && label <= prev) || target <= s || target >= ns) return false;
+                prev = label;
+            }
+        }
+        for (std::uint64_t o = 0; o < no; ++o)
+            if (u32(oo + 4 * static_cast<std::size_t>(o)) >= nrules) return false;
+        return true;
+    }
+
+    std::span<const std::byte> img_{};
+};
+
+}  // namespace secengine::rules

@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""secrules on an ET-Open-style rules file: every supported rule loads, every refused one is
+reported as file:line with ALL its unsupported keywords (or its error), the summary line, exit
+codes (0 loaded, 1 none loaded, 64 usage error naming the token), `compile -o` writes a database
+whose header is checked here independently (magic, version, length, CRC-32), and --scan."""
+import binascii
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+exe, data = sys.argv[1], sys.argv[2]
+rules = os.path.join(data, 'et_style.rules')
+failures = []
+
+
+def run(*args):
+    p = subprocess.run([exe, *args], capture_output=True, text=True)
+    return p.returncode, p.stdout, p.stderr
+
+
+rc, out, _ = run(rules)
+print(out)
+expect = [
+    ':3: loaded sid=3000001 ', 'buffers=http.uri prefilter=http.uri:"/etc/passwd"',
+    ':6: loaded sid=3000004 ', 'buffers=http.method,http.request_body',
+    ':18: loaded sid=3000016 ', ':19: loaded sid=3000017 ', 'buffers=http.response_body',
+    ':23: skipped sid=3000101: unsupported: pcre, tls.sni, http.start',
+    ':24: skipped sid=3000102: unsupported: protocol tls',
+    ':25: skipped sid=3000103: error: depth cannot be combined with distance/within',
+    ":27: skipped sid=3000105: error: source address: undefined address variable '$NOPE_NET'",
+    ":28: skipped sid=3000106: error: unknown classtype 'no-such-class'",
+    ':29: skipped sid=3000001: error: duplicate sid',
+    'summary: loaded=21 skipped=6 unsupported=2 errors=3 duplicates=1 ',
+]
+failures += [f'missing {e!r}' for e in expect if e not in out]
+if rc != 0:
+    failures.append(f'exit {rc} with rules loaded')
+
+with tempfile.TemporaryDirectory() as tmp:
+    db = os.path.join(tmp, 'rules.db')
+    rc, out, _ = run('compile', '--vars', os.path.join(data, 'vars.yaml'), '--var', 'HTTP_PORTS=[80,81]', '-q', rules, '-o', db)
+    if rc != 0 or not os.path.exists(db):
+        failures.append(f'compile failed: {rc} {out}')
+    else:
+        img = open(db, 'rb').read()
+        magic, version, length, crc = img[:8], *struct.unpack_from('<III', img, 8)
+        calc = binascii.crc32(img[:16] + img[20:96] + img[128:]) & 0xFFFFFFFF
+        if magic != b'SECRULES' or version != 1 or length != len(img) or crc != calc:
+            failures.append(f'bad image header {magic} {version} {length}/{len(img)} {crc:x}/{calc:x}')
+        if struct.unpack_from('<I', img, 20)[0] != 21:
+            failures.append('rule count in the image is not 21')
+    scan = os.path.join(tmp, 'payload.bin')
+    open(scan, 'wb').write(b'GET /x/..%2f..%2fetc HTTP/1.0\r\nroot scan-ok\r\n')
+    rc, out, _ = run('-q', '--scan', scan, rules)
+    for e in ['match sid=3000014 action=pass', ': 1 matches']:
+        if e not in out:
+            failures.append(f'--scan: missing {e!r} in {out}')
+    empty = os.path.join(tmp, 'none.rules')
+    open(empty, 'w').write('# nothing\nalert tls any any -> any any (sid:1;)\n')
+    rc, out, _ = run(empty)
+    if rc != 1 or 'summary: loaded=0 skipped=1' not in out:
+        failures.append(f'no rule loaded: exit {rc}, {out}')
+
+for args, token in [(['--bogus', rules], '--bogus'), (['--var', 'NOEQUALS', rules], 'NOEQUALS'),
+                    (['compile', rules], '-o'), ([], 'no rules file'), (['--var', 'X_PORTS=99999', rules], 'X_PORTS=99999')]:
+    rc, _, err = run(*args)
+    if rc != 64 or token not in err:
+        failures.append(f'usage {args}: exit {rc}, stderr {err!r}')
+
+if failures:
+    print('\n'.join(failures))
+    sys.exit(1)
+print('ok')
