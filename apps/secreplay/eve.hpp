@@ -19,6 +19,8 @@
 #include <secengine/net/parse_error.hpp>
 #include <secengine/verdict.hpp>
 
+#include "eve_fields.hpp"
+
 namespace secreplay {
 
 struct alert_text {
@@ -141,27 +143,8 @@ inline std::string ip_text(const secengine::alert_event& a, const std::array<std
     return o;
 }
 
-inline std::string_view proto_name(std::uint8_t p) {
-    switch (p) {
-        case 1: return "ICMP";
-        case 6: return "TCP";
-        case 17: return "UDP";
-        case 58: return "IPv6-ICMP";
-        default: return {};
-    }
-}
-
-/// Suricata's timestamp format: 2024-01-31T12:34:56.123456+0000.
-inline std::string eve_timestamp(std::int64_t sec, std::int64_t usec) {
-    std::time_t t = static_cast<std::time_t>(sec);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char b[64];
-    std::strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%S", &tm);
-    char o[96];
-    std::snprintf(o, sizeof o, "%s.%06lld+0000", b, static_cast<long long>(usec));
-    return o;
-}
+using secengine::host::eve_timestamp;
+using secengine::host::proto_name;
 
 /// One EVE alert line (no trailing newline).
 inline std::string eve_line(const secengine::alert_event& a, std::int64_t sec, std::int64_t usec, std::uint64_t pcap_cnt) {

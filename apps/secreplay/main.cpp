@@ -26,7 +26,10 @@
 #include <secengine/pipeline.hpp>
 
 #include "eve.hpp"
+#include "eve_rule_alert.hpp"
 #include "http_sessions.hpp"
+#include "inspector.hpp"
+#include "rule_set.hpp"
 #include "json_text.hpp"
 
 namespace {
@@ -39,7 +42,9 @@ void on_signal(int) { stop_requested = 1; }
 
 struct options {
     std::string file, iface, pass_out, drop_out;
-    bool eve = false, quiet = false, dump_http = false;
+    bool eve = false, quiet = false, dump_http = false, with_defaults = false;
+    secengine::host::rule_set_options rules;
+    std::string sensor;
     long long count = -1;
     double seconds = -1;
     long long pps = -1, ban_s = -1;
@@ -54,6 +59,13 @@ void usage(std::FILE* f) {
         "  --eve             alerts as Suricata EVE JSON, one object per line, on stdout\n"
         "                    (the counters then go to stderr)\n"
         "  --quiet           no alert lines, counters only\n"
+        "  -S FILE.rules     inspect with these Suricata rules (repeatable); the built-in DPI\n"
+        "                    signatures then run only with --with-defaults\n"
+        "  --var NAME=VALUE  a rule variable ($HOME_NET, $HTTP_PORTS, ...; repeatable)\n"
+        "  --vars FILE.yaml  rule variables from a suricata.yaml vars: section\n"
+        "  --classification FILE  classtype priorities (default /etc/suricata/classification.config)\n"
+        "  --with-defaults   keep the built-in DPI signatures next to -S rules\n"
+        "  --sensor NAME     EVE `host` field (default: none)\n"
         "  --dump-http       one JSON object per HTTP message on stdout: its inspection buffers\n"
         "                    (Suricata's names: http.uri, http.header, ...), for rule writing\n"
         "  --pass-out FILE   write passed packets to a pcap\n"
@@ -91,6 +103,28 @@ bool parse_args(int argc, char** argv, options& o) {
             std::exit(0);
         } else if (a == "--eve") {
             o.eve = true;
+        } else if (a == "-S") {
+            const char* v = value("-S");
+            if (!v) return false;
+            o.rules.files.emplace_back(v);
+        } else if (a == "--var") {
+            const char* v = value("--var");
+            if (!v) return false;
+            o.rules.var_assignments.emplace_back(v);
+        } else if (a == "--vars") {
+            const char* v = value("--vars");
+            if (!v) return false;
+            o.rules.vars_file = v;
+        } else if (a == "--classification") {
+            const char* v = value("--classification");
+            if (!v) return false;
+            o.rules.classification_file = v;
+        } else if (a == "--with-defaults") {
+            o.with_defaults = true;
+        } else if (a == "--sensor") {
+            const char* v = value("--sensor");
+            if (!v) return false;
+            o.sensor = v;
         } else if (a == "--dump-http") {
             o.dump_http = true;
         } else if (a == "--quiet" || a == "-q") {
@@ -185,6 +219,42 @@ int main(int argc, char** argv) {
                      source.c_str(), n ? n : "unknown", dlt);
         return 2;
     }
+    // Suricata rules (-S): compiled once; the inspector runs after the pipeline's stages.
+    secengine::host::rule_set rule_set;
+    if (!o.rules.files.empty()) {
+        secengine::host::load_rule_set(o.rules, rule_set);
+        if (!rule_set.error.empty()) {
+            std::fprintf(stderr, "secreplay: rules: %s\n", rule_set.error.c_str());
+            return 2;
+        }
+        for (const auto& sk : rule_set.skipped) {
+            std::string why = sk.why.message;
+            for (const auto& k : sk.why.unsupported) why += (why.empty() ? "unsupported: " : ", ") + k;
+            std::fprintf(stderr, "secreplay: %s:%zu: rule skipped: %s\n", sk.file.c_str(), sk.line, why.c_str());
+        }
+    }
+    std::uint64_t rule_alerts = 0;
+    std::int64_t cur_sec = 0, cur_usec = 0;
+    std::uint64_t cur_packet = 0;
+    std::unique_ptr<secengine::host::inspector> inspect;
+    if (!o.rules.files.empty()) {
+        inspect = std::make_unique<secengine::host::inspector>(rule_set.view, [&](const secengine::host::rule_alert& a) {
+            ++rule_alerts;
+            if (o.dump_http || o.quiet) return;
+            const bool blocked = a.act == secengine::rules::action::drop || a.act == secengine::rules::action::reject;
+            auto cat = rule_set.category.find({a.gid, a.sid});
+            const std::string_view category = cat == rule_set.category.end() ? std::string_view{} : std::string_view(cat->second);
+            if (o.eve) {
+                const secengine::host::eve_context c{cur_sec, cur_usec, cur_packet, category, blocked, o.sensor};
+                std::printf("%s\n", secengine::host::eve_alert_line(a, c).c_str());
+            } else {
+                std::printf("alert packet=%llu sid=%u gid=%u rev=%u action=%s \"%s\" %s -> %s %s\n",
+                            static_cast<unsigned long long>(cur_packet), a.sid, a.gid, a.rev, blocked ? "blocked" : "allowed",
+                            std::string(a.msg).c_str(), secengine::host::endpoint_text(*a.packet, true).c_str(),
+                            secengine::host::endpoint_text(*a.packet, false).c_str(), a.to_server ? "to_server" : "to_client");
+            }
+        });
+    }
     std::unique_ptr<pcap_dumper_t, dumper_closer> pass_out, drop_out;
     for (auto [path, out] : {std::pair{&o.pass_out, &pass_out}, std::pair{&o.drop_out, &drop_out}}) {
         if (path->empty()) continue;
@@ -268,7 +338,19 @@ int main(int argc, char** argv) {
             if (secengine::net::parse(std::span<const std::byte>{frame.data(), h->caplen}, view) == secengine::net::parse_error::none)
                 http_dump.feed(view);
         }
-        const secengine::verdict v = engine.process(std::span<std::byte>{frame.data(), h->caplen}, now);
+        if (inspect && !o.with_defaults) engine.set_stage_enabled(secengine::stage_id::dpi, false);
+        const secengine::verdict v0 = engine.process(std::span<std::byte>{frame.data(), h->caplen}, now);
+        bool rules_drop = false;
+        if (inspect && v0.pass()) {
+            secengine::net::packet_view view;
+            if (secengine::net::parse(std::span<const std::byte>{frame.data(), h->caplen}, view) == secengine::net::parse_error::none) {
+                cur_sec = h->ts.tv_sec;
+                cur_usec = h->ts.tv_usec;
+                cur_packet = packets;
+                rules_drop = !inspect->process(view, now / (tps / 1000));
+            }
+        }
+        const secengine::verdict v = rules_drop ? secengine::verdict{secengine::drop_reason::dpi_signature, 6, 0} : v0;
         engine_time += std::chrono::steady_clock::now() - t0;
         if (pcap_dumper_t* d = v.pass() ? pass_out.get() : drop_out.get()) pcap_dump(reinterpret_cast<u_char*>(d), h, data);
         secengine::alert_event a;
@@ -303,6 +385,17 @@ int main(int argc, char** argv) {
             std::fprintf(report, "drop.%s=%llu\n", std::string(secengine::name(static_cast<secengine::drop_reason>(r))).c_str(),
                          static_cast<unsigned long long>(st.dropped[r]));
     line("alerts", alerts);
+    if (inspect) {
+        const auto& is = inspect->stats();
+        line("rules.loaded", rule_set.loaded());
+        line("rules.skipped", rule_set.skipped.size());
+        line("rules.alerts", rule_alerts);
+        line("rules.dropped_packets", is.dropped_packets);
+        line("rules.dropped_flows", is.dropped_flows);
+        line("rules.flows", is.flows);
+        line("rules.http_messages", is.http_messages);
+        line("rules.dns_queries", is.dns_queries);
+    }
     if (engine_ptr) {
         for (const auto& s : secengine::dpi::default_signatures)
             if (const auto n = engine_ptr->dpi().hits(s.id); n != 0) std::fprintf(report, "dpi.hits.%u=%u\n", s.id, n);

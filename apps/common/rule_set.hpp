@@ -1,0 +1,39 @@
+#pragma once
+// One rule set, loaded the way every host tool needs it: variables (Suricata's defaults, a
+// suricata.yaml `vars:` section, `NAME=VALUE` overrides), the classification file, the rule
+// files (every skipped rule kept with its reason), duplicates (gid, sid) refused, and the
+// compiled database opened as a validated view.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <secengine/rules/db.hpp>
+
+#include "rules_compiler.hpp"
+#include "rules_parser.hpp"
+
+namespace secengine::host {
+
+struct rule_set_options {
+    std::vector<std::string> files;
+    std::vector<std::string> var_assignments;  ///< NAME=VALUE
+    std::string vars_file;                     ///< suricata.yaml with a vars: section; empty: defaults
+    std::string classification_file;           ///< empty: /etc/suricata/classification.config when present
+};
+
+struct rule_set {
+    std::string error;                               ///< non-empty: unusable (names the file/option)
+    std::vector<rulesc::load_report::skipped> skipped;
+    std::size_t duplicates = 0;
+    rulesc::compiled_db compiled;
+    rules::db_view view;
+    std::map<std::pair<std::uint32_t, std::uint32_t>, std::string> category;  ///< (gid, sid) -> classtype description
+    [[nodiscard]] std::size_t loaded() const noexcept { return compiled.rules; }
+};
+
+/// Loads and compiles; `out.error` says what went wrong. The view points into out.compiled.
+void load_rule_set(const rule_set_options& o, rule_set& out);
+
+}  // namespace secengine::host
