@@ -84,6 +84,7 @@ public:
         }
         nfields_ = 0;
         field_open_ = false;
+        start_line_done_ = false;
         fields_dropped_ = false;
         parts_ = {};
         set_ = {};
@@ -132,8 +133,13 @@ public:
                 while (f.value.len > 0 && is_blank(fields_.mem[f.value.off + f.value.len - 1])) --f.value.len;
             }
             field_open_ = false;
+        } else if (p == (response_ ? part::reason : part::version)) {
+            derive_start_line();
         }
     }
+    /// True once the start line's buffers (uri, method, ... / stat_code, ...) are set: a rule
+    /// that needs only those can be decided before the header section arrives.
+    [[nodiscard]] constexpr bool start_line_ready() const noexcept { return start_line_done_; }
     constexpr void headers_complete() noexcept { derive(); }
     constexpr void message_complete() noexcept {
         if (body_.used != 0) set_.set(response_ ? buffer::response_body : buffer::request_body, body_.view(0, body_.used));
@@ -200,8 +206,13 @@ private:
     constexpr void put(buffer b, const region& r, std::size_t off, std::size_t len) noexcept { set_.set(b, r.view(off, len)); }
 
     constexpr void derive() noexcept {
-        const header_id hidden = response_ ? header_id::set_cookie : header_id::cookie;
-        // Start line and its parts.
+        derive_start_line();
+        derive_headers();
+    }
+
+    constexpr void derive_start_line() noexcept {
+        if (start_line_done_) return;
+        start_line_done_ = true;
         const std::size_t line_at = line_.used;
         if (!response_) {
             (void)line_.append(part_bytes(part::method));
@@ -238,6 +249,10 @@ private:
         }
         const slice pv = parts_[static_cast<std::size_t>(part::version)];
         put(buffer::protocol, line_, pv.off, pv.len);
+    }
+
+    constexpr void derive_headers() noexcept {
+        const header_id hidden = response_ ? header_id::set_cookie : header_id::cookie;
         put(buffer::raw_header, raw_, 0, raw_.used);
 
         // http.header and http.header_names.
@@ -304,7 +319,7 @@ private:
     region line_, fields_, raw_, derived_, body_;
     std::span<field> table_;
     std::size_t nfields_ = 0;
-    bool field_open_ = false, fields_dropped_ = false, response_ = false;
+    bool field_open_ = false, fields_dropped_ = false, response_ = false, start_line_done_ = false;
     std::array<slice, static_cast<std::size_t>(part::count_)> parts_{};
     buffer_set set_{};
 };
