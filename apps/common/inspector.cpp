@@ -66,21 +66,36 @@ struct inspector::flow {
 
     // HTTP: one parser and one buffer builder per direction; a finished message is inspected
     // at once (before a pipelined next one reuses the buffers), in the packet that finished it.
-    // Like Suricata's progressive inspection, a transaction is inspected twice: when its header
-    // section is complete (rules on the request/status line and headers decide then) and when
-    // the message is complete (rules that need the body); a sid alerts once per transaction.
+    // Like Suricata's progressive inspection, a transaction is inspected as it progresses -
+    // start line complete (rules on the URI, method, status), header section complete, message
+    // complete (rules that need the body) - once per packet with everything that packet made
+    // available, so two rules decided by the same packet are both reported; a sid alerts once
+    // per transaction.
     struct sink : host_message_buffers {
         std::function<void(const sink&, bool complete)>* on_message = nullptr;
         std::vector<std::uint32_t> alerted;  // sids reported for the transaction in progress
+        int pending = 0;                     // 0 nothing new, 1 start line, 2 headers, 3 complete
         explicit sink(bool response) : host_message_buffers(response) {}
+        void flush() {
+            if (pending != 0 && on_message != nullptr && *on_message) (*on_message)(*this, pending == 3);
+            pending = 0;
+        }
+        void message_begin() {
+            flush();  // a pipelined message: the previous one is inspected before its buffers go
+            host_message_buffers::message_begin();
+            alerted.clear();
+        }
+        void end(http::part p, http::header_id h) {
+            host_message_buffers::end(p, h);
+            if (start_line_ready() && pending < 1) pending = 1;
+        }
         void headers_complete() {
             host_message_buffers::headers_complete();
-            alerted.clear();
-            if (on_message != nullptr && *on_message) (*on_message)(*this, false);
+            if (pending < 2) pending = 2;
         }
         void message_complete() {
             host_message_buffers::message_complete();
-            if (on_message != nullptr && *on_message) (*on_message)(*this, true);
+            pending = 3;
         }
     };
     std::function<void(const sink&, bool)> on_message;
@@ -287,6 +302,10 @@ bool inspector::process(const net::packet_view& p, std::uint64_t now_ms) {
     if (f.app == rules::app_protocol::http && p.is_tcp() && f.to_server && (p.tcp_flags & (tcp_fin | tcp_rst)) != 0) {
         if ((p.tcp_flags & tcp_rst) != 0 || !to_server) http::finish(f.response, f.pair, *f.to_client);
         if ((p.tcp_flags & tcp_rst) != 0 || to_server) http::finish(f.request, f.pair, *f.to_server);
+    }
+    if (f.to_server) {
+        f.to_server->flush();
+        f.to_client->flush();
     }
     f.on_message = nullptr;
 
