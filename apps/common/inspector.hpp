@@ -22,6 +22,7 @@
 #include <secengine/net/packet.hpp>
 #include <secengine/rules/db.hpp>
 #include <secengine/rules/evaluate.hpp>
+#include <secengine/rules/session.hpp>
 #include <secengine/rules/state.hpp>
 
 namespace secengine::host {
@@ -52,6 +53,9 @@ struct inspector_stats {
     std::uint64_t flows = 0, http_messages = 0, dns_queries = 0, candidate_overflows = 0;
 };
 
+/// The library's per-connection inspection with the host's sizes.
+using host_session = rules::session<256, 8, 64>;
+
 class inspector {
 public:
     using callback = std::function<void(const rule_alert&)>;
@@ -67,7 +71,8 @@ public:
     void finish(std::uint64_t now_ms);
     [[nodiscard]] const inspector_stats& stats() const noexcept { return stats_; }
 
-    struct flow;  // per-flow state (inspector.cpp)
+    struct flow;       // per-flow state (inspector.cpp)
+    struct sink_type;  // an HTTP message-buffer sink (inspector.cpp)
 
 private:
     struct key {
@@ -79,10 +84,12 @@ private:
     struct key_hash {
         std::size_t operator()(const key& k) const noexcept;
     };
-    bool evaluate(flow& f, const rules::packet_context& ctx, const net::packet_view& p, std::uint64_t now_ms,
-                  const alert_http* http, std::uint64_t tx, std::vector<std::uint32_t>* once);
+
+    std::unique_ptr<sink_type> acquire_sink();
+    void release_sink(std::unique_ptr<sink_type> s);
 
     const rules::db_view& db_;
+    std::vector<std::unique_ptr<sink_type>> free_sinks_;
     callback on_alert_;
     std::unordered_map<key, std::unique_ptr<flow>, key_hash> flows_;
     rules::threshold_table<4096> thresholds_;

@@ -1,0 +1,351 @@
+#pragma once
+/// \file One connection's rule inspection, as Suricata does it: the units a packet yields and
+/// what may alert on each. Freestanding: the host (apps/common/inspector) keeps sessions in a
+/// map, the kernel in a fixed side table; both run this code, so they reach the same verdicts.
+///
+/// Per packet of a connection (`inspect`):
+///  - the **packet** unit: buffer `payload` = the packet's payload; rules without content
+///    (header, flow, dsize) alert on every packet;
+///  - the **stream** unit (TCP): the last `Overlap` bytes the same side sent before, followed
+///    by this payload, so a buffer-less content split over segments matches once (Suricata's raw
+///    stream inspection); a sid already reported on this side's stream is not reported again;
+///  - **HTTP transactions** (found by content on any port: a request method and a space at the
+///    start of the client's data): each message is inspected as it progresses - start line,
+///    header section, complete message - once per packet with all that packet made available,
+///    a sid at most once per transaction (Suricata's progressive inspection);
+///  - **DNS queries** (port 53): one unit per question name (`dns.query`).
+/// A `pass` match ends the connection's inspection and is not reported; a `drop` or `reject`
+/// match drops the packet and every later packet of the connection (one alert, never one per
+/// retransmission). Time is a parameter; nothing allocates.
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include <secengine/dns/query.hpp>
+#include <secengine/http/message_buffers.hpp>
+#include <secengine/http/parser.hpp>
+#include <secengine/rules/evaluate.hpp>
+
+namespace secengine::rules {
+
+/// A small set of sids (reported once per transaction / stream side). When full, further sids
+/// are not remembered: they may be reported again (counted by the caller as `sid_set_full`).
+template <std::size_t N>
+struct sid_set {
+    std::array<std::uint32_t, N> ids{};
+    std::uint8_t count = 0;
+    static_assert(N >= 1 && N <= 255);
+    [[nodiscard]] constexpr bool has(std::uint32_t sid) const noexcept {
+        for (std::size_t i = 0; i < count; ++i)
+            if (ids[i] == sid) return true;
+        return false;
+    }
+    constexpr bool add(std::uint32_t sid) noexcept {
+        if (count == N) return false;
+        ids[count++] = sid;
+        return true;
+    }
+    constexpr void clear() noexcept { count = 0; }
+};
+
+/// How a unit came about, for the alert record.
+enum class unit_kind : std::uint8_t { packet, stream, http, dns };
+
+/// One reported match and where it came from.
+struct session_alert {
+    alert_info rule;
+    unit_kind unit = unit_kind::packet;
+    bool to_server = true;
+    app_protocol app = app_protocol::none;
+    std::uint64_t tx = 0;                       ///< HTTP transaction number in the connection
+    const http::buffer_set* buffers = nullptr;  ///< the unit's buffers (HTTP: for the EVE http object)
+};
+
+/// What the caller knows about the packet (the session adds the rest).
+struct packet_facts {
+    std::uint8_t ip_proto = 6;
+    address src{}, dst{};
+    std::uint16_t sport = 0, dport = 0;
+    bool has_ports = true;
+    bool to_server = true;
+    bool established = false;
+    std::uint8_t tcp_flags = 0;
+    std::span<const std::byte> payload{};
+};
+
+/// Per-connection inspection state. `Overlap`: stream bytes kept per side; `FlowbitWords`:
+/// 64 flowbits each; `SidMemory`: sids remembered per transaction and per stream side. HTTP
+/// message buffers are lent by the caller (`attach_http`): a session without them still parses
+/// HTTP (framing stays right) but evaluates no HTTP unit (`http_unbuffered` counts that).
+template <std::size_t Overlap = 256, std::size_t FlowbitWords = 2, std::size_t SidMemory = 32>
+class session {
+public:
+    static constexpr std::size_t overlap = Overlap;
+
+    struct counters {
+        std::uint32_t units = 0, http_messages = 0, http_unbuffered = 0, dns_queries = 0, sid_set_full = 0, candidate_overflow = 0;
+    };
+
+    /// Lends the two directions' message buffers (reset here; the session never frees them).
+    constexpr void attach_http(http::message_buffers_base* to_server, http::message_buffers_base* to_client) noexcept {
+        bufs_[0] = to_server;
+        bufs_[1] = to_client;
+        if (to_server != nullptr) to_server->reset(false);
+        if (to_client != nullptr) to_client->reset(true);
+    }
+    /// Takes the buffers back (both sides closed); returns whether any were lent.
+    constexpr bool detach_http() noexcept {
+        const bool had = bufs_[0] != nullptr || bufs_[1] != nullptr;
+        bufs_ = {};
+        return had;
+    }
+    [[nodiscard]] constexpr bool wants_http_buffers() const noexcept { return app_ == app_protocol::http && bufs_[0] == nullptr && !closed_; }
+    [[nodiscard]] constexpr bool closed() const noexcept { return closed_; }
+    [[nodiscard]] constexpr bool dropped() const noexcept { return dropped_; }
+    [[nodiscard]] constexpr app_protocol app() const noexcept { return app_; }
+    [[nodiscard]] constexpr const counters& stats() const noexcept { return stats_; }
+
+    /// Inspects one packet; calls on_alert(const session_alert&) for each report, and
+    /// lend_http(session&) once, when HTTP is found, so the caller can `attach_http` buffers
+    /// before the first bytes are parsed. Returns false when the packet is dropped.
+    template <class OnAlert, class LendHttp>
+    bool inspect(const db_view& db, const packet_facts& pf, threshold_table_base* thresholds, std::span<std::uint32_t> scratch,
+                 std::uint64_t now_ms, OnAlert&& on_alert, LendHttp&& lend_http) noexcept {
+        if (dropped_) return false;
+        if (passed_) return true;
+        packet_context ctx;
+        ctx.ip_proto = pf.ip_proto;
+        ctx.src = pf.src;
+        ctx.dst = pf.dst;
+        ctx.sport = pf.sport;
+        ctx.dport = pf.dport;
+        ctx.has_ports = pf.has_ports;
+        ctx.to_server = pf.to_server;
+        ctx.established = pf.established;
+        ctx.dsize = static_cast<std::uint32_t>(pf.payload.size());
+        const bool tcp = pf.ip_proto == 6;
+        const std::size_t side = pf.to_server ? 0 : 1;
+        consumed_ = false;
+        if (tcp && !pf.payload.empty() && pf.to_server && detect_ == detection::undecided) {
+            detect(pf.payload);
+            if (app_ == app_protocol::http) lend_http(*this);
+        }
+        if (app_ == app_protocol::none && (pf.sport == 53 || pf.dport == 53)) app_ = app_protocol::dns;
+        ctx.app = app_;
+
+        eval_state st;
+        st.flowbits = flowbits_;
+        st.thresholds = thresholds;
+        st.candidates = scratch;
+        bool drop = false;
+        auto run = [&](const packet_context& c, unit_kind kind, sid_set<SidMemory>* once, std::uint64_t tx) {
+            ++stats_.units;
+            const eval_result r = evaluate(db, c, st, now_ms, [&](const alert_info& a) {
+                if (a.act == action::pass) return;  // Suricata does not report pass matches
+                if (once != nullptr) {
+                    if (once->has(a.sid)) return;
+                    if (!once->add(a.sid)) ++stats_.sid_set_full;
+                }
+                if (a.act == action::drop || a.act == action::reject) drop = true;
+                on_alert(session_alert{a, kind, c.to_server, c.app, tx, c.buffers});
+            });
+            if (r.overflow) ++stats_.candidate_overflow;
+            if (r.passed) passed_ = true;
+        };
+
+        // Packet unit, then the stream unit over the kept tail + this payload.
+        http::buffer_set packet_buffers;
+        if (!pf.payload.empty()) packet_buffers.set(http::buffer::payload, pf.payload);
+        ctx.buffers = &packet_buffers;
+        sid_set<SidMemory>& seen = stream_seen_[side];
+        const std::uint8_t before = seen.count;
+        run(ctx, unit_kind::packet, tcp ? &seen : nullptr, 0);
+        if (tcp && pf.payload.empty()) seen.count = before;  // header-only rules alert per packet
+        if (tcp && !pf.payload.empty() && !drop && !passed_) {
+            if (tail_len_[side] != 0) {
+                std::array<std::byte, Overlap + stream_chunk> window{};
+                std::size_t at = 0;
+                for (std::size_t k = 0; k < tail_len_[side]; ++k) window[at++] = tail_[side][k];
+                // Long payloads: the border region is what the packet unit could not see.
+                const std::size_t take = pf.payload.size() < stream_chunk ? pf.payload.size() : stream_chunk;
+                static_assert(Overlap >= 16 && Overlap <= 1024, "stream window lives on the stack: 2 x Overlap bytes");
+                for (std::size_t k = 0; k < take; ++k) window[at++] = pf.payload[k];
+                http::buffer_set stream_buffers;
+                stream_buffers.set(http::buffer::payload, std::span<const std::byte>(window.data(), at));
+                packet_context sc = ctx;
+                sc.buffers = &stream_buffers;
+                run(sc, unit_kind::stream, &seen, 0);
+            }
+            remember_tail(side, pf.payload);
+        }
+
+        // HTTP transactions.
+        if (app_ == app_protocol::http && !passed_ && !drop) {
+            auto flush = [&](auto& k) {
+                if (k.pending == 0) return;
+                const int phase = k.pending;
+                k.pending = 0;
+                http::message_buffers_base* b = bufs_[k.side];
+                if (b == nullptr) {
+                    if (phase == 3) ++stats_.http_unbuffered;
+                    return;
+                }
+                if (phase == 3) ++stats_.http_messages;
+                packet_context hc = ctx;
+                hc.app = app_protocol::http;
+                hc.to_server = k.side == 0;
+                hc.buffers = &b->buffers();
+                run(hc, unit_kind::http, &tx_seen_[k.side], tx_[k.side]);
+                if (phase == 3) {
+                    ++tx_[k.side];
+                    tx_seen_[k.side].clear();
+                }
+            };
+            http_sink<decltype(flush)> sink_req{this, 0, flush}, sink_resp{this, 1, flush};
+            if (pending_len_ != 0 && !consumed_) {  // the held-back first bytes of the request
+                http::feed(request_, pair_, std::span<const std::byte>(pending_.data(), pending_len_), sink_req);
+                pending_len_ = 0;
+            }
+            if (!pf.payload.empty() && !consumed_) {
+                if (pf.to_server) http::feed(request_, pair_, pf.payload, sink_req);
+                else http::feed(response_, pair_, pf.payload, sink_resp);
+            }
+            if (tcp && (pf.tcp_flags & (net_fin | net_rst)) != 0) {
+                if ((pf.tcp_flags & net_rst) != 0 || !pf.to_server) http::finish(response_, pair_, sink_resp);
+                if ((pf.tcp_flags & net_rst) != 0 || pf.to_server) http::finish(request_, pair_, sink_req);
+            }
+            flush(sink_req);
+            flush(sink_resp);
+        }
+
+        // DNS questions.
+        if (app_ == app_protocol::dns && !pf.payload.empty() && !passed_ && !drop) {
+            (void)dns::for_each_query(pf.payload, tcp, [&](const dns::query_name& q) {
+                ++stats_.dns_queries;
+                http::buffer_set qb;
+                qb.set(http::buffer::dns_query, q.view());
+                packet_context dc = ctx;
+                dc.buffers = &qb;
+                run(dc, unit_kind::dns, nullptr, 0);
+            });
+        }
+
+        if (tcp) {
+            if ((pf.tcp_flags & net_fin) != 0) fin_[side] = true;
+            if ((pf.tcp_flags & net_rst) != 0 || (fin_[0] && fin_[1])) closed_ = true;
+        }
+        if (drop) dropped_ = true;
+        return !drop;
+    }
+
+private:
+    static constexpr std::uint8_t net_fin = 0x01, net_rst = 0x04;
+    static constexpr std::size_t pending_max = 10;      // "PROPFIND " is the longest method + SP we wait for
+    // The stream unit joins the tail to the payload's first Overlap bytes: a match of up to
+    // Overlap bytes that crosses the border lies in there; later ones the packet unit sees.
+    static constexpr std::size_t stream_chunk = Overlap;
+    enum class detection : std::uint8_t { undecided, http, other };
+
+    static constexpr std::array<std::string_view, 10> methods{"GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS ",
+                                                               "PATCH ", "TRACE ", "CONNECT ", "PROPFIND "};
+
+    // Decides HTTP on the client's first bytes, keeping them while they are a strict prefix
+    // of "METHOD " (segments can be a few bytes long); they are fed to the parser once decided.
+    constexpr void detect(std::span<const std::byte> payload) noexcept {
+        const std::size_t n = pending_len_;
+        const std::size_t have = n + payload.size();
+        bool prefix = false, match = false;
+        for (auto m : methods) {
+            bool same = true;
+            const std::size_t upto = have < m.size() ? have : m.size();
+            for (std::size_t k = 0; k < upto && same; ++k) {
+                const std::byte b = k < n ? pending_[k] : payload[k - n];
+                same = static_cast<std::uint8_t>(b) == static_cast<std::uint8_t>(m[k]);
+            }
+            if (same && have >= m.size()) match = true;
+            else if (same) prefix = true;
+        }
+        if (match) {
+            detect_ = detection::http;
+            app_ = app_protocol::http;
+        } else if (prefix && have <= pending_max) {
+            for (std::size_t k = 0; k < payload.size(); ++k) pending_[n + k] = payload[k];
+            pending_len_ = static_cast<std::uint8_t>(have);
+            consumed_ = true;  // held back, fed when decided
+        } else {
+            detect_ = detection::other;
+            pending_len_ = 0;
+        }
+    }
+
+    constexpr void remember_tail(std::size_t side, std::span<const std::byte> payload) noexcept {
+        std::array<std::byte, Overlap>& t = tail_[side];
+        std::size_t len = tail_len_[side];
+        if (payload.size() >= Overlap) {
+            for (std::size_t k = 0; k < Overlap; ++k) t[k] = payload[payload.size() - Overlap + k];
+            tail_len_[side] = static_cast<std::uint16_t>(Overlap);
+            return;
+        }
+        const std::size_t keep = (len + payload.size() > Overlap) ? Overlap - payload.size() : len;
+        for (std::size_t k = 0; k < keep; ++k) t[k] = t[len - keep + k];
+        for (std::size_t k = 0; k < payload.size(); ++k) t[keep + k] = payload[k];
+        tail_len_[side] = static_cast<std::uint16_t>(keep + payload.size());
+    }
+
+    // Forwards parser events to the lent buffers and records how far each message progressed;
+    // `inspect_now` evaluates what is pending (called before a pipelined message reuses the buffers).
+    template <class Flush>
+    struct http_sink {
+        session* s;
+        std::size_t side;
+        Flush& inspect_now;
+        int pending = 0;  // 0 nothing new, 1 start line, 2 header section, 3 complete
+        [[nodiscard]] constexpr http::message_buffers_base* b() const noexcept { return s->bufs_[side]; }
+        constexpr void message_begin() noexcept {
+            inspect_now(*this);  // a pipelined message: inspect the previous one first
+            if (auto* m = b()) m->message_begin();
+            s->tx_seen_[side].clear();
+        }
+        constexpr void data(http::part p, http::header_id h, std::span<const std::byte> bytes) noexcept {
+            if (auto* m = b()) m->data(p, h, bytes);
+        }
+        constexpr void end(http::part p, http::header_id h) noexcept {
+            auto* m = b();
+            if (m != nullptr) m->end(p, h);
+            const bool line_done = m != nullptr ? m->start_line_ready() : p == (side == 1 ? http::part::reason : http::part::version);
+            if (line_done && pending < 1) pending = 1;
+        }
+        constexpr void headers_complete() noexcept {
+            if (auto* m = b()) m->headers_complete();
+            if (pending < 2) pending = 2;
+        }
+        constexpr void message_complete() noexcept {
+            if (auto* m = b()) m->message_complete();
+            pending = 3;
+        }
+        constexpr void report(http::anomaly a) noexcept {
+            if (auto* m = b()) m->report(a);
+        }
+    };
+
+    std::array<http::message_buffers_base*, 2> bufs_{};
+    http::parser_state request_ = http::parser_state::for_requests(), response_ = http::parser_state::for_responses();
+    http::pairing pair_{};
+    std::array<std::uint64_t, FlowbitWords> flowbits_{};
+    std::array<std::array<std::byte, Overlap>, 2> tail_{};
+    std::array<std::uint16_t, 2> tail_len_{};
+    std::array<sid_set<SidMemory>, 2> stream_seen_{}, tx_seen_{};
+    std::array<std::uint64_t, 2> tx_{};
+    std::array<std::byte, pending_max> pending_{};
+    std::uint8_t pending_len_ = 0;
+    detection detect_ = detection::undecided;
+    app_protocol app_ = app_protocol::none;
+    std::array<bool, 2> fin_{};
+    bool dropped_ = false, passed_ = false, closed_ = false, consumed_ = false;
+    counters stats_{};
+};
+
+}  // namespace secengine::rules
