@@ -7,8 +7,10 @@
 ///  - the **packet** unit: buffer `payload` = the packet's payload; rules without content
 ///    (header, flow, dsize) alert on every packet;
 ///  - the **stream** unit (TCP): the last `Overlap` bytes the same side sent before, followed
-///    by this payload, so a buffer-less content split over segments matches once (Suricata's raw
-///    stream inspection); a sid already reported on this side's stream is not reported again;
+///    by this payload's first `Overlap` bytes, so a buffer-less content split over segments
+///    matches; it reports what the packet unit did not, as Suricata's inline raw stream
+///    inspection does (which also re-reports a match while it stays in the window - seen on
+///    Suricata 7.0.10 with --simulate-ips, tests/rules/test_session.cpp);
 ///  - **HTTP transactions** (found by content on any port: a request method and a space at the
 ///    start of the client's data): each message is inspected as it progresses - start line,
 ///    header section, complete message - once per packet with all that packet made available,
@@ -141,10 +143,14 @@ public:
         st.thresholds = thresholds;
         st.candidates = scratch;
         bool drop = false;
-        auto run = [&](const packet_context& c, unit_kind kind, sid_set<SidMemory>* once, std::uint64_t tx) {
+        auto keep_all = [](std::uint32_t) { return true; };
+        auto run = [&](const packet_context& c, unit_kind kind, sid_set<SidMemory>* once, std::uint64_t tx,
+                       sid_set<SidMemory>* record, auto&& keep) {
             ++stats_.units;
             const eval_result r = evaluate(db, c, st, now_ms, [&](const alert_info& a) {
                 if (a.act == action::pass) return;  // Suricata does not report pass matches
+                if (record != nullptr && !record->add(a.sid)) ++stats_.sid_set_full;
+                if (!keep(a.sid)) return;
                 if (once != nullptr) {
                     if (once->has(a.sid)) return;
                     if (!once->add(a.sid)) ++stats_.sid_set_full;
@@ -156,28 +162,27 @@ public:
             if (r.passed) passed_ = true;
         };
 
-        // Packet unit, then the stream unit over the kept tail + this payload.
+        // Packet unit, then the stream unit over the kept tail + this payload. Like Suricata
+        // inline, the stream unit reports what it finds there that the packet unit did not: a
+        // content split over segments, and (as long as it stays in the window) one seen before.
         http::buffer_set packet_buffers;
         if (!pf.payload.empty()) packet_buffers.set(http::buffer::payload, pf.payload);
         ctx.buffers = &packet_buffers;
-        sid_set<SidMemory>& seen = stream_seen_[side];
-        const std::uint8_t before = seen.count;
-        run(ctx, unit_kind::packet, tcp ? &seen : nullptr, 0);
-        if (tcp && pf.payload.empty()) seen.count = before;  // header-only rules alert per packet
+        sid_set<SidMemory> in_packet;
+        run(ctx, unit_kind::packet, nullptr, 0, &in_packet, keep_all);
         if (tcp && !pf.payload.empty() && !drop && !passed_) {
             if (tail_len_[side] != 0) {
+                static_assert(Overlap >= 16 && Overlap <= 1024, "stream window lives on the stack: 2 x Overlap bytes");
                 std::array<std::byte, Overlap + stream_chunk> window{};
                 std::size_t at = 0;
                 for (std::size_t k = 0; k < tail_len_[side]; ++k) window[at++] = tail_[side][k];
-                // Long payloads: the border region is what the packet unit could not see.
                 const std::size_t take = pf.payload.size() < stream_chunk ? pf.payload.size() : stream_chunk;
-                static_assert(Overlap >= 16 && Overlap <= 1024, "stream window lives on the stack: 2 x Overlap bytes");
                 for (std::size_t k = 0; k < take; ++k) window[at++] = pf.payload[k];
                 http::buffer_set stream_buffers;
                 stream_buffers.set(http::buffer::payload, std::span<const std::byte>(window.data(), at));
                 packet_context sc = ctx;
                 sc.buffers = &stream_buffers;
-                run(sc, unit_kind::stream, &seen, 0);
+                run(sc, unit_kind::stream, nullptr, 0, nullptr, [&](std::uint32_t sid) { return !in_packet.has(sid); });
             }
             remember_tail(side, pf.payload);
         }
@@ -198,7 +203,7 @@ public:
                 hc.app = app_protocol::http;
                 hc.to_server = k.side == 0;
                 hc.buffers = &b->buffers();
-                run(hc, unit_kind::http, &tx_seen_[k.side], tx_[k.side]);
+                run(hc, unit_kind::http, &tx_seen_[k.side], tx_[k.side], nullptr, keep_all);
                 if (phase == 3) {
                     ++tx_[k.side];
                     tx_seen_[k.side].clear();
@@ -229,7 +234,7 @@ public:
                 qb.set(http::buffer::dns_query, q.view());
                 packet_context dc = ctx;
                 dc.buffers = &qb;
-                run(dc, unit_kind::dns, nullptr, 0);
+                run(dc, unit_kind::dns, nullptr, 0, nullptr, keep_all);
             });
         }
 
@@ -337,7 +342,7 @@ private:
     std::array<std::uint64_t, FlowbitWords> flowbits_{};
     std::array<std::array<std::byte, Overlap>, 2> tail_{};
     std::array<std::uint16_t, 2> tail_len_{};
-    std::array<sid_set<SidMemory>, 2> stream_seen_{}, tx_seen_{};
+    std::array<sid_set<SidMemory>, 2> tx_seen_{};
     std::array<std::uint64_t, 2> tx_{};
     std::array<std::byte, pending_max> pending_{};
     std::uint8_t pending_len_ = 0;
