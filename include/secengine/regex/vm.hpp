@@ -1,0 +1,187 @@
+#pragma once
+/// \file search(): a Pike VM (Thompson NFA simulation with prioritised thread lists).
+///
+/// Every thread is a (pc, begin) pair; two lists hold the threads before and after the current
+/// byte, each pc at most once per position (a bitmap), so a step costs O(program length) and a
+/// search O(program length x subject length), whatever the pattern - there is no backtracking.
+/// Threads are kept in PCRE's preference order (a split's first branch before its second, older
+/// starts before newer), and a thread reaching `match` removes the lower-priority ones: the
+/// result is the match a backtracking PCRE would report first (Russ Cox, "Regular Expression
+/// Matching: the Virtual Machine Approach", 2009; RE2's nfa.cc uses the same closure order).
+///
+/// Memory: one `vm_state` on the stack (sizeof below, static_assert'ed), no heap, no recursion:
+/// the epsilon closure is an explicit stack with at most one entry per split instruction.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include <secengine/regex/program.hpp>
+
+namespace secengine::regex {
+
+/// Result of search(): `[begin, end)` of the first match, offsets into the whole subject.
+struct match_result {
+    bool matched = false;
+    std::size_t begin = 0, end = 0;
+};
+
+namespace detail {
+
+struct thread_list {
+    std::uint32_t count = 0;
+    std::array<std::uint16_t, max_threads> pc{};
+    std::array<std::uint32_t, max_threads> begin{};
+};
+
+/// Everything search() needs besides the program and the subject.
+struct vm_state {
+    thread_list a{}, b{};
+    std::array<std::uint64_t, max_instructions / 64> seen{};  ///< pcs reached at this position
+    std::array<std::uint16_t, max_splits + 1> stack{};        ///< pending second branches
+};
+
+[[nodiscard]] constexpr bool is_word(std::byte b) noexcept {
+    const auto c = static_cast<unsigned char>(b);
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+/// The view of the subject that assertions see: `s` (already cut at `from` for relative
+/// searches) and the position where the search started.
+struct subject_view {
+    std::span<const std::byte> s;
+    std::size_t start;
+
+    [[nodiscard]] constexpr bool holds(assertion k, std::size_t pos) const noexcept {
+        const std::size_t len = s.size();
+        const auto at = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+        switch (k) {
+            case assertion::begin_subject: return pos == 0;
+            case assertion::bol_multi: return pos == 0 || (pos < len && at(pos - 1) == '\n');
+            case assertion::end_subject: return pos == len;
+            case assertion::end_or_final_nl: return pos == len || (pos + 1 == len && at(pos) == '\n');
+            case assertion::eol_multi: return pos == len || at(pos) == '\n';
+            case assertion::word_boundary:
+            case assertion::not_word_boundary: {
+                const bool before = pos > 0 && is_word(s[pos - 1]);
+                const bool after = pos < len && is_word(s[pos]);
+                return (before != after) == (k == assertion::word_boundary);
+            }
+            default: return false;
+        }
+    }
+};
+
+/// Add the threads reachable from `pc0` without consuming (the epsilon closure), in priority
+/// order, to `list`. `seen` marks pcs already reached at this position by higher-priority threads.
+constexpr void add_closure(const std::uint32_t* code, vm_state& st, thread_list& list, std::uint32_t pc0,
+                           std::uint32_t begin, const subject_view& v, std::size_t pos) noexcept {
+    std::size_t sp = 0;
+    st.stack[sp++] = static_cast<std::uint16_t>(pc0);
+    const auto seen = [&st](std::uint32_t pc) { return (st.seen[pc / 64] >> (pc % 64)) & 1u; };
+    while (sp > 0) {
+        std::uint32_t pc = st.stack[--sp];
+        for (;;) {
+            if (seen(pc)) break;
+            st.seen[pc / 64] |= std::uint64_t{1} << (pc % 64);
+            const std::uint32_t w = code[pc];
+            const auto target = static_cast<std::uint32_t>(static_cast<std::int32_t>(pc) + sarg(w));
+            const op o = op_of(w);
+            if (o == op::match || is_consumer(o)) {
+                list.pc[list.count] = static_cast<std::uint16_t>(pc);
+                list.begin[list.count] = begin;
+                ++list.count;
+                break;
+            }
+            if (o == op::jmp) {
+                pc = target;
+            } else if (o == op::split_next) {
+                st.stack[sp++] = static_cast<std::uint16_t>(target);
+                pc = pc + 1;
+            } else if (o == op::split_target) {
+                st.stack[sp++] = static_cast<std::uint16_t>(pc + 1);
+                pc = target;
+            } else if (o == op::loop) {
+                // Reaching the loop head again at the same position means this iteration
+                // matched the empty string: PCRE leaves the loop instead (continue after it).
+                pc = seen(target) ? pc + 1 : target;
+            } else if (o == op::loop_split) {
+                st.stack[sp++] = static_cast<std::uint16_t>(pc + 1);
+                pc = seen(target) ? pc + 1 : target;
+            } else {  // assert_
+                if (!v.holds(static_cast<assertion>(uarg(w)), pos)) break;
+                pc = pc + 1;
+            }
+        }
+    }
+}
+
+[[nodiscard]] constexpr bool consumes(std::span<const std::uint32_t> p, std::uint32_t w, std::byte b) noexcept {
+    const auto c = static_cast<std::uint32_t>(static_cast<unsigned char>(b));
+    switch (op_of(w)) {
+        case op::byte: return uarg(w) == c;
+        case op::byte_ci: return uarg(w) == (c >= 'A' && c <= 'Z' ? c + 32u : c);
+        case op::any_but_nl: return c != '\n';
+        case op::any: return true;
+        case op::cls: {
+            const std::size_t base = header_words + p[3] + uarg(w) * class_words;
+            return (p[base + c / 32] >> (c % 32)) & 1u;
+        }
+        default: return false;
+    }
+}
+
+}  // namespace detail
+
+/// Stack bytes search() uses for its state (plus a few locals).
+inline constexpr std::size_t search_stack_bytes = sizeof(detail::vm_state);
+static_assert(search_stack_bytes <= 4096, "search() must stay within a few KiB of stack (docs/regex.md)");
+
+/// First (leftmost, PCRE-preferred) match in subject[from..]. Anchors and \b refer to `from`
+/// as the subject start when the program was compiled relative (R), otherwise to the subject
+/// start. An invalid program (verify() fails) or `from` past the end never matches.
+[[nodiscard]] constexpr match_result search(std::span<const std::uint32_t> program,
+                                            std::span<const std::byte> subject, std::size_t from) noexcept {
+    if (verify(program) != error::ok || from > subject.size()) return {};
+    if (subject.size() - from > 0xffffffffu) return {};
+    const std::uint32_t flags = program[2];
+    const std::size_t base = (flags & flag_relative) ? from : 0;
+    const detail::subject_view v{subject.subspan(base), from - base};
+    const std::size_t len = v.s.size();
+    // One possible start when /A is given or the pattern opens with ^ / \A (without /m).
+    const bool start_anchored = (flags & flag_start_anchored) != 0;
+    if (start_anchored && v.start != 0) return {};
+    const bool one_start = (flags & flag_anchored) || start_anchored;
+    const std::uint32_t* code = program.data() + header_words;
+
+    detail::vm_state st{};
+    detail::thread_list* cur = &st.a;
+    detail::thread_list* next = &st.b;
+    match_result best{};
+    detail::add_closure(code, st, *cur, 0, static_cast<std::uint32_t>(v.start), v, v.start);
+    for (std::size_t pos = v.start; pos <= len; ++pos) {
+        if (cur->count == 0 && (best.matched || one_start)) break;
+        st.seen.fill(0);
+        next->count = 0;
+        for (std::uint32_t i = 0; i < cur->count; ++i) {
+            const std::uint32_t pc = cur->pc[i];
+            const std::uint32_t w = code[pc];
+            if (op_of(w) == op::match) {
+                // Lower-priority threads (later in the list) can no longer win.
+                best = {true, base + cur->begin[i], base + pos};
+                break;
+            }
+            if (pos < len && detail::consumes(program, w, v.s[pos]))
+                detail::add_closure(code, st, *next, pc + 1, cur->begin[i], v, pos + 1);
+        }
+        if (pos == len) break;
+        if (!best.matched && !one_start)
+            detail::add_closure(code, st, *next, 0, static_cast<std::uint32_t>(pos + 1), v, pos + 1);
+        detail::thread_list* t = cur;
+        cur = next;
+        next = t;
+    }
+    return best;
+}
+
+}  // namespace secengine::regex
