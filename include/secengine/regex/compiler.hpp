@@ -4,8 +4,8 @@
 /// One pass of recursive descent over the pattern (depth capped at max_nesting), emitting code
 /// as it goes. Alternation inserts a split in front of the alternative already emitted; a
 /// quantifier copies the code of its atom (jump offsets are relative, so copies need no
-/// relocation): `x{2,4}` is `x x (x (x)?)?` flattened, `x*` is `L: split; x; loop L`, `x+` is
-/// `L: x; loop_split L`. The shapes follow Russ Cox's "Regular Expression Matching: the Virtual
+/// relocation): `x{2,4}` is `x x (x (x)?)?` flattened, `x*` is `L: split; x; jmp L`, `x+` is
+/// `L: x; split L`. The shapes follow Russ Cox's "Regular Expression Matching: the Virtual
 /// Machine Approach" (2009); which constructs are refused, and why, is the table in docs/regex.md.
 #include <array>
 #include <cstddef>
@@ -59,6 +59,7 @@ public:
 private:
     std::string_view p_;
     std::size_t pos_ = 0;
+    bool nullable_ = false;  // the construct just parsed can match the empty string
     std::uint32_t* code_;
     std::size_t cap_;
     bool cap_is_output_;
@@ -116,6 +117,7 @@ private:
         std::size_t start = n;
         std::size_t chain = no_max;  // linked list of the jmp placeholders to patch (via their arg)
         if (!parse_sequence(depth)) return false;
+        bool any_nullable = nullable_;
         while (peek() == '|' && !at_end()) {
             ++pos_;
             // [start, n) is the previous alternative: put a split before it, a jmp after it.
@@ -127,7 +129,9 @@ private:
             chain = j;
             start = n;
             if (!parse_sequence(depth)) return false;
+            any_nullable = any_nullable || nullable_;
         }
+        nullable_ = any_nullable;
         // Patch the chain: every jmp goes to the end of the alternation.
         while (chain != no_max) {
             const std::int32_t link = sarg(code_[chain]);
@@ -138,10 +142,15 @@ private:
     }
 
     constexpr bool parse_sequence(std::size_t depth) noexcept {
+        bool all_nullable = true;
         for (;;) {
             skip_extended();
-            if (at_end() || peek() == '|' || peek() == ')') return true;
+            if (at_end() || peek() == '|' || peek() == ')') {
+                nullable_ = all_nullable;
+                return true;
+            }
             if (!parse_item(depth)) return false;
+            all_nullable = all_nullable && nullable_;
         }
     }
 
@@ -149,15 +158,24 @@ private:
 
     constexpr bool parse_item(std::size_t depth) noexcept {
         const std::size_t a = n;
-        const std::size_t atom_col = pos_;
         atom kind = atom::none;
+        nullable_ = false;
         if (!parse_atom(depth, kind)) return false;
+        // Whether the atom can match the empty string (groups set nullable_ from their body).
+        const bool atom_nullable = kind != atom::repeatable || nullable_;
+        nullable_ = atom_nullable;
         skip_extended();
         std::uint32_t lo = 0, hi = 0;
         const std::size_t qcol = pos_;
         if (!parse_quantifier(lo, hi)) return err == error::ok;  // no quantifier (or an error)
         if (kind != atom::repeatable) return fail(error::nothing_to_repeat, qcol);
+        // PCRE ends a loop whose iteration matched the empty string; which iteration that is
+        // depends on the backtracking history, which a Pike VM thread does not carry. Refused
+        // (docs/regex.md, "empty loops"); bounded repeats are plain copies and stay exact.
+        if (hi == no_max && atom_nullable) return fail(error::empty_loop, qcol);
+        nullable_ = atom_nullable || lo == 0;
         bool lazy = false;
+        skip_extended();  // PCRE2 /x: `a* ?` is lazy, `a* +` possessive
         if (peek() == '?' && !at_end()) {
             lazy = true;
             ++pos_;
@@ -173,7 +191,6 @@ private:
             if (err != error::ok) return false;
             pos_ = save;
         }
-        (void)atom_col;
         return repeat(a, lo, hi, lazy);
     }
 
@@ -235,13 +252,13 @@ private:
             n += len;
         };
         if (hi == no_max) {
-            if (lo == 0) {  // L: split -> exit; x; loop L; exit:
+            if (lo == 0) {  // L: split -> exit; x; jmp L; exit:
                 insert(a, encode(lazy ? op::split_target : op::split_next, rel(a, a + len + 2)));
-                return emit(encode(op::loop, rel(n, a)));
+                return emit(encode(op::jmp, rel(n, a)));
             }
-            for (std::uint32_t k = 1; k < lo; ++k) copy_from(a);
-            const std::size_t last = n - len;
-            return emit(lazy ? encode(op::split_next, rel(n, last)) : encode(op::loop_split, rel(n, last)));
+            for (std::uint32_t k = 1; k < lo; ++k) copy_from(a);  // x{n,}: n-1 copies, then x+
+            const std::size_t last = n - len;                    // L: x; split -> L
+            return emit(encode(lazy ? op::split_next : op::split_target, rel(n, last)));
         }
         std::size_t src = a;
         std::uint32_t optional = hi - lo;
@@ -290,6 +307,7 @@ private:
         switch (c) {
             case '(': return parse_group(depth, kind);
             case '[': {
+                if (posix_end(pos_) != 0) return fail(error::bad_posix_class, col);  // [:alpha:] outside [...]
                 ++pos_;
                 byte_set s{};
                 bool neg = false;
@@ -477,16 +495,32 @@ private:
         }
     }
 
+    /// `[:name:]` (or `[.x.]`, `[=x=]`) at `at`: the index of the closing terminator, or 0
+    /// when the syntax is not complete - then `[` is a literal (PCRE2's check_posix_syntax).
+    [[nodiscard]] constexpr std::size_t posix_end(std::size_t at) const noexcept {
+        if (at + 1 >= p_.size()) return 0;
+        const char t = p_[at + 1];
+        if (t != ':' && t != '.' && t != '=') return 0;
+        for (std::size_t i = at + 2; i < p_.size(); ++i) {
+            if (p_[i] == '\\' && i + 1 < p_.size() && (p_[i + 1] == ']' || p_[i + 1] == '\\')) {
+                ++i;
+            } else if ((p_[i] == '[' && i + 1 < p_.size() && p_[i + 1] == t) || p_[i] == ']') {
+                return 0;
+            } else if (p_[i] == t && i + 1 < p_.size() && p_[i + 1] == ']') {
+                return i;
+            }
+        }
+        return 0;
+    }
+
     /// One class member at pos_: sets `single` to the byte, or adds a set to `s` (single = -1).
     constexpr bool class_member(byte_set& s, int& single) noexcept {
         const char c = peek();
         const std::size_t col = pos_;
         if (c == '[' && have(1) && (peek(1) == ':' || peek(1) == '.' || peek(1) == '=')) {
             const char kind = peek(1);
-            // A POSIX item needs its terminator (":]") before the class ends; else '[' is literal.
-            std::size_t e = pos_ + 2;
-            while (e + 1 < p_.size() && !(p_[e] == kind && p_[e + 1] == ']') && p_[e] != ']') ++e;
-            if (e + 1 < p_.size() && p_[e] == kind && p_[e + 1] == ']') {
+            const std::size_t e = posix_end(pos_);
+            if (e != 0) {
                 if (kind != ':') return fail(error::bad_posix_class, col);
                 std::string_view nm = p_.substr(pos_ + 2, e - pos_ - 2);
                 bool negp = false;
@@ -569,7 +603,7 @@ private:
                 ++pos_;
             } else {
                 // Option letters: (?imsxU-imsxU) for the rest of the group, or (?imsx:...) scoped.
-                bool on = true;
+                bool on = true, caret = false;
                 pattern_flags f = flags;
                 for (;;) {
                     if (at_end()) return fail(error::unbalanced_paren, col);
@@ -581,8 +615,12 @@ private:
                         return true;
                     }
                     if (o == ':') break;
-                    if (o == '-' && on) { on = false; continue; }
-                    if (o == '^' && on && pos_ == col + 3) { f.caseless = f.dotall = f.multiline = f.extended = f.ungreedy = false; continue; }
+                    if (o == '-' && on && !caret) { on = false; continue; }
+                    if (o == '^' && on && pos_ == col + 3) {  // (?^...): reset, no '-' after it
+                        caret = true;
+                        f.caseless = f.dotall = f.multiline = f.extended = f.ungreedy = false;
+                        continue;
+                    }
                     if (o == 'i') f.caseless = on;
                     else if (o == 's') f.dotall = on;
                     else if (o == 'm') f.multiline = on;

@@ -36,6 +36,7 @@ enum class error : std::uint8_t {
     unsupported_group,    ///< any other `(?` construct (`(?|`, `(?C`, verbs `(*...)`)
     unsupported_escape,   ///< `\p \P \X \C \R \K \N \Q \E \c \u \L \U \G`-class escapes outside the subset
     bad_inline_option,    ///< `(?` with an option letter outside i s m x U, or malformed
+    empty_loop,           ///< `x*` `x+` `x{n,}` where x can match the empty string (`(a|)*`, `(b*)+`, `(^)*`)
     nesting_too_deep,     ///< more than max_nesting nested groups
     too_large,            ///< the program would exceed max_instructions / max_threads / max_splits / max_classes
     output_too_small,     ///< the caller's output span is shorter than the program
@@ -71,6 +72,7 @@ inline constexpr std::string_view error_names[] = {
     "unsupported_group",
     "unsupported_escape",
     "bad_inline_option",
+    "empty_loop",
     "nesting_too_deep",
     "too_large",
     "output_too_small",

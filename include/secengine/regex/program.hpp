@@ -11,9 +11,7 @@
 ///
 /// The instruction set is Thompson's (1968) with Pike's thread priorities as described by Russ
 /// Cox, "Regular Expression Matching: the Virtual Machine Approach" (2009): consumers (byte,
-/// class, any), split/jmp, zero-width assertions and match; plus `loop`, the back edge of a
-/// quantified group, which reproduces PCRE's rule that an iteration matching the empty string
-/// ends the loop (docs/regex.md, "empty iterations").
+/// class, any), split/jmp, zero-width assertions and match.
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -50,8 +48,6 @@ enum class op : std::uint8_t {
     split_next,     ///< try pc+1 first, then pc+arg
     split_target,   ///< try pc+arg first, then pc+1
     jmp,            ///< continue at pc+arg
-    loop,           ///< back edge of `x*`: to pc+arg, or to pc+1 if pc+arg was already reached at this position
-    loop_split,     ///< back edge of greedy `x+`: try pc+arg (pc+1 instead if already reached here), then pc+1
     assert_,        ///< arg: an assertion kind; zero-width
     count_
 };
@@ -82,10 +78,10 @@ enum class assertion : std::uint8_t {
     return o == op::byte || o == op::byte_ci || o == op::any_but_nl || o == op::any || o == op::cls;
 }
 [[nodiscard]] constexpr bool is_split(op o) noexcept {
-    return o == op::split_next || o == op::split_target || o == op::loop_split;
+    return o == op::split_next || o == op::split_target;
 }
 [[nodiscard]] constexpr bool is_jump(op o) noexcept {
-    return is_split(o) || o == op::jmp || o == op::loop;
+    return is_split(o) || o == op::jmp;
 }
 
 /// Check that `p` is a well-formed program of this version: sizes consistent and within the
@@ -113,7 +109,7 @@ enum class assertion : std::uint8_t {
             const std::int64_t t = static_cast<std::int64_t>(pc) + sarg(w);
             if (t < 0 || t >= static_cast<std::int64_t>(n)) return error::bad_program;
         }
-        // Everything but jmp/loop-family/match may fall through to pc+1, which must exist.
+        // Everything but jmp and match may fall through to pc+1, which must exist.
         if (o != op::match && o != op::jmp && pc + 1 >= n) return error::bad_program;
     }
     if (op_of(p[header_words + n - 1]) != op::match) return error::bad_program;

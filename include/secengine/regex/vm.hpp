@@ -82,9 +82,9 @@ constexpr void add_closure(const std::uint32_t* code, vm_state& st, thread_list&
     while (sp > 0) {
         std::uint32_t pc = st.stack[--sp];
         for (;;) {
+            const std::uint32_t w = code[pc];
             if (seen(pc)) break;
             st.seen[pc / 64] |= std::uint64_t{1} << (pc % 64);
-            const std::uint32_t w = code[pc];
             const auto target = static_cast<std::uint32_t>(static_cast<std::int32_t>(pc) + sarg(w));
             const op o = op_of(w);
             if (o == op::match || is_consumer(o)) {
@@ -101,13 +101,6 @@ constexpr void add_closure(const std::uint32_t* code, vm_state& st, thread_list&
             } else if (o == op::split_target) {
                 st.stack[sp++] = static_cast<std::uint16_t>(pc + 1);
                 pc = target;
-            } else if (o == op::loop) {
-                // Reaching the loop head again at the same position means this iteration
-                // matched the empty string: PCRE leaves the loop instead (continue after it).
-                pc = seen(target) ? pc + 1 : target;
-            } else if (o == op::loop_split) {
-                st.stack[sp++] = static_cast<std::uint16_t>(pc + 1);
-                pc = seen(target) ? pc + 1 : target;
             } else {  // assert_
                 if (!v.holds(static_cast<assertion>(uarg(w)), pos)) break;
                 pc = pc + 1;
