@@ -124,6 +124,57 @@ constexpr void add_closure(const std::uint32_t* code, vm_state& st, thread_list&
     }
 }
 
+/// The bytes a match can start with (every consumer reachable from pc 0 without consuming,
+/// assertions taken as true: a superset), or false when a match can be empty. search() skips
+/// the positions whose byte is outside the set while no thread is alive - PCRE's "first code
+/// unit" optimisation, generalised to a set; sound because a start there dies at once.
+[[nodiscard]] constexpr bool first_bytes(std::span<const std::uint32_t> p, vm_state& st,
+                                         std::array<std::uint32_t, 8>& set) noexcept {
+    const std::uint32_t* code = p.data() + header_words;
+    st.seen.fill(0);
+    std::size_t sp = 0;
+    st.stack[sp++] = 0;
+    while (sp > 0) {
+        std::uint32_t pc = st.stack[--sp];
+        for (;;) {
+            if ((st.seen[pc / 64] >> (pc % 64)) & 1u) break;
+            st.seen[pc / 64] |= std::uint64_t{1} << (pc % 64);
+            const std::uint32_t w = code[pc];
+            const auto target = static_cast<std::uint32_t>(static_cast<std::int32_t>(pc) + sarg(w));
+            const op o = op_of(w);
+            if (o == op::match) return false;
+            if (o == op::byte || o == op::byte_ci) {
+                const std::uint32_t c = uarg(w);
+                set[c / 32] |= 1u << (c % 32);
+                if (o == op::byte_ci) set[(c - 32) / 32] |= 1u << ((c - 32) % 32);
+                break;
+            }
+            if (o == op::any || o == op::any_but_nl) {
+                for (std::size_t i = 0; i < 8; ++i) {
+                    std::uint32_t all = 0xffffffffu;
+                    if (o == op::any_but_nl && i == '\n' / 32) all &= ~(1u << ('\n' % 32));
+                    set[i] |= all;
+                }
+                break;
+            }
+            if (o == op::cls) {
+                const std::size_t base = header_words + p[3] + uarg(w) * class_words;
+                for (std::size_t i = 0; i < 8; ++i) set[i] |= p[base + i];
+                break;
+            }
+            if (o == op::jmp) {
+                pc = target;
+            } else if (is_split(o)) {
+                st.stack[sp++] = static_cast<std::uint16_t>(target);
+                pc = pc + 1;
+            } else {  // assert_: may hold
+                pc = pc + 1;
+            }
+        }
+    }
+    return true;
+}
+
 }  // namespace detail
 
 /// Stack bytes search() uses for its state (plus a few locals).
@@ -148,11 +199,25 @@ static_assert(search_stack_bytes <= 4096, "search() must stay within a few KiB o
     const std::uint32_t* code = program.data() + header_words;
 
     detail::vm_state st{};
+    std::array<std::uint32_t, 8> first{};
+    const bool skip = !one_start && detail::first_bytes(program, st, first);
+    // The next position >= i where a match can start (len when none).
+    const auto candidate = [&](std::size_t i) {
+        if (!skip) return i;
+        while (i < len) {
+            const auto c = static_cast<unsigned char>(v.s[i]);
+            if ((first[c / 32] >> (c % 32)) & 1u) break;
+            ++i;
+        }
+        return i;
+    };
     detail::thread_list* cur = &st.a;
     detail::thread_list* next = &st.b;
     match_result best{};
-    detail::add_closure(code, st, *cur, 0, static_cast<std::uint32_t>(v.start), v, v.start);
-    for (std::size_t pos = v.start; pos <= len; ++pos) {
+    std::size_t pos = candidate(v.start);
+    st.seen.fill(0);
+    detail::add_closure(code, st, *cur, 0, static_cast<std::uint32_t>(pos), v, pos);
+    for (; pos <= len; ++pos) {
         if (cur->count == 0 && (best.matched || one_start)) break;
         st.seen.fill(0);
         next->count = 0;
@@ -168,8 +233,15 @@ static_assert(search_stack_bytes <= 4096, "search() must stay within a few KiB o
                 detail::add_closure(code, st, *next, pc + 1, cur->begin[i], v, pos + 1);
         }
         if (pos == len) break;
-        if (!best.matched && !one_start)
+        if (!best.matched && !one_start) {
+            if (next->count == 0) {
+                // Nothing alive: jump to the next byte a match can start with.
+                const std::size_t c = candidate(pos + 1);
+                if (c != pos + 1) st.seen.fill(0);
+                pos = c - 1;
+            }
             detail::add_closure(code, st, *next, 0, static_cast<std::uint32_t>(pos + 1), v, pos + 1);
+        }
         detail::thread_list* t = cur;
         cur = next;
         next = t;
