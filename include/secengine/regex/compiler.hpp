@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include <secengine/regex/detail/charclass.hpp>
+#include <secengine/regex/detail/escape.hpp>
 #include <secengine/regex/option.hpp>
 #include <secengine/regex/program.hpp>
 
@@ -307,7 +308,7 @@ private:
         switch (c) {
             case '(': return parse_group(depth, kind);
             case '[': {
-                if (posix_end(pos_) != 0) return fail(error::bad_posix_class, col);  // [:alpha:] outside [...]
+                if (posix_end(p_, pos_) != 0) return fail(error::bad_posix_class, col);  // [:alpha:] outside [...]
                 ++pos_;
                 byte_set s{};
                 bool neg = false;
@@ -381,81 +382,10 @@ private:
         return emit_literal(value);
     }
 
-    /// A single-byte escape at pos_ (after the backslash): \n \r \t \f \e \a \0oo \xhh \x{h}
-    /// \o{o} and escaped non-alphanumerics. Consumes it; errors name refused letters.
+    /// A single-byte escape at pos_ (after the backslash); see detail::byte_escape.
     constexpr bool escape_byte(unsigned char& v, std::size_t col, bool in_class = false) noexcept {
-        const char c = peek();
-        const auto hex = [](char h) -> int {
-            if (h >= '0' && h <= '9') return h - '0';
-            if (h >= 'a' && h <= 'f') return h - 'a' + 10;
-            if (h >= 'A' && h <= 'F') return h - 'A' + 10;
-            return -1;
-        };
-        ++pos_;
-        switch (c) {
-            case 'n': v = '\n'; return true;
-            case 'r': v = '\r'; return true;
-            case 't': v = '\t'; return true;
-            case 'f': v = '\f'; return true;
-            case 'e': v = 0x1b; return true;
-            case 'a': v = 0x07; return true;
-            case 'x': {
-                unsigned value = 0;
-                if (peek() == '{' && !at_end()) {
-                    ++pos_;
-                    std::size_t digits = 0;
-                    while (!at_end() && hex(peek()) >= 0) {
-                        value = value * 16u + static_cast<unsigned>(hex(peek()));
-                        if (value > 0xff) return fail(error::bad_escape, col);  // no UTF: bytes only
-                        ++pos_;
-                        ++digits;
-                    }
-                    if (digits == 0 || at_end() || peek() != '}') return fail(error::bad_escape, col);
-                    ++pos_;
-                } else {
-                    for (int i = 0; i < 2 && !at_end() && hex(peek()) >= 0; ++i, ++pos_)
-                        value = value * 16u + static_cast<unsigned>(hex(peek()));
-                }
-                v = static_cast<unsigned char>(value);
-                return true;
-            }
-            case 'o': {
-                unsigned value = 0;
-                if (peek() != '{' || at_end()) return fail(error::bad_escape, col);
-                ++pos_;
-                std::size_t digits = 0;
-                while (!at_end() && peek() >= '0' && peek() <= '7') {
-                    value = value * 8u + static_cast<unsigned>(peek() - '0');
-                    if (value > 0xff) return fail(error::bad_escape, col);
-                    ++pos_;
-                    ++digits;
-                }
-                if (digits == 0 || at_end() || peek() != '}') return fail(error::bad_escape, col);
-                ++pos_;
-                v = static_cast<unsigned char>(value);
-                return true;
-            }
-            case '0': {
-                unsigned value = 0;
-                for (int i = 0; i < 2 && !at_end() && peek() >= '0' && peek() <= '7'; ++i, ++pos_)
-                    value = value * 8u + static_cast<unsigned>(peek() - '0');
-                v = static_cast<unsigned char>(value);
-                return true;
-            }
-            default: break;
-        }
-        if (in_class && c == 'b') {
-            v = 0x08;
-            return true;
-        }
-        if (c >= '1' && c <= '9') return fail(error::backreference, col);
-        if (c == 'g' || c == 'k') return fail(error::backreference, col);
-        if (c == 'p' || c == 'P' || c == 'X' || c == 'C' || c == 'R' || c == 'K' || c == 'N' || c == 'Q' ||
-            c == 'E' || c == 'c' || c == 'G' || c == 'u' || c == 'U' || c == 'l' || c == 'L')
-            return fail(error::unsupported_escape, col);
-        if (is_alpha(static_cast<unsigned char>(c))) return fail(error::bad_escape, col);
-        v = static_cast<unsigned char>(c);  // an escaped non-alphanumeric is itself
-        return true;
+        const error e = byte_escape(p_, pos_, in_class, v);
+        return e == error::ok || fail(e, col);
     }
 
     /// After `[`: members into `s`, `neg` for `[^`. Consumes the closing `]`.
@@ -495,31 +425,13 @@ private:
         }
     }
 
-    /// `[:name:]` (or `[.x.]`, `[=x=]`) at `at`: the index of the closing terminator, or 0
-    /// when the syntax is not complete - then `[` is a literal (PCRE2's check_posix_syntax).
-    [[nodiscard]] constexpr std::size_t posix_end(std::size_t at) const noexcept {
-        if (at + 1 >= p_.size()) return 0;
-        const char t = p_[at + 1];
-        if (t != ':' && t != '.' && t != '=') return 0;
-        for (std::size_t i = at + 2; i < p_.size(); ++i) {
-            if (p_[i] == '\\' && i + 1 < p_.size() && (p_[i + 1] == ']' || p_[i + 1] == '\\')) {
-                ++i;
-            } else if ((p_[i] == '[' && i + 1 < p_.size() && p_[i + 1] == t) || p_[i] == ']') {
-                return 0;
-            } else if (p_[i] == t && i + 1 < p_.size() && p_[i + 1] == ']') {
-                return i;
-            }
-        }
-        return 0;
-    }
-
     /// One class member at pos_: sets `single` to the byte, or adds a set to `s` (single = -1).
     constexpr bool class_member(byte_set& s, int& single) noexcept {
         const char c = peek();
         const std::size_t col = pos_;
         if (c == '[' && have(1) && (peek(1) == ':' || peek(1) == '.' || peek(1) == '=')) {
             const char kind = peek(1);
-            const std::size_t e = posix_end(pos_);
+            const std::size_t e = posix_end(p_, pos_);
             if (e != 0) {
                 if (kind != ':') return fail(error::bad_posix_class, col);
                 std::string_view nm = p_.substr(pos_ + 2, e - pos_ - 2);
