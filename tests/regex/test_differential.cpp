@@ -272,3 +272,33 @@ TEST_CASE("differential: random token soup - accepted only when PCRE2 accepts, s
     CHECK(accepted > 2000);
     CHECK(refused > 2000);
 }
+
+TEST_CASE("patterns that make PCRE2 give up (match limit) are answered exactly", "[regex][differential]") {
+    // Nested quantifiers on a subject that almost matches: PCRE2's backtracking explores
+    // exponentially many paths and stops at its match limit; the Pike VM visits each
+    // (instruction, position) once and answers.
+    struct hard_case { const char* pattern; std::string subject; bool matched; };
+    const hard_case cases[] = {
+        {"(a+)+b", std::string(40, 'a') + "cb", false},  // the b is there (PCRE2 checks that first)
+        {"(a+)+b", std::string(40, 'a') + "b", true},
+        {"(?:x+x+)+y", std::string(40, 'x') + "zy", false},
+        {"^(\\w+\\s?)*$", std::string(40, 'w') + "!", false},
+    };
+    for (const auto& c : cases) {
+        pcre_option o{};
+        o.pattern = c.pattern;
+        const pcre2_ref ref(o);
+        REQUIRE(ref.compiled());
+        const compile_result r = compile(o, prog);
+        REQUIRE(r.err == error::ok);
+        const match_result got = search(std::span(prog).first(r.words), std::as_bytes(std::span(c.subject)), 0);
+        INFO(c.pattern);
+        CHECK(got.matched == c.matched);
+        if (c.matched) {
+            CHECK(got.begin == 0);
+            CHECK(got.end == c.subject.size());
+        } else {
+            CHECK(ref.search(c.subject, 0).limit);  // PCRE2 has no answer here
+        }
+    }
+}
