@@ -186,3 +186,17 @@ TEST_CASE("constexpr: the whole path runs at compile time", "[regex]") {
     static_assert(result);
     CHECK(result);
 }
+
+TEST_CASE("large subjects: offsets beyond 16 bits, relative and absolute", "[regex]") {
+    std::string big(100000, 'x');
+    big.replace(70000, 12, "union select");
+    const auto m = find(R"(/union\s+select/i)", big);
+    CHECK(m.matched);
+    CHECK(m.begin == 70000);
+    CHECK(m.end == 70012);
+    const auto r = find(R"(/^x*union/R)", big, 65536);
+    CHECK(r.matched);
+    CHECK(r.begin == 65536);
+    CHECK(r.end == 70005);
+    CHECK_FALSE(find(R"(/union\s+select/i)", big, 70001).matched);
+}
