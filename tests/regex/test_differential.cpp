@@ -178,6 +178,9 @@ std::size_t scale() {
 std::size_t compare(const pcre_option& o, const pcre2_ref& ref, const std::vector<std::string>& subjects) {
     const compile_result c = compile(o, prog);
     REQUIRE(c.err == error::ok);
+    program_shape shape{};
+    REQUIRE(verify(std::span(prog).first(c.words), &shape) == error::ok);
+    const bool small_fits = shape.threads <= 64 && shape.splits <= 64;
     std::size_t n = 0;
     for (const auto& s : subjects) {
         for (std::size_t from = 0; from <= s.size(); ++from) {
@@ -187,6 +190,13 @@ std::size_t compare(const pcre_option& o, const pcre2_ref& ref, const std::vecto
                 continue;
             }
             const match_result got = search(std::span(prog).first(c.words), std::as_bytes(std::span(s)), from);
+            if (small_fits) {  // the small-stack matcher answers the same when the program fits
+                const match_result small =
+                    search_with<64, 64>(std::span(prog).first(c.words), std::as_bytes(std::span(s)), from);
+                REQUIRE(small.matched == got.matched);
+                REQUIRE(small.begin == got.begin);
+                REQUIRE(small.end == got.end);
+            }
             INFO("pattern /" << printable(std::string(o.pattern)) << "/" << flags_text(o) << " subject \""
                              << printable(s) << "\" from " << from);
             REQUIRE(got.matched == want.matched);

@@ -253,3 +253,24 @@ TEST_CASE("error names: one per code", "[regex][errors]") {
     }
     CHECK(name(error::count_) == "unknown");
 }
+
+TEST_CASE("search_with: a program needing more threads than the matcher has never matches", "[regex][errors]") {
+    const auto c = compile_value("/a{100}/");
+    REQUIRE(c.result.err == error::ok);
+    program_shape shape{};
+    REQUIRE(verify(c.words, &shape) == error::ok);
+    CHECK(shape.threads == 101);  // 100 consumers + match
+    CHECK(shape.splits == 0);
+    const std::string s(120, 'a');
+    const auto subject = std::as_bytes(std::span(s));
+    CHECK(search(c.words, subject, 0).matched);
+    CHECK(search_with<128, 8>(c.words, subject, 0).matched);
+    CHECK_FALSE(search_with<100, 8>(c.words, subject, 0).matched);
+    const auto splits = compile_value("/(?:a?){20}/");
+    REQUIRE(verify(splits.words, &shape) == error::ok);
+    CHECK(shape.splits == 20);
+    CHECK(search_with<64, 20>(splits.words, subject, 0).matched);
+    CHECK_FALSE(search_with<64, 19>(splits.words, subject, 0).matched);
+    static_assert(search_stack_bytes_for<64, 64> < search_stack_bytes);
+    static_assert(search_stack_bytes == search_stack_bytes_for<max_threads, max_splits>);
+}

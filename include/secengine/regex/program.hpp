@@ -84,10 +84,18 @@ enum class assertion : std::uint8_t {
     return is_split(o) || o == op::jmp;
 }
 
+/// What a program needs from a matcher: search_with<Threads, Splits> runs it when
+/// threads <= Threads and splits <= Splits (a rules database built for a small stack checks
+/// this when it compiles, see docs/regex.md "Smaller stacks").
+struct program_shape {
+    std::size_t instructions = 0, threads = 0, splits = 0, classes = 0;
+};
+
 /// Check that `p` is a well-formed program of this version: sizes consistent and within the
 /// limits, every jump inside the code, every class index and assertion kind valid, the last
 /// instruction `match`. search() runs this first, so arbitrary words never make it misbehave.
-[[nodiscard]] constexpr error verify(std::span<const std::uint32_t> p) noexcept {
+/// On success `shape` (when given) receives the program's needs.
+[[nodiscard]] constexpr error verify(std::span<const std::uint32_t> p, program_shape* shape = nullptr) noexcept {
     if (p.size() < header_words || p.size() > max_program_words) return error::bad_program;
     if (p[0] != program_magic || p[1] != p.size() || p[2] > 7u) return error::bad_program;
     const std::size_t n = p[3], k = p[4];
@@ -114,6 +122,7 @@ enum class assertion : std::uint8_t {
     }
     if (op_of(p[header_words + n - 1]) != op::match) return error::bad_program;
     if (threads > max_threads || splits > max_splits) return error::bad_program;
+    if (shape) *shape = {n, threads, splits, k};
     return error::ok;
 }
 

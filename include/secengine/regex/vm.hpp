@@ -28,17 +28,20 @@ struct match_result {
 
 namespace detail {
 
+template <std::size_t Threads>
 struct thread_list {
     std::uint32_t count = 0;
-    std::array<std::uint16_t, max_threads> pc{};
-    std::array<std::uint32_t, max_threads> begin{};
+    std::array<std::uint16_t, Threads> pc{};
+    std::array<std::uint32_t, Threads> begin{};
 };
 
 /// Everything search() needs besides the program and the subject.
+template <std::size_t Threads, std::size_t Splits>
 struct vm_state {
-    thread_list a{}, b{};
+    static_assert(Threads >= 1 && Threads <= max_threads && Splits <= max_splits);
+    thread_list<Threads> a{}, b{};
     std::array<std::uint64_t, max_instructions / 64> seen{};  ///< pcs reached at this position
-    std::array<std::uint16_t, max_splits + 1> stack{};        ///< pending second branches
+    std::array<std::uint16_t, Splits + 1> stack{};            ///< pending second branches
 };
 
 [[nodiscard]] constexpr bool is_word(std::byte b) noexcept {
@@ -74,7 +77,8 @@ struct subject_view {
 
 /// Add the threads reachable from `pc0` without consuming (the epsilon closure), in priority
 /// order, to `list`. `seen` marks pcs already reached at this position by higher-priority threads.
-constexpr void add_closure(const std::uint32_t* code, vm_state& st, thread_list& list, std::uint32_t pc0,
+template <class State, class List>
+constexpr void add_closure(const std::uint32_t* code, State& st, List& list, std::uint32_t pc0,
                            std::uint32_t begin, const subject_view& v, std::size_t pos) noexcept {
     std::size_t sp = 0;
     st.stack[sp++] = static_cast<std::uint16_t>(pc0);
@@ -128,7 +132,8 @@ constexpr void add_closure(const std::uint32_t* code, vm_state& st, thread_list&
 /// assertions taken as true: a superset), or false when a match can be empty. search() skips
 /// the positions whose byte is outside the set while no thread is alive - PCRE's "first code
 /// unit" optimisation, generalised to a set; sound because a start there dies at once.
-[[nodiscard]] constexpr bool first_bytes(std::span<const std::uint32_t> p, vm_state& st,
+template <class State>
+[[nodiscard]] constexpr bool first_bytes(std::span<const std::uint32_t> p, State& st,
                                          std::array<std::uint32_t, 8>& set) noexcept {
     const std::uint32_t* code = p.data() + header_words;
     st.seen.fill(0);
@@ -177,16 +182,22 @@ constexpr void add_closure(const std::uint32_t* code, vm_state& st, thread_list&
 
 }  // namespace detail
 
+/// Stack bytes search_with<Threads, Splits> uses for its state (plus a few locals).
+template <std::size_t Threads, std::size_t Splits>
+inline constexpr std::size_t search_stack_bytes_for = sizeof(detail::vm_state<Threads, Splits>);
 /// Stack bytes search() uses for its state (plus a few locals).
-inline constexpr std::size_t search_stack_bytes = sizeof(detail::vm_state);
+inline constexpr std::size_t search_stack_bytes = search_stack_bytes_for<max_threads, max_splits>;
 static_assert(search_stack_bytes <= 4096, "search() must stay within a few KiB of stack (docs/regex.md)");
 
-/// First (leftmost, PCRE-preferred) match in subject[from..]. Anchors and \b refer to `from`
-/// as the subject start when the program was compiled relative (R), otherwise to the subject
-/// start. An invalid program (verify() fails) or `from` past the end never matches.
-[[nodiscard]] constexpr match_result search(std::span<const std::uint32_t> program,
-                                            std::span<const std::byte> subject, std::size_t from) noexcept {
-    if (verify(program) != error::ok || from > subject.size()) return {};
+/// search() with smaller thread lists and closure stack, for a caller on a small stack (the
+/// kernel): programs needing more (verify's program_shape) never match, so whoever builds the
+/// rule set for such a caller must refuse them when compiling.
+template <std::size_t Threads, std::size_t Splits>
+[[nodiscard]] constexpr match_result search_with(std::span<const std::uint32_t> program,
+                                                 std::span<const std::byte> subject, std::size_t from) noexcept {
+    program_shape shape{};
+    if (verify(program, &shape) != error::ok || from > subject.size()) return {};
+    if (shape.threads > Threads || shape.splits > Splits) return {};
     if (subject.size() - from > 0xffffffffu) return {};
     const std::uint32_t flags = program[2];
     const std::size_t base = (flags & flag_relative) ? from : 0;
@@ -198,7 +209,7 @@ static_assert(search_stack_bytes <= 4096, "search() must stay within a few KiB o
     const bool one_start = (flags & flag_anchored) || start_anchored;
     const std::uint32_t* code = program.data() + header_words;
 
-    detail::vm_state st{};
+    detail::vm_state<Threads, Splits> st{};
     std::array<std::uint32_t, 8> first{};
     const bool skip = !one_start && detail::first_bytes(program, st, first);
     // The next position >= i where a match can start (len when none).
@@ -211,8 +222,8 @@ static_assert(search_stack_bytes <= 4096, "search() must stay within a few KiB o
         }
         return i;
     };
-    detail::thread_list* cur = &st.a;
-    detail::thread_list* next = &st.b;
+    auto* cur = &st.a;
+    auto* next = &st.b;
     match_result best{};
     std::size_t pos = candidate(v.start);
     st.seen.fill(0);
@@ -242,11 +253,19 @@ static_assert(search_stack_bytes <= 4096, "search() must stay within a few KiB o
             }
             detail::add_closure(code, st, *next, 0, static_cast<std::uint32_t>(pos + 1), v, pos + 1);
         }
-        detail::thread_list* t = cur;
+        auto* t = cur;
         cur = next;
         next = t;
     }
     return best;
+}
+
+/// First (leftmost, PCRE-preferred) match in subject[from..]. Anchors and \b refer to `from`
+/// as the subject start when the program was compiled relative (R), otherwise to the subject
+/// start. An invalid program (verify() fails) or `from` past the end never matches.
+[[nodiscard]] constexpr match_result search(std::span<const std::uint32_t> program,
+                                            std::span<const std::byte> subject, std::size_t from) noexcept {
+    return search_with<max_threads, max_splits>(program, subject, from);
 }
 
 }  // namespace secengine::regex
