@@ -2,7 +2,8 @@
 // Input: flags byte, pattern length byte, pattern, subject. Invariants: the match lies inside
 // the subject and at or after `from`; the leftmost-first result is stable - searching again
 // anchored (/A) at the reported begin gives the same [begin, end), and searching from begin
-// unanchored too; a relative search equals an absolute search of the cut subject, shifted.
+// unanchored too; a relative search equals an absolute search of the cut subject, shifted;
+// search_with<32, 32> agrees with search when the program fits it and never matches otherwise.
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -43,9 +44,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto p = std::span<const std::uint32_t>(prog).first(c.words);
     const auto pa = std::span<const std::uint32_t>(anchored).first(ca.words);
     const auto pr = std::span<const std::uint32_t>(rel).first(cr.words);
+    program_shape shape{};
+    if (verify(p, &shape) != error::ok) std::abort();
+    const bool small_fits = shape.threads <= 32 && shape.splits <= 32;
     const std::size_t starts[] = {0, subject.size() / 2, subject.size()};
     for (const std::size_t from : starts) {
         const match_result m = search(p, subject, from);
+        const match_result small = search_with<32, 32>(p, subject, from);
+        if (small_fits ? (small.matched != m.matched || small.begin != m.begin || small.end != m.end) : small.matched)
+            std::abort();  // the small-stack matcher agrees when the program fits, else never matches
         if (!m.matched) {
             if (search(pa, subject, from).matched) std::abort();  // anchored is a subset
             continue;
