@@ -32,22 +32,29 @@ struct sql_fingerprint {
     std::uint8_t len = 0;
 
     [[nodiscard]] constexpr std::string_view view() const noexcept { return {chars.data(), len}; }
-    /// The 64-bit key: characters from the top byte down, so key order is string order.
-    [[nodiscard]] constexpr std::uint64_t key() const noexcept {
-        std::uint64_t k = 0;
-        for (std::size_t i = 0; i < 8; ++i)
-            k = (k << 8) | (i < len ? static_cast<std::uint8_t>(chars[i]) : 0u);
-        return k;
-    }
     constexpr bool operator==(const sql_fingerprint&) const = default;
 };
 
-/// Packs a fingerprint string into its key (the generator's and the tests' spelling).
+/// Packs a string of up to 8 characters into a key (characters from the top byte down).
 [[nodiscard]] constexpr std::uint64_t fingerprint_key(std::string_view fp) noexcept {
     std::uint64_t k = 0;
     for (std::size_t i = 0; i < 8; ++i) k = (k << 8) | (i < fp.size() ? static_cast<std::uint8_t>(fp[i]) : 0u);
     return k;
 }
+
+/// One letter per context, the first character of a table entry: b(are), q(uote), d(ouble
+/// quote), n(umber). The table is per context: "sc" is an attack after a single quote
+/// ("admin'--") but ordinary text after a double quote (a quotation and its "-- author").
+inline constexpr char context_codes[] = {'b', 'q', 'd', 'n'};
+static_assert(std::size(context_codes) == sql_context_count);
+
+/// The table key of a fingerprint in a context: context code, then the fingerprint.
+[[nodiscard]] constexpr std::uint64_t table_key(sql_context c, std::string_view fp) noexcept {
+    std::uint64_t k = static_cast<std::uint8_t>(context_codes[static_cast<std::size_t>(c) % sql_context_count]);
+    for (std::size_t i = 0; i < 7; ++i) k = (k << 8) | (i < fp.size() ? static_cast<std::uint8_t>(fp[i]) : 0u);
+    return k;
+}
+static_assert(max_fingerprint + 1 <= 8, "context code + fingerprint fit a 64-bit key");
 
 /// Folds a token stream into a fingerprint:
 ///  - runs of barewords are one 'n' ("neil boots" is one name), runs of operators one 'o', runs
@@ -157,7 +164,7 @@ struct sql_verdict {
                                      sql_context::number};
     for (const sql_context c : order) {
         const sql_fingerprint fp = sql_fingerprint_of(value, c);
-        if (fingerprint_qualifies(fp.view()) && (table_contains(sql_fingerprint_table, fp.key()) || grammar_match(fp.view())))
+        if (fingerprint_qualifies(fp.view()) && (table_contains(sql_fingerprint_table, table_key(c, fp.view())) || grammar_match(fp.view())))
             return {true, c, fp};
     }
     return {};

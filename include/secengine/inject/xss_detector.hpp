@@ -126,7 +126,7 @@ inline constexpr std::string_view xss_sinks[] = {"alert", "prompt", "confirm", "
                            s[p] != '\n' && s[p] != '\r' && s[p] != '\f' && s[p] != '<')
                         ++p;
                     const std::string_view attr = s.substr(an, p - an);
-                    if (attr.size() > 2 && ascii_lower(attr[0]) == 'o' && ascii_lower(attr[1]) == 'n' && xss_letter(attr[2]))
+                    if (attr.size() >= 5 && ascii_lower(attr[0]) == 'o' && ascii_lower(attr[1]) == 'n' && xss_letter(attr[2]))
                         return {xss_rule::event_handler, attr};
                     while (p < s.size() && (s[p] == ' ' || s[p] == '\t' || s[p] == '\n' || s[p] == '\r')) ++p;
                     if (p < s.size() && s[p] == '=') {
