@@ -31,7 +31,10 @@ struct sql_fingerprint {
     std::array<char, max_fingerprint> chars{};
     std::uint8_t len = 0;
 
-    [[nodiscard]] constexpr std::string_view view() const noexcept { return {chars.data(), len}; }
+    [[nodiscard]] constexpr std::string_view view() const noexcept {
+        // The clamp is free (len never exceeds it) and lets the optimiser see the bound.
+        return {chars.data(), len < max_fingerprint ? std::size_t{len} : max_fingerprint};
+    }
     constexpr bool operator==(const sql_fingerprint&) const = default;
 };
 
