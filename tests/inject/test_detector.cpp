@@ -111,6 +111,8 @@ TEST_CASE("property: same verdict in every parameter position", "[inject][detect
         if (q.attack()) CHECK(which.name == "q");
         CHECK(same(alone, d.classify_pairs("q=" + enc + "&x=1", param_source::body)));
         CHECK(same(alone, d.classify_pairs("sid=abc; q=" + enc + "; theme=dark", param_source::cookie)));
+        CHECK(same(alone, d.classify(enc, param_source::header)));  // a header value (Referer, User-Agent)
+        CHECK(same(alone, d.classify(enc, param_source::path)));
         // A multipart field carries the value unencoded.
         const std::string body = "--b\r\nContent-Disposition: form-data; name=\"q\"\r\n\r\n" + v + "\r\n--b--\r\n";
         multipart_iterator it(body, "b");
