@@ -30,6 +30,8 @@ constexpr bool constexpr_decode() {
 }
 static_assert(constexpr_decode(), "url_decode is usable at compile time");
 static_assert(hex_digit('f') == 15 && hex_digit('G') == -1);
+static_assert(slice("abc", 1) == "bc" && slice("abc", 1, 1) == "b" && slice("abc", 7).empty() && slice("abc", 2, 99) == "c",
+              "slice clamps where substr would throw");
 }  // namespace
 
 TEST_CASE("percent, plus, %u and overlong forms decode", "[inject][decode]") {

@@ -46,6 +46,21 @@ TEST_CASE("lexer: strings, numbers, operators, comments", "[inject][sql]") {
     CHECK(types("N'abc' X'41'") == "ss");
 }
 
+TEST_CASE("the keyword prefilter passes every keyword in any case and rejects most prose", "[inject][sql]") {
+    for (const auto& k : sql_keywords) {
+        std::string lower(k.word);
+        for (auto& c : lower) c = ascii_lower(c);
+        INFO(k.word);
+        CHECK(may_be_sql_keyword(k.word));
+        CHECK(may_be_sql_keyword(lower));
+    }
+    int rejected = 0;
+    for (const char* w : {"boots", "station", "neil", "rock", "roll", "size", "days", "pepper", "phone", "great"})
+        rejected += !may_be_sql_keyword(w);
+    CHECK(rejected >= 5);  // a filter that passes everything would not save anything
+    CHECK_FALSE(may_be_sql_keyword(""));
+}
+
 TEST_CASE("lexer: keywords, functions only before '(', qualified names", "[inject][sql]") {
     CHECK(types("SELECT a FROM b WHERE c") == "Enknkn");
     CHECK(types("union select") == "UE");

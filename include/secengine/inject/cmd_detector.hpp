@@ -62,11 +62,11 @@ inline constexpr std::string_view cmd_weak[] = {"cat", "type", "find", "head", "
 template <std::size_t N>
 [[nodiscard]] constexpr bool cmd_in(std::string_view w, const std::string_view (&list)[N]) noexcept {
     const std::size_t slash = w.find_last_of("/\\");
-    if (slash != std::string_view::npos) w = w.substr(slash + 1);
+    if (slash != std::string_view::npos) w = slice(w, slash + 1);
     if (w.size() > 4) {
-        const std::string_view ext = w.substr(w.size() - 4);
+        const std::string_view ext = slice(w, w.size() - 4);
         if (ascii_lower(ext[0]) == '.' && ascii_lower(ext[1]) == 'e' && ascii_lower(ext[2]) == 'x' && ascii_lower(ext[3]) == 'e')
-            w = w.substr(0, w.size() - 4);
+            w = slice(w, 0, w.size() - 4);
     }
     for (const auto c : list) {
         if (c.size() != w.size()) continue;
@@ -81,8 +81,8 @@ template <std::size_t N>
 [[nodiscard]] constexpr std::size_t cmd_skip_blank(std::string_view s, std::size_t i) noexcept {
     for (;;) {
         if (i < s.size() && (s[i] == ' ' || s[i] == '\t')) { ++i; continue; }
-        if (s.substr(i, 6) == "${IFS}") { i += 6; continue; }
-        if (s.substr(i, 4) == "$IFS") { i += 4; continue; }
+        if (slice(s, i, 6) == "${IFS}") { i += 6; continue; }
+        if (slice(s, i, 4) == "$IFS") { i += 4; continue; }
         return i;
     }
 }
@@ -126,7 +126,7 @@ template <std::size_t N>
                        ((nx >= 'a' && nx <= 'z') || (nx >= 'A' && nx <= 'Z'));  // c:\ (Windows)
     const bool arg_like = blank && (nx == '-' || nx == '/' || nx == '\\' || nx == '.' || nx == '$' || nx == '%' ||
                                     nx == '~' || (nx >= '0' && nx <= '9') || nx == '\'' || nx == '"' || drive ||
-                                    net_subcommand(w, s.substr(a)));
+                                    net_subcommand(w, slice(s, a)));
     if (cmd_in(w, cmd_strong)) {
         if (strict) return (arg_like || sep_follows || at_end) ? p : 0;
         if (at_end ? terminated_ok : (sep_follows || blank)) return p;
@@ -145,11 +145,11 @@ template <std::size_t N>
 [[nodiscard]] constexpr cmd_verdict detect_cmd(std::string_view s) noexcept {
     using namespace detail;
     for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s.substr(i, 6) == "${IFS}" || s.substr(i, 5) == "$IFS$") return {cmd_rule::ifs_variable, s.substr(i, 5)};
+        if (slice(s, i, 6) == "${IFS}" || slice(s, i, 5) == "$IFS$") return {cmd_rule::ifs_variable, slice(s, i, 5)};
         const char c = s[i];
         if (c == '`' || (c == '$' && i + 1 < s.size() && s[i + 1] == '(')) {
             const std::size_t w = cmd_skip_blank(s, i + (c == '`' ? 1 : 2));
-            if (const std::size_t e = cmd_word_at(s, w, true, false); e != 0) return {cmd_rule::substitution, s.substr(i, e - i)};
+            if (const std::size_t e = cmd_word_at(s, w, true, false); e != 0) return {cmd_rule::substitution, slice(s, i, e - i)};
             continue;
         }
         if (c == ';' || c == '|' || c == '&' || c == '\n' || c == '\r') {
@@ -160,7 +160,7 @@ template <std::size_t N>
             // strong words or argument-like weak words count (cmd_word_at decides).
             const bool lone_amp = c == '&' && !(i + 1 < s.size() && s[i + 1] == '&');
             if (const std::size_t e = cmd_word_at(s, j, !lone_amp, lone_amp); e != 0)
-                return {cmd_rule::separator_command, s.substr(i, e - i)};
+                return {cmd_rule::separator_command, slice(s, i, e - i)};
         }
     }
     return {};

@@ -54,7 +54,7 @@ public:
         while (pos_ < text_.size()) {
             std::size_t end = text_.find(sep_, pos_);
             if (end == std::string_view::npos) end = text_.size();
-            std::string_view pair = text_.substr(pos_, end - pos_);
+            std::string_view pair = slice(text_, pos_, end - pos_);
             pos_ = end + 1;
             if (sep_ == ';')
                 while (!pair.empty() && (pair.front() == ' ' || pair.front() == '\t')) pair.remove_prefix(1);
@@ -63,7 +63,7 @@ public:
             if (eq == std::string_view::npos) {
                 out = {pair, {}};
             } else {
-                out = {pair.substr(0, eq), pair.substr(eq + 1)};
+                out = {slice(pair, 0, eq), slice(pair, eq + 1)};
             }
             return true;
         }
@@ -84,15 +84,15 @@ private:
         constexpr std::string_view key = "boundary=";
         for (std::size_t k = 0; k < key.size() && hit; ++k) hit = ascii_lower(content_type[i + k]) == key[k];
         if (!hit) continue;
-        std::string_view b = content_type.substr(i + key.size());
+        std::string_view b = slice(content_type, i + key.size());
         if (!b.empty() && b.front() == '"') {
             b.remove_prefix(1);
             const std::size_t q = b.find('"');
-            b = b.substr(0, q);
+            b = slice(b, 0, q);
         } else {
             std::size_t e = 0;
             while (e < b.size() && b[e] != ';' && b[e] != ' ' && b[e] != '\t') ++e;
-            b = b.substr(0, e);
+            b = slice(b, 0, e);
         }
         return b.size() <= 70 ? b : std::string_view{};
     }
@@ -115,7 +115,7 @@ public:
         while (pos_ < body_.size()) {
             // pos_ is at "--boundary"; skip it and the rest of its line.
             std::size_t p = pos_ + 2 + boundary_.size();
-            if (body_.substr(p, 2) == "--") {
+            if (slice(body_, p, 2) == "--") {
                 pos_ = body_.size();  // the close delimiter
                 return false;
             }
@@ -127,7 +127,7 @@ public:
             for (;;) {
                 std::size_t e = body_.find('\n', p);
                 if (e == std::string_view::npos) { pos_ = body_.size(); return false; }
-                std::string_view line = body_.substr(p, e - p);
+                std::string_view line = slice(body_, p, e - p);
                 if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
                 p = e + 1;
                 if (line.empty()) break;
@@ -142,7 +142,7 @@ public:
                 if (end >= p + 1 && body_[end - 1] == '\r') --end;
             }
             pos_ = next_delim;
-            out = {field, body_.substr(p, end - p)};
+            out = {field, slice(body_, p, end - p)};
             return true;
         }
         return false;
@@ -153,7 +153,7 @@ private:
     [[nodiscard]] constexpr std::size_t find_delimiter(std::size_t from) const noexcept {
         for (std::size_t i = from; i + 2 + boundary_.size() <= body_.size(); ++i) {
             if ((i == 0 || body_[i - 1] == '\n') && body_[i] == '-' && body_[i + 1] == '-' &&
-                body_.substr(i + 2, boundary_.size()) == boundary_)
+                slice(body_, i + 2, boundary_.size()) == boundary_)
                 return i;
         }
         return body_.size();
@@ -167,15 +167,15 @@ private:
             if (ascii_lower(line[k]) != cd[k]) return {};
         for (std::size_t i = cd.size(); i + 6 <= line.size(); ++i) {
             // " name=" and ";name=" but not "filename=".
-            if (line.substr(i, 5) == "name=" && (line[i - 1] == ' ' || line[i - 1] == ';')) {
-                std::string_view v = line.substr(i + 5);
+            if (slice(line, i, 5) == "name=" && (line[i - 1] == ' ' || line[i - 1] == ';')) {
+                std::string_view v = slice(line, i + 5);
                 if (!v.empty() && v.front() == '"') {
                     v.remove_prefix(1);
-                    return v.substr(0, v.find('"'));
+                    return slice(v, 0, v.find('"'));
                 }
                 std::size_t e = 0;
                 while (e < v.size() && v[e] != ';') ++e;
-                return v.substr(0, e);
+                return slice(v, 0, e);
             }
         }
         return {};

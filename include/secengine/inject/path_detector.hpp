@@ -69,20 +69,21 @@ inline constexpr std::string_view path_wrappers[] = {"php://", "file://", "expec
     using namespace detail;
     for (std::size_t i = 0; i < s.size(); ++i) {
         const char c = s[i];
-        if (c == '\0') return {path_rule::null_byte, s.substr(i, 1)};
+        if (c == '\0') return {path_rule::null_byte, slice(s, i, 1)};
         if (c == '.' && i + 2 < s.size() && s[i + 1] == '.' && path_sep(s[i + 2]) &&
             (i == 0 || path_sep(s[i - 1]) || s[i - 1] == '.' || s[i - 1] == '=' || s[i - 1] == ' '))
-            return {path_rule::traversal, s.substr(i, 3)};
+            return {path_rule::traversal, slice(s, i, 3)};
         // "/.." at the end: the value climbs one level ("/var/www/..").
         if (c == '.' && i + 2 == s.size() && s[i + 1] == '.' && i > 0 && path_sep(s[i - 1]))
-            return {path_rule::traversal, s.substr(i - 1, 3)};
+            return {path_rule::traversal, slice(s, i - 1, 3)};
         if (c == '/' || c == '\\' || c == 'c' || c == 'C' || c == 'w' || c == 'W')
             for (const auto f : path_files)
-                if (path_at(s, i, f)) return {path_rule::sensitive_file, s.substr(i, f.size())};
+                if ((f[0] == ascii_lower(c) || (f[0] == '/' && c == '\\')) && path_at(s, i, f))
+                    return {path_rule::sensitive_file, slice(s, i, f.size())};
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
             if (i == 0 || !((s[i - 1] >= 'a' && s[i - 1] <= 'z') || (s[i - 1] >= 'A' && s[i - 1] <= 'Z')))
                 for (const auto w : path_wrappers)
-                    if (path_at(s, i, w)) return {path_rule::wrapper, s.substr(i, w.size())};
+                    if (w[0] == ascii_lower(c) && path_at(s, i, w)) return {path_rule::wrapper, slice(s, i, w.size())};
     }
     // A remote include: the whole value is an http(s)/ftp URL ending in '?'.
     std::string_view v = s;

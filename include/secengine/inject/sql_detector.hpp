@@ -156,20 +156,45 @@ struct sql_verdict {
 /// ORDER BY / GROUP BY / HAVING.
 [[nodiscard]] constexpr bool grammar_match(std::string_view fp) noexcept {
     if (fp.find("UE") != std::string_view::npos || fp.find("UkE") != std::string_view::npos) return true;
-    const std::string_view head = fp.substr(0, 3);
-    return head == "s;E" || head == "s;T" || head == "1;E" || head == "1;T" || fp.substr(0, 2) == "sB";
+    const std::string_view head = slice(fp, 0, 3);
+    return head == "s;E" || head == "s;T" || head == "1;E" || head == "1;T" || slice(fp, 0, 2) == "sB";
 }
 
 /// Classifies a decoded value: contexts are tried in the order quote, double quote, bare,
 /// number (a break out of a string is the commonest attack shape).
-[[nodiscard]] constexpr sql_verdict detect_sql(std::string_view value) noexcept {
-    constexpr sql_context order[] = {sql_context::single_quote, sql_context::double_quote, sql_context::bare,
-                                     sql_context::number};
-    for (const sql_context c : order) {
-        const sql_fingerprint fp = sql_fingerprint_of(value, c);
-        if (fingerprint_qualifies(fp.view()) && (table_contains(sql_fingerprint_table, table_key(c, fp.view())) || grammar_match(fp.view())))
-            return {true, c, fp};
+[[nodiscard]] constexpr bool fingerprint_matches(sql_context c, const sql_fingerprint& fp) noexcept {
+    return fingerprint_qualifies(fp.view()) &&
+           (table_contains(sql_fingerprint_table, table_key(c, fp.view())) || grammar_match(fp.view()));
+}
+
+/// The bare and number contexts see the same tokens (number adds a leading value): one lexer
+/// pass feeds both builders. Same result as sql_fingerprint_of for each, half the work.
+constexpr void bare_and_number_fingerprints(std::string_view value, sql_fingerprint& bare, sql_fingerprint& number) noexcept {
+    sql_lexer lx(value, sql_context::bare);
+    fingerprint_builder b, n;
+    bool b_open = true;
+    bool n_open = n.add(sql_token{'1', 0, 0}, value);
+    sql_token t;
+    while ((b_open || n_open) && lx.next(t)) {
+        if (b_open) b_open = b.add(t, value);
+        if (n_open) n_open = n.add(t, value);
     }
+    bare = b.finish();
+    number = n.finish();
+}
+
+[[nodiscard]] constexpr sql_verdict detect_sql(std::string_view value) noexcept {
+    // A quote context with no quote in the value is one string token: it cannot qualify.
+    for (const sql_context c : {sql_context::single_quote, sql_context::double_quote}) {
+        const char q = c == sql_context::single_quote ? '\'' : '"';
+        if (value.find(q) == std::string_view::npos) continue;
+        const sql_fingerprint fp = sql_fingerprint_of(value, c);
+        if (fingerprint_matches(c, fp)) return {true, c, fp};
+    }
+    sql_fingerprint bare, number;
+    bare_and_number_fingerprints(value, bare, number);
+    if (fingerprint_matches(sql_context::bare, bare)) return {true, sql_context::bare, bare};
+    if (fingerprint_matches(sql_context::number, number)) return {true, sql_context::number, number};
     return {};
 }
 

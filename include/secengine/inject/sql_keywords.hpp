@@ -101,6 +101,50 @@ inline constexpr sql_keyword sql_keywords[] = {
 }
 static_assert(sql_keywords_sorted(), "sql_keywords must stay sorted and unique: lookup is a binary search");
 
+namespace detail {
+/// Character class for the keyword prefilter: letters 0-25 (any case), '_' 26, digits 27,
+/// '.' 28, '$' 29, anything else 30.
+[[nodiscard]] constexpr unsigned kw_class(char c) noexcept {
+    if (c >= 'a' && c <= 'z') return static_cast<unsigned>(c - 'a');
+    if (c >= 'A' && c <= 'Z') return static_cast<unsigned>(c - 'A');
+    if (c == '_') return 26;
+    if (c >= '0' && c <= '9') return 27;
+    if (c == '.') return 28;
+    if (c == '$') return 29;
+    return 30;
+}
+/// Per first character: a bit per word length (31 = 31 or more), per second character class
+/// and per last character class that some keyword has. Most prose words fail one of the two tests and skip
+/// the upper-casing and the binary search (the lexer's dominant cost on text).
+struct keyword_prefilter {
+    unsigned lengths[31] = {};
+    unsigned seconds[31] = {};
+    unsigned lasts[31] = {};
+};
+[[nodiscard]] constexpr keyword_prefilter make_keyword_prefilter() noexcept {
+    keyword_prefilter f;
+    for (const auto& k : sql_keywords) {
+        const unsigned a = kw_class(k.word[0]);
+        f.lengths[a] |= 1u << (k.word.size() < 31 ? k.word.size() : 31);
+        f.seconds[a] |= 1u << (k.word.size() > 1 ? kw_class(k.word[1]) : 30);
+        f.lasts[a] |= 1u << kw_class(k.word.back());
+    }
+    return f;
+}
+inline constexpr keyword_prefilter sql_keyword_prefilter = make_keyword_prefilter();
+}  // namespace detail
+
+/// False when no keyword can have this spelling (any case); true means "look it up".
+[[nodiscard]] constexpr bool may_be_sql_keyword(std::string_view word) noexcept {
+    if (word.empty()) return false;
+    const unsigned a = detail::kw_class(word[0]);
+    const auto& f = detail::sql_keyword_prefilter;
+    return ((f.lengths[a] >> (word.size() < 31 ? word.size() : 31)) & 1u) != 0 &&
+           ((f.seconds[a] >> (word.size() > 1 ? detail::kw_class(word[1]) : 30)) & 1u) != 0 &&
+           ((f.lasts[a] >> detail::kw_class(word.back())) & 1u) != 0;
+}
+static_assert(may_be_sql_keyword("union") && may_be_sql_keyword("SeLeCt") && !may_be_sql_keyword("boots"));
+
 /// The entry for an upper-case word, or nullptr.
 [[nodiscard]] constexpr const sql_keyword* find_sql_keyword(std::string_view upper) noexcept {
     std::size_t lo = 0, hi = std::size(sql_keywords);

@@ -241,14 +241,13 @@ private:
         }
         char buf[max_word] = {};
         const sql_keyword* kw = nullptr;
-        if (upper(i_, end, buf)) {
+        const std::string_view raw(s_.data() + i_, end - i_);
+        std::size_t dot = end;  // schema.func(: the last component names the function (SYS.FN, DBO.X)
+        while (dot > i_ && s_[dot - 1] != '.') --dot;
+        const std::string_view last(s_.data() + dot, end - dot);
+        if ((may_be_sql_keyword(raw) || (dot > i_ && may_be_sql_keyword(last))) && upper(i_, end, buf)) {
             kw = find_sql_keyword(std::string_view(buf, end - i_));
-            if (kw == nullptr) {
-                // schema.func(: the last component names the function (SYS.FN, DBO.X).
-                std::size_t dot = end;
-                while (dot > i_ && s_[dot - 1] != '.') --dot;
-                if (dot > i_) kw = find_sql_keyword(std::string_view(buf + (dot - i_), end - dot));
-            }
+            if (kw == nullptr && dot > i_) kw = find_sql_keyword(std::string_view(buf + (dot - i_), end - dot));
         }
         i_ = end;
         char type = 'n';

@@ -113,9 +113,9 @@ inline constexpr std::string_view xss_sinks[] = {"alert", "prompt", "confirm", "
             if (p < s.size() && xss_letter(s[p])) {
                 const std::size_t name_at = p;
                 while (p < s.size() && (xss_ident(s[p]) || s[p] == ':' || s[p] == '-')) ++p;
-                const std::string_view tag = s.substr(name_at, p - name_at);
+                const std::string_view tag = slice(s, name_at, p - name_at);
                 for (const auto t : xss_tags)
-                    if (ieq(tag, t)) return {xss_rule::script_tag, s.substr(i, p - i)};
+                    if (ieq(tag, t)) return {xss_rule::script_tag, slice(s, i, p - i)};
                 // Attributes of any tag: name [= value], separated by whitespace or '/'.
                 while (p < s.size() && s[p] != '>' && s[p] != '<') {
                     while (p < s.size() && (s[p] == ' ' || s[p] == '/' || s[p] == '\t' || s[p] == '\n' || s[p] == '\r' ||
@@ -125,7 +125,7 @@ inline constexpr std::string_view xss_sinks[] = {"alert", "prompt", "confirm", "
                     while (p < s.size() && s[p] != '=' && s[p] != '>' && s[p] != ' ' && s[p] != '/' && s[p] != '\t' &&
                            s[p] != '\n' && s[p] != '\r' && s[p] != '\f' && s[p] != '<')
                         ++p;
-                    const std::string_view attr = s.substr(an, p - an);
+                    const std::string_view attr = slice(s, an, p - an);
                     if (attr.size() >= 5 && ascii_lower(attr[0]) == 'o' && ascii_lower(attr[1]) == 'n' && xss_letter(attr[2]))
                         return {xss_rule::event_handler, attr};
                     while (p < s.size() && (s[p] == ' ' || s[p] == '\t' || s[p] == '\n' || s[p] == '\r')) ++p;
@@ -137,12 +137,12 @@ inline constexpr std::string_view xss_sinks[] = {"alert", "prompt", "confirm", "
                         const std::size_t v = p;
                         while (p < s.size() && (q != 0 ? s[p] != q : (s[p] != ' ' && s[p] != '>' && s[p] != '\t' && s[p] != '\n')))
                             ++p;
-                        const std::string_view val = s.substr(v, p - v);
+                        const std::string_view val = slice(s, v, p - v);
                         for (std::size_t k = 0; k < val.size(); ++k) {
                             if (const std::size_t e = script_url_at(val, k); e != 0)
-                                return {xss_rule::script_url, val.substr(k, e - k)};
+                                return {xss_rule::script_url, slice(val, k, e - k)};
                             if (ieq(attr, "style") && match_loose(val, k, "expression(") != 0)
-                                return {xss_rule::style_script, val.substr(k, 11)};
+                                return {xss_rule::style_script, slice(val, k, 11)};
                         }
                         if (q != 0 && p < s.size()) ++p;
                     } else if (attr.empty()) {
@@ -163,17 +163,17 @@ inline constexpr std::string_view xss_sinks[] = {"alert", "prompt", "confirm", "
                 const char pc = i == 0 ? ' ' : s[i - 1];
                 if (pc == ' ' || pc == '\t' || pc == '\n' || pc == '\r' || pc == '\f' || pc == '"' || pc == '\'' ||
                     pc == '`' || pc == '/' || pc == ';' || pc == ',' || pc == '(')
-                    return {xss_rule::event_handler, s.substr(i, p - i)};
+                    return {xss_rule::event_handler, slice(s, i, p - i)};
             }
         }
         // 3. A script URL anywhere (the value is an href): at a word start.
         if (xss_letter(c) && (i == 0 || !xss_ident(s[i - 1])))
-            if (const std::size_t e = script_url_at(s, i); e != 0) return {xss_rule::script_url, s.substr(i, e - i)};
+            if (const std::size_t e = script_url_at(s, i); e != 0) return {xss_rule::script_url, slice(s, i, e - i)};
         // 4. A sink call after a quote/operator/start: `';alert(1)//`, `'-prompt(1)-'`, `alert(1)`.
         if (xss_letter(c) && (i == 0 || !xss_ident(s[i - 1]))) {
             std::size_t p = i;
             while (p < s.size() && xss_ident(s[p])) ++p;
-            const std::string_view id = s.substr(i, p - i);
+            const std::string_view id = slice(s, i, p - i);
             bool sink = false;
             for (const auto k : xss_sinks) sink = sink || ieq(id, k);
             if (sink) {
@@ -187,15 +187,15 @@ inline constexpr std::string_view xss_sinks[] = {"alert", "prompt", "confirm", "
                                        pc == '-' || pc == '*' || pc == '|' || pc == '&' || pc == ',' || pc == '=' ||
                                        pc == ':' || pc == '{' || pc == '}' || pc == '[' || pc == '>' || pc == '.' ||
                                        pc == '!' || pc == '/' || pc == '\\';
-                if (call && js_before) return {xss_rule::js_call, s.substr(i, e + 1 - i)};
+                if (call && js_before) return {xss_rule::js_call, slice(s, i, e + 1 - i)};
             }
             // document.cookie / document.write / window.location / .innerHTML
             if (ieq(id, "document") && p < s.size() && s[p] == '.') {
                 std::size_t q = p + 1;
                 while (q < s.size() && xss_ident(s[q])) ++q;
-                const std::string_view member = s.substr(p + 1, q - p - 1);
+                const std::string_view member = slice(s, p + 1, q - p - 1);
                 if (ieq(member, "cookie") || ieq(member, "write") || ieq(member, "domain") || ieq(member, "location"))
-                    return {xss_rule::js_call, s.substr(i, q - i)};
+                    return {xss_rule::js_call, slice(s, i, q - i)};
             }
         }
     }
