@@ -145,8 +145,8 @@ template <std::size_t N>
 [[nodiscard]] constexpr cmd_verdict detect_cmd(std::string_view s) noexcept {
     using namespace detail;
     for (std::size_t i = 0; i < s.size(); ++i) {
-        if (slice(s, i, 6) == "${IFS}" || slice(s, i, 5) == "$IFS$") return {cmd_rule::ifs_variable, slice(s, i, 5)};
         const char c = s[i];
+        if (c == '$' && (slice(s, i, 6) == "${IFS}" || slice(s, i, 5) == "$IFS$")) return {cmd_rule::ifs_variable, slice(s, i, 5)};
         if (c == '`' || (c == '$' && i + 1 < s.size() && s[i + 1] == '(')) {
             const std::size_t w = cmd_skip_blank(s, i + (c == '`' ? 1 : 2));
             if (const std::size_t e = cmd_word_at(s, w, true, false); e != 0) return {cmd_rule::substitution, slice(s, i, e - i)};

@@ -32,6 +32,24 @@ namespace secengine::inject {
     return {s.data() + pos, n < rest ? n : rest};
 }
 
+/// A 26-bit set of the (case-folded) first letters of a word list: the scanners test it before
+/// walking the list, so a word that no entry can start costs one shift.
+template <std::size_t N>
+[[nodiscard]] constexpr std::uint32_t first_letters(const std::string_view (&words)[N]) noexcept {
+    std::uint32_t m = 0;
+    for (const auto w : words) {
+        const char c = w.empty() ? '\0' : (w[0] >= 'A' && w[0] <= 'Z' ? static_cast<char>(w[0] - 'A' + 'a') : w[0]);
+        if (c >= 'a' && c <= 'z') m |= 1u << (c - 'a');
+    }
+    return m;
+}
+
+/// Whether letter `c` (any case) is in the set; false for non-letters.
+[[nodiscard]] constexpr bool letter_in(std::uint32_t set, char c) noexcept {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return c >= 'a' && c <= 'z' && ((set >> (c - 'a')) & 1u) != 0;
+}
+
 [[nodiscard]] constexpr int hex_digit(char c) noexcept {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;

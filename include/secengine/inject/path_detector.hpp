@@ -50,6 +50,8 @@ inline constexpr std::string_view path_wrappers[] = {"php://", "file://", "expec
                                                      "ogg://", "rar://", "gopher://", "dict://", "jar:file:",
                                                      "netdoc:", "ssh2."};
 
+inline constexpr std::uint32_t path_wrapper_letters = first_letters(path_wrappers);
+
 /// `s` at `i` equals lower-case `w` with '\' read as '/'.
 [[nodiscard]] constexpr bool path_at(std::string_view s, std::size_t i, std::string_view w) noexcept {
     if (i + w.size() > s.size()) return false;
@@ -80,7 +82,7 @@ inline constexpr std::string_view path_wrappers[] = {"php://", "file://", "expec
             for (const auto f : path_files)
                 if ((f[0] == ascii_lower(c) || (f[0] == '/' && c == '\\')) && path_at(s, i, f))
                     return {path_rule::sensitive_file, slice(s, i, f.size())};
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+        if (letter_in(path_wrapper_letters, c))
             if (i == 0 || !((s[i - 1] >= 'a' && s[i - 1] <= 'z') || (s[i - 1] >= 'A' && s[i - 1] <= 'Z')))
                 for (const auto w : path_wrappers)
                     if (w[0] == ascii_lower(c) && path_at(s, i, w)) return {path_rule::wrapper, slice(s, i, w.size())};

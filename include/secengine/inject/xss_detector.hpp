@@ -78,6 +78,9 @@ inline constexpr std::string_view xss_schemes[] = {"javascript", "vbscript", "li
 inline constexpr std::string_view xss_sinks[] = {"alert", "prompt", "confirm", "eval", "settimeout", "setinterval",
                                                  "execscript", "fromcharcode", "atob", "import"};
 
+inline constexpr std::uint32_t xss_scheme_letters = first_letters(xss_schemes) | (1u << ('d' - 'a'));  // + data:
+inline constexpr std::uint32_t xss_sink_letters = first_letters(xss_sinks) | (1u << ('d' - 'a'));      // + document.
+
 /// A script scheme at `i`: "javascript:" plus a call, assignment or template after it (so the
 /// book title "JavaScript: The Good Parts" is text), or a data: URL with an active media type.
 [[nodiscard]] constexpr std::size_t script_url_at(std::string_view text, std::size_t i) noexcept {
@@ -167,10 +170,10 @@ inline constexpr std::string_view xss_sinks[] = {"alert", "prompt", "confirm", "
             }
         }
         // 3. A script URL anywhere (the value is an href): at a word start.
-        if (xss_letter(c) && (i == 0 || !xss_ident(s[i - 1])))
+        if (letter_in(xss_scheme_letters, c) && (i == 0 || !xss_ident(s[i - 1])))
             if (const std::size_t e = script_url_at(s, i); e != 0) return {xss_rule::script_url, slice(s, i, e - i)};
         // 4. A sink call after a quote/operator/start: `';alert(1)//`, `'-prompt(1)-'`, `alert(1)`.
-        if (xss_letter(c) && (i == 0 || !xss_ident(s[i - 1]))) {
+        if (letter_in(xss_sink_letters, c) && (i == 0 || !xss_ident(s[i - 1]))) {
             std::size_t p = i;
             while (p < s.size() && xss_ident(s[p])) ++p;
             const std::string_view id = slice(s, i, p - i);
