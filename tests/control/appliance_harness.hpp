@@ -97,6 +97,14 @@ inline wire::siphash_key to_session_key(const std::array<std::uint8_t, 16>& k) {
     return wire::siphash_key::from_bytes(b);
 }
 
+/// A bigger eBPF slot than the kernel's 64 instructions, for tests of uploads of several
+/// chunks (177 instructions each) through the verifier into the slot; the kernel's own slot
+/// refuses those as too_large at the first chunk.
+struct big_slot_config : secengine::appliance_config {
+    using ebpf_stage = secengine::ebpf::xdp_stage<secengine::ebpf::program_limits<1024, 2, 1024, 24, 2>,
+                                                  secengine::appliance_config::ticks_per_second>;
+};
+
 /// A client's address on the management segment.
 struct client_address {
     std::uint32_t ip = 0x0a000064;  // 10.0.0.100

@@ -18,13 +18,6 @@ std::vector<std::byte> random_bytes(std::mt19937_64& rng, std::size_t n) {
     return v;
 }
 
-/// A bigger eBPF slot than the kernel's 64 instructions, so that uploads of several chunks
-/// (177 instructions each) reach the verifier and the slot (the kernel refuses them as too_large).
-struct big_slot_config : secengine::appliance_config {
-    using ebpf_stage = secengine::ebpf::xdp_stage<secengine::ebpf::program_limits<1024, 2, 1024, 24, 2>,
-                                                  secengine::appliance_config::ticks_per_second>;
-};
-
 /// The client's transport to the REAL control plane in memory (tests/control/appliance_harness.hpp):
 /// each datagram goes through control_plane::on_datagram; replies and telemetry come back.
 /// The network in between can lose datagrams and inject a forgery (what a network does), but
@@ -205,7 +198,7 @@ TEST_CASE("client learns the boot id, retransmits, follows reboots", "[control]"
 
 TEST_CASE("program upload is cut into acknowledged chunks then committed", "[control]") {
     const wire::siphash_key key = harness::to_session_key(harness::default_key);
-    loopback<big_slot_config> net(5);
+    loopback<harness::big_slot_config> net(5);
     control::client c(net, key, 2, 1);
     c.timeout_ms = 10;
     REQUIRE(c.request(wire::ping{}).ok());
