@@ -122,7 +122,7 @@ std::unique_ptr<node> connect(const live_appliance& f) {
     n->ep.port = f.port;
     n->ep.key = test_key;
     n->ep.timeout_ms = 500;
-    n->model.name = "fake";
+    n->model.name = "live";
     n->link = open_link(n->ep, n->link_error);
     REQUIRE(n->link);
     auto* m = &n->model;

@@ -25,6 +25,10 @@ namespace eb = secengine::ebpf;
 namespace {
 
 constexpr std::uint64_t boot = 0xb007'0001ull;
+
+// One set of defaults: what a tool's form starts from is what the kernel's engine starts with.
+static_assert(wire::limits{} == wire::to_wire(appliance<>::engine_type::default_limits()));
+static_assert(wire::to_engine(wire::limits{}) == appliance<>::engine_type::default_limits());
 constexpr std::uint64_t tps = appliance<>::tps;
 
 /// What came back for one datagram: nothing, or an opened reply.

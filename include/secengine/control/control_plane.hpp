@@ -83,7 +83,7 @@ public:
         subs_[o.hdr.channel - 1u].last_heard = now;
         context ctx{from, frame, o.hdr, now, 0};
         (void)wire::visit_payload(wire::command_types{}, o.hdr.type, o.payload,
-                                  [this, &ctx](const auto& cmd) { apply(ctx, cmd); });  // validated: it decodes
+                                  [this, &ctx](const auto& cmd) { this->apply(ctx, cmd); });  // validated: it decodes
         return ctx.reply_len;
     }
 

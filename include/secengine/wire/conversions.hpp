@@ -81,6 +81,7 @@ static_assert(to_wire(to_engine(traffic_direction::outbound)) == traffic_directi
 static_assert(to_wire(to_engine(traffic_direction::both)) == traffic_direction::both);
 static_assert(to_engine(to_wire(pipeline<>::default_limits())) == pipeline<>::default_limits());
 static_assert(to_wire(to_engine(to_wire(pipeline<>::default_limits()))) == to_wire(pipeline<>::default_limits()));
+static_assert(limits{} == to_wire(pipeline<>::default_limits()), "one set of defaults: wire::limits{} is the engine's");
 static_assert(to_wire(pipeline<>::default_limits()).check() == wire_error::none,
               "the engine's default limits must be a valid set_limits message");
 
