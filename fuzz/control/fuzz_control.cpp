@@ -16,6 +16,7 @@
 // and comes from the appliance; no buffer is lost or returned twice (the harness aborts);
 // the config version never goes down; a wrong boot id or sequence number 0 is never accepted.
 #include <cstddef>
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -66,9 +67,30 @@ void check_sent(app_type& a) {
 
 }  // namespace
 
+/// State that commands read but cannot create cheaply: banned sources and a running program
+/// with an array and a hash map (map_read pages, map_counters telemetry).
+void populate(app_type& a, std::uint64_t now) {
+    for (std::uint64_t s = 1; s <= 3; ++s) (void)a.engine().penalty().ban(0xc0a80100 + s, now, 30 * app_type::tps);
+    namespace eb = secengine::ebpf;
+    const std::array<eb::insn, 2> code{eb::insn::make(0xb7, 0, 0, 0, 2), eb::insn::make(0x95, 0, 0, 0, 0)};
+    std::array<eb::map_spec, 2> maps{};
+    maps[0].type = eb::map_type::array;
+    maps[0].key_size = 4;
+    maps[0].value_size = 8;
+    maps[0].max_entries = 4;
+    maps[1].type = eb::map_type::hash;
+    maps[1].key_size = 4;
+    maps[1].value_size = 4;
+    maps[1].max_entries = 4;
+    if (!a.engine().ebpf().load(code, maps).ok()) __builtin_trap();
+    const std::array<std::byte, 4> k{std::byte{7}, {}, {}, {}}, v{std::byte{1}, {}, {}, {}};
+    (void)a.engine().ebpf().prog().maps().update(1, k.data(), v.data(), 0);
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     app_type a(boot);
     std::uint64_t now = app_type::tps;
+    if (size % 2 == 1) populate(a, now);
     std::uint64_t seq = 1000;
     std::uint32_t version = a.plane().config_version();
     std::size_t at = 0;
