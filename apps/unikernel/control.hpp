@@ -41,11 +41,4 @@ struct virtio_port {
 template <class Engine>
 using control_plane = secengine::control::control_plane<Engine, virtio_port>;
 
-/// The boot key as the session takes it.
-inline secengine::wire::siphash_key session_key(const std::array<std::uint8_t, 16>& k) noexcept {
-    std::array<std::byte, 16> b{};
-    for (std::size_t i = 0; i < 16; ++i) b[i] = static_cast<std::byte>(k[i]);
-    return secengine::wire::siphash_key::from_bytes(b);
-}
-
 }  // namespace kernel

@@ -375,7 +375,7 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
         if (engine_ptr->set_limits(l, board::now_ticks()) != secengine::limits_error::none)
             uart::puts("secengine: pps/ban_s rejected by the engine, defaults kept\n");
     }
-    control = new (control_storage) control_type(*engine_ptr, kernel::virtio_port{}, kernel::session_key(cfg.key),
+    control = new (control_storage) control_type(*engine_ptr, kernel::virtio_port{}, secengine::wire::siphash_key::from_octets(cfg.key),
                                                  kernel::make_boot_id(seed), {cfg.ip, cfg.mgmt_port, own_mac},
                                                  board::now_ticks());
     control->set_insn_counters(&counters.engine_insns, &counters.rx);

@@ -91,11 +91,7 @@ static_assert(ctl::port<pool_port>);
 inline const std::array<std::uint8_t, 16> default_key{0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,
                                                       0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f};
 
-inline wire::siphash_key to_session_key(const std::array<std::uint8_t, 16>& k) {
-    std::array<std::byte, 16> b{};
-    for (std::size_t i = 0; i < 16; ++i) b[i] = static_cast<std::byte>(k[i]);
-    return wire::siphash_key::from_bytes(b);
-}
+inline wire::siphash_key to_session_key(const std::array<std::uint8_t, 16>& k) { return wire::siphash_key::from_octets(k); }
 
 /// A bigger eBPF slot than the kernel's 64 instructions, for tests of uploads of several
 /// chunks (177 instructions each) through the verifier into the slot; the kernel's own slot
