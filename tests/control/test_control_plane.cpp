@@ -518,6 +518,14 @@ TEST_CASE("control plane: refusals are counted; only authentic ones are answered
     d = good.seal(blk);
     d.push_back(std::byte{0});  // a byte after the tag
     expect(d, wire_error::length_mismatch, false);
+    // Oversized: the largest chunk command with bytes after it, in a frame longer than 1514 bytes.
+    {
+        const std::vector<std::byte> code(wire::max_chunk_bytes, std::byte{0});
+        d = good.seal(wire::ebpf_chunk{3, static_cast<std::uint32_t>(code.size()), 0, code});
+    }
+    REQUIRE(d.size() < harness::max_delivered);
+    d.resize(harness::max_delivered, std::byte{0x55});
+    expect(d, wire_error::length_mismatch, false);
     // Replayed and too old: authentic, but never answered (no reflection).
     d = good.seal(wire::ping{});
     REQUIRE(a.deliver(d, ++now));
@@ -601,7 +609,7 @@ TEST_CASE("control plane: random and mutated datagrams never change the engine u
             if (kind == 2) d.resize(rng() % (d.size() + 16));
         }
         const std::uint32_t accepted = a.plane().accepted();
-        delivered += d.size() <= wire::max_datagram;
+        delivered += d.size() <= harness::max_delivered;
         a.deliver(d, ++now);
         // Nothing forged gets in: the only way past the tag is a correct tag, which a few flips
         // of a 64-bit SipHash tag cannot produce.
