@@ -72,7 +72,7 @@ void check_sent(app_type& a) {
 void populate(app_type& a, std::uint64_t now) {
     for (std::uint64_t s = 1; s <= 3; ++s) (void)a.engine().penalty().ban(0xc0a80100 + s, now, 30 * app_type::tps);
     namespace eb = secengine::ebpf;
-    const std::array<eb::insn, 2> code{eb::insn::make(0xb7, 0, 0, 0, 2), eb::insn::make(0x95, 0, 0, 0, 0)};
+    const std::vector<eb::insn> code = harness::pass_program(2);
     std::array<eb::map_spec, 2> maps{};
     maps[0].type = eb::map_type::array;
     maps[0].key_size = 4;

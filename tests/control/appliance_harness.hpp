@@ -21,6 +21,7 @@
 
 #include <secengine/appliance.hpp>
 #include <secengine/control/control_plane.hpp>
+#include <secengine/ebpf/isa.hpp>
 #include <secengine/net/builder.hpp>
 #include <secengine/net/packet.hpp>
 #include <secengine/pipeline.hpp>
@@ -208,6 +209,25 @@ private:
     std::unique_ptr<engine_type> engine_;
     std::unique_ptr<plane_type> plane_;
 };
+
+/// A valid program of `n` >= 2 instructions: r0 = 2 (XDP_PASS), no-op adds, exit.
+inline std::vector<secengine::ebpf::insn> pass_program(std::size_t n) {
+    using secengine::ebpf::insn;
+    std::vector<insn> p{insn::make(0xb7, 0, 0, 0, 2)};
+    while (p.size() + 1 < n) p.push_back(insn::make(0x07, 0, 0, 0, 0));
+    p.push_back(insn::make(0x95, 0, 0, 0, 0));
+    return p;
+}
+
+/// Instructions as ebpf_chunk carries them: 8 little-endian bytes each (RFC 9669).
+inline std::vector<std::byte> program_bytes(const std::vector<secengine::ebpf::insn>& code) {
+    std::vector<std::byte> out;
+    for (const secengine::ebpf::insn& i : code) {
+        const std::uint64_t v = i.encode();
+        for (int b = 0; b < 8; ++b) out.push_back(static_cast<std::byte>(v >> (8 * b)));
+    }
+    return out;
+}
 
 /// A client in the test's hand: seals commands, opens what comes back.
 class client {

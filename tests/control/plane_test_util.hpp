@@ -18,6 +18,8 @@ namespace plane_test {
 
 using harness::appliance;
 using harness::client;
+using harness::pass_program;
+using harness::program_bytes;
 namespace wire = secengine::wire;
 namespace net = secengine::net;
 namespace eb = secengine::ebpf;
@@ -109,23 +111,6 @@ inline void retag(std::vector<std::byte>& d, const std::array<std::uint8_t, 16>&
     const std::size_t body = d.size() - wire::tag_size;
     const std::uint64_t t = wire::siphash(harness::to_session_key(key), std::span<const std::byte>(d.data(), body));
     for (std::size_t i = 0; i < 8; ++i) d[body + i] = static_cast<std::byte>(t >> (8 * i));
-}
-
-inline std::vector<std::byte> program_bytes(const std::vector<eb::insn>& code) {
-    std::vector<std::byte> out;
-    for (const eb::insn& i : code) {
-        const std::uint64_t v = i.encode();
-        for (int b = 0; b < 8; ++b) out.push_back(static_cast<std::byte>(v >> (8 * b)));
-    }
-    return out;
-}
-
-/// A valid program of `n` instructions: r0 = 2 (XDP_PASS), n - 2 no-op adds, exit.
-inline std::vector<eb::insn> pass_program(std::size_t n) {
-    std::vector<eb::insn> p{eb::insn::make(0xb7, 0, 0, 0, 2)};
-    while (p.size() + 1 < n) p.push_back(eb::insn::make(0x07, 0, 0, 0, 0));
-    p.push_back(eb::insn::make(0x95, 0, 0, 0, 0));
-    return p;
 }
 
 /// Checks a frame's IPv4 header checksum and UDP checksum (RFC 791, RFC 768).

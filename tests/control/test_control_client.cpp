@@ -74,17 +74,6 @@ private:
     std::deque<std::vector<std::byte>> queue_;
 };
 
-/// A valid program of `n` instructions: r0 = 2 (XDP_PASS), no-op adds, exit; little-endian words.
-std::vector<std::byte> pass_program(std::size_t n) {
-    std::vector<secengine::ebpf::insn> p{secengine::ebpf::insn::make(0xb7, 0, 0, 0, 2)};
-    while (p.size() + 1 < n) p.push_back(secengine::ebpf::insn::make(0x07, 0, 0, 0, 0));
-    p.push_back(secengine::ebpf::insn::make(0x95, 0, 0, 0, 0));
-    std::vector<std::byte> out;
-    for (const auto& i : p)
-        for (int b = 0; b < 8; ++b) out.push_back(static_cast<std::byte>(i.encode() >> (8 * b)));
-    return out;
-}
-
 }  // namespace
 
 TEST_CASE("netdev frames: build then match returns exactly the datagram", "[control]") {
@@ -205,7 +194,7 @@ TEST_CASE("program upload is cut into acknowledged chunks then committed", "[con
     std::uint32_t id = 9;
     for (std::size_t insns : {2u, 177u, 178u, 179u, 500u}) {
         net.seen.clear();
-        const auto code = pass_program(insns);
+        const auto code = harness::program_bytes(harness::pass_program(insns));
         const auto r = c.upload_program(++id, code, {});
         INFO(insns << " instructions: " << r.describe());
         REQUIRE(r.ok());
@@ -215,7 +204,7 @@ TEST_CASE("program upload is cut into acknowledged chunks then committed", "[con
         REQUIRE(net.app.engine().ebpf().prog().code().size() == insns);
     }
     // The verifier's refusal comes back with its pc; the running program stays.
-    auto bad = pass_program(300);
+    auto bad = harness::program_bytes(harness::pass_program(300));
     bad.resize(bad.size() - 8);  // no exit: falls off the end
     const auto r = c.upload_program(++id, bad, {});
     REQUIRE(r.answered);
@@ -225,7 +214,7 @@ TEST_CASE("program upload is cut into acknowledged chunks then committed", "[con
     loopback<> small(6);
     control::client c2(small, key, 2, 1);
     c2.timeout_ms = 10;
-    const auto r2 = c2.upload_program(1, pass_program(500), {});
+    const auto r2 = c2.upload_program(1, harness::program_bytes(harness::pass_program(500)), {});
     REQUIRE(r2.answered);
     REQUIRE(r2.ack.result == wire::status::too_large);
     REQUIRE(r2.ack.request_type == wire::msg_type::ebpf_chunk);
