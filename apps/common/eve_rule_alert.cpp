@@ -44,7 +44,14 @@ std::string eve_alert_line(const rule_alert& a, const eve_context& c) {
     o += ",\"alert\":{\"action\":\"" + std::string(c.blocked ? "blocked" : "allowed") + "\"";
     o += ",\"gid\":" + std::to_string(a.gid) + ",\"signature_id\":" + std::to_string(a.sid) + ",\"rev\":" + std::to_string(a.rev);
     o += ",\"signature\":" + json_string(a.msg) + ",\"category\":" + json_string(c.category);
-    o += ",\"severity\":" + std::to_string(a.priority) + "}";
+    o += ",\"severity\":" + std::to_string(a.priority);
+    if (a.has_finding) {  // the injection detector: where, which parameter, the token fingerprint
+        const auto& f = a.finding;
+        o += ",\"metadata\":{\"detector\":[" + json_string(inject::name(f.what.kind)) + "],\"location\":[" +
+             json_string(inject::name(f.where)) + "],\"parameter\":[" + json_string(f.name) + "],\"fingerprint\":[" +
+             json_string(f.what.fingerprint()) + "]}";
+    }
+    o += "}";
     switch (a.app) {
         case rules::app_protocol::http: o += ",\"app_proto\":\"http\""; break;
         case rules::app_protocol::dns: o += ",\"app_proto\":\"dns\""; break;

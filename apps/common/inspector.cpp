@@ -59,7 +59,9 @@ std::size_t inspector::key_hash::operator()(const key& k) const noexcept {
     return static_cast<std::size_t>(h);
 }
 
-inspector::inspector(const rules::db_view& db, callback on_alert) : db_(db), on_alert_(std::move(on_alert)) {
+inspector::inspector(const rules::db_view& db, callback on_alert, bool detect_injections)
+    : db_(db), on_alert_(std::move(on_alert)) {
+    if (detect_injections) inject_scratch_.resize(65536);
     candidates_.resize(std::max<std::size_t>(256, std::size_t{db.rule_count()} + db.always_count() + 16));
 }
 inspector::~inspector() = default;
@@ -125,7 +127,7 @@ bool inspector::process(const net::packet_view& p, std::uint64_t now_ms) {
     pf.established = f.established;
     pf.tcp_flags = p.is_tcp() ? p.tcp_flags : 0;
     pf.payload = p.payload();
-    const bool pass = f.session.inspect(db_, pf, &thresholds_, candidates_, now_ms, [&](const rules::session_alert& a) {
+    const bool pass = f.session.inspect(db_, pf, &thresholds_, candidates_, inject_scratch_, now_ms, [&](const rules::session_alert& a) {
         rule_alert out;
         out.flow_id = f.id;
         out.sid = a.rule.sid;
@@ -133,13 +135,20 @@ bool inspector::process(const net::packet_view& p, std::uint64_t now_ms) {
         out.rev = a.rule.rev;
         out.act = a.rule.act;
         out.priority = a.rule.priority;
-        out.msg = db_.msg(a.rule.rule);
-        out.classtype = db_.classtype(a.rule.rule);
+        if (a.finding != nullptr) {  // the injection detector: its rule name and what it saw
+            out.msg = a.finding->what.name;
+            out.classtype = "web-application-attack";
+            out.finding = *a.finding;
+            out.has_finding = true;
+        } else {
+            out.msg = db_.msg(a.rule.rule);
+            out.classtype = db_.classtype(a.rule.rule);
+        }
         out.to_server = a.to_server;
         out.app = a.app;
         out.packet = &p;
         out.tx_id = a.tx;
-        if (a.unit == rules::unit_kind::http && a.buffers != nullptr) {
+        if ((a.unit == rules::unit_kind::http || a.unit == rules::unit_kind::injection) && a.buffers != nullptr) {
             const http::buffer_set& b = *a.buffers;
             out.has_http = true;
             if (a.to_server) {

@@ -22,6 +22,7 @@
 #include <secengine/net/packet.hpp>
 #include <secengine/rules/db.hpp>
 #include <secengine/rules/evaluate.hpp>
+#include <secengine/inject/http_request.hpp>
 #include <secengine/rules/session.hpp>
 #include <secengine/rules/state.hpp>
 
@@ -46,6 +47,8 @@ struct rule_alert {
     bool has_http = false;
     alert_http http;
     std::uint64_t tx_id = 0;
+    bool has_finding = false;           ///< from the injection detector (EVE alert.metadata)
+    inject::request_finding finding{};
 };
 
 struct inspector_stats {
@@ -59,8 +62,9 @@ using host_session = rules::session<256, 8, 64>;
 class inspector {
 public:
     using callback = std::function<void(const rule_alert&)>;
-    /// `db` must outlive the inspector. Flowbits per flow: the database's flowbit count.
-    inspector(const rules::db_view& db, callback on_alert);
+    /// `db` must outlive the inspector (it may be empty: then only the injection detector runs).
+    /// `detect_injections`: HTTP requests also go through the injection detector.
+    inspector(const rules::db_view& db, callback on_alert, bool detect_injections);
     ~inspector();
     inspector(const inspector&) = delete;
     inspector& operator=(const inspector&) = delete;
@@ -94,6 +98,7 @@ private:
     std::unordered_map<key, std::unique_ptr<flow>, key_hash> flows_;
     rules::threshold_table<4096> thresholds_;
     std::vector<std::uint32_t> candidates_;
+    std::vector<char> inject_scratch_;  // empty: no injection detection
     inspector_stats stats_;
     std::uint64_t next_flow_ = 1;
 };

@@ -42,7 +42,7 @@ void on_signal(int) { stop_requested = 1; }
 
 struct options {
     std::string file, iface, pass_out, drop_out;
-    bool eve = false, quiet = false, dump_http = false, with_defaults = false;
+    bool eve = false, quiet = false, dump_http = false, with_defaults = false, no_detect = false;
     secengine::host::rule_set_options rules;
     std::string sensor;
     long long count = -1;
@@ -65,6 +65,8 @@ void usage(std::FILE* f) {
         "  --vars FILE.yaml  rule variables from a suricata.yaml vars: section\n"
         "  --classification FILE  classtype priorities (default /etc/suricata/classification.config)\n"
         "  --with-defaults   keep the built-in DPI signatures next to -S rules\n"
+        "  --no-detect       no injection detection by syntax (on by default: SQL, XSS,\n"
+        "                    command and path injection in HTTP request parameters)\n"
         "  --sensor NAME     EVE `host` field (default: none)\n"
         "  --dump-http       one JSON object per HTTP message on stdout: its inspection buffers\n"
         "                    (Suricata's names: http.uri, http.header, ...), for rule writing\n"
@@ -119,6 +121,8 @@ bool parse_args(int argc, char** argv, options& o) {
             const char* v = value("--classification");
             if (!v) return false;
             o.rules.classification_file = v;
+        } else if (a == "--no-detect") {
+            o.no_detect = true;
         } else if (a == "--with-defaults") {
             o.with_defaults = true;
         } else if (a == "--sensor") {
@@ -237,7 +241,7 @@ int main(int argc, char** argv) {
     std::int64_t cur_sec = 0, cur_usec = 0;
     std::uint64_t cur_packet = 0;
     std::unique_ptr<secengine::host::inspector> inspect;
-    if (!o.rules.files.empty()) {
+    if (!o.rules.files.empty() || !o.no_detect) {
         inspect = std::make_unique<secengine::host::inspector>(rule_set.view, [&](const secengine::host::rule_alert& a) {
             ++rule_alerts;
             if (o.dump_http || o.quiet) return;
@@ -253,7 +257,7 @@ int main(int argc, char** argv) {
                             std::string(a.msg).c_str(), secengine::host::endpoint_text(*a.packet, true).c_str(),
                             secengine::host::endpoint_text(*a.packet, false).c_str(), a.to_server ? "to_server" : "to_client");
             }
-        });
+        }, !o.no_detect);
     }
     std::unique_ptr<pcap_dumper_t, dumper_closer> pass_out, drop_out;
     for (auto [path, out] : {std::pair{&o.pass_out, &pass_out}, std::pair{&o.drop_out, &drop_out}}) {
@@ -338,7 +342,7 @@ int main(int argc, char** argv) {
             if (secengine::net::parse(std::span<const std::byte>{frame.data(), h->caplen}, view) == secengine::net::parse_error::none)
                 http_dump.feed(view);
         }
-        if (inspect && !o.with_defaults) engine.set_stage_enabled(secengine::stage_id::dpi, false);
+        if (!o.rules.files.empty() && !o.with_defaults) engine.set_stage_enabled(secengine::stage_id::dpi, false);
         const secengine::verdict v0 = engine.process(std::span<std::byte>{frame.data(), h->caplen}, now);
         bool rules_drop = false;
         if (inspect && v0.pass()) {
@@ -385,6 +389,7 @@ int main(int argc, char** argv) {
             std::fprintf(report, "drop.%s=%llu\n", std::string(secengine::name(static_cast<secengine::drop_reason>(r))).c_str(),
                          static_cast<unsigned long long>(st.dropped[r]));
     line("alerts", alerts);
+    if (inspect) inspect->finish(0);
     if (inspect) {
         const auto& is = inspect->stats();
         line("rules.loaded", rule_set.loaded());

@@ -4,6 +4,7 @@
 // is silent and ends inspection; HTTP without lent buffers keeps framing and never crashes.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <random>
 #include <string>
@@ -25,6 +26,8 @@ struct connection {
     bool lend = true;
     std::vector<std::uint32_t> sids;
     std::vector<rules::unit_kind> units;
+    std::vector<char> inject_buffer;  // non-empty: the injection detector runs
+    std::span<char> inject_scratch{};
     std::uint64_t now = 1000;
 
     explicit connection(test::engine& en) : e(en) {}
@@ -38,7 +41,7 @@ struct connection {
         pf.established = true;
         pf.tcp_flags = flags;
         pf.payload = test::bytes(data);
-        return s.inspect(e.view, pf, &e.thresholds, e.scratch, now++, [&](const rules::session_alert& a) {
+        return s.inspect(e.view, pf, &e.thresholds, e.scratch, inject_scratch, now++, [&](const rules::session_alert& a) {
             sids.push_back(a.rule.sid);
             units.push_back(a.unit);
         }, [&](auto& ss) {
@@ -167,6 +170,37 @@ TEST_CASE("DNS questions are units of their own") {
     const unsigned char q[] = {0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 4, 'e', 'v', 'i', 'l', 3, 'c', 'o', 'm', 0, 0, 1, 0, 1};
     pf.payload = std::span<const std::byte>(reinterpret_cast<const std::byte*>(q), sizeof q);
     std::vector<std::uint32_t> sids;
-    c.s.inspect(e.view, pf, nullptr, e.scratch, 1, [&](const rules::session_alert& a) { sids.push_back(a.rule.sid); }, [](auto&) {});
+    c.s.inspect(e.view, pf, nullptr, e.scratch, {}, 1, [&](const rules::session_alert& a) { sids.push_back(a.rule.sid); }, [](auto&) {});
     CHECK(sids == std::vector<std::uint32_t>{40});
+}
+
+TEST_CASE("the injection detector drops a request by syntax, wherever the value is, with one alert") {
+    test::engine e({R"(alert http any any -> any any (msg:"any uri"; flow:to_server; http.uri; content:"/"; sid:50;))"});
+    const std::string attacks[] = {
+        "GET /items?id=1%27%20AND%207029%3D8688%20AND%20%27tltf%27%20LIKE%20%27tltf HTTP/1.1\r\nHost: h\r\n\r\n",
+        "GET /p HTTP/1.1\r\nHost: h\r\nCookie: uid=1' or '1'='1\r\n\r\n",
+        "POST /f HTTP/1.1\r\nHost: h\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 24\r\n\r\nq=<script>alert(1)</script>",
+        "GET /x HTTP/1.1\r\nHost: h\r\nUser-Agent: () { :; }; /bin/bash -c id\r\n\r\n",
+    };
+    for (const auto& a : attacks) {
+        for (std::size_t seg : {1400u, 5u}) {
+            connection c(e);
+            c.inject_buffer.resize(1024);
+            c.inject_scratch = c.inject_buffer;
+            bool passed = true;
+            for (std::size_t at = 0; at < a.size(); at += seg) passed = c.send(a.substr(at, seg), true) && passed;
+            INFO(a << " in segments of " << seg);
+            CHECK_FALSE(passed);
+            CHECK(std::count(c.units.begin(), c.units.end(), rules::unit_kind::injection) == 1);
+            CHECK(c.s.dropped());
+            CHECK_FALSE(c.send(a, true));  // the retransmission: dropped, no second alert
+            CHECK(std::count(c.units.begin(), c.units.end(), rules::unit_kind::injection) == 1);
+        }
+    }
+    // Benign requests with SQL words in them pass.
+    connection ok(e);
+    ok.inject_buffer.resize(1024);
+    ok.inject_scratch = ok.inject_buffer;
+    CHECK(ok.send("GET /search?q=union+station&x=select+a+size HTTP/1.1\r\nHost: h\r\nCookie: name=o'neil\r\n\r\n", true));
+    CHECK(std::count(ok.units.begin(), ok.units.end(), rules::unit_kind::injection) == 0);
 }

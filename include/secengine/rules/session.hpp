@@ -29,6 +29,7 @@
 #include <secengine/dns/query.hpp>
 #include <secengine/http/message_buffers.hpp>
 #include <secengine/http/parser.hpp>
+#include <secengine/inject/http_request.hpp>
 #include <secengine/rules/evaluate.hpp>
 
 namespace secengine::rules {
@@ -54,7 +55,7 @@ struct sid_set {
 };
 
 /// How a unit came about, for the alert record.
-enum class unit_kind : std::uint8_t { packet, stream, http, dns };
+enum class unit_kind : std::uint8_t { packet, stream, http, dns, injection };
 
 /// One reported match and where it came from.
 struct session_alert {
@@ -64,7 +65,12 @@ struct session_alert {
     app_protocol app = app_protocol::none;
     std::uint64_t tx = 0;                       ///< HTTP transaction number in the connection
     const http::buffer_set* buffers = nullptr;  ///< the unit's buffers (HTTP: for the EVE http object)
+    const inject::request_finding* finding = nullptr;  ///< unit_kind::injection: what the detector found
 };
+
+/// Alert fields of the injection detector's findings (no rule database behind them).
+inline constexpr std::uint32_t injection_gid = 1;
+inline constexpr std::uint8_t injection_priority = 1;
 
 /// What the caller knows about the packet (the session adds the rest).
 struct packet_facts {
@@ -112,10 +118,12 @@ public:
 
     /// Inspects one packet; calls on_alert(const session_alert&) for each report, and
     /// lend_http(session&) once, when HTTP is found, so the caller can `attach_http` buffers
-    /// before the first bytes are parsed. Returns false when the packet is dropped.
+    /// before the first bytes are parsed. `inject_scratch` non-empty: every HTTP request also
+    /// goes through the injection detector (inject/http_request.hpp), whose first finding drops
+    /// the connection with one alert. Returns false when the packet is dropped.
     template <class OnAlert, class LendHttp>
     bool inspect(const db_view& db, const packet_facts& pf, threshold_table_base* thresholds, std::span<std::uint32_t> scratch,
-                 std::uint64_t now_ms, OnAlert&& on_alert, LendHttp&& lend_http) noexcept {
+                 std::span<char> inject_scratch, std::uint64_t now_ms, OnAlert&& on_alert, LendHttp&& lend_http) noexcept {
         if (dropped_) return false;
         if (passed_) return true;
         packet_context ctx;
@@ -204,9 +212,26 @@ public:
                 hc.to_server = k.side == 0;
                 hc.buffers = &b->buffers();
                 run(hc, unit_kind::http, &tx_seen_[k.side], tx_[k.side], nullptr, keep_all);
+                // The injection detector on requests: the head once the header section is in,
+                // the body when the message is complete.
+                if (k.side == 0 && !inject_scratch.empty() && !drop && !passed_ && phase >= 2) {
+                    const bool head = !head_checked_;
+                    head_checked_ = true;
+                    const auto part = phase == 3 ? (head ? inject::request_part::all : inject::request_part::body)
+                                                 : inject::request_part::head;
+                    if (phase == 3 || head) {
+                        const inject::request_finding f = inject::inspect_request(b->buffers(), part, inject_scratch);
+                        if (f.what.attack()) {
+                            drop = true;
+                            const alert_info a{0, f.what.rule_id, injection_gid, 1, action::drop, injection_priority, 0, 0};
+                            on_alert(session_alert{a, unit_kind::injection, true, app_protocol::http, tx_[0], &b->buffers(), &f});
+                        }
+                    }
+                }
                 if (phase == 3) {
                     ++tx_[k.side];
                     tx_seen_[k.side].clear();
+                    if (k.side == 0) head_checked_ = false;
                 }
             };
             http_sink<decltype(flush)> sink_req{this, 0, flush}, sink_resp{this, 1, flush};
@@ -349,7 +374,7 @@ private:
     detection detect_ = detection::undecided;
     app_protocol app_ = app_protocol::none;
     std::array<bool, 2> fin_{};
-    bool dropped_ = false, passed_ = false, closed_ = false, consumed_ = false;
+    bool dropped_ = false, passed_ = false, closed_ = false, consumed_ = false, head_checked_ = false;
     counters stats_{};
 };
 
