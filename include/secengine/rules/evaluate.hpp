@@ -17,10 +17,12 @@
 /// counted in `result::overflow`).
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <type_traits>
 
 #include <secengine/http/buffer.hpp>
 #include <secengine/rules/db.hpp>
@@ -158,16 +160,30 @@ constexpr void set_bit(std::span<std::uint64_t> bits, std::int64_t i, int how) n
 }
 
 /// Runs the flat automaton at `a` over `data`, adding every output rule to `out`.
+/// The walk reads the image without per-read bounds checks: db_view::open proved that every
+/// state, edge and output index of the automaton lies inside the image and that links point
+/// to smaller states, so this is the one loop per payload byte kept free of them.
 constexpr void prefilter(const db_view& db, std::uint32_t a, std::span<const std::byte> data, std::span<std::uint32_t> out,
                          std::size_t& n, bool& overflow) noexcept {
-    const std::uint32_t so = db.u32(a + 4 * aw::states), eo = db.u32(a + 4 * aw::edges), oo = db.u32(a + 4 * aw::outs);
-    auto sw = [&](std::uint32_t s, std::size_t w) { return db.u32(so + (std::size_t{s} * aw::s_words + w) * 4); };
+    const std::byte* img = db.bytes().data();
+    auto rd = [img](std::size_t off) -> std::uint32_t {
+        if (!std::is_constant_evaluated() && std::endian::native == std::endian::little) {
+            std::uint32_t v;  // one unaligned-safe load instead of four byte loads
+            __builtin_memcpy(&v, img + off, 4);
+            return v;
+        }
+        return static_cast<std::uint32_t>(img[off]) | static_cast<std::uint32_t>(img[off + 1]) << 8 |
+               static_cast<std::uint32_t>(img[off + 2]) << 16 | static_cast<std::uint32_t>(img[off + 3]) << 24;
+    };
+    const std::size_t so = rd(a + 4 * aw::states), eo = rd(a + 4 * aw::edges), oo = rd(a + 4 * aw::outs);
+    const std::size_t root = a + 4 * aw::words;
+    auto sw = [&](std::uint32_t s, std::size_t w) { return rd(so + (std::size_t{s} * aw::s_words + w) * 4); };
     std::uint32_t s = 0;
     for (const std::byte raw : data) {
         const std::uint8_t c = fold(static_cast<std::uint8_t>(raw));
         while (true) {
             if (s == 0) {
-                s = db.u32(a + 4 * (aw::words + c));
+                s = rd(root + 4 * std::size_t{c});
                 break;
             }
             // Binary search of the state's sorted edges.
@@ -175,9 +191,9 @@ constexpr void prefilter(const db_view& db, std::uint32_t a, std::span<const std
             std::uint32_t next = none32;
             while (lo < hi) {
                 const std::uint32_t mid = lo + (hi - lo) / 2;
-                const std::uint32_t label = db.u32(eo + (std::size_t{mid} * aw::e_words + aw::e_label) * 4);
+                const std::uint32_t label = rd(eo + (std::size_t{mid} * aw::e_words + aw::e_label) * 4);
                 if (label == c) {
-                    next = db.u32(eo + (std::size_t{mid} * aw::e_words + aw::e_target) * 4);
+                    next = rd(eo + (std::size_t{mid} * aw::e_words + aw::e_target) * 4);
                     break;
                 }
                 if (label < c) lo = mid + 1;
@@ -189,6 +205,7 @@ constexpr void prefilter(const db_view& db, std::uint32_t a, std::span<const std
             }
             s = sw(s, aw::s_fail);  // validated: strictly smaller, so this ends at the root
         }
+        if (s == 0) continue;  // the root ends no pattern
         // Outputs of s and of the states on its output-link chain (each strictly smaller).
         for (std::uint32_t t = sw(s, aw::s_nout) ? s : sw(s, aw::s_link); t != none32; t = sw(t, aw::s_link)) {
             const std::uint32_t o0 = sw(t, aw::s_out), on = sw(t, aw::s_nout);
@@ -197,9 +214,8 @@ constexpr void prefilter(const db_view& db, std::uint32_t a, std::span<const std
                     overflow = true;
                     return;
                 }
-                out[n++] = db.u32(oo + 4 * std::size_t{o0 + k});
+                out[n++] = rd(oo + 4 * std::size_t{o0 + k});
             }
-            if (t == 0) break;
         }
     }
 }
