@@ -26,6 +26,8 @@
 #include <secengine/pipeline.hpp>
 
 #include "eve.hpp"
+#include "http_sessions.hpp"
+#include "json_text.hpp"
 
 namespace {
 
@@ -37,7 +39,7 @@ void on_signal(int) { stop_requested = 1; }
 
 struct options {
     std::string file, iface, pass_out, drop_out;
-    bool eve = false, quiet = false;
+    bool eve = false, quiet = false, dump_http = false;
     long long count = -1;
     double seconds = -1;
     long long pps = -1, ban_s = -1;
@@ -52,6 +54,8 @@ void usage(std::FILE* f) {
         "  --eve             alerts as Suricata EVE JSON, one object per line, on stdout\n"
         "                    (the counters then go to stderr)\n"
         "  --quiet           no alert lines, counters only\n"
+        "  --dump-http       one JSON object per HTTP message on stdout: its inspection buffers\n"
+        "                    (Suricata's names: http.uri, http.header, ...), for rule writing\n"
         "  --pass-out FILE   write passed packets to a pcap\n"
         "  --drop-out FILE   write dropped packets to a pcap\n"
         "  --pps N           per-source packets/s before a ban (0 = off), as the kernel's pps= boot arg\n"
@@ -87,6 +91,8 @@ bool parse_args(int argc, char** argv, options& o) {
             std::exit(0);
         } else if (a == "--eve") {
             o.eve = true;
+        } else if (a == "--dump-http") {
+            o.dump_http = true;
         } else if (a == "--quiet" || a == "-q") {
             o.quiet = true;
         } else if (a == "--pass-out") {
@@ -191,7 +197,23 @@ int main(int argc, char** argv) {
 
     // Built at the first packet, with the capture's clock; ~35 KiB, as in the kernel's .bss.
     std::unique_ptr<engine_type> engine_ptr;
-    std::FILE* report = o.eve ? stderr : stdout;
+    std::FILE* report = (o.eve || o.dump_http) ? stderr : stdout;
+    secengine::host::http_sessions http_dump([](const secengine::host::http_message& m) {
+        std::string line = "{\"session\":" + std::to_string(m.session) + ",\"index\":" + std::to_string(m.index) +
+                           ",\"direction\":\"" + (m.response ? "to_client" : "to_server") + "\",\"client\":" +
+                           secengine::host::json_string(m.ends.client) + ",\"server\":" + secengine::host::json_string(m.ends.server) +
+                           (m.truncated ? ",\"truncated\":true" : "") + ",\"buffers\":{";
+        bool first = true;
+        for (std::size_t i = 0; i < secengine::http::buffer_count; ++i) {
+            if (!m.buffers.present[i]) continue;
+            if (!first) line += ',';
+            first = false;
+            const auto b = m.buffers.data[i];
+            line += secengine::host::json_string(secengine::http::buffer_names[i]) + ":" +
+                    secengine::host::json_string(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
+        }
+        std::printf("%s}}\n", line.c_str());
+    });
     std::vector<std::byte> frame(65536);
     std::uint64_t packets = 0, snapped = 0, alerts = 0, bytes = 0;
     std::chrono::nanoseconds engine_time{0};
@@ -241,13 +263,20 @@ int main(int argc, char** argv) {
         std::memcpy(frame.data(), data, h->caplen);
         bytes += h->caplen;
         const auto t0 = std::chrono::steady_clock::now();
+        if (o.dump_http) {
+            secengine::net::packet_view view;
+            if (secengine::net::parse(std::span<const std::byte>{frame.data(), h->caplen}, view) == secengine::net::parse_error::none)
+                http_dump.feed(view);
+        }
         const secengine::verdict v = engine.process(std::span<std::byte>{frame.data(), h->caplen}, now);
         engine_time += std::chrono::steady_clock::now() - t0;
         if (pcap_dumper_t* d = v.pass() ? pass_out.get() : drop_out.get()) pcap_dump(reinterpret_cast<u_char*>(d), h, data);
         secengine::alert_event a;
         while (engine.alerts().pop(a)) {
             ++alerts;
-            if (o.eve) {
+            if (o.dump_http) {
+                continue;
+            } else if (o.eve) {
                 std::printf("%s\n", secreplay::eve_line(a, h->ts.tv_sec, h->ts.tv_usec, packets).c_str());
             } else if (!o.quiet) {
                 const auto t = secreplay::describe(a);
@@ -258,6 +287,7 @@ int main(int argc, char** argv) {
             }
         }
     }
+    http_dump.finish_all();
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const double eng = std::chrono::duration<double>(engine_time).count();
     static const secengine::pipeline_stats no_stats{};
