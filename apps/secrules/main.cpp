@@ -3,7 +3,8 @@
 // file:line with all its unsupported keywords or its error, then `summary: loaded=N skipped=M ...`.
 //   secrules [OPTIONS] RULES...                 check and report
 //   secrules compile [OPTIONS] RULES... -o DB   also write the compiled database
-// Options: --quiet, --var NAME=VALUE, --vars suricata.yaml, --classification FILE, --scan FILE.
+// Options: --quiet, --var NAME=VALUE, --vars suricata.yaml, --classification FILE, --scan FILE,
+// --pcap FILE (the rules on the capture's HTTP messages, one `alert ...` line per match).
 // Exit: 0 when at least one rule loaded, 1 when none did or a file cannot be read, 64 on usage errors.
 #include <cstdio>
 #include <fstream>
@@ -19,6 +20,9 @@
 
 #include "rules_compiler.hpp"
 #include "rules_parser.hpp"
+#ifdef SECRULES_PCAP
+#include "pcap_match.hpp"
+#endif
 
 using namespace secengine;
 
@@ -31,7 +35,7 @@ int usage(const std::string& bad) {
     if (!bad.empty()) std::fprintf(stderr, "secrules: %s\n", bad.c_str());
     std::fprintf(stderr,
                  "usage: secrules [compile] [--quiet] [--var NAME=VALUE]... [--vars suricata.yaml]\n"
-                 "                [--classification FILE] [--scan FILE]... [-o rules.db] RULES...\n");
+                 "                [--classification FILE] [--scan FILE]... [--pcap FILE]... [-o rules.db] RULES...\n");
     return exit_usage;
 }
 
@@ -87,7 +91,7 @@ bool read_file(const std::string& path, std::string& out) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::vector<std::string> rule_files, scan_files;
+    std::vector<std::string> rule_files, scan_files, pcap_files;
     std::string out_path, vars_file, class_file;
     std::vector<std::string> var_args;
     bool quiet = false, compile_cmd = false, class_given = false;
@@ -109,6 +113,12 @@ int main(int argc, char** argv) {
         else if (a == "--scan") {
             if (!value(v)) return usage("--scan needs a FILE");
             scan_files.push_back(v);
+        } else if (a == "--pcap") {
+            if (!value(v)) return usage("--pcap needs a FILE");
+#ifndef SECRULES_PCAP
+            return usage("--pcap: built without libpcap");
+#endif
+            pcap_files.push_back(v);
         } else if (a == "--var") {
             if (!value(v)) return usage("--var needs NAME=VALUE");
             var_args.push_back(v);
@@ -265,5 +275,9 @@ int main(int argc, char** argv) {
             std::printf("%s: %zu matches\n", path.c_str(), n);
         }
     }
+#ifdef SECRULES_PCAP
+    for (const auto& path : pcap_files)
+        if (secrules::match_pcap(view, path) != 0) return 1;
+#endif
     return loaded.empty() ? 1 : 0;
 }
