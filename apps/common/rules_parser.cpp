@@ -1052,6 +1052,14 @@ parse_outcome parse_rule(std::string_view text, const rule_vars& vars, const cla
         return res;
     }
     if (!out.has_sid) return fail("no sid");
+    // http.host is lower-cased: Suricata refuses nocase (redundant) and upper-case patterns
+    // (they never match) there - detect-http-host.c's validation - and so do we.
+    for (const auto& op : out.ops) {
+        if (op.kind != op_kind::content || op.buf != B::host) continue;
+        if (op.flags & of::nocase) return fail("http.host is lower-cased: nocase is redundant there (Suricata refuses the rule)");
+        for (char ch : op.data)
+            if (ch >= 'A' && ch <= 'Z') return fail("http.host is lower-cased: pattern " + quote(op.data) + " has upper-case characters and never matches");
+    }
     if (!res.unsupported.empty()) {
         res.st = parse_outcome::status::unsupported;
         return res;

@@ -240,6 +240,8 @@ TEST_CASE("parser: every refusal names what is wrong", "[rules][parser]") {
         {R"(alert tcp any any -> any any (msg:noquotes; sid:1;))", "msg must be quoted"},
         {R"(alert tcp any any -> any any (priority:0; sid:1;))", "priority must be 1..255"},
         {R"(alert tcp any any -> any any (content:"a"; b@d; sid:1;))", "bad option name"},
+        {R"(alert http any any -> any any (http.host; content:"Example"; sid:1;))", "upper-case characters"},
+        {R"(alert http any any -> any any (content:"example"; http_host; nocase; sid:1;))", "nocase is redundant"},
     };
     for (const auto& c : cases) {
         parsed_rule r;
