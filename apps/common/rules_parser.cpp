@@ -1036,11 +1036,8 @@ parse_outcome parse_rule(std::string_view text, const rule_vars& vars, const cla
             }
         } else if (n == "classtype") {
             out.classtype = std::string(o.value);
-            if (!classes.classes.empty()) {
-                const auto it = classes.classes.find(out.classtype);
-                if (it == classes.classes.end()) b.error("unknown classtype " + quote(o.value));
-                else out.category = it->second.first;
-            }
+            // Suricata 7 loads a rule with an unknown classtype (a warning, priority 3).
+            if (const auto it = classes.classes.find(out.classtype); it != classes.classes.end()) out.category = it->second.first;
         } else if (informational.count(n)) {
             // reference, metadata, target: accepted, informational.
         } else {
