@@ -64,7 +64,8 @@ with tempfile.TemporaryDirectory() as tmp:
         failures.append(f'no rule loaded: exit {rc}, {out}')
 
 for args, token in [(['--bogus', rules], '--bogus'), (['--var', 'NOEQUALS', rules], 'NOEQUALS'),
-                    (['compile', rules], '-o'), ([], 'no rules file'), (['--var', 'X_PORTS=99999', rules], 'X_PORTS=99999')]:
+                    (['compile', rules], '-o'), ([], 'no rules file'), (['--var', 'X_PORTS=99999', rules], 'X_PORTS=99999'),
+                    (['--dense-rows', '0', rules], "'0'"), (['--dense-rows', 'x1', rules], "'x1'")]:
     rc, _, err = run(*args)
     if rc != 64 or token not in err:
         failures.append(f'usage {args}: exit {rc}, stderr {err!r}')

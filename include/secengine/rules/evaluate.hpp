@@ -176,18 +176,20 @@ constexpr void prefilter(const db_view& db, std::uint32_t a, std::span<const std
                static_cast<std::uint32_t>(img[off + 2]) << 16 | static_cast<std::uint32_t>(img[off + 3]) << 24;
     };
     const std::size_t so = rd(a + 4 * aw::states), eo = rd(a + 4 * aw::edges), oo = rd(a + 4 * aw::outs);
-    const std::size_t root = a + 4 * aw::words;
+    const std::size_t rows = a + 4 * aw::words;
+    const std::uint32_t dense = rd(a + 4 * aw::dense);  // validated: 1 <= dense <= states
     auto sw = [&](std::uint32_t s, std::size_t w) { return rd(so + (std::size_t{s} * aw::s_words + w) * 4); };
-    std::uint32_t s = 0;
+    std::uint32_t s = 0;  // current state | out_bit
     for (const std::byte raw : data) {
         const std::uint8_t c = fold(static_cast<std::uint8_t>(raw));
+        std::uint32_t cur = s & ~aw::out_bit;
         while (true) {
-            if (s == 0) {
-                s = rd(root + 4 * std::size_t{c});
+            if (cur < dense) {  // complete row: one load, no failure links
+                s = rd(rows + 4 * (std::size_t{cur} * 256 + c));
                 break;
             }
             // Binary search of the state's sorted edges.
-            std::uint32_t lo = sw(s, aw::s_edge), hi = lo + sw(s, aw::s_nedge);
+            std::uint32_t lo = sw(cur, aw::s_edge), hi = lo + sw(cur, aw::s_nedge);
             std::uint32_t next = none32;
             while (lo < hi) {
                 const std::uint32_t mid = lo + (hi - lo) / 2;
@@ -203,11 +205,12 @@ constexpr void prefilter(const db_view& db, std::uint32_t a, std::span<const std
                 s = next;
                 break;
             }
-            s = sw(s, aw::s_fail);  // validated: strictly smaller, so this ends at the root
+            cur = sw(cur, aw::s_fail);  // validated: strictly smaller, so this ends in a dense row
         }
-        if (s == 0) continue;  // the root ends no pattern
-        // Outputs of s and of the states on its output-link chain (each strictly smaller).
-        for (std::uint32_t t = sw(s, aw::s_nout) ? s : sw(s, aw::s_link); t != none32; t = sw(t, aw::s_link)) {
+        if ((s & aw::out_bit) == 0) continue;  // the common case: no pattern ends here
+        // Outputs of the state and of the states on its output-link chain (each strictly smaller).
+        const std::uint32_t st = s & ~aw::out_bit;
+        for (std::uint32_t t = sw(st, aw::s_nout) ? st : sw(st, aw::s_link); t != none32; t = sw(t, aw::s_link)) {
             const std::uint32_t o0 = sw(t, aw::s_out), on = sw(t, aw::s_nout);
             for (std::uint32_t k = 0; k < on; ++k) {
                 if (n >= out.size()) {
