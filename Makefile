@@ -8,7 +8,7 @@ DEB_PACKAGES := meson ninja-build pkg-config catch2 g++ g++-riscv64-linux-gnu qe
   clang llvm libclang-rt-14-dev lld libelf-dev libbpf-dev libpcap-dev libhyperscan-dev \
   modsecurity-crs sqlmap libimgui-dev libglfw3-dev libstb-dev libgl1-mesa-dri xvfb xauth \
   imagemagick python3 iproute2 tcpdump tshark nmap hping3 curl \
-  libmodsecurity3 libmodsecurity-dev libyaml-cpp-dev jq
+  libmodsecurity3 libmodsecurity-dev libyaml-cpp-dev jq libpcre2-dev fortunes fortune-mod wamerican
 # Peers from bookworm-backports (Suricata 7 is not in bookworm main).
 BACKPORTS_PACKAGES := suricata
 BACKPORTS_LIST := /etc/apt/sources.list.d/bookworm-backports.sources
@@ -18,7 +18,7 @@ FUZZ_SECONDS ?= 10
 FUZZ_LONG_SECONDS ?= 300
 
 .PHONY: all deps build build-host build-riscv test test-host test-riscv test-asan fuzz-smoke fuzz \
-        run bench console clean e2e
+        run bench console clean e2e inject-tables inject-corpus
 
 all: build
 
@@ -108,3 +108,20 @@ console: deps build-host build-riscv
 
 clean:
 	rm -rf build
+
+# The injection detector's SQL fingerprint table (include/secengine/inject/sql_fingerprints.hpp),
+# regenerated from the corpora in tests/inject/data; the test inject_table_current fails until
+# the result is committed. The only target that rewrites the tracked header (docs/inject.md).
+INJECT_DATA := tests/inject/data
+inject-tables: build/host/build.ninja
+	ninja -C build/host apps/secdetect/secdetect
+	build/host/apps/secdetect/secdetect gen --attacks $(INJECT_DATA)/sqlmap.txt $(INJECT_DATA)/sql_other.txt \
+	  --benign $(INJECT_DATA)/benign_prose.txt $(INJECT_DATA)/benign_browser.txt -o include/secengine/inject/sql_fingerprints.hpp
+
+# Re-collect the corpora (sqlmap against a loopback target, fortunes, man pages, word lists);
+# tests/inject/data/README.md. Rewrites tracked data files: run by hand, then review the diff.
+inject-corpus: deps
+	scripts/collect_sqlmap.sh build/corpus
+	python3 scripts/make_inject_corpus.py sqlmap build/corpus/requests.jsonl $(INJECT_DATA)/sqlmap.txt
+	python3 scripts/make_inject_corpus.py prose $(INJECT_DATA)/benign_prose.txt
+	python3 scripts/make_inject_corpus.py browser $(INJECT_DATA)/benign_browser.txt

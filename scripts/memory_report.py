@@ -75,7 +75,7 @@ def describe(name):
         'own_mac': 'port MAC addresses (bytes, and as 48-bit numbers for the echo test)',
         'own_mac48': 'port MAC addresses (bytes, and as 48-bit numbers for the echo test)',
         'engine_ptr': 'pointer to the engine in engine_storage',
-        'control_storage': 'control plane: session + replay windows, subscribers, eBPF upload buffer (control.hpp)',
+        'control_storage': 'control plane: session + replay windows, subscribers, eBPF upload buffer (include/secengine/control/, docs/control.md)',
         'control': 'pointer to the control plane in control_storage',
         'ready_insns': 'instructions retired at the ready line (boot cost)',
         'nports': 'number of VirtIO-net ports found',

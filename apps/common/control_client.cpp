@@ -48,11 +48,7 @@ bool parse_key(const std::string& hex, std::array<std::uint8_t, 16>& out) {
     return true;
 }
 
-wire::siphash_key make_key(const std::array<std::uint8_t, 16>& k) {
-    std::array<std::byte, 16> b{};
-    for (std::size_t i = 0; i < 16; ++i) b[i] = static_cast<std::byte>(k[i]);
-    return wire::siphash_key::from_bytes(b);
-}
+wire::siphash_key make_key(const std::array<std::uint8_t, 16>& k) { return wire::siphash_key::from_octets(k); }
 
 std::vector<std::byte> build_frame(const std::array<std::uint8_t, 6>& dst_mac, const std::array<std::uint8_t, 6>& src_mac,
                                    std::uint32_t src_ip, std::uint32_t dst_ip, std::uint16_t sport, std::uint16_t dport,

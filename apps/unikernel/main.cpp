@@ -62,8 +62,8 @@ using engine_type = secengine::pipeline<kernel_config>;
 alignas(engine_type) std::byte engine_storage[sizeof(engine_type)];
 engine_type* engine_ptr = nullptr;
 
-// The control plane (control.hpp): session, subscribers, eBPF upload buffer. Constructed at
-// boot once the key and the boot id are known.
+// The control plane (the library's, over VirtIO: control.hpp): session, subscribers, eBPF
+// upload buffer. Constructed at boot once the key and the boot id are known.
 using control_type = kernel::control_plane<engine_type>;
 alignas(control_type) std::byte control_storage[sizeof(control_type)];
 control_type* control = nullptr;
@@ -158,7 +158,7 @@ void handle_self(int port, const virtio::rx_frame& f, std::uint64_t now) {
             counters.echo_replies += reply != 0;
         } else if (v.is_udp() && v.dport == cfg.mgmt_port) {
             ++counters.mgmt;
-            reply = control->on_datagram(*engine_ptr, port, buf, v, now);
+            reply = control->on_datagram(static_cast<std::uint8_t>(port), buf, v, now);
         }
     }
     if (reply != 0)
@@ -323,7 +323,7 @@ void read_bootargs(const void* dtb) {
                 counters.busy_insns += board::instret() - t0;
             }
         }
-        control->poll(*engine_ptr, now);  // telemetry due, in spare buffers
+        control->poll(now);  // telemetry due, in spare buffers
         t0 = board::instret();
         virtio::flush();
         if (frames != 0) {
@@ -375,9 +375,9 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
         if (engine_ptr->set_limits(l, board::now_ticks()) != secengine::limits_error::none)
             uart::puts("secengine: pps/ban_s rejected by the engine, defaults kept\n");
     }
-    control = new (control_storage) control_type(cfg.key, kernel::make_boot_id(seed), cfg.ip, cfg.mgmt_port, own_mac,
+    control = new (control_storage) control_type(*engine_ptr, kernel::virtio_port{}, secengine::wire::siphash_key::from_octets(cfg.key),
+                                                 kernel::make_boot_id(seed), {cfg.ip, cfg.mgmt_port, own_mac},
                                                  board::now_ticks());
-    control->sync_limits(engine_ptr->limits());
     control->set_insn_counters(&counters.engine_insns, &counters.rx);
     board::pmp::lockdown();
     if (cfg.key == kernel::demo_key)

@@ -1,7 +1,7 @@
-// The console against a fake appliance over the real protocol: the fake speaks
-// wire::appliance_session over UDP on 127.0.0.1 (a thread), the console uses its link, its
-// controllers and its ImGui views with ImGui's core only (no window): tab switches, a port rule
-// push, a rules import, an eBPF upload (accepted, and rejected by the fake's verifier).
+// The console against the REAL control plane over UDP on 127.0.0.1 (a thread running
+// tests/control/appliance_harness.hpp): the console uses its link, its controllers and its
+// ImGui views with ImGui's core only (no window): tab switches, a port rule push, a rules
+// import, an eBPF upload (accepted, and rejected by the appliance's verifier).
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
@@ -12,12 +12,14 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <mutex>
 #include <thread>
 
 #include <secengine/ebpf/program.hpp>
 
 #include "views.hpp"
+#include "../control/appliance_harness.hpp"
 
 using namespace console;
 namespace eb = secengine::ebpf;
@@ -26,10 +28,17 @@ namespace {
 
 const std::array<std::uint8_t, 16> test_key{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 
-/// A minimal appliance: applies commands to a little state, answers like the kernel does.
-class fake_appliance {
+/// The REAL control plane (tests/control/appliance_harness.hpp) behind a UDP socket on
+/// 127.0.0.1, in a thread: each datagram goes through control_plane::on_datagram, replies and
+/// telemetry go back to the sender. A source at 192.168.1.1 keeps sending Xmas-tree segments
+/// (dropped by the heuristics stage, so they raise alerts and make it the top talker). The
+/// slot is bigger than the kernel's, so uploads of several chunks reach the verifier.
+class live_appliance {
 public:
-    fake_appliance() : session_(make_key(test_key), 0x1234abcdull) {
+    using appliance_type = harness::appliance<harness::big_slot_config>;
+    static constexpr std::uint64_t boot = 0x1234abcdull;
+
+    live_appliance() : app(boot, test_key) {
         fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
         sockaddr_in a{};
         a.sin_family = AF_INET;
@@ -40,26 +49,33 @@ public:
         port = ntohs(a.sin_port);
         thread_ = std::thread([this] { run(); });
     }
-    ~fake_appliance() {
+    ~live_appliance() {
         stop_ = true;
         thread_.join();
         ::close(fd_);
     }
 
     std::uint16_t port = 0;
-    std::mutex mu;
-    std::vector<wire::port_rule> blocked;
-    std::map<std::uint32_t, std::string> signatures;
-    std::vector<std::byte> program, program_buf;
-    std::uint32_t version = 1;
-    std::uint32_t program_id = 0;
+    std::mutex mu;  ///< held while the thread touches `app`; tests take it to look inside
+    appliance_type app;
+
+    /// Port rules in the engine's firewall with destination port `p`.
+    std::size_t rules_for_port(std::uint16_t p) {
+        std::size_t n = 0;
+        for (const auto& r : app.engine().rules().rules()) n += wire::is_port_rule(r) && r.dport_lo == p;
+        return n;
+    }
 
 private:
     void run() {
         while (!stop_) {
             pollfd p{fd_, POLLIN, 0};
             if (::poll(&p, 1, 20) <= 0) {
-                send_stats();
+                std::lock_guard g(mu);
+                now_ += appliance_type::tps / 50;  // 20 ms
+                traffic();
+                app.turn(now_);
+                forward();
                 continue;
             }
             std::array<std::byte, 2048> buf;
@@ -67,122 +83,46 @@ private:
             socklen_t fl = sizeof from;
             const ssize_t n = ::recvfrom(fd_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &fl);
             if (n <= 0) continue;
-            peer_ = from;
-            const wire::opened o = session_.open(std::span<const std::byte>(buf.data(), static_cast<std::size_t>(n)));
-            if (!o.ok()) {
-                if (o.error == wire::wire_error::wrong_boot)
-                    reply(wire::error_reply{o.hdr.seq, static_cast<std::uint8_t>(o.hdr.type), o.error, 1, 0}, o.hdr.channel);
-                continue;
-            }
             std::lock_guard g(mu);
-            wire::ack ack{o.hdr.seq, version, o.hdr.type, wire::status::ok, 0, 0};
-            bool send_ack = true;
-            (void)wire::visit_payload(wire::command_types{}, o.hdr.type, o.payload, [&](const auto& c) {
-                using C = std::decay_t<decltype(c)>;
-                if constexpr (std::is_same_v<C, wire::block_port>) {
-                    blocked.push_back(c.rule);
-                    ack.config_version = ++version;
-                } else if constexpr (std::is_same_v<C, wire::unblock_port>) {
-                    const auto before = blocked.size();
-                    std::erase(blocked, c.rule);
-                    if (blocked.size() == before) ack.result = wire::status::not_found;
-                    else ack.config_version = ++version;
-                } else if constexpr (std::is_same_v<C, wire::add_signature>) {
-                    signatures[c.id] = std::string(reinterpret_cast<const char*>(c.pattern.data()), c.pattern.size());
-                    ack.config_version = ++version;
-                } else if constexpr (std::is_same_v<C, wire::subscribe>) {
-                    subscribed_ = o.hdr.channel;
-                } else if constexpr (std::is_same_v<C, wire::ebpf_chunk>) {
-                    if (c.offset > program_buf.size()) ack.result = wire::status::out_of_order;
-                    else {
-                        program_buf.resize(c.offset);
-                        program_buf.insert(program_buf.end(), c.data.begin(), c.data.end());
-                    }
-                    ack.detail = static_cast<std::uint32_t>(program_buf.size());
-                } else if constexpr (std::is_same_v<C, wire::ebpf_commit>) {
-                    if (program_buf.size() != c.total_length) ack.result = wire::status::incomplete;
-                    else {
-                        // The real verifier, as the kernel runs it.
-                        std::vector<eb::insn> code(program_buf.size() / 8);
-                        for (std::size_t i = 0; i < code.size(); ++i) {
-                            std::uint64_t v = 0;
-                            for (int b = 7; b >= 0; --b) v = v << 8 | static_cast<std::uint8_t>(program_buf[8 * i + static_cast<std::size_t>(b)]);
-                            code[i] = eb::insn::decode(v);
-                        }
-                        auto prog = std::make_unique<eb::program<eb::program_limits<4096, 8, 4096, 1024, 8>>>();
-                        const auto lr = prog->load(code, {}, eb::verifier_options{});
-                        if (!lr.ok()) {
-                            ack.result = wire::status::verifier_rejected;
-                            ack.error_code = static_cast<std::uint16_t>(lr.error);
-                            ack.detail = lr.pc;
-                        } else {
-                            program = program_buf;
-                            program_id = c.program_id;
-                            ack.config_version = ++version;
-                        }
-                    }
-                    program_buf.clear();
-                } else if constexpr (std::is_same_v<C, wire::read_config>) {
-                    wire::config cf;
-                    cf.request_seq = o.hdr.seq;
-                    cf.config_version = version;
-                    cf.current = wire::limits{};
-                    cf.rule_total = static_cast<std::uint16_t>(blocked.size());
-                    for (const auto& r : blocked) cf.rules.items[cf.rules.count++] = r;
-                    cf.signature_count = static_cast<std::uint16_t>(signatures.size());
-                    reply(cf, o.hdr.channel);
-                    send_ack = false;
-                }
-            });
-            if (send_ack) reply(ack, o.hdr.channel);
+            peer_ = from;
+            client_.ip = ntohl(from.sin_addr.s_addr);
+            client_.port = ntohs(from.sin_port);
+            app.deliver(std::span<const std::byte>(buf.data(), static_cast<std::size_t>(n)), ++now_, client_);
+            forward();
         }
     }
 
-    template <class M>
-    void reply(const M& m, std::uint8_t channel) {
-        std::array<std::byte, wire::max_datagram> out;
-        const auto e = session_.seal(m, channel, out);
-        if (e.error == wire::wire_error::none)
-            ::sendto(fd_, out.data(), e.size, 0, reinterpret_cast<const sockaddr*>(&peer_), sizeof peer_);
+    /// One segment from 192.168.1.1 with FIN, PSH and URG set (an Xmas-tree scan).
+    void traffic() {
+        std::array<std::byte, 64> f{};
+        secengine::net::frame_builder b{f};
+        b.ethernet({2, 0, 0, 0, 0, 9}, {2, 0, 0, 0, 0, 8})
+            .ipv4(0xc0a80101, 0x0a000009, secengine::net::ipproto::tcp)
+            .tcp(4000, 80, secengine::net::tcpflag::fin | secengine::net::tcpflag::psh | secengine::net::tcpflag::urg);
+        (void)app.engine().process(std::span<std::byte>(f.data(), b.finish()), now_);
     }
 
-    void send_stats() {
-        if (!subscribed_) return;
-        wire::stats s;
-        s.timestamp = ++ticks_ * 10'000'000ull;
-        s.received = ticks_ * 100;
-        s.passed = ticks_ * 99;
-        s.pps = 100;
-        s.dropped.count = 3;
-        s.dropped.items[2] = ticks_;
-        s.heavy_hitters.count = 1;
-        s.heavy_hitters.items[0] = {0xc0a80101, 77};
-        reply(s, subscribed_);
-        wire::alert a;
-        a.reason = 14;
-        a.stage = 6;
-        a.detail = 1000;
-        a.src = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 168, 1, 1};
-        a.ip_version = 4;
-        reply(a, subscribed_);
+    /// Sends what the plane sent to the client over the socket.
+    void forward() {
+        while (auto d = app.next_datagram(client_))
+            ::sendto(fd_, d->data(), d->size(), 0, reinterpret_cast<const sockaddr*>(&peer_), sizeof peer_);
     }
 
     int fd_ = -1;
-    wire::appliance_session<4> session_;
     sockaddr_in peer_{};
+    harness::client_address client_{};
+    std::uint64_t now_ = appliance_type::tps;
     std::thread thread_;
     std::atomic<bool> stop_{false};
-    std::uint8_t subscribed_ = 0;
-    std::uint64_t ticks_ = 0;
 };
 
-std::unique_ptr<node> connect(const fake_appliance& f) {
+std::unique_ptr<node> connect(const live_appliance& f) {
     auto n = std::make_unique<node>();
     n->ep.host = "127.0.0.1";
     n->ep.port = f.port;
     n->ep.key = test_key;
     n->ep.timeout_ms = 500;
-    n->model.name = "fake";
+    n->model.name = "live";
     n->link = open_link(n->ep, n->link_error);
     REQUIRE(n->link);
     auto* m = &n->model;
@@ -213,8 +153,8 @@ struct null_imgui {
 
 }  // namespace
 
-TEST_CASE("controller against the fake appliance: every change shows its ack and config version") {
-    fake_appliance f;
+TEST_CASE("controller against the real control plane: every change shows its ack and config version") {
+    live_appliance f;
     auto n = connect(f);
     controller c(*n->link, n->model);
     REQUIRE(c.block_port({wire::l4_protocol::tcp, wire::traffic_direction::inbound, 22}, true));
@@ -231,27 +171,42 @@ TEST_CASE("controller against the fake appliance: every change shows its ack and
 
     const std::string rules =
         "# comment\n"
-        "alert tcp any any -> any 80 (msg:\"sqli\"; content:\"UNION SELECT\"; nocase; sid:2001;)\n"
-        "alert tcp any any -> any 80 (msg:\"bad\"; pcre:\"/x/\"; sid:2002;)\n"
+        "alert tcp any any -> any 80 (msg:\"dup\"; content:\"union select\"; nocase; sid:7004;)\n"
+        "alert tcp any any -> any 80 (msg:\"sqli\"; content:\"UNION SEL7\"; nocase; sid:7001;)\n"
+        "alert tcp any any -> any 80 (msg:\"bad\"; pcre:\"/x/\"; sid:7002;)\n"
         "\n"
-        "drop tcp any any -> any any (msg:\"xss\"; content:\"<script\"; sid:2003;)\n"
+        "drop tcp any any -> any any (msg:\"xss\"; content:\"<scr7\"; sid:7003;)\n"
         "garbage\n";
     const auto lines = c.import_rules(rules);
-    REQUIRE(lines.size() == 4);
-    REQUIRE(lines[0].loaded);
-    REQUIRE(lines[0].sid == 2001);
-    REQUIRE_FALSE(lines[1].loaded);
-    REQUIRE(lines[1].reason.find("unsupported_option") != std::string::npos);
-    REQUIRE(lines[2].loaded);
-    REQUIRE_FALSE(lines[3].loaded);
+    REQUIRE(lines.size() == 5);
+    // The appliance refuses a pattern its default set already has (signature 1001).
+    REQUIRE_FALSE(lines[0].loaded);
+    REQUIRE(lines[0].reason.find("exists") != std::string::npos);
+    INFO(lines[1].reason);
+    REQUIRE(lines[1].loaded);
+    REQUIRE(lines[1].sid == 7001);
+    REQUIRE_FALSE(lines[2].loaded);
+    REQUIRE(lines[2].reason.find("unsupported_option") != std::string::npos);
+    REQUIRE(lines[3].loaded);
+    REQUIRE_FALSE(lines[4].loaded);
     std::lock_guard g(f.mu);
-    REQUIRE(f.signatures.size() == 2);
-    REQUIRE(f.signatures[2001] == "UNION SELECT");
-    REQUIRE(f.signatures[2003] == "<script");
+    const auto& ac = f.app.engine().dpi().automaton();
+    const auto text = [&](std::uint32_t id) {
+        const auto b = ac.bytes(ac.find(id));
+        return std::string(reinterpret_cast<const char*>(b.data()), b.size());
+    };
+    REQUIRE(ac.find(7002) == secengine::dpi::detail::none16);
+    REQUIRE(ac.find(7001) != secengine::dpi::detail::none16);
+    REQUIRE(ac.find(7003) != secengine::dpi::detail::none16);
+    REQUIRE(ac.nocase(ac.find(7001)));
+    REQUIRE(text(7003) == "<scr7");
+    std::string u = text(7001);
+    for (char& ch : u) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    REQUIRE(u == "UNION SEL7");
 }
 
 TEST_CASE("--null UI: tab switches, a rule push and an eBPF upload over the real protocol") {
-    fake_appliance f;
+    live_appliance f;
     null_imgui ui;
     app a;
     a.nodes.push_back(connect(f));
@@ -291,8 +246,7 @@ TEST_CASE("--null UI: tab switches, a rule push and an eBPF upload over the real
     ui.frame(a);
     {
         std::lock_guard g(f.mu);
-        REQUIRE(f.blocked.size() == 1);
-        REQUIRE(f.blocked[0].port == 8080);
+        REQUIRE(f.rules_for_port(8080) == 1);
     }
 
     a.requested = tab::ebpf;
@@ -308,11 +262,13 @@ TEST_CASE("--null UI: tab switches, a rule push and an eBPF upload over the real
     ui.frame(a);
     {
         std::lock_guard g(f.mu);
-        REQUIRE(f.program_id == 7);
-        REQUIRE(f.program.size() == a.studio.code.size() * 8);
-        for (std::size_t i = 0; i < a.studio.code.size(); ++i)
-            REQUIRE(static_cast<std::uint8_t>(f.program[8 * i]) == a.studio.code[i].opcode);
+        const auto running = f.app.engine().ebpf().prog().code();
+        REQUIRE(r.ack.result == wire::status::ok);
+        REQUIRE(running.size() == a.studio.code.size());
+        for (std::size_t i = 0; i < a.studio.code.size(); ++i) REQUIRE(running[i] == a.studio.code[i]);
     }
+    REQUIRE(c.refresh_config());
+    REQUIRE(n.model.config->ebpf_program_id == 7);
     // The appliance's verifier refuses a program: the ack carries the pc, the studio its line.
     ebpf_studio bad;
     bad.source = "mov %r0, 2\n# falls off the end\nadd %r0, 1\n";

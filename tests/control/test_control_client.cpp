@@ -1,11 +1,12 @@
 // Host control client (apps/common/control_client.hpp): frame building/matching for the QEMU
-// netdev transport, and the request/reply client against an in-memory appliance session.
+// netdev transport, and the request/reply client against the real control plane in memory.
 #include <catch2/catch.hpp>
 
 #include <deque>
 #include <random>
 
 #include "../../apps/common/control_client.hpp"
+#include "appliance_harness.hpp"
 
 namespace wire = secengine::wire;
 
@@ -17,57 +18,48 @@ std::vector<std::byte> random_bytes(std::mt19937_64& rng, std::size_t n) {
     return v;
 }
 
-/// The appliance's end in memory: answers every command with an ack (or whatever `answer`
-/// decides), can lose datagrams, inject telemetry or forgeries, and reboot.
-class fake_appliance final : public control::transport {
+/// The client's transport to the REAL control plane in memory (tests/control/appliance_harness.hpp):
+/// each datagram goes through control_plane::on_datagram; replies and telemetry come back.
+/// The network in between can lose datagrams and inject a forgery (what a network does), but
+/// everything the appliance says is said by the real control plane.
+template <class Config = secengine::appliance_config>
+class loopback final : public control::transport {
 public:
-    explicit fake_appliance(wire::siphash_key key, std::uint64_t boot = 0x1111) : key_(key), s_(key, boot) {}
+    explicit loopback(std::uint64_t boot) : app(boot) {}
 
-    int drop_next = 0;          ///< commands to lose before answering
-    bool telemetry_first = false;
-    bool forge_first = false;
-    std::vector<wire::msg_type> seen;
-
-    void reboot(std::uint64_t boot) { s_ = wire::appliance_session<4>(key_, boot); }
+    harness::appliance<Config> app;
+    std::uint64_t now = harness::appliance<Config>::tps;
+    int drop_next = 0;         ///< datagrams the network loses before one gets through
+    bool forge_first = false;  ///< inject a reply sealed with another key before the real one
+    std::vector<wire::msg_type> seen;  ///< commands the plane accepted, in order
 
     bool send(std::span<const std::byte> d) override {
+        now += harness::appliance<Config>::tps / 1000;  // 1 ms per datagram
         if (drop_next > 0) {
             --drop_next;
             return true;
         }
-        const wire::opened o = s_.open(d);
-        std::array<std::byte, wire::max_datagram> buf;
-        if (forge_first) {  // a reply sealed with another key: must be ignored
+        if (forge_first) {
             forge_first = false;
-            wire::appliance_session<4> evil(wire::siphash_key{1, 2}, s_.boot_id());
+            const wire::opened o = wire::open_datagram(harness::to_session_key(harness::default_key), d);
+            wire::appliance_session<4> evil(wire::siphash_key{1, 2}, app.plane().boot_id());
+            std::array<std::byte, wire::max_datagram> buf;
             const auto e = evil.seal(wire::ack{o.hdr.seq, 99, o.hdr.type, wire::status::ok, 0, 0}, o.hdr.channel, buf);
             queue_.emplace_back(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(e.size));
         }
-        if (telemetry_first) {
-            telemetry_first = false;
-            wire::stats st;
-            st.received = 42;
-            const auto e = s_.seal(st, o.hdr.channel, buf);
-            queue_.emplace_back(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(e.size));
-        }
-        if (!o.ok()) {
-            if (o.error == wire::wire_error::wrong_boot) {
-                wire::error_reply r;
-                r.request_seq = o.hdr.seq;
-                r.request_type = static_cast<std::uint8_t>(o.hdr.type);
-                r.error = o.error;
-                const auto e = s_.seal(r, o.hdr.channel, buf);
-                queue_.emplace_back(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(e.size));
-            }
-            return true;
-        }
-        seen.push_back(o.hdr.type);
-        ++version_;
-        const auto e = s_.seal(wire::ack{o.hdr.seq, version_, o.hdr.type, wire::status::ok, 0, 0}, o.hdr.channel, buf);
-        queue_.emplace_back(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(e.size));
+        app.turn(now);  // telemetry due goes out first, as the kernel's loop would send it
+        collect();
+        const std::uint32_t before = app.plane().accepted();
+        app.deliver(d, now);
+        if (app.plane().accepted() != before) seen.push_back(static_cast<wire::msg_type>(d[3]));
+        collect();
         return true;
     }
     long recv(std::span<std::byte> out, int) override {
+        if (queue_.empty()) {
+            app.turn(now);
+            collect();
+        }
         if (queue_.empty()) return -1;
         const auto d = queue_.front();
         queue_.pop_front();
@@ -76,10 +68,10 @@ public:
     }
 
 private:
-    wire::siphash_key key_;
-    wire::appliance_session<4> s_;
+    void collect() {
+        while (auto r = app.next_datagram()) queue_.push_back(std::move(*r));
+    }
     std::deque<std::vector<std::byte>> queue_;
-    std::uint32_t version_ = 0;
 };
 
 }  // namespace
@@ -123,9 +115,9 @@ TEST_CASE("parse helpers refuse malformed keys and addresses", "[control]") {
 }
 
 TEST_CASE("client learns the boot id, retransmits, follows reboots", "[control]") {
-    const wire::siphash_key key{0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull};
-    fake_appliance app(key, 0xabc);
-    control::client c(app, key, 1, 1000);
+    const wire::siphash_key key = harness::to_session_key(harness::default_key);
+    loopback<> net(0xabc);
+    control::client c(net, key, 1, 1000);
     c.timeout_ms = 10;
     std::vector<std::pair<std::uint64_t, std::uint64_t>> boots;
     c.on_new_boot = [&](std::uint64_t a, std::uint64_t b) { boots.emplace_back(a, b); };
@@ -135,38 +127,57 @@ TEST_CASE("client learns the boot id, retransmits, follows reboots", "[control]"
     REQUIRE(r.ok());
     REQUIRE(c.boot_id() == 0xabc);
     REQUIRE(boots.size() == 1);
-    REQUIRE(app.seen.size() == 1);
+    REQUIRE(net.seen.size() == 1);
+    REQUIRE(net.app.plane().rejected(wire::wire_error::wrong_boot) == 1);
 
     // Lost datagrams are retransmitted with fresh sequence numbers.
     for (int lost = 0; lost < 3; ++lost) {
-        app.drop_next = lost;
+        net.drop_next = lost;
         c.attempts = 3;
         r = c.request(wire::block_port{{wire::l4_protocol::tcp, wire::traffic_direction::inbound, 23}});
         REQUIRE(r.ok());
         REQUIRE(r.ack.request_type == wire::msg_type::block_port);
+        REQUIRE(r.ack.config_version == 2);  // the first block changed the config, the others did not
     }
-    app.drop_next = 3;
+    net.drop_next = 3;
     REQUIRE_FALSE(c.request(wire::ping{}).answered);
-    app.drop_next = 0;
+    net.drop_next = 0;
+    // A refusal is an answer: unblocking a port that is not blocked.
+    r = c.request(wire::unblock_port{{wire::l4_protocol::udp, wire::traffic_direction::both, 53}});
+    REQUIRE(r.answered);
+    REQUIRE_FALSE(r.ok());
+    REQUIRE(r.ack.result == wire::status::not_found);
 
     // Telemetry arriving meanwhile is handed over; a forged reply is refused and counted.
     std::uint64_t rx = 0;
+    int stats_seen = 0;
     c.on_telemetry = [&](const wire::header& h, std::span<const std::byte> p) {
+        REQUIRE(wire::is_telemetry(h.type));
+        if (h.type != wire::msg_type::stats) return;
         wire::stats s;
-        REQUIRE(h.type == wire::msg_type::stats);
         REQUIRE(wire::decode_payload(p, s) == wire::wire_error::none);
         rx = s.received;
+        ++stats_seen;
     };
-    app.telemetry_first = true;
-    app.forge_first = true;
+    REQUIRE(c.request(wire::subscribe{100}).ok());
+    for (int i = 0; i < 42; ++i) {
+        std::array<std::byte, 64> f{};
+        secengine::net::frame_builder b{f};
+        b.ethernet({2, 0, 0, 0, 0, 9}, {2, 0, 0, 0, 0, 8})
+            .ipv4(0xc0a80101, 0x0a000009, secengine::net::ipproto::udp)
+            .udp(5000, static_cast<std::uint16_t>(6000 + i));
+        (void)net.app.engine().process(std::span<std::byte>(f.data(), b.finish()), net.now);
+    }
+    net.forge_first = true;
     r = c.request(wire::ping{});
     REQUIRE(r.ok());
     REQUIRE(r.ack.config_version != 99);
+    REQUIRE(stats_seen == 1);
     REQUIRE(rx == 42);
     REQUIRE(c.refused[static_cast<std::size_t>(wire::wire_error::bad_mac)] == 1);
 
     // Reboot: the next command learns the new boot id and on_new_boot fires.
-    app.reboot(0xdef);
+    net.app.reboot(0xdef, net.now);
     r = c.request(wire::ping{});
     REQUIRE(r.ok());
     REQUIRE(c.boot_id() == 0xdef);
@@ -175,18 +186,36 @@ TEST_CASE("client learns the boot id, retransmits, follows reboots", "[control]"
 }
 
 TEST_CASE("program upload is cut into acknowledged chunks then committed", "[control]") {
-    const wire::siphash_key key{1, 2};
-    fake_appliance app(key, 5);
-    control::client c(app, key, 2, 1);
+    const wire::siphash_key key = harness::to_session_key(harness::default_key);
+    loopback<harness::big_slot_config> net(5);
+    control::client c(net, key, 2, 1);
     c.timeout_ms = 10;
     REQUIRE(c.request(wire::ping{}).ok());
-    std::mt19937_64 rng(7);
-    for (std::size_t insns : {1u, 177u, 178u, 179u, 500u}) {
-        app.seen.clear();
-        const auto code = random_bytes(rng, insns * 8);
-        const wire::map_spec m{};
-        REQUIRE(c.upload_program(9, code, std::span<const wire::map_spec>(&m, 1)).ok());
-        REQUIRE(app.seen.size() == wire::chunk_count(code.size()) + 1);
-        REQUIRE(app.seen.back() == wire::msg_type::ebpf_commit);
+    std::uint32_t id = 9;
+    for (std::size_t insns : {2u, 177u, 178u, 179u, 500u}) {
+        net.seen.clear();
+        const auto code = harness::program_bytes(harness::pass_program(insns));
+        const auto r = c.upload_program(++id, code, {});
+        INFO(insns << " instructions: " << r.describe());
+        REQUIRE(r.ok());
+        REQUIRE(net.seen.size() == wire::chunk_count(code.size()) + 1);
+        REQUIRE(net.seen.back() == wire::msg_type::ebpf_commit);
+        REQUIRE(net.app.engine().ebpf().prog().loaded());
+        REQUIRE(net.app.engine().ebpf().prog().code().size() == insns);
     }
+    // The verifier's refusal comes back with its pc; the running program stays.
+    auto bad = harness::program_bytes(harness::pass_program(300));
+    bad.resize(bad.size() - 8);  // no exit: falls off the end
+    const auto r = c.upload_program(++id, bad, {});
+    REQUIRE(r.answered);
+    REQUIRE(r.ack.result == wire::status::verifier_rejected);
+    REQUIRE(net.app.engine().ebpf().prog().code().size() == 500);
+    // The kernel's slot (64 instructions) refuses a program of three chunks at the first one.
+    loopback<> small(6);
+    control::client c2(small, key, 2, 1);
+    c2.timeout_ms = 10;
+    const auto r2 = c2.upload_program(1, harness::program_bytes(harness::pass_program(500)), {});
+    REQUIRE(r2.answered);
+    REQUIRE(r2.ack.result == wire::status::too_large);
+    REQUIRE(r2.ack.request_type == wire::msg_type::ebpf_chunk);
 }

@@ -246,6 +246,7 @@ TEST_CASE("out-of-range values are refused by encoder and decoder", "[wire]") {
         refused(l);
         l = set_limits{};
         l.value.global_rate_pps = 1000;  // a rate needs a burst
+        l.value.global_burst = 0;        // (the defaults have one: default_config's)
         refused(l);
         l = set_limits{};
         l.value.timeout_established_s = 0;

@@ -153,6 +153,17 @@ public:
         return *this;
     }
 
+    /// Counts `n` payload bytes that already lie in the buffer at the current offset (a message
+    /// sealed in place, e.g. the control plane's replies); they are neither copied nor cleared.
+    constexpr frame_builder& payload_in_place(std::size_t n) noexcept {
+        if (failed_ || buf_.size() - len_ < n) {
+            failed_ = true;
+            return *this;
+        }
+        len_ += n;
+        return *this;
+    }
+
     /// Patches lengths and checksums; returns the frame size, or 0 if the buffer overflowed.
     [[nodiscard]] constexpr std::size_t finish() noexcept {
         if (failed_) return 0;

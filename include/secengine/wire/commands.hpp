@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <span>
 
+#include "../config.hpp"
 #include "../detail/wire_codec.hpp"
 #include "../ebpf/maps.hpp"
 #include "bounded.hpp"
@@ -57,18 +58,21 @@ struct port_rule {
 };
 
 /// Run-time limits, field for field `secengine::engine_limits` (pipeline.hpp) with the same
-/// validity rules, so a valid message always applies. 36 bytes.
+/// validity rules, so a valid message always applies. 36 bytes. A default-constructed value is
+/// the engine's defaults (config.hpp `default_config`, the one source of them; wire/conversions.hpp
+/// asserts `limits{} == to_wire(pipeline<>::default_limits())`), so a tool's form that starts
+/// from `limits{}` cannot switch bans or the global limiter off by accident.
 struct limits {
-    std::uint32_t per_source_pps = 0;   ///< per sketch window; 0 = no heavy-hitter bans
-    std::uint32_t ban_seconds = 60;     ///< <= 86400
-    std::uint32_t global_rate_pps = 0;  ///< 0 = global limiter off
-    std::uint32_t global_burst = 0;     ///< >= 1 when global_rate_pps != 0
+    std::uint32_t per_source_pps = default_config::per_source_pps;    ///< per sketch window; 0 = no heavy-hitter bans
+    std::uint32_t ban_seconds = default_config::ban_seconds;          ///< <= 86400
+    std::uint32_t global_rate_pps = default_config::global_rate_pps;  ///< 0 = global limiter off
+    std::uint32_t global_burst = default_config::global_burst;        ///< >= 1 when global_rate_pps != 0
     /// Idle timeouts in seconds per flow_state (flow_entry.hpp), each 1..604800 (7 days).
-    std::uint32_t timeout_new_s = 30;
-    std::uint32_t timeout_syn_sent_s = 30;
-    std::uint32_t timeout_established_s = 3600;
-    std::uint32_t timeout_fin_wait_s = 60;
-    std::uint32_t timeout_closed_s = 10;
+    std::uint32_t timeout_new_s = default_config::timeout_new_s;
+    std::uint32_t timeout_syn_sent_s = default_config::timeout_syn_sent_s;
+    std::uint32_t timeout_established_s = default_config::timeout_established_s;
+    std::uint32_t timeout_fin_wait_s = default_config::timeout_fin_wait_s;
+    std::uint32_t timeout_closed_s = default_config::timeout_closed_s;
 
     static constexpr std::uint32_t max_ban_seconds = 86'400;
     static constexpr std::uint32_t max_timeout_s = 7 * 86'400;

@@ -74,6 +74,8 @@ public:
 
     [[nodiscard]] constexpr std::uint64_t boot_id() const noexcept { return boot_id_; }
     [[nodiscard]] constexpr std::uint64_t next_seq() const noexcept { return next_seq_; }
+    /// The session key (the control plane re-checks a refused datagram's tag with it).
+    [[nodiscard]] constexpr const siphash_key& key() const noexcept { return key_; }
 
 private:
     siphash_key key_;

@@ -30,8 +30,17 @@ struct siphash_key {
         return k;
     }
 
+    /// The same from octets as boot args and key files are parsed into (`std::uint8_t`).
+    [[nodiscard]] static constexpr siphash_key from_octets(const std::array<std::uint8_t, 16>& b) noexcept {
+        std::array<std::byte, 16> x{};
+        for (std::size_t i = 0; i < 16; ++i) x[i] = static_cast<std::byte>(b[i]);
+        return from_bytes(x);
+    }
+
     friend constexpr bool operator==(const siphash_key&, const siphash_key&) = default;
 };
+static_assert(siphash_key::from_octets({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}) ==
+              siphash_key{0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL});
 
 namespace detail {
 

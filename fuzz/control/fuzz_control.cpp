@@ -1,0 +1,139 @@
+// libFuzzer target for the control plane (include/secengine/control/): the input is a
+// sequence of datagrams fed through the REAL control plane over pipeline<appliance_config>
+// (tests/control/appliance_harness.hpp), with loop turns (telemetry) and traffic in between.
+// Record format, repeated: one control byte, a 16-bit little-endian length, that many bytes.
+// The control byte's low two bits say what the bytes become:
+//   0: a raw datagram (the tag stops almost everything: refusal paths, header checks),
+//   1: a command: byte 0 is the type (taken modulo the command range, so unknown types occur
+//      too), byte 1 the channel (0..7: 5-7 and 0 are out of range), the rest the payload;
+//      sealed with the right key, boot id and a fresh sequence number, so the fuzzer reaches
+//      every command's decoding and semantics,
+//   2: the same with a wrong boot id or sequence number 0, which is never valid (bit 2 picks),
+//   3: a loop turn: time moves on by the bytes' value in milliseconds, the engine sees a frame
+//      made of them, and the plane sends the telemetry due.
+// Checked after every record (any failure traps): every frame the plane sent is a well-formed
+// Ethernet/IPv4/UDP frame from the management port whose datagram authenticates under the key
+// and comes from the appliance; no buffer is lost or returned twice (the harness aborts);
+// the config version never goes down; a wrong boot id or sequence number 0 is never accepted.
+#include <cstddef>
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include <secengine/wire.hpp>
+
+#include "../../tests/control/appliance_harness.hpp"
+
+namespace {
+
+namespace wire = secengine::wire;
+using app_type = harness::appliance<>;
+constexpr std::uint64_t boot = 0xf022'b007ull;
+
+std::vector<std::byte> sealed(std::span<const std::byte> body, std::uint64_t boot_id, std::uint64_t seq) {
+    const std::uint8_t type = body.empty() ? 1 : static_cast<std::uint8_t>(1 + static_cast<std::uint8_t>(body[0]) % 0x12);
+    const std::uint8_t channel = body.size() < 2 ? 1 : static_cast<std::uint8_t>(static_cast<std::uint8_t>(body[1]) % 8);
+    const std::span<const std::byte> payload = body.size() > 2 ? body.subspan(2) : std::span<const std::byte>{};
+    std::vector<std::byte> d(wire::header_size);
+    const auto put = [&d](std::size_t at, std::uint64_t v, std::size_t n) {
+        for (std::size_t i = 0; i < n; ++i) d[at + i] = static_cast<std::byte>(v >> (8 * i));
+    };
+    put(0, wire::magic, 2);
+    put(2, wire::protocol_version, 1);
+    put(3, type, 1);
+    put(4, 0, 1);
+    put(5, channel, 1);
+    put(6, payload.size(), 2);
+    put(8, boot_id, 8);
+    put(16, seq, 8);
+    d.insert(d.end(), payload.begin(), payload.end());
+    const std::uint64_t tag = wire::siphash(harness::to_session_key(harness::default_key), d);
+    for (std::size_t i = 0; i < wire::tag_size; ++i) d.push_back(static_cast<std::byte>(tag >> (8 * i)));
+    return d;
+}
+
+void check_sent(app_type& a) {
+    while (!a.pool().sent.empty()) {
+        const harness::sent_frame f = a.pool().sent.front();
+        secengine::net::packet_view v;
+        if (secengine::net::parse(f.bytes, v) != secengine::net::parse_error::none || !v.is_udp()) __builtin_trap();
+        const harness::client_address to{v.dst4, v.dport, {}};
+        const auto d = a.next_datagram(to);  // checks source address, port, MAC, minimum size
+        if (!d) __builtin_trap();
+        const wire::opened o = wire::open_datagram(harness::to_session_key(harness::default_key), *d);
+        if (!o.ok() || !o.hdr.from_appliance() || o.hdr.boot_id != boot || wire::is_command(o.hdr.type)) __builtin_trap();
+    }
+}
+
+}  // namespace
+
+/// State that commands read but cannot create cheaply: banned sources and a running program
+/// with an array and a hash map (map_read pages, map_counters telemetry).
+void populate(app_type& a, std::uint64_t now) {
+    for (std::uint64_t s = 1; s <= 3; ++s) (void)a.engine().penalty().ban(0xc0a80100 + s, now, 30 * app_type::tps);
+    namespace eb = secengine::ebpf;
+    const std::vector<eb::insn> code = harness::pass_program(2);
+    std::array<eb::map_spec, 2> maps{};
+    maps[0].type = eb::map_type::array;
+    maps[0].key_size = 4;
+    maps[0].value_size = 8;
+    maps[0].max_entries = 4;
+    maps[1].type = eb::map_type::hash;
+    maps[1].key_size = 4;
+    maps[1].value_size = 4;
+    maps[1].max_entries = 4;
+    if (!a.engine().ebpf().load(code, maps).ok()) __builtin_trap();
+    const std::array<std::byte, 4> k{std::byte{7}, {}, {}, {}}, v{std::byte{1}, {}, {}, {}};
+    (void)a.engine().ebpf().prog().maps().update(1, k.data(), v.data(), 0);
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    app_type a(boot);
+    std::uint64_t now = app_type::tps;
+    if (size % 2 == 1) populate(a, now);
+    std::uint64_t seq = 1000;
+    std::uint32_t version = a.plane().config_version();
+    std::size_t at = 0;
+    int records = 0;
+    while (at + 3 <= size && records++ < 64) {
+        const std::uint8_t ctl = data[at];
+        std::size_t n = static_cast<std::size_t>(data[at + 1]) | static_cast<std::size_t>(data[at + 2]) << 8;
+        at += 3;
+        if (n > size - at) n = size - at;
+        const std::span<const std::byte> body(reinterpret_cast<const std::byte*>(data + at), n);
+        at += n;
+        // Each record arrives from one of two clients, on one of the two NICs.
+        const harness::client_address from{0x0a000064u + (ctl >> 7), static_cast<std::uint16_t>(40001 + (ctl >> 7)), {}};
+        const std::uint8_t nic = (ctl >> 6) & 1;
+        const std::uint32_t accepted = a.plane().accepted();
+        now += app_type::tps / 1000;
+        switch (ctl & 3) {
+        case 0:
+            a.deliver(body, now, from, nic);  // accepted only if the fuzzer found the tag (CMP hints can)
+            break;
+        case 1: a.deliver(sealed(body, boot, ++seq), now, from, nic); break;
+        case 2: {
+            const bool stale = (ctl & 4) != 0;
+            a.deliver(sealed(body, stale ? boot : boot ^ 1, stale ? 0 : ++seq), now, from, nic);  // 0 is never valid
+            if (a.plane().accepted() != accepted) __builtin_trap();  // never accepted
+            break;
+        }
+        default: {
+            std::uint64_t ms = 0;
+            for (std::size_t i = 0; i < n && i < 4; ++i) ms |= std::uint64_t{static_cast<std::uint8_t>(body[i])} << (8 * i);
+            now += (ms % 120'000) * (app_type::tps / 1000);
+            std::vector<std::byte> frame(body.begin(), body.end());
+            if (!frame.empty()) (void)a.engine().process(frame, now, secengine::direction::inbound);
+            a.turn(now);
+        }
+        }
+        check_sent(a);
+        if (a.plane().config_version() < version) __builtin_trap();
+        version = a.plane().config_version();
+    }
+    a.turn(now + 100 * app_type::tps);  // every lease lapses: all spare buffers come back
+    a.turn(now + 100 * app_type::tps);
+    check_sent(a);
+    if (a.pool().free.size() != 16) __builtin_trap();
+    return 0;
+}
