@@ -26,7 +26,7 @@ expect = [
     ':3: loaded sid=3000001 ', 'buffers=http.uri prefilter=http.uri:"/etc/passwd"',
     ':6: loaded sid=3000004 ', 'buffers=http.method,http.request_body',
     ':18: loaded sid=3000016 ', ':19: loaded sid=3000017 ', 'buffers=http.response_body',
-    ':23: skipped sid=3000101: unsupported: pcre, tls.sni, http.start',
+    ':23: skipped sid=3000101: unsupported: tls.sni, http.start',  # pcre itself is supported
     ':24: skipped sid=3000102: unsupported: protocol tls',
     ':25: skipped sid=3000103: error: depth cannot be combined with distance/within',
     ":27: skipped sid=3000105: error: source address: undefined address variable '$NOPE_NET'",

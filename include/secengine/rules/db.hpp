@@ -11,7 +11,9 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <type_traits>
 
+#include <secengine/regex/program.hpp>
 #include <secengine/rules/error.hpp>
 #include <secengine/rules/format.hpp>
 
@@ -28,6 +30,7 @@ public:
         db_view v;
         v.img_ = image;
         if (image.size() < hdr::size) return db_error::truncated;
+        if (!std::is_constant_evaluated() && reinterpret_cast<std::uintptr_t>(image.data()) % 4 != 0) return db_error::misaligned;
         for (std::size_t i = 0; i < 8; ++i)
             if (image[i] != std::byte{db_magic[i]}) return db_error::bad_magic;
         if (v.u32(hdr::version) != db_version) return db_error::bad_version;
@@ -130,6 +133,14 @@ private:
             const auto k = static_cast<op_kind>(head & 0xFF);
             if ((k == op_kind::flowbit_check || k == op_kind::flowbit_set) && op_word(o, ow::b) >= u32(hdr::flowbit_count))
                 return db_error::bad_op;
+            // A pcre program is read in place as u32 words: aligned, whole words, a valid program.
+            if (k == op_kind::pcre) {
+                const std::uint32_t at = op_word(o, ow::data), len = op_word(o, ow::data_len);
+                if (at % 4 != 0 || len % 4 != 0 || len == 0) return db_error::bad_op;
+                if (!std::is_constant_evaluated() &&
+                    regex::verify(std::span(reinterpret_cast<const std::uint32_t*>(img_.data() + at), len / 4)) != regex::error::ok)
+                    return db_error::bad_op;
+            }
         }
         for (std::size_t b = 0; b < http::buffer_count; ++b) {
             const std::uint32_t a = automaton(static_cast<http::buffer>(b));

@@ -70,6 +70,7 @@ enum class op_kind : std::uint8_t {
     urilen,        ///< a=compare op b=lo c=hi, on the op's buffer (uri or raw_uri) length
     flowbit_check, ///< a=0 isset / 1 isnotset, b=bit
     flowbit_set,   ///< a=0 set / 1 unset / 2 toggle, b=bit (post-match)
+    pcre,          ///< data = the regex program's u32 words (secengine/regex/pcre.hpp), 4-aligned
     count_
 };
 

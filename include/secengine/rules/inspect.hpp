@@ -10,7 +10,9 @@
 ///  - when a relative op fails, the op that produced its prev (a content, byte_jump,
 ///    byte_extract) looks for its next occurrence and the ops after it are tried again, as
 ///    Suricata's recursive inspection does; a non-relative op that fails ends the buffer.
-///  - isdataat N: byte N exists; isdataat N,relative: N bytes exist after prev.
+///  - isdataat N: byte N exists; isdataat N,relative: N bytes exist after prev;
+///  - pcre: the regex subset (secengine/regex/pcre.hpp) from prev (R) or the buffer start; a
+///    match moves prev to its end; negated: no match.
 /// The retry is an explicit stack (no recursion: the kernel stack is small) with a step budget
 /// like Suricata's inspection-recursion-limit: a rule that exceeds it does not match.
 #include <array>
@@ -18,6 +20,7 @@
 #include <cstdint>
 #include <span>
 
+#include <secengine/regex/vm.hpp>
 #include <secengine/rules/db.hpp>
 
 namespace secengine::rules {
@@ -35,11 +38,15 @@ struct op {
     std::span<const std::byte> data{};
 
     [[nodiscard]] constexpr bool has(std::uint32_t fl) const noexcept { return (flags & fl) != 0; }
+    /// A pcre op's program: its data as u32 words (db_view::open checked alignment and verify()).
+    [[nodiscard]] std::span<const std::uint32_t> program() const noexcept {
+        return {reinterpret_cast<const std::uint32_t*>(data.data()), data.size() / 4};
+    }
     /// Whether this op's window depends on the previous match end.
     [[nodiscard]] constexpr bool relative() const noexcept { return has(op_flag::relative); }
     /// Whether a success moves prev (the ops a later relative op is anchored to).
     [[nodiscard]] constexpr bool moves_prev() const noexcept {
-        return (kind == op_kind::content && !has(op_flag::negated)) || kind == op_kind::byte_jump ||
+        return ((kind == op_kind::content || kind == op_kind::pcre) && !has(op_flag::negated)) || kind == op_kind::byte_jump ||
                kind == op_kind::byte_extract;
     }
 };
@@ -241,6 +248,23 @@ template <class OpAt>
                 const std::int64_t to = from + x + o.d;
                 ok = to >= 0 && to <= len;
                 new_prev = to;
+            }
+            break;
+        }
+        case op_kind::pcre: {
+            // One search per entry (no retry at later starts, like byte_jump): anchors refer to
+            // prev when relative, else to the buffer start (regex::search's contract).
+            if (next_from[i] >= 0) break;
+            next_from[i] = len + 1;
+            if (budget == 0) return false;
+            --budget;
+            const std::size_t from = o.relative() ? static_cast<std::size_t>(prev_in[i] < 0 ? 0 : prev_in[i]) : 0;
+            const auto m = from <= buf.size() ? regex::search(o.program(), buf, from) : regex::match_result{};
+            if (o.has(op_flag::negated)) {
+                ok = !m.matched;
+            } else if (m.matched) {
+                ok = true;
+                new_prev = static_cast<std::int64_t>(m.end);
             }
             break;
         }
