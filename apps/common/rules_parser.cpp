@@ -399,21 +399,23 @@ std::string split_options(std::string_view body, std::size_t base, std::vector<o
             if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-'))
                 return "bad option name " + quote(o.name);
         if (i < body.size() && body[i] == ':') {
+            // Suricata's rule: an unescaped ';' ends the value, even inside quotes (SigParseOptions).
             ++i;
             const std::size_t vs = i;
-            bool inq = false;
             while (i < body.size()) {
                 if (body[i] == '\\' && i + 1 < body.size()) {
                     i += 2;
                     continue;
                 }
-                if (body[i] == '"') inq = !inq;
-                else if (body[i] == ';' && !inq) break;
+                if (body[i] == ';') break;
                 ++i;
             }
-            if (inq) return "unterminated string in option " + quote(o.name);
             o.value = trim(body.substr(vs, i - vs));
             o.has_value = true;
+            std::string_view q = o.value;
+            if (!q.empty() && q.front() == '!') q = trim(q.substr(1));
+            if (!q.empty() && q.front() == '"' && (q.size() < 2 || q.back() != '"'))
+                return "unterminated string in option " + quote(o.name) + " (an unescaped ';' ends an option even inside quotes, as in Suricata)";
         }
         if (i >= body.size()) return "option " + quote(o.name) + " is not closed with ';'";
         ++i;  // ';'

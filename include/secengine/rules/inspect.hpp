@@ -252,14 +252,17 @@ template <class OpAt>
             break;
         }
         case op_kind::pcre: {
-            // One search per entry (no retry at later starts, like byte_jump): anchors refer to
-            // prev when relative, else to the buffer start (regex::search's contract).
-            if (next_from[i] >= 0) break;
-            next_from[i] = len + 1;
+            // Anchors refer to prev when relative, else to the buffer start (regex::search's
+            // contract). A non-relative pcre is retried one byte after its last match start when
+            // a later relative op fails, as Suricata retries it; a relative one (its anchor is
+            // prev) is searched once per entry.
+            if (next_from[i] > len) break;
             if (budget == 0) return false;
             --budget;
-            const std::size_t from = o.relative() ? static_cast<std::size_t>(prev_in[i] < 0 ? 0 : prev_in[i]) : 0;
+            const std::int64_t start = next_from[i] >= 0 ? next_from[i] : (o.relative() ? prev_in[i] : 0);
+            const auto from = static_cast<std::size_t>(start < 0 ? 0 : start);
             const auto m = from <= buf.size() ? regex::search(o.program(), buf, from) : regex::match_result{};
+            next_from[i] = (o.relative() || !m.matched || o.has(op_flag::negated)) ? len + 1 : static_cast<std::int64_t>(m.begin) + 1;
             if (o.has(op_flag::negated)) {
                 ok = !m.matched;
             } else if (m.matched) {
@@ -294,9 +297,9 @@ template <class OpAt>
                 }
             }
             if (!found) break;
-            // k gets another chance if it is a content with positions left.
+            // k gets another chance if it is a content (or non-relative pcre) with positions left.
             const op ko = op_at(k);
-            if (ko.kind == op_kind::content) {
+            if (ko.kind == op_kind::content || (ko.kind == op_kind::pcre && !ko.relative())) {
                 i = k;
                 for (std::size_t z = k + 1; z < n; ++z) entered[z] = false;
                 retry = true;
