@@ -78,8 +78,8 @@ struct trie {
     }
 };
 
-// Writes buffer automaton; returns its offset.
-std::uint32_t write_automaton(writer& w, trie& t) {
+// Writes buffer automaton with complete rows for its first `max_dense` states; returns its offset.
+std::uint32_t write_automaton(writer& w, trie& t, std::size_t max_dense) {
     // Breadth-first numbering.
     std::vector<std::uint32_t> bfs{0};
     for (std::size_t i = 0; i < bfs.size(); ++i)
@@ -114,7 +114,8 @@ std::uint32_t write_automaton(writer& w, trie& t) {
         no += static_cast<std::uint32_t>(n.outs.size());
     }
     const auto at = static_cast<std::uint32_t>(w.pos());
-    const std::uint32_t states = at + static_cast<std::uint32_t>((aw::words + 256) * 4);
+    const auto dense = static_cast<std::uint32_t>(std::clamp<std::size_t>(max_dense, 1, bfs.size()));
+    const std::uint32_t states = at + static_cast<std::uint32_t>((aw::words + 256 * std::size_t{dense}) * 4);
     const std::uint32_t edges = states + ns * static_cast<std::uint32_t>(aw::s_words * 4);
     const std::uint32_t outs = edges + ne * static_cast<std::uint32_t>(aw::e_words * 4);
     w.u32(states);
@@ -123,11 +124,23 @@ std::uint32_t write_automaton(writer& w, trie& t) {
     w.u32(ne);
     w.u32(outs);
     w.u32(no);
-    w.u32(0);  // reserved (aw::root is the table that follows)
-    // Root row: the goto function of the root, completed (absent bytes stay at the root).
-    std::array<std::uint32_t, 256> root{};
-    for (const auto& [c, n] : t.nodes[0].next) root[c] = t.nodes[n].id;
-    for (auto r : root) w.u32(r);
+    w.u32(dense);
+    // Complete rows (Aho-Corasick's delta function) for BFS states 0..dense-1: a state's row is
+    // its failure state's row (already built: the failure state is smaller) with its own edges.
+    // Targets carry out_bit when the target state has outputs or an output link.
+    auto target = [&](std::uint32_t node) {
+        const auto& n = t.nodes[node];
+        return n.id | (!n.outs.empty() || n.link != none32 ? aw::out_bit : 0u);
+    };
+    std::vector<std::array<std::uint32_t, 256>> rows(dense);
+    for (std::uint32_t i = 0; i < dense; ++i) {
+        const auto& n = t.nodes[bfs[i]];
+        if (i == 0) rows[0].fill(target(bfs[0]));
+        else rows[i] = rows[t.nodes[n.fail].id];
+        for (const auto& [c, child] : n.next) rows[i][c] = target(child);
+    }
+    for (const auto& row : rows)
+        for (auto r : row) w.u32(r);
     std::uint32_t e = 0, o = 0;
     for (std::size_t i = 0; i < bfs.size(); ++i) {
         const auto& n = t.nodes[bfs[i]];
@@ -143,7 +156,7 @@ std::uint32_t write_automaton(writer& w, trie& t) {
     for (std::size_t i = 0; i < bfs.size(); ++i)
         for (const auto& [c, n] : t.nodes[bfs[i]].next) {
             w.u32(c);
-            w.u32(t.nodes[n].id);
+            w.u32(target(n));
         }
     for (std::size_t i = 0; i < bfs.size(); ++i)
         for (auto r : t.nodes[bfs[i]].outs) w.u32(r);
@@ -171,7 +184,7 @@ prefilter_choice choose_prefilter(const parsed_rule& r) {
     return best;
 }
 
-compiled_db compile(const std::vector<parsed_rule>& in) {
+compiled_db compile(const std::vector<parsed_rule>& in, std::size_t dense_rows) {
     compiled_db out;
     // Suricata's order: action, then flowbit setters before readers, then priority, then sid.
     auto role = [](const parsed_rule& r) {
@@ -316,7 +329,7 @@ compiled_db compile(const std::vector<parsed_rule>& in) {
     for (std::size_t b = 0; b < http::buffer_count; ++b)
         if (used[b]) {
             out.states += tries[b].nodes.size();
-            const std::uint32_t a = write_automaton(w, tries[b]);
+            const std::uint32_t a = write_automaton(w, tries[b], dense_rows);
             w.put(table_at + 4 * b, a);
         }
     const std::size_t always_at = w.pos();

@@ -1,6 +1,8 @@
 // Suricata rule parser (host). See rules_parser.hpp; semantics notes in docs/rules.md.
 #include "rules_parser.hpp"
 
+#include <secengine/regex/pcre.hpp>
+
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -397,21 +399,23 @@ std::string split_options(std::string_view body, std::size_t base, std::vector<o
             if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-'))
                 return "bad option name " + quote(o.name);
         if (i < body.size() && body[i] == ':') {
+            // Suricata's rule: an unescaped ';' ends the value, even inside quotes (SigParseOptions).
             ++i;
             const std::size_t vs = i;
-            bool inq = false;
             while (i < body.size()) {
                 if (body[i] == '\\' && i + 1 < body.size()) {
                     i += 2;
                     continue;
                 }
-                if (body[i] == '"') inq = !inq;
-                else if (body[i] == ';' && !inq) break;
+                if (body[i] == ';') break;
                 ++i;
             }
-            if (inq) return "unterminated string in option " + quote(o.name);
             o.value = trim(body.substr(vs, i - vs));
             o.has_value = true;
+            std::string_view q = o.value;
+            if (!q.empty() && q.front() == '!') q = trim(q.substr(1));
+            if (!q.empty() && q.front() == '"' && (q.size() < 2 || q.back() != '"'))
+                return "unterminated string in option " + quote(o.name) + " (an unescaped ';' ends an option even inside quotes, as in Suricata)";
         }
         if (i >= body.size()) return "option " + quote(o.name) + " is not closed with ';'";
         ++i;  // ';'
@@ -792,6 +796,35 @@ struct rule_builder {
         if (k != op_kind::byte_test) last_payload = static_cast<int>(r.ops.size() - 1);
     }
 
+    // pcre: Suricata's option value through the regex engine's parser and compiler; syntax
+    // errors refuse the rule, constructs outside the subset make it unsupported ("pcre (why)").
+    void pcre(const option& o) {
+        const regex::pcre_option po = regex::parse_pcre_option(o.value);
+        auto outside_subset = [](regex::error e) {
+            using E = regex::error;
+            return e == E::backreference || e == E::lookahead || e == E::lookbehind || e == E::atomic_group || e == E::possessive ||
+                   e == E::recursion || e == E::conditional || e == E::unsupported_group || e == E::unsupported_escape ||
+                   e == E::empty_loop || e == E::nesting_too_deep || e == E::too_large;
+        };
+        auto report = [&](regex::error e, std::size_t column) {
+            if (outside_subset(e)) res.unsupported.push_back("pcre (" + std::string(regex::name(e)) + ")");
+            else error("pcre: " + std::string(regex::name(e)) + " at column " + std::to_string(column + 1) + " of " + quote(o.value));
+        };
+        if (po.err != regex::error::ok) return report(po.err, po.column);
+        std::vector<std::uint32_t> prog(regex::max_program_words);
+        const regex::compile_result c = regex::compile(po, prog);
+        if (c.err != regex::error::ok || c.words == 0) return report(c.err, c.column);
+        host_op op;
+        op.kind = op_kind::pcre;
+        if (po.negated) op.flags |= of::negated;
+        if (po.relative) op.flags |= of::relative;
+        op.buf = po.buffer_set ? po.buffer : po.relative ? anchor_buffer() : current();
+        for (std::size_t i = 0; i < c.words; ++i)
+            for (int k = 0; k < 4; ++k) op.data += static_cast<char>((prog[i] >> (8 * k)) & 0xFF);
+        r.ops.push_back(op);
+        if (!po.negated) last_payload = static_cast<int>(r.ops.size() - 1);
+    }
+
     void flow(const option& o) {
         for (auto p : split(o.value, ',')) {
             if (p == "to_server" || p == "from_client") r.flow |= rules::flow_flag::to_server;
@@ -977,6 +1010,8 @@ parse_outcome parse_rule(std::string_view text, const rule_vars& vars, const cla
             b.file_data_sticky = n == "file_data" || n == "file.data";
             b.saw_file_data = b.saw_file_data || b.file_data_sticky;
             b.last_payload = -1;  // relative ops after a sticky buffer start at its beginning
+        } else if (n == "pcre") {
+            if (need_value()) b.pcre(o);
         } else if (n == "isdataat") {
             if (need_value()) b.isdataat(o);
         } else if (n == "byte_test") {
@@ -1036,11 +1071,8 @@ parse_outcome parse_rule(std::string_view text, const rule_vars& vars, const cla
             }
         } else if (n == "classtype") {
             out.classtype = std::string(o.value);
-            if (!classes.classes.empty()) {
-                const auto it = classes.classes.find(out.classtype);
-                if (it == classes.classes.end()) b.error("unknown classtype " + quote(o.value));
-                else out.category = it->second.first;
-            }
+            // Suricata 7 loads a rule with an unknown classtype (a warning, priority 3).
+            if (const auto it = classes.classes.find(out.classtype); it != classes.classes.end()) out.category = it->second.first;
         } else if (informational.count(n)) {
             // reference, metadata, target: accepted, informational.
         } else {
@@ -1052,6 +1084,14 @@ parse_outcome parse_rule(std::string_view text, const rule_vars& vars, const cla
         return res;
     }
     if (!out.has_sid) return fail("no sid");
+    // http.host is lower-cased: Suricata refuses nocase (redundant) and upper-case patterns
+    // (they never match) there - detect-http-host.c's validation - and so do we.
+    for (const auto& op : out.ops) {
+        if (op.kind != op_kind::content || op.buf != B::host) continue;
+        if (op.flags & of::nocase) return fail("http.host is lower-cased: nocase is redundant there (Suricata refuses the rule)");
+        for (char ch : op.data)
+            if (ch >= 'A' && ch <= 'Z') return fail("http.host is lower-cased: pattern " + quote(op.data) + " has upper-case characters and never matches");
+    }
     if (!res.unsupported.empty()) {
         res.st = parse_outcome::status::unsupported;
         return res;

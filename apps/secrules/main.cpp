@@ -3,9 +3,12 @@
 // file:line with all its unsupported keywords or its error, then `summary: loaded=N skipped=M ...`.
 //   secrules [OPTIONS] RULES...                 check and report
 //   secrules compile [OPTIONS] RULES... -o DB   also write the compiled database
-// Options: --quiet, --var NAME=VALUE, --vars suricata.yaml, --classification FILE, --scan FILE.
+// Options: --quiet, --var NAME=VALUE, --vars suricata.yaml, --classification FILE, --scan FILE,
+// --pcap FILE (the rules on the capture's HTTP messages, one `alert ...` line per match),
+// --dense-rows N (complete automaton rows per buffer: speed for image size; default 256).
 // Exit: 0 when at least one rule loaded, 1 when none did or a file cannot be read, 64 on usage errors.
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -19,6 +22,9 @@
 
 #include "rules_compiler.hpp"
 #include "rules_parser.hpp"
+#ifdef SECRULES_PCAP
+#include "pcap_match.hpp"
+#endif
 
 using namespace secengine;
 
@@ -31,7 +37,7 @@ int usage(const std::string& bad) {
     if (!bad.empty()) std::fprintf(stderr, "secrules: %s\n", bad.c_str());
     std::fprintf(stderr,
                  "usage: secrules [compile] [--quiet] [--var NAME=VALUE]... [--vars suricata.yaml]\n"
-                 "                [--classification FILE] [--scan FILE]... [-o rules.db] RULES...\n");
+                 "                [--classification FILE] [--scan FILE]... [--pcap FILE]... [--dense-rows N] [-o rules.db] RULES...\n");
     return exit_usage;
 }
 
@@ -87,10 +93,11 @@ bool read_file(const std::string& path, std::string& out) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::vector<std::string> rule_files, scan_files;
+    std::vector<std::string> rule_files, scan_files, pcap_files;
     std::string out_path, vars_file, class_file;
     std::vector<std::string> var_args;
     bool quiet = false, compile_cmd = false, class_given = false;
+    std::size_t dense_rows = rulesc::default_dense_rows;
     int i = 1;
     if (argc > 1 && std::string(argv[1]) == "compile") {
         compile_cmd = true;
@@ -109,6 +116,12 @@ int main(int argc, char** argv) {
         else if (a == "--scan") {
             if (!value(v)) return usage("--scan needs a FILE");
             scan_files.push_back(v);
+        } else if (a == "--pcap") {
+            if (!value(v)) return usage("--pcap needs a FILE");
+#ifndef SECRULES_PCAP
+            return usage("--pcap: built without libpcap");
+#endif
+            pcap_files.push_back(v);
         } else if (a == "--var") {
             if (!value(v)) return usage("--var needs NAME=VALUE");
             var_args.push_back(v);
@@ -117,6 +130,12 @@ int main(int argc, char** argv) {
         } else if (a == "--classification") {
             if (!value(class_file)) return usage("--classification needs a FILE");
             class_given = true;
+        } else if (a == "--dense-rows") {
+            if (!value(v)) return usage("--dense-rows needs a number");
+            char* end = nullptr;
+            const unsigned long n = std::strtoul(v.c_str(), &end, 10);
+            if (v.empty() || *end != '\0' || n < 1 || n > 65536) return usage("--dense-rows: bad number '" + v + "' (1..65536)");
+            dense_rows = n;
         } else if (a == "-o") {
             if (!compile_cmd) return usage("'-o' is an option of 'secrules compile'");
             if (!value(out_path)) return usage("-o needs a FILE");
@@ -206,7 +225,7 @@ int main(int argc, char** argv) {
         flush_lines(static_cast<std::size_t>(-1));
     }
 
-    const rulesc::compiled_db db = rulesc::compile(loaded);
+    const rulesc::compiled_db db = rulesc::compile(loaded, dense_rows);
     if (!db.error.empty()) {
         std::printf("summary: loaded=0 skipped=%zu build_error=\"%s\"\n", skipped + loaded.size(), db.error.c_str());
         return 1;
@@ -240,7 +259,7 @@ int main(int argc, char** argv) {
             r.src = r.dst = r.sport = r.dport = {};
             r.flow = 0;
         }
-        const rulesc::compiled_db sdb = rulesc::compile(plain);
+        const rulesc::compiled_db sdb = rulesc::compile(plain, dense_rows);
         rules::db_view sv;
         if (rules::db_view::open(std::span(sdb.image), sv) != rules::db_error::ok) return 1;
         std::vector<std::uint32_t> scratch(sdb.rules * 4 + 64);
@@ -265,5 +284,9 @@ int main(int argc, char** argv) {
             std::printf("%s: %zu matches\n", path.c_str(), n);
         }
     }
+#ifdef SECRULES_PCAP
+    for (const auto& path : pcap_files)
+        if (secrules::match_pcap(view, path) != 0) return 1;
+#endif
     return loaded.empty() ? 1 : 0;
 }

@@ -28,7 +28,8 @@ struct engine {
     rules::threshold_table<64> thresholds;
     rules::eval_result last;
 
-    explicit engine(const std::vector<std::string>& texts, rulesc::rule_vars vars = rulesc::default_vars()) {
+    explicit engine(const std::vector<std::string>& texts, rulesc::rule_vars vars = rulesc::default_vars(),
+                    std::size_t dense_rows = rulesc::default_dense_rows) {
         rulesc::classification classes;
         std::vector<rulesc::parsed_rule> parsed;
         for (const auto& t : texts) {
@@ -38,7 +39,7 @@ struct engine {
             REQUIRE(o.st == rulesc::parse_outcome::status::ok);
             parsed.push_back(std::move(r));
         }
-        db = rulesc::compile(parsed);
+        db = rulesc::compile(parsed, dense_rows);
         REQUIRE(db.error.empty());
         REQUIRE(rules::db_view::open(std::span(db.image), view) == rules::db_error::ok);
     }

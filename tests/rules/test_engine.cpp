@@ -216,7 +216,7 @@ TEST_CASE("engine: prefilter + compiler + image == reference model on random rul
             texts.push_back(gens.back().text);
         }
         engine e(texts);
-        engine tiny(texts);
+        engine tiny(texts, rulesc::default_vars(), 1);  // root row only: the sparse walk
         tiny.scratch.resize(2);  // overflows: every rule checked, same answer
         for (int pkt = 0; pkt < 40; ++pkt) {
             packet p(random_text(rng, 20));

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include <secengine/regex/pcre.hpp>
 #include <secengine/rules/inspect.hpp>
 
 #include "reference.hpp"
@@ -42,9 +43,31 @@ op to_lib(const ref::op& r) {
     return o;
 }
 
-bool lib_eval(const std::vector<ref::op>& ops, const std::string& buf, std::uint32_t budget = 1u << 30) {
+// A content without window options and without nocase/endswith means the same as the pcre of
+// its (letter-only) pattern, non-relative: every occurrence, retried the same way.
+bool as_pcre(const ref::op& r) {
+    return r.kind == ref::op::content && !r.offset && !r.depth && !r.distance && !r.within && !r.endswith;
+}
+
+bool lib_eval(const std::vector<ref::op>& ops, const std::string& buf, std::uint32_t budget = 1u << 30, bool pcre = false) {
     std::vector<op> lib;
-    for (const auto& r : ops) lib.push_back(to_lib(r));
+    std::vector<std::vector<std::uint32_t>> programs;
+    programs.reserve(ops.size());
+    for (const auto& r : ops) {
+        lib.push_back(to_lib(r));
+        if (pcre && as_pcre(r)) {
+            const std::string value = std::string(r.negated ? "!" : "") + "\"/" + r.pat + "/" + (r.nocase ? "i" : "") + "\"";
+            const auto po = regex::parse_pcre_option(value);
+            REQUIRE(po.err == regex::error::ok);
+            programs.emplace_back(regex::max_program_words);
+            const auto c = regex::compile(po, programs.back());
+            REQUIRE(c.err == regex::error::ok);
+            programs.back().resize(c.words);
+            lib.back().kind = op_kind::pcre;
+            lib.back().flags &= op_flag::negated;
+            lib.back().data = std::span(reinterpret_cast<const std::byte*>(programs.back().data()), programs.back().size() * 4);
+        }
+    }
     byte_vars vars{};
     return inspect_buffer([&](std::size_t i) { return lib[i]; }, lib.size(), bytes(buf), vars, budget);
 }
@@ -89,6 +112,8 @@ TEST_CASE("inspect: random content chains agree with the reference model", "[rul
         for (int i = 0; i < blen; ++i) buf += "abABx"[rng() % 5];
         const bool want = ref::eval(ops, buf);
         const bool got = lib_eval(ops, buf);
+        // The same chain with its plain contents as pcre ops: same verdict.
+        REQUIRE(lib_eval(ops, buf, 1u << 30, true) == want);
         if (want != got) {
             std::string desc;
             for (const auto& o : ops)

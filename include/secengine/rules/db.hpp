@@ -11,7 +11,9 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <type_traits>
 
+#include <secengine/regex/program.hpp>
 #include <secengine/rules/error.hpp>
 #include <secengine/rules/format.hpp>
 
@@ -28,6 +30,7 @@ public:
         db_view v;
         v.img_ = image;
         if (image.size() < hdr::size) return db_error::truncated;
+        if (!std::is_constant_evaluated() && reinterpret_cast<std::uintptr_t>(image.data()) % 4 != 0) return db_error::misaligned;
         for (std::size_t i = 0; i < 8; ++i)
             if (image[i] != std::byte{db_magic[i]}) return db_error::bad_magic;
         if (v.u32(hdr::version) != db_version) return db_error::bad_version;
@@ -130,6 +133,14 @@ private:
             const auto k = static_cast<op_kind>(head & 0xFF);
             if ((k == op_kind::flowbit_check || k == op_kind::flowbit_set) && op_word(o, ow::b) >= u32(hdr::flowbit_count))
                 return db_error::bad_op;
+            // A pcre program is read in place as u32 words: aligned, whole words, a valid program.
+            if (k == op_kind::pcre) {
+                const std::uint32_t at = op_word(o, ow::data), len = op_word(o, ow::data_len);
+                if (at % 4 != 0 || len % 4 != 0 || len == 0) return db_error::bad_op;
+                if (!std::is_constant_evaluated() &&
+                    regex::verify(std::span(reinterpret_cast<const std::uint32_t*>(img_.data() + at), len / 4)) != regex::error::ok)
+                    return db_error::bad_op;
+            }
         }
         for (std::size_t b = 0; b < http::buffer_count; ++b) {
             const std::uint32_t a = automaton(static_cast<http::buffer>(b));
@@ -139,15 +150,25 @@ private:
     }
 
     [[nodiscard]] constexpr bool automaton_ok(std::uint32_t a, std::uint64_t nrules) const noexcept {
-        if (!in(a, (aw::words + 256) * 4)) return false;
+        if (!in(a, aw::words * 4)) return false;
         const std::uint64_t ns = u32(a + 4 * aw::state_count), ne = u32(a + 4 * aw::edge_count), no = u32(a + 4 * aw::out_count);
         const std::uint32_t so = u32(a + 4 * aw::states), eo = u32(a + 4 * aw::edges), oo = u32(a + 4 * aw::outs);
+        const std::uint64_t dense = u32(a + 4 * aw::dense);
         if (ns == 0 || ns > img_.size() || ne > img_.size() || no > img_.size()) return false;
+        if (dense == 0 || dense > ns || !in(a + aw::words * 4, static_cast<std::size_t>(dense) * 256 * 4)) return false;
         if (!in(so, static_cast<std::size_t>(ns) * aw::s_words * 4) || !in(eo, static_cast<std::size_t>(ne) * aw::e_words * 4) ||
             !in(oo, static_cast<std::size_t>(no) * 4))
             return false;
-        for (std::size_t c = 0; c < 256; ++c)
-            if (u32(a + 4 * (aw::words + c)) >= ns) return false;
+        // Targets carry aw::out_bit; it must say the truth (the walk skips outputs without it).
+        auto target_ok = [&](std::uint32_t t) {
+            const std::uint32_t s = t & ~aw::out_bit;
+            if (s >= ns) return false;
+            const std::size_t at = so + std::size_t{s} * aw::s_words * 4;
+            const bool outs = u32(at + 4 * aw::s_nout) != 0 || u32(at + 4 * aw::s_link) != none32;
+            return ((t & aw::out_bit) != 0) == outs;
+        };
+        for (std::size_t c = 0; c < dense * 256; ++c)
+            if (!target_ok(u32(a + 4 * (aw::words + c)))) return false;
         for (std::uint64_t s = 0; s < ns; ++s) {
             const std::size_t at = so + static_cast<std::size_t>(s) * aw::s_words * 4;
             const std::uint32_t fail = u32(at + 4 * aw::s_fail), link = u32(at + 4 * aw::s_link);
@@ -160,7 +181,7 @@ private:
             for (std::uint64_t e = e0; e < e0 + en; ++e) {
                 const std::size_t ea = eo + static_cast<std::size_t>(e) * aw::e_words * 4;
                 const std::uint32_t label = u32(ea + 4 * aw::e_label), target = u32(ea + 4 * aw::e_target);
-                if (label > 255 || (e > e0 && label <= prev) || target <= s || target >= ns) return false;
+                if (label > 255 || (e > e0 && label <= prev) || (target & ~aw::out_bit) <= s || !target_ok(target)) return false;
                 prev = label;
             }
         }

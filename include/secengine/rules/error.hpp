@@ -18,12 +18,13 @@ enum class db_error : std::uint8_t {
     bad_rule,           ///< a rule record refers outside its sections or has an unknown action/protocol
     bad_op,             ///< a match op of unknown kind, buffer or with data outside the pool
     bad_prefilter,      ///< a prefilter automaton whose links leave it or could loop
+    misaligned,         ///< the image does not start at a 4-byte aligned address (words are read in place)
     count_
 };
 
 inline constexpr std::string_view db_error_names[] = {
     "ok",          "truncated",     "bad_magic", "bad_version", "bad_checksum", "bad_buffer_count",
-    "bad_section", "bad_rule",      "bad_op",    "bad_prefilter",
+    "bad_section", "bad_rule",      "bad_op",    "bad_prefilter", "misaligned",
 };
 static_assert(std::size(db_error_names) == static_cast<std::size_t>(db_error::count_));
 

@@ -17,10 +17,12 @@
 /// counted in `result::overflow`).
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <type_traits>
 
 #include <secengine/http/buffer.hpp>
 #include <secengine/rules/db.hpp>
@@ -158,26 +160,42 @@ constexpr void set_bit(std::span<std::uint64_t> bits, std::int64_t i, int how) n
 }
 
 /// Runs the flat automaton at `a` over `data`, adding every output rule to `out`.
+/// The walk reads the image without per-read bounds checks: db_view::open proved that every
+/// state, edge and output index of the automaton lies inside the image and that links point
+/// to smaller states, so this is the one loop per payload byte kept free of them.
 constexpr void prefilter(const db_view& db, std::uint32_t a, std::span<const std::byte> data, std::span<std::uint32_t> out,
                          std::size_t& n, bool& overflow) noexcept {
-    const std::uint32_t so = db.u32(a + 4 * aw::states), eo = db.u32(a + 4 * aw::edges), oo = db.u32(a + 4 * aw::outs);
-    auto sw = [&](std::uint32_t s, std::size_t w) { return db.u32(so + (std::size_t{s} * aw::s_words + w) * 4); };
-    std::uint32_t s = 0;
+    const std::byte* img = db.bytes().data();
+    auto rd = [img](std::size_t off) -> std::uint32_t {
+        if (!std::is_constant_evaluated() && std::endian::native == std::endian::little) {
+            std::uint32_t v;  // one unaligned-safe load instead of four byte loads
+            __builtin_memcpy(&v, img + off, 4);
+            return v;
+        }
+        return static_cast<std::uint32_t>(img[off]) | static_cast<std::uint32_t>(img[off + 1]) << 8 |
+               static_cast<std::uint32_t>(img[off + 2]) << 16 | static_cast<std::uint32_t>(img[off + 3]) << 24;
+    };
+    const std::size_t so = rd(a + 4 * aw::states), eo = rd(a + 4 * aw::edges), oo = rd(a + 4 * aw::outs);
+    const std::size_t rows = a + 4 * aw::words;
+    const std::uint32_t dense = rd(a + 4 * aw::dense);  // validated: 1 <= dense <= states
+    auto sw = [&](std::uint32_t s, std::size_t w) { return rd(so + (std::size_t{s} * aw::s_words + w) * 4); };
+    std::uint32_t s = 0;  // current state | out_bit
     for (const std::byte raw : data) {
         const std::uint8_t c = fold(static_cast<std::uint8_t>(raw));
+        std::uint32_t cur = s & ~aw::out_bit;
         while (true) {
-            if (s == 0) {
-                s = db.u32(a + 4 * (aw::words + c));
+            if (cur < dense) {  // complete row: one load, no failure links
+                s = rd(rows + 4 * (std::size_t{cur} * 256 + c));
                 break;
             }
             // Binary search of the state's sorted edges.
-            std::uint32_t lo = sw(s, aw::s_edge), hi = lo + sw(s, aw::s_nedge);
+            std::uint32_t lo = sw(cur, aw::s_edge), hi = lo + sw(cur, aw::s_nedge);
             std::uint32_t next = none32;
             while (lo < hi) {
                 const std::uint32_t mid = lo + (hi - lo) / 2;
-                const std::uint32_t label = db.u32(eo + (std::size_t{mid} * aw::e_words + aw::e_label) * 4);
+                const std::uint32_t label = rd(eo + (std::size_t{mid} * aw::e_words + aw::e_label) * 4);
                 if (label == c) {
-                    next = db.u32(eo + (std::size_t{mid} * aw::e_words + aw::e_target) * 4);
+                    next = rd(eo + (std::size_t{mid} * aw::e_words + aw::e_target) * 4);
                     break;
                 }
                 if (label < c) lo = mid + 1;
@@ -187,19 +205,20 @@ constexpr void prefilter(const db_view& db, std::uint32_t a, std::span<const std
                 s = next;
                 break;
             }
-            s = sw(s, aw::s_fail);  // validated: strictly smaller, so this ends at the root
+            cur = sw(cur, aw::s_fail);  // validated: strictly smaller, so this ends in a dense row
         }
-        // Outputs of s and of the states on its output-link chain (each strictly smaller).
-        for (std::uint32_t t = sw(s, aw::s_nout) ? s : sw(s, aw::s_link); t != none32; t = sw(t, aw::s_link)) {
+        if ((s & aw::out_bit) == 0) continue;  // the common case: no pattern ends here
+        // Outputs of the state and of the states on its output-link chain (each strictly smaller).
+        const std::uint32_t st = s & ~aw::out_bit;
+        for (std::uint32_t t = sw(st, aw::s_nout) ? st : sw(st, aw::s_link); t != none32; t = sw(t, aw::s_link)) {
             const std::uint32_t o0 = sw(t, aw::s_out), on = sw(t, aw::s_nout);
             for (std::uint32_t k = 0; k < on; ++k) {
                 if (n >= out.size()) {
                     overflow = true;
                     return;
                 }
-                out[n++] = db.u32(oo + 4 * std::size_t{o0 + k});
+                out[n++] = rd(oo + 4 * std::size_t{o0 + k});
             }
-            if (t == 0) break;
         }
     }
 }

@@ -70,6 +70,7 @@ enum class op_kind : std::uint8_t {
     urilen,        ///< a=compare op b=lo c=hi, on the op's buffer (uri or raw_uri) length
     flowbit_check, ///< a=0 isset / 1 isnotset, b=bit
     flowbit_set,   ///< a=0 set / 1 unset / 2 toggle, b=bit (post-match)
+    pcre,          ///< data = the regex program's u32 words (secengine/regex/pcre.hpp), 4-aligned
     count_
 };
 
@@ -95,13 +96,19 @@ enum class cmp : std::uint8_t { eq, lt, gt, range, ne, le, ge, band, bor, count_
 inline constexpr std::size_t address_item_bytes = 32;
 
 /// Prefilter: the table at `prefilter` has buffer_count u32 automaton offsets (none32: no
-/// automaton for that buffer). An automaton: a_words header words, then states, edges, outputs.
+/// automaton for that buffer). An automaton: aw::words header words, then `dense` rows of 256
+/// next-state words for the states 0..dense-1 (the complete transition function of the
+/// shallowest states, root first: one load per byte where most bytes are), then states, edges,
+/// outputs. Deeper states use their sorted edges and failure links.
 namespace aw {
 inline constexpr std::size_t states = 0, state_count = 1, edges = 2, edge_count = 3, outs = 4, out_count = 5,
-                             root = 6 /* 256 u32 next states for state 0 */, words = 7;
+                             dense = 6 /* rows that follow the header, >= 1 (the root) */, words = 7;
 /// State record words: fail, first edge, edge count, first output, output count, output link.
 inline constexpr std::size_t s_fail = 0, s_edge = 1, s_nedge = 2, s_out = 3, s_nout = 4, s_link = 5, s_words = 6;
-/// Edge record words: label (the case-folded byte), target state.
+/// A transition target (dense row entry, edge target) with this bit set leads to a state that
+/// ends a pattern or has an output link: the walk looks at outputs only then.
+inline constexpr std::uint32_t out_bit = 0x80000000u;
+/// Edge record words: label (the case-folded byte), target state (| out_bit).
 inline constexpr std::size_t e_label = 0, e_target = 1, e_words = 2;
 }  // namespace aw
 

@@ -10,7 +10,9 @@
 ///  - when a relative op fails, the op that produced its prev (a content, byte_jump,
 ///    byte_extract) looks for its next occurrence and the ops after it are tried again, as
 ///    Suricata's recursive inspection does; a non-relative op that fails ends the buffer.
-///  - isdataat N: byte N exists; isdataat N,relative: N bytes exist after prev.
+///  - isdataat N: byte N exists; isdataat N,relative: N bytes exist after prev;
+///  - pcre: the regex subset (secengine/regex/pcre.hpp) from prev (R) or the buffer start; a
+///    match moves prev to its end; negated: no match.
 /// The retry is an explicit stack (no recursion: the kernel stack is small) with a step budget
 /// like Suricata's inspection-recursion-limit: a rule that exceeds it does not match.
 #include <array>
@@ -18,6 +20,7 @@
 #include <cstdint>
 #include <span>
 
+#include <secengine/regex/vm.hpp>
 #include <secengine/rules/db.hpp>
 
 namespace secengine::rules {
@@ -35,11 +38,15 @@ struct op {
     std::span<const std::byte> data{};
 
     [[nodiscard]] constexpr bool has(std::uint32_t fl) const noexcept { return (flags & fl) != 0; }
+    /// A pcre op's program: its data as u32 words (db_view::open checked alignment and verify()).
+    [[nodiscard]] std::span<const std::uint32_t> program() const noexcept {
+        return {reinterpret_cast<const std::uint32_t*>(data.data()), data.size() / 4};
+    }
     /// Whether this op's window depends on the previous match end.
     [[nodiscard]] constexpr bool relative() const noexcept { return has(op_flag::relative); }
     /// Whether a success moves prev (the ops a later relative op is anchored to).
     [[nodiscard]] constexpr bool moves_prev() const noexcept {
-        return (kind == op_kind::content && !has(op_flag::negated)) || kind == op_kind::byte_jump ||
+        return ((kind == op_kind::content || kind == op_kind::pcre) && !has(op_flag::negated)) || kind == op_kind::byte_jump ||
                kind == op_kind::byte_extract;
     }
 };
@@ -244,6 +251,26 @@ template <class OpAt>
             }
             break;
         }
+        case op_kind::pcre: {
+            // Anchors refer to prev when relative, else to the buffer start (regex::search's
+            // contract). A non-relative pcre is retried one byte after its last match start when
+            // a later relative op fails, as Suricata retries it; a relative one (its anchor is
+            // prev) is searched once per entry.
+            if (next_from[i] > len) break;
+            if (budget == 0) return false;
+            --budget;
+            const std::int64_t start = next_from[i] >= 0 ? next_from[i] : (o.relative() ? prev_in[i] : 0);
+            const auto from = static_cast<std::size_t>(start < 0 ? 0 : start);
+            const auto m = from <= buf.size() ? regex::search(o.program(), buf, from) : regex::match_result{};
+            next_from[i] = (o.relative() || !m.matched || o.has(op_flag::negated)) ? len + 1 : static_cast<std::int64_t>(m.begin) + 1;
+            if (o.has(op_flag::negated)) {
+                ok = !m.matched;
+            } else if (m.matched) {
+                ok = true;
+                new_prev = static_cast<std::int64_t>(m.end);
+            }
+            break;
+        }
         default:
             // Packet-level ops never reach a buffer group; treat one as a failed op.
             return false;
@@ -270,9 +297,9 @@ template <class OpAt>
                 }
             }
             if (!found) break;
-            // k gets another chance if it is a content with positions left.
+            // k gets another chance if it is a content (or non-relative pcre) with positions left.
             const op ko = op_at(k);
-            if (ko.kind == op_kind::content) {
+            if (ko.kind == op_kind::content || (ko.kind == op_kind::pcre && !ko.relative())) {
                 i = k;
                 for (std::size_t z = k + 1; z < n; ++z) entered[z] = false;
                 retry = true;
