@@ -11,6 +11,9 @@
 #include <memory>
 #include <vector>
 
+#include <set>
+
+#include <secengine/dns/query.hpp>
 #include <secengine/net/packet.hpp>
 #include <secengine/rules/evaluate.hpp>
 
@@ -75,14 +78,43 @@ int match_pcap(const rules::db_view& db, const std::string& path) {
                         m.response ? "to_client" : "to_server", a.sid, a.gid, a.rev, action_text(a.act));
         });
     });
+    // A DNS query over UDP: one unit per question name (dns.query), one alert per rule and packet.
+    auto dns_query = [&](const net::packet_view& v) {
+        std::set<std::pair<std::uint32_t, std::string>> hits;
+        (void)dns::for_each_query(v.payload(), false, [&](const dns::query_name& q) {
+            http::buffer_set bs;
+            bs.set(http::buffer::payload, v.payload());
+            bs.set(http::buffer::dns_query, q.view());
+            rules::packet_context p;
+            p.ip_proto = 17;
+            p.app = rules::app_protocol::dns;
+            p.to_server = true;
+            p.src = rules::ipv4_address(v.src4);
+            p.dst = rules::ipv4_address(v.dst4);
+            p.sport = v.sport;
+            p.dport = v.dport;
+            p.buffers = &bs;
+            p.dsize = v.payload_length;
+            rules::eval_state st{{}, thresholds.get(), scratch};
+            (void)rules::evaluate(db, p, st, now_ms, [&](const rules::alert_info& a) {
+                hits.insert({a.sid, action_text(a.act)});
+            });
+        });
+        for (const auto& [sid, act] : hits) {
+            ++alerts;
+            std::printf("alert dns client_port=%u direction=to_server sid=%u action=%s\n", v.sport, sid, act.c_str());
+        }
+    };
     pcap_pkthdr* h = nullptr;
     const u_char* data = nullptr;
     while (pcap_next_ex(in.get(), &h, &data) == 1) {
         if (h->caplen < h->len) continue;
         now_ms = static_cast<std::uint64_t>(h->ts.tv_sec) * 1000u + static_cast<std::uint64_t>(h->ts.tv_usec) / 1000u;
         net::packet_view view;
-        if (net::parse(std::span<const std::byte>(reinterpret_cast<const std::byte*>(data), h->caplen), view) == net::parse_error::none)
-            sessions.feed(view);
+        if (net::parse(std::span<const std::byte>(reinterpret_cast<const std::byte*>(data), h->caplen), view) != net::parse_error::none)
+            continue;
+        sessions.feed(view);
+        if (view.is_udp() && view.dport == 53 && view.l3 == net::l3_kind::ipv4) dns_query(view);
     }
     sessions.finish_all();
     std::printf("%s: %zu alerts, %llu requests, %llu responses\n", path.c_str(), alerts,

@@ -2,7 +2,8 @@
 """Differential test: the rule engine (secrules --pcap) against Suricata 7 on the same capture.
 
 Generates random HTTP sessions (the generator of tests/http/suricata_buffers.py: encodings, dot
-segments, folded and repeated fields, chunked and sized bodies, responses), runs Suricata with
+segments, folded and repeated fields, chunked and sized bodies, responses) and UDP DNS queries,
+runs Suricata with
 tests/rules/data/differential.rules and compares the (session, direction, sid) alert sets with
 what secrules reports for the same rules. Exit 0 when they agree on >= --min-agree of the pairs in
 both directions (default 100%: every difference is printed); 77 (skip) without suricata.
@@ -21,8 +22,19 @@ import tempfile
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, '..', 'http'))
-from pcapgen import PcapWriter, TcpSession  # noqa: E402
+from pcapgen import PcapWriter, TcpSession, udp  # noqa: E402
 from suricata_buffers import random_request, random_response  # noqa: E402
+
+
+DNS_NAMES = ['www.example.com', 'WWW.Example.COM', 'evil.test', 'mail.EVIL.example.org', 'x', 'a.b.c.d.e',
+             'abcdefghijklmnopqrstuvwxyz0123.evil.net', 'www.', 'example', 'Example.com.evil.zone', 'dns.google']
+
+
+def dns_query(rng, name):
+    import struct
+    labels = [lab for lab in name.split('.') if lab]
+    qname = b''.join(bytes([len(lab)]) + lab.encode() for lab in labels) + b'\0'
+    return struct.pack('>HHHHHH', rng.randrange(65536), 0x0100, 1, 0, 0, 0) + qname + struct.pack('>HH', rng.choice([1, 28, 16]), 1)
 
 
 def main():
@@ -49,6 +61,8 @@ def main():
         s.client(req, segment=rng.choice([1400, 1400, 7, 50]))
         s.server(random_response(rng, method), segment=rng.choice([1400, 30]))
         s.close()
+    for k in range(args.sessions // 2):  # DNS queries over UDP
+        udp(w, ('10.0.0.10', 30000 + k), ('10.0.0.53', 53), dns_query(rng, rng.choice(DNS_NAMES)))
     w.close()
     log = os.path.join(work, 'suricata')
     os.makedirs(log, exist_ok=True)
@@ -61,6 +75,9 @@ def main():
             e = json.loads(line)
             if e.get('event_type') != 'alert':
                 continue
+            if e['src_port'] >= 30000:  # a DNS query
+                theirs.add((10000 + e['src_port'] - 30000, 'dns', e['alert']['signature_id']))
+                continue
             client_port = e['src_port'] if e['src_port'] >= 20000 else e['dest_port']
             direction = 'to_server' if e['src_port'] >= 20000 else 'to_client'
             theirs.add((client_port - 20000, direction, e['alert']['signature_id']))
@@ -72,6 +89,8 @@ def main():
     # secrules numbers sessions 1, 2, ... in order of first packets: the generator's order.
     for m in re.finditer(r'^alert session=(\d+) index=(\d+) direction=(\S+) sid=(\d+)', out.stdout, re.M):
         ours.add((int(m.group(1)) - 1, m.group(3), int(m.group(4))))
+    for m in re.finditer(r'^alert dns client_port=(\d+) direction=\S+ sid=(\d+)', out.stdout, re.M):
+        ours.add((10000 + int(m.group(1)) - 30000, 'dns', int(m.group(2))))
     both = ours & theirs
     only_ours, only_theirs = sorted(ours - theirs), sorted(theirs - ours)
     for x in only_ours[:int(os.environ.get('SHOW_DIFFS', '30'))]:
