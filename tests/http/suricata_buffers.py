@@ -21,7 +21,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pcapgen import PcapWriter, TcpSession  # noqa: E402
+from pcapgen import PcapWriter  # noqa: E402
+from suricata_peer import run_suricata, write_http_sessions  # noqa: E402
 
 # Buffer ids (include/secengine/http/buffer.hpp) -> Suricata sticky buffer and direction.
 REQUEST_BUFFERS = ['http.uri', 'http.uri.raw', 'http.method', 'http.protocol', 'http.request_line', 'http.header',
@@ -145,22 +146,12 @@ def main():
     os.makedirs(work, exist_ok=True)
     pcap = os.path.join(work, 'sessions.pcap')
     w = PcapWriter(pcap)
-    for k in range(args.sessions):
-        method, req = random_request(rng)
-        s = TcpSession(w, ('10.0.0.10', 20000 + k), ('10.0.0.20', 80))
-        s.open()
-        s.client(req, segment=rng.choice([1400, 1400, 7, 50]))
-        s.server(random_response(rng, method), segment=rng.choice([1400, 30]))
-        s.close()
+    write_http_sessions(w, rng, args.sessions, random_request, random_response)
     w.close()
     names = rules(os.path.join(work, 'dump.rules'))
-    log = os.path.join(work, 'suricata')
-    os.makedirs(log, exist_ok=True)
-    subprocess.run(['suricata', '-c', '/etc/suricata/suricata.yaml', '-r', pcap, '-S', os.path.join(work, 'dump.rules'),
-                    '-l', log, '-k', 'none', '--runmode', 'single', '--set', 'packet-alert-max=255'],
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    eve = run_suricata(pcap, os.path.join(work, 'dump.rules'), os.path.join(work, 'suricata'))
     theirs = {}
-    with open(os.path.join(log, 'eve.json')) as f:
+    with open(eve) as f:
         for line in f:
             e = json.loads(line)
             if e.get('event_type') != 'alert':

@@ -23,6 +23,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'http'))
 from pcapgen import PcapWriter, TcpSession, udp  # noqa: E402
+from suricata_peer import run_suricata  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ATTACKER, SERVER, INSIDE, OUTSIDE_SERVER = '203.0.113.7', '10.0.0.20', '10.0.0.30', '198.51.100.9'
@@ -246,14 +247,9 @@ def main():
     os.makedirs(work, exist_ok=True)
     pcap = os.path.join(work, 'traffic.pcap')
     build(pcap, rng, args.benign, args.attacks)
-    log = os.path.join(work, 'suricata')
-    shutil.rmtree(log, ignore_errors=True)
-    os.makedirs(log)
     # --simulate-ips: drop rules drop the flow, as they do inline (and as secreplay does).
-    subprocess.run(['suricata', '-c', '/etc/suricata/suricata.yaml', '-r', pcap, '-S', args.rules, '-l', log, '-k', 'none',
-                    '--runmode', 'single', '--simulate-ips', '--set', 'packet-alert-max=255'], check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
-    theirs = pairs_from_eve(os.path.join(log, 'eve.json'))
+    eve = run_suricata(pcap, args.rules, os.path.join(work, 'suricata'), simulate_ips=True)
+    theirs = pairs_from_eve(eve)
     ours_path = os.path.join(work, 'secreplay.eve.json')
     with open(ours_path, 'w') as f:
         # The injection detector off: the comparison is of the rule engines alone.

@@ -22,7 +22,8 @@ import tempfile
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, '..', 'http'))
-from pcapgen import PcapWriter, TcpSession, udp  # noqa: E402
+from pcapgen import PcapWriter, udp  # noqa: E402
+from suricata_peer import run_suricata, write_http_sessions  # noqa: E402
 from suricata_buffers import random_request, random_response  # noqa: E402
 
 
@@ -54,23 +55,13 @@ def main():
     os.makedirs(work, exist_ok=True)
     pcap = os.path.join(work, 'sessions.pcap')
     w = PcapWriter(pcap)
-    for k in range(args.sessions):
-        method, req = random_request(rng)
-        s = TcpSession(w, ('10.0.0.10', 20000 + k), ('10.0.0.20', 80))
-        s.open()
-        s.client(req, segment=rng.choice([1400, 1400, 7, 50]))
-        s.server(random_response(rng, method), segment=rng.choice([1400, 30]))
-        s.close()
+    write_http_sessions(w, rng, args.sessions, random_request, random_response)
     for k in range(args.sessions // 2):  # DNS queries over UDP
         udp(w, ('10.0.0.10', 30000 + k), ('10.0.0.53', 53), dns_query(rng, rng.choice(DNS_NAMES)))
     w.close()
-    log = os.path.join(work, 'suricata')
-    os.makedirs(log, exist_ok=True)
-    subprocess.run(['suricata', '-c', '/etc/suricata/suricata.yaml', '-r', pcap, '-S', rules, '-l', log, '-k', 'none',
-                    '--runmode', 'single', '--set', 'packet-alert-max=255'],
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    eve = run_suricata(pcap, rules, os.path.join(work, 'suricata'))
     theirs = set()
-    with open(os.path.join(log, 'eve.json')) as f:
+    with open(eve) as f:
         for line in f:
             e = json.loads(line)
             if e.get('event_type') != 'alert':
