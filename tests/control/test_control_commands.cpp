@@ -191,11 +191,14 @@ TEST_CASE("control plane: eBPF upload, verifier refusal, unload", "[control]") {
     REQUIRE(cf.ebpf_program_bytes == code.size());
 
     // map_read: the whole array, one key, and refusals.
-    auto page = reply_of<wire::map_page>(exchange(a, c, wire::map_read{0, 0, {}}, ++now));
+    // (map_page.entries views the reply's bytes: keep each answer alive while it is read.)
+    const answer whole = exchange(a, c, wire::map_read{0, 0, {}}, ++now);
+    auto page = reply_of<wire::map_page>(whole);
     REQUIRE(page.count == 4);
     REQUIRE(page.entries.size() == 4 * 12);
     const std::array<std::byte, 4> key2{std::byte{2}, {}, {}, {}};
-    page = reply_of<wire::map_page>(exchange(a, c, wire::map_read{0, 0, key2}, ++now));
+    const answer one = exchange(a, c, wire::map_read{0, 0, key2}, ++now);
+    page = reply_of<wire::map_page>(one);
     REQUIRE(page.count == 1);
     REQUIRE(page.entries[0] == std::byte{2});
     REQUIRE(command(a, c, wire::map_read{1, 0, {}}, ++now).result == wire::status::not_found);

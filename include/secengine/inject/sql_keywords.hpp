@@ -145,15 +145,19 @@ inline constexpr keyword_prefilter sql_keyword_prefilter = make_keyword_prefilte
 }
 static_assert(may_be_sql_keyword("union") && may_be_sql_keyword("SeLeCt") && !may_be_sql_keyword("boots"));
 
-/// The entry for an upper-case word, or nullptr.
-[[nodiscard]] constexpr const sql_keyword* find_sql_keyword(std::string_view upper) noexcept {
+inline constexpr std::size_t no_sql_keyword = ~std::size_t{0};
+
+/// The index in sql_keywords of an upper-case word, or no_sql_keyword. An index, not a pointer:
+/// GCC 12 under -fsanitize=undefined refuses to compare a pointer into a constexpr array with
+/// null in a constant expression, and the lexer runs at compile time (tests static_assert it).
+[[nodiscard]] constexpr std::size_t find_sql_keyword(std::string_view upper) noexcept {
     std::size_t lo = 0, hi = std::size(sql_keywords);
     while (lo < hi) {
         const std::size_t mid = lo + (hi - lo) / 2;
-        if (sql_keywords[mid].word == upper) return &sql_keywords[mid];
+        if (sql_keywords[mid].word == upper) return mid;
         if (sql_keywords[mid].word < upper) lo = mid + 1; else hi = mid;
     }
-    return nullptr;
+    return no_sql_keyword;
 }
 
 }  // namespace secengine::inject

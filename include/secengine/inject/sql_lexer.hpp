@@ -240,20 +240,20 @@ private:
             }
         }
         char buf[max_word] = {};
-        const sql_keyword* kw = nullptr;
+        std::size_t kw = no_sql_keyword;
         const std::string_view raw(s_.data() + i_, end - i_);
         std::size_t dot = end;  // schema.func(: the last component names the function (SYS.FN, DBO.X)
         while (dot > i_ && s_[dot - 1] != '.') --dot;
         const std::string_view last(s_.data() + dot, end - dot);
         if ((may_be_sql_keyword(raw) || (dot > i_ && may_be_sql_keyword(last))) && upper(i_, end, buf)) {
             kw = find_sql_keyword(std::string_view(buf, end - i_));
-            if (kw == nullptr && dot > i_) kw = find_sql_keyword(std::string_view(buf + (dot - i_), end - dot));
+            if (kw == no_sql_keyword && dot > i_) kw = find_sql_keyword(std::string_view(buf + (dot - i_), end - dot));
         }
         i_ = end;
         char type = 'n';
-        if (kw != nullptr) {
-            type = kw->type;
-            if (kw->fn && next_is_paren()) type = 'f';
+        if (kw != no_sql_keyword) {
+            type = sql_keywords[kw].type;
+            if (sql_keywords[kw].fn && next_is_paren()) type = 'f';
             if (type == 'B') merge_by();
         }
         return emit(t, type, start);
