@@ -30,6 +30,7 @@ struct rule_set {
     rulesc::compiled_db compiled;
     rules::db_view view;
     std::map<std::pair<std::uint32_t, std::uint32_t>, std::string> category;  ///< (gid, sid) -> classtype description
+    std::map<std::string, std::string> class_description;                      ///< classtype name -> description
     [[nodiscard]] std::size_t loaded() const noexcept { return compiled.rules; }
 };
 

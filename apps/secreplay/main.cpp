@@ -225,7 +225,7 @@ int main(int argc, char** argv) {
     }
     // Suricata rules (-S): compiled once; the inspector runs after the pipeline's stages.
     secengine::host::rule_set rule_set;
-    if (!o.rules.files.empty()) {
+    if (!o.rules.files.empty() || !o.no_detect) {  // no files: the classification file still names categories
         secengine::host::load_rule_set(o.rules, rule_set);
         if (!rule_set.error.empty()) {
             std::fprintf(stderr, "secreplay: rules: %s\n", rule_set.error.c_str());
@@ -246,8 +246,9 @@ int main(int argc, char** argv) {
             ++rule_alerts;
             if (o.dump_http || o.quiet) return;
             const bool blocked = a.act == secengine::rules::action::drop || a.act == secengine::rules::action::reject;
-            auto cat = rule_set.category.find({a.gid, a.sid});
-            const std::string_view category = cat == rule_set.category.end() ? std::string_view{} : std::string_view(cat->second);
+            std::string_view category;
+            if (auto cat = rule_set.category.find({a.gid, a.sid}); cat != rule_set.category.end()) category = cat->second;
+            else if (auto d = rule_set.class_description.find(std::string(a.classtype)); d != rule_set.class_description.end()) category = d->second;
             if (o.eve) {
                 const secengine::host::eve_context c{cur_sec, cur_usec, cur_packet, category, blocked, o.sensor};
                 std::printf("%s\n", secengine::host::eve_alert_line(a, c).c_str());

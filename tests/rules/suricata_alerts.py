@@ -238,6 +238,7 @@ def main():
     ap.add_argument('--seed', type=int, default=1)
     ap.add_argument('--min-agree', type=float, default=95.0)
     ap.add_argument('--keep')
+    ap.add_argument('--secrules', help='also replay with the database compiled by this secrules: same alerts')
     args = ap.parse_args()
     if not shutil.which('suricata'):
         print('suricata_alerts: SKIP: suricata not installed')
@@ -255,6 +256,15 @@ def main():
         # The injection detector off: the comparison is of the rule engines alone.
         subprocess.run([args.secreplay, '-S', args.rules, '--no-detect', '--eve', pcap], check=True, stdout=f, stderr=subprocess.DEVNULL)
     ours = pairs_from_eve(ours_path)
+    db_differs = False
+    if args.secrules:  # the compiled database (secrules compile -o) gives the same alerts as the text
+        db = os.path.join(work, 'rules.db')
+        subprocess.run([args.secrules, 'compile', args.rules, '-o', db], check=True, stdout=subprocess.DEVNULL)
+        db_eve = os.path.join(work, 'secreplay.db.eve.json')
+        with open(db_eve, 'w') as f:
+            subprocess.run([args.secreplay, '-S', db, '--no-detect', '--eve', pcap], check=True, stdout=f, stderr=subprocess.DEVNULL)
+        db_differs = pairs_from_eve(db_eve) != ours
+        print(f'suricata_alerts: compiled database {"DIFFERS from" if db_differs else "agrees with"} the rule text')
     both = ours & theirs
     found = 100.0 * len(both) / len(theirs) if theirs else 100.0
     precise = 100.0 * len(both) / len(ours) if ours else 100.0
@@ -267,7 +277,7 @@ def main():
     print(f'rules.agree_pct.we_found={precise:.2f}')
     if not args.keep:
         shutil.rmtree(work)
-    return 0 if found >= args.min_agree and precise >= args.min_agree and theirs else 1
+    return 0 if found >= args.min_agree and precise >= args.min_agree and theirs and not db_differs else 1
 
 
 if __name__ == '__main__':
