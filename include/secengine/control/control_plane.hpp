@@ -55,6 +55,12 @@ public:
     static constexpr std::size_t max_program_bytes = upload_type::max_program_bytes;
     /// error_replies per second (burst 20), alerts per second (burst 20).
     static constexpr std::uint32_t error_rate = 50, alert_rate = 20, burst = 20;
+    /// The trickle for answers a sender gets without proving it is a current client: another
+    /// protocol version (nothing is authenticated) and commands from a previous boot (authentic,
+    /// but what a replay of a recording looks like). Its own budget, so a flood of those never
+    /// uses up `error_rate`, which answers current-boot clients and fresh clients learning the
+    /// boot id (boot id 0, docs/control.md "Refusals").
+    static constexpr std::uint32_t stranger_rate = 2, stranger_burst = 4;
 
     control_plane(Engine& e, Port p, const wire::siphash_key& key, std::uint64_t boot_id, local_address self,
                   std::uint64_t now) noexcept
@@ -63,6 +69,7 @@ public:
           session_(key, boot_id),
           alerts_(alert_rate, burst, Engine::config::ticks_per_second, now),
           errors_(error_rate, burst, Engine::config::ticks_per_second, now),
+          strangers_(stranger_rate, stranger_burst, Engine::config::ticks_per_second, now),
           self_(self) {}
     control_plane(const control_plane&) = delete;
     control_plane& operator=(const control_plane&) = delete;
@@ -206,7 +213,9 @@ private:
                        std::uint64_t now) noexcept {
         const auto ei = static_cast<std::size_t>(o.error);
         if (ei < rejected_.size()) ++rejected_[ei];
-        if (!should_answer(session_.key(), o, d) || !errors_.allow(now)) return 0;
+        if (!should_answer(session_.key(), o, d)) return 0;
+        wire::event_limiter& budget = is_stranger(o) ? strangers_ : errors_;
+        if (!budget.allow(now)) return 0;
         const refusal r = make_refusal(o, d);
         return seal_frame(r.reply, r.channel, from, frame);
     }
@@ -295,6 +304,7 @@ private:
     wire::appliance_session<channels> session_;
     wire::event_limiter alerts_;
     wire::event_limiter errors_;
+    wire::event_limiter strangers_;
     local_address self_;
     std::uint16_t ip_id_ = 1;
     std::uint8_t alert_mask_ = 0;
