@@ -61,6 +61,11 @@ public:
     /// uses up `error_rate`, which answers current-boot clients and fresh clients learning the
     /// boot id (boot id 0, docs/control.md "Refusals").
     static constexpr std::uint32_t stranger_rate = 2, stranger_burst = 4;
+    /// Tags of the last boot-id-0 datagrams answered (direct-mapped): a fresh client's first
+    /// datagram is valid in every boot, so a recording of one replayed is answered once from the
+    /// error budget and afterwards only from the trickle.
+    static constexpr std::size_t discovery_memory = 32;
+    static_assert((discovery_memory & (discovery_memory - 1)) == 0, "discovery_memory: a power of two");
 
     control_plane(Engine& e, Port p, const wire::siphash_key& key, std::uint64_t boot_id, local_address self,
                   std::uint64_t now) noexcept
@@ -214,8 +219,17 @@ private:
         const auto ei = static_cast<std::size_t>(o.error);
         if (ei < rejected_.size()) ++rejected_[ei];
         if (!should_answer(session_.key(), o, d)) return 0;
-        wire::event_limiter& budget = is_stranger(o) ? strangers_ : errors_;
+        bool stranger = is_stranger(o);
+        std::uint64_t tag = 0;
+        std::uint64_t* seen = nullptr;
+        if (o.error == wire::wire_error::wrong_boot && !stranger && d.size() >= wire::tag_size) {  // boot id 0
+            tag = wire::detail::get_le(d.data() + d.size() - wire::tag_size, wire::tag_size);
+            seen = &discovery_seen_[static_cast<std::size_t>(tag) & (discovery_memory - 1)];
+            stranger = *seen == tag;  // answered before: a recording replayed, not a client asking now
+        }
+        wire::event_limiter& budget = stranger ? strangers_ : errors_;
         if (!budget.allow(now)) return 0;
+        if (seen != nullptr && !stranger) *seen = tag;
         const refusal r = make_refusal(o, d);
         return seal_frame(r.reply, r.channel, from, frame);
     }
@@ -305,6 +319,7 @@ private:
     wire::event_limiter alerts_;
     wire::event_limiter errors_;
     wire::event_limiter strangers_;
+    std::array<std::uint64_t, discovery_memory> discovery_seen_{};
     local_address self_;
     std::uint16_t ip_id_ = 1;
     std::uint8_t alert_mask_ = 0;
