@@ -92,8 +92,17 @@ public:
         const wire::opened o = session_.open(d);
         if (!o.ok()) return refuse(o, d, from, frame, now);
         ++rejected_[0];  // slot 0 (`none`) counts accepted commands
-        subs_[o.hdr.channel - 1u].last_heard = now;
-        context ctx{from, frame, o.hdr, now, 0};
+        // Telemetry follows the channel's newest command (issue 16): a subscribe withheld and
+        // delivered from another address holds the subscription only until the client's next
+        // command, and an older subscription change never overrides a newer one (apply below).
+        const std::size_t ch = o.hdr.channel - 1u;
+        const bool newest = o.hdr.seq > newest_seq_[ch];
+        if (newest) {
+            newest_seq_[ch] = o.hdr.seq;
+            if (subs_[ch].active()) subs_[ch].to = from;
+        }
+        subs_[ch].last_heard = now;
+        context ctx{from, frame, o.hdr, now, 0, newest};
         (void)wire::visit_payload(wire::command_types{}, o.hdr.type, o.payload,
                                   [this, &ctx](const auto& cmd) { this->apply(ctx, cmd); });  // validated: it decodes
         return ctx.reply_len;
@@ -168,6 +177,7 @@ private:
         wire::header hdr;
         std::uint64_t now = 0;
         std::size_t reply_len = 0;
+        bool newest = true;  ///< highest sequence number accepted on its channel so far
     };
 
     [[nodiscard]] bool subscribed() const noexcept {
@@ -283,11 +293,16 @@ private:
     void apply(context& c, const wire::read_config& m) noexcept {
         reply(c, control::make_config(e_, m, c.hdr.seq, version_, subs_[c.hdr.channel - 1u].interval_ms, upload_.running(e_)));
     }
+    // A subscription change older than the channel's newest command (delivered out of order,
+    // e.g. withheld by someone on the path) is refused with `invalid`: it would undo what the
+    // client did since.
     void apply(context& c, const wire::subscribe& m) noexcept {
+        if (!c.newest) return ack(c, {wire::status::invalid, 0, 0, false});
         control::subscribe(subs_[c.hdr.channel - 1u], e_, c.from, m.interval_ms, c.now, counters_);
         ack(c, ok_outcome());
     }
     void apply(context& c, const wire::unsubscribe&) noexcept {
+        if (!c.newest) return ack(c, {wire::status::invalid, 0, 0, false});
         subs_[c.hdr.channel - 1u] = subscriber{};
         ack(c, ok_outcome());
     }
@@ -320,6 +335,7 @@ private:
     wire::event_limiter errors_;
     wire::event_limiter strangers_;
     std::array<std::uint64_t, discovery_memory> discovery_seen_{};
+    std::array<std::uint64_t, channels> newest_seq_{};  ///< per channel: highest accepted sequence number
     local_address self_;
     std::uint16_t ip_id_ = 1;
     std::uint8_t alert_mask_ = 0;
