@@ -98,7 +98,6 @@ struct kernel_counters {
 
 kernel_counters counters;
 kernel::boot_config cfg;
-char bootargs[256];
 std::array<std::uint8_t, 6> own_mac[virtio::max_ports];
 int nports = 0;
 std::uint64_t ready_insns = 0;
@@ -255,6 +254,10 @@ void report(std::uint64_t now) {
     uart::putc('\n');
 }
 
+// Fail closed (docs/unikernel.md "Boot arguments"): a value the operator set but the kernel cannot
+// use (a mistyped key, an unusable address, an empty stages=) halts with exit status 4 instead of
+// running with a default - above all not with the public demo key. The line is parsed in place in
+// the device tree (read before PMP lockdown), so no argument is cut off by a copy buffer.
 void read_bootargs(const void* dtb) {
     const char* value = nullptr;
     std::size_t len = 0;
@@ -266,14 +269,26 @@ void read_bootargs(const void* dtb) {
         return;
     }
     std::size_t n = 0;
-    for (; n < len && n + 1 < sizeof bootargs && value[n] != '\0'; ++n) bootargs[n] = value[n];
-    bootargs[n] = '\0';
-    if (n < len && value[n] != '\0') uart::puts("secengine: bootargs truncated to 255 bytes\n");
-    kernel::parse_bootargs(std::string_view{bootargs, n}, cfg, [](std::string_view arg, kernel::arg_status s) {
-        uart::puts(s == kernel::arg_status::unknown ? "secengine: unknown boot arg '" : "secengine: bad boot arg '");
+    while (n < len && value[n] != '\0') ++n;
+    const std::size_t fatals = kernel::parse_bootargs(std::string_view{value, n}, cfg, [](std::string_view arg, kernel::arg_status s) {
+        if (s == kernel::arg_status::unknown) {
+            uart::puts("secengine: unknown boot arg '");
+            put_sv(arg);
+            uart::puts("' ignored\n");
+            return;
+        }
+        uart::puts("secengine: fatal bootargs '");
         put_sv(arg);
-        uart::puts(s == kernel::arg_status::unknown ? "' ignored\n" : "' (default kept)\n");
+        uart::puts("': ");
+        uart::puts(kernel::name(s));
+        uart::putc('\n');
     });
+    if (fatals != 0) {
+        uart::puts("secengine: fatal bootargs: ");
+        uart::put_dec(fatals);
+        uart::puts(" bad argument(s), halting (not running with defaults)\n");
+        board::shutdown(4);
+    }
 }
 
 [[noreturn]] void pmp_selftest(const void* dtb) {
@@ -380,8 +395,8 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
                                                  board::now_ticks());
     control->set_insn_counters(&counters.engine_insns, &counters.rx);
     board::pmp::lockdown();
-    if (cfg.key == kernel::demo_key)
-        uart::puts("secengine: WARNING: built-in demo key in use; pass key=<32 hex digits>\n");
+    if (!cfg.key_given)
+        uart::puts("secengine: WARNING: no key= given, built-in PUBLIC demo key in use; anyone with the source can manage this appliance; pass key=<32 hex digits>\n");
     const auto ram_used = static_cast<std::uint64_t>(__ram_end - __ram_start);
     ready_insns = board::instret();
     uart::puts("secengine: ready ram_used=");

@@ -14,11 +14,13 @@ std::uint32_t be32(const unsigned char* p) {
     return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
 }
 
-bool str_eq(const char* a, const char* b, std::size_t n_a) {  // a (length n_a) equals NUL-terminated b
+// a (length n_a) equals b, a NUL-terminated string with at most `b_room` readable bytes (the
+// rest of the strings block: a corrupt blob may end it without a NUL).
+bool str_eq(const char* a, const char* b, std::size_t n_a, std::size_t b_room) {
     std::size_t i = 0;
     for (; i < n_a; ++i)
-        if (b[i] != a[i] || b[i] == '\0') return false;
-    return b[i] == '\0';
+        if (i >= b_room || b[i] != a[i] || b[i] == '\0') return false;
+    return i < b_room && b[i] == '\0';
 }
 
 std::size_t str_len(const char* s, std::size_t limit) {
@@ -98,7 +100,7 @@ error find_property(const void* blob, const char* path, const char* prop, const 
             // Target node reached when every component matched and this is its own property.
             if (matched == depth && *comp_stack[matched] == '\0') {
                 const char* pname = strings + nameoff;
-                if (str_eq(prop, pname, str_len(prop, 64))) {
+                if (str_eq(prop, pname, str_len(prop, 64), size_strings - nameoff)) {
                     value = reinterpret_cast<const char*>(p);
                     length = len;
                     return error::none;

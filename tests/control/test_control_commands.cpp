@@ -333,3 +333,58 @@ TEST_CASE("control plane: telemetry to subscribers, in spare buffers, until the 
     REQUIRE(a.pool().free.size() == 16);
 }
 
+
+TEST_CASE("control plane: telemetry follows the channel's newest command; older subscription changes are refused", "[control]") {
+    // Someone on the path withholds an authentic subscribe and delivers it from their own address
+    // (issue 16): it holds the subscription only until the client's next command. A copy replayed
+    // later is refused as a replay, and a withheld older unsubscribe/subscribe cannot undo a newer
+    // change.
+    appliance<> a(boot);
+    client c(harness::default_key, 1, boot);
+    const harness::client_address mine{}, thief{0x0a0000ee, 50000, {2, 0, 0, 0, 0, 0xee}};
+    std::uint64_t now = tps;
+    const auto telemetry_to = [&](const harness::client_address& to) {
+        int n = 0;
+        for (int t = 0; t < 5; ++t) {
+            now += tps / 5;
+            a.turn(now);
+            while (a.queued() != 0) {
+                const auto& f = a.pool().sent.front();
+                net::packet_view v;
+                REQUIRE(net::parse(f.bytes, v) == net::parse_error::none);
+                const bool to_them = v.dst4 == to.ip && v.dport == to.port;
+                auto d = a.next_datagram(v.dst4 == thief.ip ? thief : mine);
+                REQUIRE(d);
+                n += to_them ? 1 : 0;
+            }
+        }
+        return n;
+    };
+    const auto withheld = c.seal(wire::subscribe{100});
+    REQUIRE(a.deliver(withheld, ++now, thief));
+    a.clear_sent();
+    REQUIRE(a.plane().subscription(1).active());
+    REQUIRE(telemetry_to(thief) > 0);  // until the client speaks again
+    // The client's keep-alive ping (newer) takes the subscription back.
+    REQUIRE(command(a, c, wire::ping{}, ++now).result == wire::status::ok);
+    REQUIRE(a.plane().subscription(1).to.ip == mine.ip);
+    REQUIRE(telemetry_to(thief) == 0);
+    REQUIRE(telemetry_to(mine) > 0);
+    // The same subscribe again, from the thief: a replay, refused without an answer.
+    REQUIRE_FALSE(a.deliver(withheld, ++now, thief));
+    REQUIRE(a.plane().rejected(wire::wire_error::replayed) == 1);
+    REQUIRE(telemetry_to(thief) == 0);
+    // An older unsubscribe delivered after a newer command: refused, the subscription stays.
+    const auto old_unsub = c.seal(wire::unsubscribe{});
+    REQUIRE(command(a, c, wire::ping{}, ++now).result == wire::status::ok);
+    REQUIRE(a.deliver(old_unsub, ++now));
+    REQUIRE(ack_of(receive(a, c)).result == wire::status::invalid);
+    REQUIRE(a.plane().subscription(1).active());
+    // An older subscribe (another interval) after a newer unsubscribe: refused, nothing restarts.
+    const auto old_sub = c.seal(wire::subscribe{500});
+    REQUIRE(command(a, c, wire::unsubscribe{}, ++now).result == wire::status::ok);
+    REQUIRE(a.deliver(old_sub, ++now, thief));
+    REQUIRE(ack_of(receive(a, c, thief)).result == wire::status::invalid);
+    REQUIRE_FALSE(a.plane().subscription(1).active());
+    REQUIRE(telemetry_to(thief) == 0);
+}

@@ -112,14 +112,14 @@ TEST_CASE("control plane: refusals are counted; only authentic ones are answered
 TEST_CASE("control plane: error replies are rate limited", "[control]") {
     appliance<> a(boot);
     std::uint64_t now = tps;
-    client old_boot(harness::default_key, 1, boot ^ 0xff);
+    client asking(harness::default_key, 1, 0);  // boot id 0: a fresh client learning it
     int answered = 0;
-    for (int i = 0; i < 200; ++i) answered += a.deliver(old_boot.seal(wire::ping{}), now);
+    for (int i = 0; i < 200; ++i) answered += a.deliver(asking.seal(wire::ping{}), now);
     REQUIRE(answered == static_cast<int>(appliance<>::plane_type::burst));
     a.clear_sent();
     now += tps;  // one second later: the rate's worth again
     answered = 0;
-    for (int i = 0; i < 200; ++i) answered += a.deliver(old_boot.seal(wire::ping{}), now);
+    for (int i = 0; i < 200; ++i) answered += a.deliver(asking.seal(wire::ping{}), now);
     REQUIRE(answered == static_cast<int>(appliance<>::plane_type::burst));
     REQUIRE(a.plane().rejected(wire::wire_error::wrong_boot) == 400);
 }
@@ -166,3 +166,108 @@ TEST_CASE("control plane: random and mutated datagrams never change the engine u
     REQUIRE(a.plane().rejected_total() == delivered);
 }
 
+
+TEST_CASE("control plane: strangers' answers have their own trickle", "[control]") {
+    // Another version and a previous boot go to the trickle (stranger_burst), fresh clients
+    // (boot id 0) to the error budget: a flood of the former leaves the latter untouched.
+    using plane_type = appliance<>::plane_type;
+    appliance<> a(boot);
+    const std::uint64_t now = tps;
+    client old_boot(harness::default_key, 1, boot ^ 0xff);
+    int answered = 0;
+    for (int i = 0; i < 200; ++i) answered += a.deliver(old_boot.seal(wire::ping{}), now);
+    REQUIRE(answered == static_cast<int>(plane_type::stranger_burst));
+    client v2(harness::default_key, 1, boot);
+    answered = 0;
+    for (int i = 0; i < 200; ++i) {
+        auto d = v2.seal(wire::ping{});
+        d[2] = std::byte{2};
+        answered += a.deliver(d, now);
+    }
+    REQUIRE(answered == 0);  // same trickle, already spent
+    a.clear_sent();
+    answered = 0;
+    for (int i = 0; i < 200; ++i) {
+        client fresh(harness::default_key, 1, 0, 100 + static_cast<std::uint64_t>(i));
+        answered += a.deliver(fresh.seal(wire::ping{}), now);
+    }
+    REQUIRE(answered == static_cast<int>(plane_type::burst));
+    REQUIRE(a.plane().rejected(wire::wire_error::wrong_boot) == 400);
+    REQUIRE(a.plane().rejected(wire::wire_error::unsupported_version) == 200);
+}
+
+TEST_CASE("control plane: 1,000 forged or replayed datagrams per second never starve a fresh ping", "[control][property]") {
+    // Per second of simulated time: 1,000 hostile datagrams (random bytes, forged tags, another
+    // version, recordings from a previous boot and replays of this boot's commands, in random
+    // order and from random sources; recordings of fresh clients' first datagrams too), then a fresh client - boot id 0, as secctl starts - that
+    // must learn the boot id from an error_reply and get its ping acked. Every one of them.
+    std::mt19937 rng(16);
+    appliance<> a(boot);
+    std::uint64_t now = tps;
+    const auto key = harness::default_key;
+    // Recordings: datagrams authentic under the key for a previous boot, and for this one.
+    client prev(key, 1, boot - 1, 1);
+    std::vector<std::vector<std::byte>> prev_boot, this_boot;
+    for (int i = 0; i < 32; ++i) prev_boot.push_back(prev.seal(wire::ping{}));
+    // Fresh clients' first datagrams (boot id 0: valid in every boot), recorded earlier.
+    std::vector<std::vector<std::byte>> asking;
+    for (int i = 0; i < 8; ++i) {
+        client early(key, 1, 0, 1 + static_cast<std::uint64_t>(i));
+        asking.push_back(early.seal(wire::ping{}));
+    }
+    client current(key, 2, boot, 1);
+    for (int i = 0; i < 8; ++i) {
+        this_boot.push_back(current.seal(wire::ping{}));
+        REQUIRE(a.deliver(this_boot.back(), ++now));  // accepted once: later copies are replays
+    }
+    a.clear_sent();
+    auto other_key = key;
+    other_key[3] ^= 0x10;
+    client forger(other_key, 1, boot, 1);
+    const std::uint64_t step = tps / 1000;
+    int pings_ok = 0;
+    int hostile_answered = 0;
+    const int seconds = 20;
+    for (int sec = 0; sec < seconds; ++sec) {
+        for (int i = 0; i < 1000; ++i) {
+            std::vector<std::byte> d;
+            switch (rng() % 6) {
+            case 0: d = prev_boot[rng() % prev_boot.size()]; break;
+            case 4: d = asking[rng() % asking.size()]; break;
+            case 1: d = this_boot[rng() % this_boot.size()]; break;
+            case 2: d = forger.seal(wire::ping{}); break;
+            case 3:
+                d = forger.seal(wire::ping{});
+                d[2] = std::byte{static_cast<unsigned char>(2 + rng() % 200)};  // another version
+                break;
+            default:
+                d.resize(rng() % 80);
+                for (auto& b : d) b = static_cast<std::byte>(rng());
+            }
+            harness::client_address from;
+            from.ip = 0x0a000000u | (rng() & 0xffffu);
+            from.port = static_cast<std::uint16_t>(1024 + rng() % 60000);
+            hostile_answered += a.deliver(d, now, from);
+            now += step;
+        }
+        a.clear_sent();  // the trickle's answers went to the forged sources
+        client fresh(key, 1, 0, 1'000'000ull * static_cast<std::uint64_t>(sec + 1));
+        const answer first = exchange(a, fresh, wire::ping{}, now);
+        REQUIRE(first.any);
+        REQUIRE(first.o.error == wire::wire_error::none);  // the client took the boot id from it
+        REQUIRE(fresh.session().boot_id() == boot);
+        (void)command(a, fresh, wire::ping{}, ++now);
+        ++pings_ok;
+        a.clear_sent();
+    }
+    REQUIRE(pings_ok == seconds);
+    // The hostile datagrams got at most the trickle (stranger_rate per second plus the burst),
+    // plus one answer per recorded fresh-client datagram (its first replay looks like a client)
+    // and one more per real fresh client, whose tag can evict a recording's from the
+    // direct-mapped discovery memory.
+    REQUIRE(hostile_answered <= static_cast<int>(appliance<>::plane_type::stranger_rate) * seconds +
+                                    static_cast<int>(appliance<>::plane_type::stranger_burst) +
+                                    static_cast<int>(asking.size()) + seconds);
+    REQUIRE(a.plane().rejected(wire::wire_error::unsupported_version) > 0);
+    REQUIRE(a.plane().rejected(wire::wire_error::replayed) > 0);
+}

@@ -59,14 +59,44 @@ def case_ready():
             assert int(m.group(2)) == ports and m.group(3) == mode and m.group(4) == KERNEL_IP, a.ready.string
             kind = 'legacy' if LEGACY else 'modern'
             assert a.uart().count(' %s mac=' % kind) == ports, a.uart()
-    # Boot args: a non-default IP is used, unknown args reported, a bad value keeps the default.
-    with boot(ports=1, bootargs='ip=192.168.7.9/16 bogus=1 mgmt_port=x key=00112233445566778899aabbccddeeff') as a:
+    # Boot args: a non-default IP is used, unknown args reported (not fatal), a key far past byte
+    # 255 of a long command line is read whole (the kernel parses the property in place).
+    pad = ' '.join('pad%d=x' % i for i in range(40))
+    with boot(ports=1, bootargs='ip=192.168.7.9/16 bogus=1 ' + pad + ' key=00112233445566778899aabbccddeeff') as a:
         assert 'ip=192.168.7.9' in a.ready.string, a.ready.string
         u = a.uart()
-        assert "unknown boot arg 'bogus=1'" in u and "bad boot arg 'mgmt_port=x'" in u, u
+        assert "unknown boot arg 'bogus=1'" in u, u
         assert 'demo key' not in u, u
     with boot(ports=1) as a:
-        assert 'demo key' in a.uart()
+        assert 'PUBLIC demo key' in a.uart()
+
+
+def case_bootargs():
+    # Fail closed: a bad key, an unusable address, a bad port or an empty stages= halt the kernel
+    # (exit status 4) with a UART line naming the argument - it never reaches "ready", so it never
+    # runs with the demo key or a default address.
+    pad = ' '.join('pad%d=x' % i for i in range(40))
+    for args, bad, why in (
+            ('key=0011223344556677889aabbccddeeff', 'key=0011223344556677889aabbccddeeff', 'bad_key'),
+            ('key=00112233445566778899aabbccddeefg', 'key=00112233445566778899aabbccddeefg', 'bad_key'),
+            (pad + ' key=0011223344556677', 'key=0011223344556677', 'bad_key'),
+            ('ip=255.255.255.255', 'ip=255.255.255.255', 'unusable_address'),
+            ('ip=0.0.0.0/0', 'ip=0.0.0.0/0', 'bad_prefix'),
+            ('ip=10.0.0.255/24', 'ip=10.0.0.255/24', 'unusable_address'),
+            ('mgmt_port=0', 'mgmt_port=0', 'bad_value'),
+            ('stages=', 'stages=', 'bad_stages')):
+        a = boot(ports=1, bootargs='bogus=1 ' + args, wait_ready=False)
+        try:
+            m = a.wait_line(r"secengine: fatal bootargs '([^']*)': (\w+)", 10)
+            assert m.group(1) == bad and m.group(2) == why, (args, m.string)
+            a.wait_line(r'secengine: fatal bootargs: 1 bad argument\(s\), halting', 10)
+            a.proc.wait(10)
+            assert a.proc.returncode == 4, (args, a.proc.returncode)
+            u = a.uart()
+            assert 'ready' not in u and 'demo key' not in u, u
+            assert "unknown boot arg 'bogus=1'" in u, u
+        finally:
+            a.close()
 
 
 def case_arp():

@@ -55,6 +55,17 @@ public:
     static constexpr std::size_t max_program_bytes = upload_type::max_program_bytes;
     /// error_replies per second (burst 20), alerts per second (burst 20).
     static constexpr std::uint32_t error_rate = 50, alert_rate = 20, burst = 20;
+    /// The trickle for answers a sender gets without proving it is a current client: another
+    /// protocol version (nothing is authenticated) and commands from a previous boot (authentic,
+    /// but what a replay of a recording looks like). Its own budget, so a flood of those never
+    /// uses up `error_rate`, which answers current-boot clients and fresh clients learning the
+    /// boot id (boot id 0, docs/control.md "Refusals").
+    static constexpr std::uint32_t stranger_rate = 2, stranger_burst = 4;
+    /// Tags of the last boot-id-0 datagrams answered (direct-mapped): a fresh client's first
+    /// datagram is valid in every boot, so a recording of one replayed is answered once from the
+    /// error budget and afterwards only from the trickle.
+    static constexpr std::size_t discovery_memory = 32;
+    static_assert((discovery_memory & (discovery_memory - 1)) == 0, "discovery_memory: a power of two");
 
     control_plane(Engine& e, Port p, const wire::siphash_key& key, std::uint64_t boot_id, local_address self,
                   std::uint64_t now) noexcept
@@ -63,6 +74,7 @@ public:
           session_(key, boot_id),
           alerts_(alert_rate, burst, Engine::config::ticks_per_second, now),
           errors_(error_rate, burst, Engine::config::ticks_per_second, now),
+          strangers_(stranger_rate, stranger_burst, Engine::config::ticks_per_second, now),
           self_(self) {}
     control_plane(const control_plane&) = delete;
     control_plane& operator=(const control_plane&) = delete;
@@ -80,8 +92,17 @@ public:
         const wire::opened o = session_.open(d);
         if (!o.ok()) return refuse(o, d, from, frame, now);
         ++rejected_[0];  // slot 0 (`none`) counts accepted commands
-        subs_[o.hdr.channel - 1u].last_heard = now;
-        context ctx{from, frame, o.hdr, now, 0};
+        // Telemetry follows the channel's newest command (issue 16): a subscribe withheld and
+        // delivered from another address holds the subscription only until the client's next
+        // command, and an older subscription change never overrides a newer one (apply below).
+        const std::size_t ch = o.hdr.channel - 1u;
+        const bool newest = o.hdr.seq > newest_seq_[ch];
+        if (newest) {
+            newest_seq_[ch] = o.hdr.seq;
+            if (subs_[ch].active()) subs_[ch].to = from;
+        }
+        subs_[ch].last_heard = now;
+        context ctx{from, frame, o.hdr, now, 0, newest};
         (void)wire::visit_payload(wire::command_types{}, o.hdr.type, o.payload,
                                   [this, &ctx](const auto& cmd) { this->apply(ctx, cmd); });  // validated: it decodes
         return ctx.reply_len;
@@ -156,6 +177,7 @@ private:
         wire::header hdr;
         std::uint64_t now = 0;
         std::size_t reply_len = 0;
+        bool newest = true;  ///< highest sequence number accepted on its channel so far
     };
 
     [[nodiscard]] bool subscribed() const noexcept {
@@ -206,7 +228,18 @@ private:
                        std::uint64_t now) noexcept {
         const auto ei = static_cast<std::size_t>(o.error);
         if (ei < rejected_.size()) ++rejected_[ei];
-        if (!should_answer(session_.key(), o, d) || !errors_.allow(now)) return 0;
+        if (!should_answer(session_.key(), o, d)) return 0;
+        bool stranger = is_stranger(o);
+        std::uint64_t tag = 0;
+        std::uint64_t* seen = nullptr;
+        if (o.error == wire::wire_error::wrong_boot && !stranger && d.size() >= wire::tag_size) {  // boot id 0
+            tag = wire::detail::get_le(d.data() + d.size() - wire::tag_size, wire::tag_size);
+            seen = &discovery_seen_[static_cast<std::size_t>(tag) & (discovery_memory - 1)];
+            stranger = *seen == tag;  // answered before: a recording replayed, not a client asking now
+        }
+        wire::event_limiter& budget = stranger ? strangers_ : errors_;
+        if (!budget.allow(now)) return 0;
+        if (seen != nullptr && !stranger) *seen = tag;
         const refusal r = make_refusal(o, d);
         return seal_frame(r.reply, r.channel, from, frame);
     }
@@ -260,11 +293,16 @@ private:
     void apply(context& c, const wire::read_config& m) noexcept {
         reply(c, control::make_config(e_, m, c.hdr.seq, version_, subs_[c.hdr.channel - 1u].interval_ms, upload_.running(e_)));
     }
+    // A subscription change older than the channel's newest command (delivered out of order,
+    // e.g. withheld by someone on the path) is refused with `invalid`: it would undo what the
+    // client did since.
     void apply(context& c, const wire::subscribe& m) noexcept {
+        if (!c.newest) return ack(c, {wire::status::invalid, 0, 0, false});
         control::subscribe(subs_[c.hdr.channel - 1u], e_, c.from, m.interval_ms, c.now, counters_);
         ack(c, ok_outcome());
     }
     void apply(context& c, const wire::unsubscribe&) noexcept {
+        if (!c.newest) return ack(c, {wire::status::invalid, 0, 0, false});
         subs_[c.hdr.channel - 1u] = subscriber{};
         ack(c, ok_outcome());
     }
@@ -295,6 +333,9 @@ private:
     wire::appliance_session<channels> session_;
     wire::event_limiter alerts_;
     wire::event_limiter errors_;
+    wire::event_limiter strangers_;
+    std::array<std::uint64_t, discovery_memory> discovery_seen_{};
+    std::array<std::uint64_t, channels> newest_seq_{};  ///< per channel: highest accepted sequence number
     local_address self_;
     std::uint16_t ip_id_ = 1;
     std::uint8_t alert_mask_ = 0;

@@ -53,6 +53,16 @@ enum class refusal_answer : std::uint8_t {
     }
 }
 
+/// Whether an answered refusal goes to the strangers' trickle rather than the error budget:
+/// `unsupported_version` (nothing about the sender is known) and `wrong_boot` for a nonzero boot
+/// id (a command made for a previous boot: a recording replayed looks exactly like it). A fresh
+/// client asks with boot id 0 (wire/session.hpp) and a current client's refusals are found after
+/// the tag under the current boot, so neither competes with a flood of these.
+[[nodiscard]] constexpr bool is_stranger(const wire::opened& o) noexcept {
+    return o.error == wire::wire_error::unsupported_version ||
+           (o.error == wire::wire_error::wrong_boot && o.hdr.boot_id != 0);
+}
+
 /// Header offsets that every protocol version keeps (wire/header.hpp): what an
 /// `unsupported_version` answer may read from a datagram it cannot otherwise parse.
 namespace stable_offset {
