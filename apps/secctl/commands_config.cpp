@@ -5,6 +5,8 @@
 #include <cinttypes>
 #include <cstdio>
 
+#include <secengine/pipeline.hpp>
+
 #include "address_text.hpp"
 #include "commands.hpp"
 
@@ -126,6 +128,25 @@ int cmd_sig_remove(session& s, const command& c) {
     return print_ack(r, "remove_signature", "no signature " + std::to_string(c.id));
 }
 
+namespace {
+
+/// The engine's reason (pipeline.hpp limits_error, sent in the ack's code) in words.
+std::string limits_refusal(const response& r, const wire::limits& l) {
+    if (r.type != wire::msg_type::ack || r.ack.result != wire::status::invalid) return "refused";
+    switch (static_cast<secengine::limits_error>(r.ack.error_code)) {
+        case secengine::limits_error::threshold_too_large:
+            return "threshold_too_large: per-source " + std::to_string(l.per_source_pps) +
+                   " pps is over what the appliance's sketch counters hold";
+        case secengine::limits_error::ban_too_long: return "ban_too_long: a " + std::to_string(l.ban_seconds) + " s ban";
+        case secengine::limits_error::burst_zero: return "burst_zero: a global rate needs --burst >= 1";
+        case secengine::limits_error::timeout_out_of_range: return "timeout_out_of_range: an idle timeout";
+        case secengine::limits_error::none: break;
+    }
+    return "code " + std::to_string(r.ack.error_code);
+}
+
+}  // namespace
+
 int cmd_limits(session& s, const command& c) {
     wire::config cfg;
     int rc = 0;
@@ -141,7 +162,7 @@ int cmd_limits(session& s, const command& c) {
         s.state.limits = l;
         s.save();
     }
-    return print_ack(a, "set_limits", "the appliance refused these limits; they are unchanged (see `secctl config`)");
+    return print_ack(a, "set_limits", limits_refusal(a, l) + "; the limits in force are unchanged (see `secctl config`)");
 }
 
 int cmd_penalty(session& s, const command& c) {

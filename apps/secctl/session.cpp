@@ -43,8 +43,12 @@ std::string session::unanswered_text(std::string_view what, const response& r, s
     if (bad_mac_replies != 0)
         return w + ": " + std::to_string(bad_mac_replies) + " replies from " + appliance_text() +
                " failed authentication: the appliance uses another key (--key or SECCTL_KEY)";
-    return w + ": no reply from " + appliance_text() + " (" + std::to_string(c ? c->attempts : 0) + " attempts of " +
-           std::to_string(opt.timeout_ms) + " ms): appliance stopped, or wrong address or port?";
+    // The appliance drops commands it cannot authenticate without a word (docs/protocol.md), so
+    // a wrong key looks like silence from here: name all three causes.
+    return w + ": no authenticated reply from " + appliance_text() + " (" + std::to_string(c ? c->attempts : 0) +
+           " attempts of " + std::to_string(opt.timeout_ms) +
+           " ms, nothing came back): the appliance is stopped, the address or port is wrong, or it has another key"
+           " (it does not answer commands it cannot authenticate)";
 }
 
 void session::explain_unanswered(std::string_view what, const response& r, std::uint64_t bad_mac_replies) const {
