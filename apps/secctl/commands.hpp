@@ -23,6 +23,7 @@ int cmd_unload(session& s, const command& c);
 int cmd_map_read(session& s, const command& c);
 // commands_telemetry.cpp: subscriptions
 int cmd_stats(session& s, const command& c);
+int cmd_sig_list(session& s, const command& c);
 int cmd_watch(session& s, const command& c);
 int cmd_alerts(session& s, const command& c);
 int cmd_metrics(session& s, const command& c);

@@ -109,6 +109,32 @@ int cmd_stats(session& s, const command& c) {
     return exit_ok;
 }
 
+int cmd_sig_list(session& s, const command&) {
+    // The protocol carries per-signature (id, hits) in dpi_hits telemetry only: subscribe for one
+    // page. Pattern text comes from the desired state when secctl pushed it; lane and free
+    // capacity are not on the wire (docs/secctl.md "Errors").
+    telemetry t;
+    if (s.opt.seconds == 0) s.opt.seconds = 10;
+    bool done = false;
+    const int rc = run_subscribed(s, t, [&] {
+        done = t.hits_seen > 0;
+        return !done;
+    });
+    if (rc != exit_ok) return rc;
+    if (!done) {
+        std::fprintf(stderr, "secctl: sig-list: subscribed, but no DPI hit counters arrived within %.0f s\n", s.opt.seconds);
+        return exit_no_answer;
+    }
+    std::printf("%zu signatures\n", t.hits.size());
+    for (const auto& h : t.hits) {
+        std::string text = "-";
+        for (const auto& sg : s.state.signatures)
+            if (sg.id == h.id) text = (sg.nocase ? "nocase " : "") + to_hex(sg.bytes);
+        std::printf("%u hits %u pattern %s\n", h.id, h.hits, text.c_str());
+    }
+    return exit_ok;
+}
+
 int cmd_watch(session& s, const command&) {
     telemetry t;
     std::uint64_t shown = 0;

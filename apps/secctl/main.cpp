@@ -33,7 +33,7 @@ constexpr handler handlers[] = {
     {"ping", cmd_ping},         {"config", cmd_config},   {"block", cmd_block},         {"unblock", cmd_unblock},
     {"sig-add", cmd_sig_add},   {"sig-remove", cmd_sig_remove}, {"load", cmd_load},     {"unload", cmd_unload},
     {"limits", cmd_limits},     {"penalty", cmd_penalty}, {"map-read", cmd_map_read},   {"stats", cmd_stats},
-    {"watch", cmd_watch},       {"alerts", cmd_alerts},   {"metrics", cmd_metrics},     {"apply", cmd_apply},
+    {"watch", cmd_watch},       {"alerts", cmd_alerts},   {"metrics", cmd_metrics},     {"apply", cmd_apply},       {"sig-list", cmd_sig_list},
 };
 
 const handler* find_handler(std::string_view name) {
