@@ -58,10 +58,14 @@ bool command_takes(const command_spec& spec, std::string_view opt, bool& wants_v
         const auto sp = s.find(' ');
         std::string_view w = s.substr(0, sp);
         s = sp == std::string_view::npos ? std::string_view{} : s.substr(sp + 1);
-        wants_value = !w.empty() && w.back() == '=';
-        if (wants_value) w.remove_suffix(1);
-        if (w == opt) return true;
+        const bool value = !w.empty() && w.back() == '=';
+        if (value) w.remove_suffix(1);
+        if (w == opt) {
+            wants_value = value;
+            return true;
+        }
     }
+    wants_value = false;
     return false;
 }
 
@@ -401,7 +405,10 @@ parse_result parse_command_line(std::span<const std::string> args, const char* e
             return r;
         }
         if (!a.empty() && a[0] == '-') {
-            if (is_global_value_option(a)) ++i;
+            bool wants_value = false;
+            for (const auto& t : table)
+                if (command_takes(t, a, wants_value)) break;
+            if (is_global_value_option(a) || wants_value) ++i;  // the option's value is not the command
             continue;
         }
         if (spec) continue;  // keep looking for --help

@@ -36,6 +36,8 @@ TEST_CASE("bad command lines exit 64 with a message naming the bad token") {
         {"blok tcp 23", "unknown command 'blok' (did you mean block?)"},
         {"sig-ad 1 x", "unknown command 'sig-ad' (did you mean sig-add?)"},
         {"frobnicate", "unknown command 'frobnicate'"},
+        {"--nocase blok", "unknown command 'blok'"},  // a flag does not swallow the next word
+        {"--frob ping", "unknown option '--frob'"},
         {"", "no command given"},
         {"--key 0011 ping", "--key must be 32 hex digits, got '0011'"},
         {"block tcp 70000", "port must be 1..65535, got 70000"},
@@ -140,6 +142,8 @@ TEST_CASE("good command lines parse, options honoured before and after the comma
         CHECK(parse("unload").ok());
         CHECK(parse("unload 77").line.cmd.id == 77);
         CHECK(parse("load x.o --id 91 --section xdp").line.cmd.section == "xdp");
+        CHECK(parse("--id 91 load x.o").line.cmd.id == 91);  // a command option's value is not the command
+        CHECK(parse("--pps 5 limits").line.cmd.limits.size() == 1);
         CHECK(parse("stats --json --count 5 --interval 50 --seconds 10").line.cmd.json);
         CHECK(parse("watch --count 3 --interval 50 --seconds 10").line.opt.count == 3);
         CHECK(parse("metrics --listen 127.0.0.1:9400").line.cmd.listen_port == 9400);
