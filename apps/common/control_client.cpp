@@ -23,31 +23,6 @@ std::uint64_t now_us() {
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
 }
 
-bool parse_ipv4(const std::string& s, std::uint32_t& out) {
-    in_addr a{};
-    if (inet_pton(AF_INET, s.c_str(), &a) != 1) return false;
-    out = ntohl(a.s_addr);
-    return true;
-}
-
-std::string ipv4_text(std::uint32_t ip) {
-    char b[16];
-    std::snprintf(b, sizeof b, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
-    return b;
-}
-
-bool parse_key(const std::string& hex, std::array<std::uint8_t, 16>& out) {
-    if (hex.size() != 32) return false;
-    for (std::size_t i = 0; i < 16; ++i) {
-        unsigned v = 0;
-        if (std::sscanf(hex.c_str() + 2 * i, "%2x", &v) != 1 || !std::isxdigit(static_cast<unsigned char>(hex[2 * i])) ||
-            !std::isxdigit(static_cast<unsigned char>(hex[2 * i + 1])))
-            return false;
-        out[i] = static_cast<std::uint8_t>(v);
-    }
-    return true;
-}
-
 wire::siphash_key make_key(const std::array<std::uint8_t, 16>& k) { return wire::siphash_key::from_octets(k); }
 
 std::vector<std::byte> build_frame(const std::array<std::uint8_t, 6>& dst_mac, const std::array<std::uint8_t, 6>& src_mac,

@@ -13,6 +13,7 @@
 //    multicast segment (bind the group, IP_ADD_MEMBERSHIP on 127.0.0.1, loopback on), where
 //    any number of tools and the traffic generator share the appliance's port.
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -24,6 +25,8 @@
 #include <vector>
 
 #include <secengine/wire.hpp>
+
+#include "address_text.hpp"
 
 namespace control {
 
@@ -51,11 +54,10 @@ struct endpoint_options {
 /// Opens the transport the options ask for; on failure returns null and sets `err`.
 std::unique_ptr<transport> open_transport(const endpoint_options& o, std::string& err);
 
-/// "a.b.c.d" -> host-order number; false if malformed.
-bool parse_ipv4(const std::string& s, std::uint32_t& out);
-std::string ipv4_text(std::uint32_t ip);
-/// 32 hex digits -> key; false if malformed.
-bool parse_key(const std::string& hex, std::array<std::uint8_t, 16>& out);
+// Address and key text: the one spelling of address_text.hpp.
+using secengine::host::ipv4_text;
+using secengine::host::parse_ipv4;
+using secengine::host::parse_key;
 wire::siphash_key make_key(const std::array<std::uint8_t, 16>& k);
 
 /// Frame helpers for netdev_transport (exposed for tests).
@@ -70,6 +72,7 @@ std::optional<std::span<const std::byte>> match_frame(std::span<const std::byte>
 /// The outcome of one request.
 struct response {
     bool answered = false;                ///< false: no valid reply before the timeout
+    int send_errno = 0;                   ///< non-zero: the request could not be sent (errno of send)
     wire::msg_type type = wire::msg_type::ack;
     std::vector<std::byte> payload;       ///< the reply's payload (decode with wire::decode_payload)
     wire::ack ack{};                      ///< when type == ack
@@ -104,7 +107,10 @@ public:
             std::uint64_t seq = 0;
             const wire::encoded e = session_.seal(cmd, buf, &seq);
             if (e.error != wire::wire_error::none) return r;
-            if (!t_.send(std::span<const std::byte>(buf.data(), e.size))) return r;
+            if (!t_.send(std::span<const std::byte>(buf.data(), e.size))) {
+                r.send_errno = errno != 0 ? errno : EIO;  // unreachable network, no route, ...
+                return r;
+            }
             bool boot_changed = false;
             r = wait_reply(seq, boot_changed);
             if (boot_changed && r.answered && r.type == wire::msg_type::error_reply &&

@@ -14,6 +14,8 @@
 
 #include <secengine/wire.hpp>
 
+#include "address_text.hpp"
+
 namespace console {
 
 namespace wire = secengine::wire;
@@ -73,14 +75,15 @@ struct endpoint {
 /// Opens the best available link for `e`; null with `err` set on failure.
 std::unique_ptr<appliance_link> open_link(const endpoint& e, std::string& err);
 
-bool parse_key(const std::string& hex, std::array<std::uint8_t, 16>& out);
 wire::siphash_key make_key(const std::array<std::uint8_t, 16>& k);
-std::string ipv4_text(std::uint32_t ip);
-/// A 16-byte alert address: dotted for IPv4-mapped (::ffff:a.b.c.d), else RFC 5952 text.
-std::string address_text(const std::array<std::uint8_t, 16>& a);
-/// A sketch/penalty source key (flow_key.hpp): IPv4 dotted, IPv6 keys (bit 63) as "v6#hash".
-std::string source_key_text(std::uint64_t key);
-bool parse_ipv4(const std::string& s, std::uint32_t& out);
+// Addresses, source keys and keys: the one spelling of every host tool (apps/common/address_text.hpp),
+// so that a source key copied from the console pastes into `secctl penalty unban`.
+using secengine::host::address_text;
+using secengine::host::ipv4_text;
+using secengine::host::parse_ipv4;
+using secengine::host::parse_key;
+using secengine::host::parse_source_key;
+using secengine::host::source_key_text;
 std::uint64_t now_us();
 
 }  // namespace console

@@ -240,30 +240,12 @@ std::vector<controller::import_line> controller::import_rules(const std::string&
 // ---- eBPF studio ----
 
 std::size_t line_of_pc(const std::string& source, std::uint32_t pc) {
-    // Mirrors secbpf::assemble's line grammar: `#` starts a comment; "label:" (a colon outside
-    // a memory operand) may be followed by an instruction on the same line.
-    std::istringstream in(source);
-    std::string line;
-    std::size_t no = 0;
-    std::uint32_t slot = 0;
-    const auto trim = [](std::string t) {
-        const auto b = t.find_first_not_of(" \t\r");
-        if (b == std::string::npos) return std::string();
-        return t.substr(b, t.find_last_not_of(" \t\r") - b + 1);
-    };
-    while (std::getline(in, line)) {
-        ++no;
-        std::string t = line;
-        if (const auto h = t.find('#'); h != std::string::npos) t = t.substr(0, h);
-        t = trim(t);
-        if (const auto c = t.find(':'); c != std::string::npos && t.find('[') == std::string::npos) t = trim(t.substr(c + 1));
-        if (t.empty()) continue;
-        const std::string word = t.substr(0, t.find_first_of(" \t"));
-        const std::uint32_t width = word == "lddw" ? 2 : 1;
-        if (pc >= slot && pc < slot + width) return no;
-        slot += width;
-    }
-    return 0;
+    // The assembler's own source-line map (apps/common/asm.hpp): one grammar, no re-parsing.
+    std::vector<eb::insn> code;
+    std::vector<std::uint32_t> lines;
+    std::string err;
+    if (!secbpf::assemble(source, code, err, &lines) || pc >= lines.size()) return 0;
+    return lines[pc];
 }
 
 namespace {

@@ -127,8 +127,8 @@ private:
 };
 
 /// Maps a verifier pc to the source line of the assembler text (1-based; 0 if unknown).
-/// Counts instruction lines the way the assembler does: blank lines, comments and labels take no
-/// slot, lddw takes two.
+/// The 1-based source line that produced instruction slot `pc` (the assembler's line map), 0 when
+/// `pc` is past the end or the source does not assemble.
 std::size_t line_of_pc(const std::string& source, std::uint32_t pc);
 
 /// The eBPF studio's state: source, assembled code, disassembly, verifier verdict.

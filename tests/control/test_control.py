@@ -152,6 +152,8 @@ def case_commands(b, xdp_obj):
     b.send([b.udp(9999, b'hello benign payload') for _ in range(2)])
     c.add('forwarded', 2)
     c.check(b.stats(), 'signature 9001 pushed')
+    out = b.secctl('sig-list', '--interval', '50')
+    assert '9001 hits 3 ' in out, out                               # id and hits from dpi_hits telemetry
 
     out = b.secctl('load', xdp_obj, '--id', '77')
     assert 'load: ok, program 77 active' in out, out
@@ -307,10 +309,10 @@ def case_penalty_maps(b, xdp_obj):
     out = b.secctl('limits', '--pps', '20', '--ban', '60')
     assert 'set_limits: ok' in out, out
     assert 'pps=20 ban=60' in b.secctl('config')
-    out = b.secctl('limits', '--ban', '100000', expect=1)           # over the protocol's 1-day cap
-    assert 'out of range' in out, out
+    out = b.secctl('limits', '--ban', '100000', expect=64)          # over the protocol's 1-day cap: a usage error
+    assert '--ban must be 0..86400, got 100000' in out, out
     out = b.secctl('limits', '--pps', '70000', expect=1)            # valid on the wire, over the sketch counter
-    assert 'set_limits: invalid' in out, out
+    assert 'set_limits: invalid' in out and 'threshold_too_large' in out, out
     assert 'pps=20 ban=60' in b.secctl('config'), 'a refused change must leave the limits as they were'
 
     def flood(src, n):

@@ -127,7 +127,18 @@ struct pending {
 }  // namespace
 
 bool assemble(const std::string& text, std::vector<insn>& out, std::string& err) {
+    return assemble(text, out, err, nullptr);
+}
+
+bool assemble(const std::string& text, std::vector<insn>& out, std::string& err, std::vector<std::uint32_t>* lines) {
     out.clear();
+    if (lines) lines->clear();
+    // Every slot emitted while reading line N (lddw emits two) maps to N: the studio marks the
+    // verifier's failing pc on the source line that produced it, without re-parsing the text.
+    const auto map_slots = [&](int line) {
+        if (lines)
+            while (lines->size() < out.size()) lines->push_back(static_cast<std::uint32_t>(line));
+    };
     std::map<std::string, size_t> labels;
     std::vector<pending> fix;
     std::istringstream in(text);
@@ -138,6 +149,7 @@ bool assemble(const std::string& text, std::vector<insn>& out, std::string& err)
         return false;
     };
     while (std::getline(in, raw)) {
+        map_slots(lineno);
         ++lineno;
         std::string line = raw;
         if (auto h = line.find('#'); h != std::string::npos) line = line.substr(0, h);
@@ -308,6 +320,7 @@ bool assemble(const std::string& text, std::vector<insn>& out, std::string& err)
         }
         out.push_back(i);
     }
+    map_slots(lineno);
     for (const auto& f : fix) {
         size_t t;
         if (auto it = labels.find(f.label); it != labels.end()) {

@@ -1,0 +1,34 @@
+#pragma once
+// One function per secctl command (the table in main.cpp maps names to them). Each gets the
+// session (already pinged and synchronised with the desired state, except `ping` itself) and
+// its validated arguments, and returns the exit code (command_line.hpp).
+#include "command_line.hpp"
+#include "session.hpp"
+
+namespace secctl {
+
+// commands_config.cpp: configuration
+int cmd_ping(session& s, const command& c);
+int cmd_config(session& s, const command& c);
+int cmd_apply(session& s, const command& c);
+int cmd_block(session& s, const command& c);
+int cmd_unblock(session& s, const command& c);
+int cmd_sig_add(session& s, const command& c);
+int cmd_sig_remove(session& s, const command& c);
+int cmd_limits(session& s, const command& c);
+int cmd_penalty(session& s, const command& c);
+// commands_program.cpp: eBPF
+int cmd_load(session& s, const command& c);
+int cmd_unload(session& s, const command& c);
+int cmd_map_read(session& s, const command& c);
+// commands_telemetry.cpp: subscriptions
+int cmd_stats(session& s, const command& c);
+int cmd_sig_list(session& s, const command& c);
+int cmd_watch(session& s, const command& c);
+int cmd_alerts(session& s, const command& c);
+int cmd_metrics(session& s, const command& c);
+
+/// The appliance's current configuration (first page); false after printing why.
+bool read_config(session& s, wire::config& out, int& rc);
+
+}  // namespace secctl

@@ -1,0 +1,179 @@
+// Subscription commands: stats, watch, alerts, metrics (commands.hpp). They subscribe, pump
+// telemetry, send a keep-alive ping every second (which also reveals a reboot at once) and
+// unsubscribe on exit.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+
+#include "address_text.hpp"
+#include "commands.hpp"
+#include "telemetry_view.hpp"
+
+namespace secctl {
+
+namespace {
+
+/// The long-running loop: subscribe, pump telemetry, ping every second, follow reboots.
+template <class OnTick>
+int run_subscribed(session& s, telemetry& t, OnTick on_tick) {
+    s.c->on_telemetry = [&t](const wire::header& h, std::span<const std::byte> p) { t.take(h, p); };
+    const auto start = std::chrono::steady_clock::now();
+    auto subscribe = [&]() { return s.check(s.req(wire::subscribe{s.opt.interval_ms}), "subscribe"); };
+    if (!subscribe()) return exit_no_answer;
+    if (!s.sync_boot()) return exit_refused;
+    std::fprintf(stderr, "secctl: subscribed (channel %u, every %u ms, boot %016" PRIx64 ")\n", s.opt.channel, s.opt.interval_ms,
+                 s.c->boot_id());
+    s.rebooted = false;
+    auto next_ping = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    while (!stop_requested) {
+        if (s.opt.seconds > 0 && std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >= s.opt.seconds)
+            break;
+        if (s.opt.count > 0 && t.stats_seen >= s.opt.count) break;
+        s.c->pump(50);
+        if (!on_tick()) break;
+        if (std::chrono::steady_clock::now() >= next_ping) {
+            next_ping += std::chrono::seconds(1);
+            (void)s.c->request(wire::ping{});  // keep-alive; a reboot answers wrong_boot
+            if (s.rebooted) {
+                s.rebooted = false;
+                std::fprintf(stderr, "secctl: appliance rebooted (boot id %016" PRIx64 "): subscribing again\n", s.c->boot_id());
+                (void)subscribe();
+                (void)s.sync_boot();
+            }
+        }
+    }
+    (void)s.c->request(wire::unsubscribe{});
+    return exit_ok;
+}
+
+int listen_socket(std::uint32_t ip, std::uint16_t port, std::string& err) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) {
+        err = std::strerror(errno);
+        return -1;
+    }
+    const int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(ip);
+    a.sin_port = htons(port);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd, 8) != 0) {
+        err = std::strerror(errno);
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+void serve_http(int lfd, const std::string& body) {
+    pollfd p{lfd, POLLIN, 0};
+    if (::poll(&p, 1, 0) <= 0) return;
+    const int c = ::accept(lfd, nullptr, nullptr);
+    if (c < 0) return;
+    char req[2048];
+    pollfd q{c, POLLIN, 0};
+    const ssize_t n = ::poll(&q, 1, 500) > 0 ? ::recv(c, req, sizeof req - 1, 0) : 0;
+    req[n > 0 ? n : 0] = '\0';
+    const bool metrics = std::strncmp(req, "GET /metrics", 12) == 0 || std::strncmp(req, "GET / ", 6) == 0;
+    std::string out;
+    if (metrics)
+        out = "HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: " + std::to_string(body.size()) +
+              "\r\n\r\n" + body;
+    else
+        out = "HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n";
+    (void)!::send(c, out.data(), out.size(), MSG_NOSIGNAL);
+    ::close(c);
+}
+
+}  // namespace
+
+int cmd_stats(session& s, const command& c) {
+    telemetry t;
+    if (s.opt.count == 0) s.opt.count = 1;
+    if (s.opt.seconds == 0) s.opt.seconds = 10;
+    const int rc = run_subscribed(s, t, [] { return true; });
+    if (rc != exit_ok) return rc;
+    if (!t.last) {
+        std::fprintf(stderr, "secctl: stats: subscribed, but no stats arrived within %.0f s\n", s.opt.seconds);
+        return exit_no_answer;
+    }
+    std::printf("%s", c.json ? (stats_json(*t.last) + "\n").c_str() : stats_text(*t.last).c_str());
+    return exit_ok;
+}
+
+int cmd_sig_list(session& s, const command&) {
+    // The protocol carries per-signature (id, hits) in dpi_hits telemetry only: subscribe for one
+    // page. Pattern text comes from the desired state when secctl pushed it; lane and free
+    // capacity are not on the wire (docs/secctl.md "Errors").
+    telemetry t;
+    if (s.opt.seconds == 0) s.opt.seconds = 10;
+    bool done = false;
+    const int rc = run_subscribed(s, t, [&] {
+        done = t.hits_seen > 0;
+        return !done;
+    });
+    if (rc != exit_ok) return rc;
+    if (!done) {
+        std::fprintf(stderr, "secctl: sig-list: subscribed, but no DPI hit counters arrived within %.0f s\n", s.opt.seconds);
+        return exit_no_answer;
+    }
+    std::printf("%zu signatures\n", t.hits.size());
+    for (const auto& h : t.hits) {
+        std::string text = "-";
+        for (const auto& sg : s.state.signatures)
+            if (sg.id == h.id) text = (sg.nocase ? "nocase " : "") + to_hex(sg.bytes);
+        std::printf("%u hits %u pattern %s\n", h.id, h.hits, text.c_str());
+    }
+    return exit_ok;
+}
+
+int cmd_watch(session& s, const command&) {
+    telemetry t;
+    std::uint64_t shown = 0;
+    return run_subscribed(s, t, [&] {
+        if (t.stats_seen == shown) return true;
+        shown = t.stats_seen;
+        std::printf("\x1b[H\x1b[2J%s", watch_text(t, secengine::host::ipv4_text(s.opt.ep.appliance_ip), s.c->boot_id()).c_str());
+        std::fflush(stdout);  // home + clear (ECMA-48 CUP, ED), then the view
+        return true;
+    });
+}
+
+int cmd_alerts(session& s, const command& c) {
+    telemetry t;
+    std::size_t shown = 0;
+    return run_subscribed(s, t, [&] {
+        for (; shown < t.alerts.size(); ++shown)
+            std::printf("%s\n", (c.eve ? alert_eve(t.alerts[shown], s.c->boot_id()) : alert_text(t.alerts[shown])).c_str());
+        std::fflush(stdout);
+        return true;
+    });
+}
+
+int cmd_metrics(session& s, const command& c) {
+    std::string err;
+    const std::string where = secengine::host::ipv4_text(c.listen_ip) + ":" + std::to_string(c.listen_port);
+    const int lfd = listen_socket(c.listen_ip, c.listen_port, err);
+    if (lfd < 0) {
+        std::fprintf(stderr, "secctl: metrics: cannot listen on %s: %s\n", where.c_str(), err.c_str());
+        return exit_refused;
+    }
+    std::fprintf(stderr, "secctl: serving Prometheus metrics on http://%s/metrics\n", where.c_str());
+    telemetry t;
+    const int rc = run_subscribed(s, t, [&] {
+        serve_http(lfd, prometheus(t, s.c->boot_id()));
+        return true;
+    });
+    ::close(lfd);
+    return rc;
+}
+
+}  // namespace secctl
