@@ -25,7 +25,9 @@
 #include <secengine/appliance.hpp>
 #include <secengine/pipeline.hpp>
 
-#include "eve.hpp"
+#include "address_text.hpp"
+#include "eve_engine_alert.hpp"
+#include "eve_fields.hpp"
 #include "eve_rule_alert.hpp"
 #include "http_sessions.hpp"
 #include "inspector.hpp"
@@ -364,13 +366,19 @@ int main(int argc, char** argv) {
             if (o.dump_http) {
                 continue;
             } else if (o.eve) {
-                std::printf("%s\n", secreplay::eve_line(a, h->ts.tv_sec, h->ts.tv_usec, packets).c_str());
+                secengine::host::eve_alert_context c;
+                c.sec = h->ts.tv_sec;
+                c.usec = h->ts.tv_usec;
+                c.pcap_cnt = packets;
+                c.host = o.sensor;
+                std::printf("%s\n", secengine::host::eve_engine_alert(a, c).c_str());
             } else if (!o.quiet) {
-                const auto t = secreplay::describe(a);
+                const auto t = secengine::host::describe(a);
                 std::printf("alert packet=%llu sid=%u %s: %s %s:%u -> %s:%u %s\n", static_cast<unsigned long long>(packets), t.sid,
                             std::string(secengine::name(a.reason)).c_str(), t.signature.c_str(),
-                            secreplay::ip_text(a, a.src).c_str(), a.sport, secreplay::ip_text(a, a.dst).c_str(), a.dport,
-                            std::string(secreplay::proto_name(a.ip_proto)).c_str());
+                            secengine::host::address_text(a.src, a.ip_version).c_str(), a.sport,
+                            secengine::host::address_text(a.dst, a.ip_version).c_str(), a.dport,
+                            std::string(secengine::host::proto_name(a.ip_proto)).c_str());
             }
         }
     }
