@@ -58,7 +58,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             break;
         }
         default: {
-            if (n < 1) break;
+            // A payload comes out of one datagram: never more than max_payload bytes (the
+            // re-encode below has that much room, as the senders do).
+            if (n < 1 || n - 1 > max_payload) break;
             const auto t = static_cast<msg_type>(data[1]);
             const std::vector<std::byte> payload(p + 1, p + n);
             canonical(command_types{}, t, payload);
