@@ -77,7 +77,8 @@ void usage(std::FILE* f) {
         "  --pps N           per-source packets/s before a ban (0 = off), as the kernel's pps= boot arg\n"
         "  --ban-s N         ban duration in seconds, as the kernel's ban_s= boot arg\n"
         "  -i IFACE          live capture (root); --count N packets, --seconds S, or Ctrl-C\n"
-        "Exit status: 0 done, 1 usage, 2 unreadable/corrupt input or unsupported link type.\n",
+        "Exit status: 0 done, 64 usage (the bad token is named), 2 unreadable/corrupt input,\n"
+        "unsupported link type or an unusable rules file.\n",
         f);
 }
 
@@ -191,7 +192,7 @@ int main(int argc, char** argv) {
     options o;
     if (!parse_args(argc, argv, o)) {
         usage(stderr);
-        return 1;
+        return 64;  // EX_USAGE, as every host tool (DESIGN.md section 3)
     }
     char err[PCAP_ERRBUF_SIZE] = {};
     std::unique_ptr<pcap_t, pcap_closer> in;
@@ -331,8 +332,8 @@ int main(int argc, char** argv) {
                 if (o.pps >= 0) l.per_source_pps = static_cast<std::uint32_t>(o.pps);
                 if (o.ban_s >= 0) l.ban_seconds = static_cast<std::uint32_t>(o.ban_s);
                 if (engine.set_limits(l, now) != secengine::limits_error::none) {
-                    std::fprintf(stderr, "secreplay: --pps/--ban-s out of range\n");
-                    return 1;
+                    std::fprintf(stderr, "secreplay: --pps %lld / --ban-s %lld: out of the engine's range\n", o.pps, o.ban_s);
+                    return 64;
                 }
             }
         }

@@ -143,9 +143,11 @@ try:
     r = run(os.path.join(tmp, 'missing.pcap'))
     check(r.returncode == 2, 'missing file: exit 2')
     r = run()
-    check(r.returncode == 1 and 'usage' in r.stderr, 'no input: usage, exit 1')
+    check(r.returncode == 64 and 'usage' in r.stderr, 'no input: usage, exit 64')
     r = run('--pps', 'x', mixed)
-    check(r.returncode == 1, 'bad option value: exit 1')
+    check(r.returncode == 64 and 'not a non-negative number: x' in r.stderr, 'bad option value: exit 64, naming it')
+    r = run('--bogus', mixed)
+    check(r.returncode == 64 and '--bogus' in r.stderr, 'unknown option: exit 64, naming it')
 
     # Live capture (root only): loopback frames are Ethernet-framed on Linux; stops on --seconds.
     if os.geteuid() == 0:
