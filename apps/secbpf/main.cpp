@@ -309,13 +309,13 @@ int cmd_run(const std::vector<std::string>& args) {
         else if (args[k] == "--packet" && k + 1 < args.size()) packets.push_back(args[++k]);
         else if (args[k] == "--section" && k + 1 < args.size()) section = args[++k];
         else {
-            std::fprintf(stderr, "run: unknown argument %s\n", args[k].c_str());
-            return 2;
+            std::fprintf(stderr, "secbpf run: unknown argument '%s'\n", args[k].c_str());
+            return 64;
         }
     }
     if (obj.empty() || packets.empty()) {
         std::fprintf(stderr, "usage: secbpf run --xdp PROG.o --packet FILE.bin [--packet ...]\n");
-        return 2;
+        return 64;
     }
     std::vector<insn> code;
     std::vector<eb::map_spec> maps;
@@ -352,7 +352,7 @@ int cmd_run(const std::vector<std::string>& args) {
 int cmd_verify(const std::vector<std::string>& args) {
     if (args.empty()) {
         std::fprintf(stderr, "usage: secbpf verify PROG.o|PROG.s [--raw]\n");
-        return 2;
+        return 64;
     }
     bool raw = args.size() > 1 && args[1] == "--raw";
     std::vector<insn> code;
@@ -392,7 +392,10 @@ int cmd_verify(const std::vector<std::string>& args) {
 }
 
 int cmd_asm(const std::vector<std::string>& args) {
-    if (args.empty()) return 2;
+    if (args.empty()) {
+        std::fprintf(stderr, "usage: secbpf asm FILE.s [-o OUT.bin]\n");
+        return 64;
+    }
     std::string text, err, out;
     for (size_t k = 1; k + 1 < args.size(); ++k)
         if (args[k] == "-o") out = args[k + 1];
@@ -414,7 +417,10 @@ int cmd_asm(const std::vector<std::string>& args) {
 }
 
 int cmd_disasm(const std::vector<std::string>& args) {
-    if (args.empty()) return 2;
+    if (args.empty()) {
+        std::fprintf(stderr, "usage: secbpf disasm FILE(.o|.bin|.s)\n");
+        return 64;
+    }
     std::vector<insn> code;
     std::vector<eb::map_spec> maps;
     std::string err;
@@ -428,7 +434,10 @@ int cmd_disasm(const std::vector<std::string>& args) {
 
 // Emit a C++ header with the relocated instructions and map specs (the kernel's default program).
 int cmd_embed(const std::vector<std::string>& args) {
-    if (args.empty()) return 2;
+    if (args.empty()) {
+        std::fprintf(stderr, "usage: secbpf embed PROG.o [--name N]\n");
+        return 64;
+    }
     std::string name = "default_program";
     for (size_t k = 1; k + 1 < args.size(); ++k)
         if (args[k] == "--name") name = args[k + 1];
@@ -485,7 +494,7 @@ void usage() {
 int main(int argc, char** argv) {
     if (argc < 2) {
         usage();
-        return 2;
+        return 64;  // EX_USAGE, as every host tool (DESIGN.md section 3)
     }
     std::string cmd = argv[1];
     std::vector<std::string> args(argv + 2, argv + argc);
@@ -496,6 +505,11 @@ int main(int argc, char** argv) {
     if (cmd == "asm") return cmd_asm(args);
     if (cmd == "disasm") return cmd_disasm(args);
     if (cmd == "embed") return cmd_embed(args);
+    if (cmd == "help" || cmd == "--help") {
+        usage();
+        return 0;
+    }
+    std::fprintf(stderr, "secbpf: unknown command '%s'\n", cmd.c_str());
     usage();
-    return cmd == "help" || cmd == "--help" ? 0 : 2;
+    return 64;
 }
