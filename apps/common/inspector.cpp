@@ -169,7 +169,8 @@ bool inspector::process(const net::packet_view& p, std::uint64_t now_ms) {
         f.to_client = acquire_sink();
         s.attach_http(f.to_server.get(), f.to_client.get());
     });
-    if (f.session.closed() && f.to_server) {  // both sides closed: the buffers go back to the pool
+    // Both sides closed, or dropped (its later packets are never inspected): the buffers go back.
+    if ((f.session.closed() || f.session.dropped()) && f.to_server) {
         f.session.detach_http();
         release_sink(std::move(f.to_server));
         release_sink(std::move(f.to_client));
