@@ -1,7 +1,5 @@
 #include "eve_rule_alert.hpp"
 
-#include <arpa/inet.h>
-
 #include "eve_fields.hpp"
 #include "http_sessions.hpp"
 #include "json_text.hpp"
@@ -17,14 +15,6 @@ std::uint64_t eve_flow_id(std::uint64_t flow) {
     return z & ((std::uint64_t{1} << 51) - 1);
 }
 
-namespace {
-std::string ip_only(const net::packet_view& p, bool source) {
-    std::string t = endpoint_text(p, source);
-    t = t.substr(0, t.rfind(':'));
-    if (!t.empty() && t.front() == '[') t = t.substr(1, t.size() - 2);
-    return t;
-}
-}  // namespace
 
 std::string eve_alert_line(const rule_alert& a, const eve_context& c) {
     const net::packet_view& p = *a.packet;
@@ -33,9 +23,9 @@ std::string eve_alert_line(const rule_alert& a, const eve_context& c) {
     o += ",\"pcap_cnt\":" + std::to_string(c.pcap_cnt) + ",\"event_type\":\"alert\"";
     if (!c.host.empty()) o += ",\"host\":" + json_string(c.host);
     const bool ports = p.is_tcp() || p.is_udp();
-    o += ",\"src_ip\":" + json_string(ip_only(p, true));
+    o += ",\"src_ip\":" + json_string(packet_address_text(p, true));
     if (ports) o += ",\"src_port\":" + std::to_string(p.sport);
-    o += ",\"dest_ip\":" + json_string(ip_only(p, false));
+    o += ",\"dest_ip\":" + json_string(packet_address_text(p, false));
     if (ports) o += ",\"dest_port\":" + std::to_string(p.dport);
     const auto pn = proto_name(p.ip_proto);
     o += ",\"proto\":\"" + (pn.empty() ? std::to_string(p.ip_proto) : std::string(pn)) + "\"";

@@ -1,43 +1,26 @@
 #include "http_sessions.hpp"
 
-#include <arpa/inet.h>
-
 #include <array>
-#include <cstdio>
 #include <string_view>
+
+#include <secengine/http/request_start.hpp>
+
+#include "address_text.hpp"
 
 namespace secengine::host {
 
-namespace {
-
-constexpr std::array<std::string_view, 10> request_methods{"GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS ",
-                                                            "PATCH ", "TRACE ", "CONNECT ", "PROPFIND "};
-
-enum class detection { http, not_http, undecided };
-
-// A request method and a space at the start; undecided while the bytes so far are a prefix of one.
-detection detect(std::string_view first) {
-    bool prefix = false;
-    for (auto m : request_methods) {
-        if (first.size() >= m.size() && first.substr(0, m.size()) == m) return detection::http;
-        if (first.size() < m.size() && m.substr(0, first.size()) == first) prefix = true;
-    }
-    return prefix ? detection::undecided : detection::not_http;
+std::string packet_address_text(const net::packet_view& p, bool source) {
+    if (p.l3 == net::l3_kind::ipv4) return ipv4_text(source ? p.src4 : p.dst4);
+    const auto s = source ? p.src6() : p.dst6();
+    std::array<std::uint8_t, 16> a{};
+    for (std::size_t i = 0; i < a.size(); ++i) a[i] = static_cast<std::uint8_t>(s[i]);
+    return address_text(a, 6);
 }
 
-}  // namespace
-
 std::string endpoint_text(const net::packet_view& p, bool source) {
-    char text[INET6_ADDRSTRLEN] = {};
-    const std::uint16_t port = source ? p.sport : p.dport;
-    if (p.l3 == net::l3_kind::ipv4) {
-        const std::uint32_t a = htonl(source ? p.src4 : p.dst4);
-        inet_ntop(AF_INET, &a, text, sizeof text);
-        return std::string(text) + ":" + std::to_string(port);
-    }
-    const auto a = source ? p.src6() : p.dst6();
-    inet_ntop(AF_INET6, a.data(), text, sizeof text);
-    return "[" + std::string(text) + "]:" + std::to_string(port);
+    const std::string port = ":" + std::to_string(source ? p.sport : p.dport);
+    const std::string ip = packet_address_text(p, source);
+    return p.l3 == net::l3_kind::ipv4 ? ip + port : "[" + ip + "]" + port;
 }
 
 // One connection: a parser and a buffer builder per direction.
@@ -90,10 +73,10 @@ void http_sessions::feed(const net::packet_view& p) {
     if (!payload.empty()) {
         if (!s.decided && from_client) {
             s.pending.append(reinterpret_cast<const char*>(payload.data()), payload.size());
-            const detection d = detect(s.pending);
-            if (d == detection::undecided) return;
+            const auto d = http::classify_request_start({reinterpret_cast<const std::byte*>(s.pending.data()), s.pending.size()});
+            if (d == http::request_start::undecided) return;
             s.decided = true;
-            s.http = d == detection::http;
+            s.http = d == http::request_start::http;
             data = {reinterpret_cast<const std::byte*>(s.pending.data()), s.pending.size()};
             if (s.http) {
                 ++stats_.sessions;

@@ -70,7 +70,9 @@ private:
     void close(session& s);
 };
 
-/// Text of an IP endpoint of a parsed frame.
+/// Text of an IP endpoint of a parsed frame ("10.0.0.1:80", "[2001:db8::1]:80"), and of its
+/// address alone in address_text.hpp's spelling.
 [[nodiscard]] std::string endpoint_text(const net::packet_view& p, bool source);
+[[nodiscard]] std::string packet_address_text(const net::packet_view& p, bool source);
 
 }  // namespace secengine::host

@@ -71,7 +71,8 @@ public:
 
     /// Inspects one parsed frame at `now_ms`; true when it passes, false when a rule dropped it.
     bool process(const net::packet_view& p, std::uint64_t now_ms);
-    /// End of the capture: messages framed by the connection close are inspected now.
+    /// End of the capture: adds the sessions' counters to stats() and forgets every flow (a
+    /// response framed by a close the capture does not contain is not inspected).
     void finish(std::uint64_t now_ms);
     [[nodiscard]] const inspector_stats& stats() const noexcept { return stats_; }
 

@@ -327,6 +327,8 @@ int main(int argc, char** argv) {
         if (!engine_ptr) {
             engine_ptr = std::make_unique<engine_type>(secengine::appliance_config::hash_seed, now);
             engine_type& engine = *engine_ptr;
+            // -S replaces the built-in DPI signatures unless --with-defaults keeps them.
+            if (!o.rules.files.empty() && !o.with_defaults) engine.set_stage_enabled(secengine::stage_id::dpi, false);
             if (o.pps >= 0 || o.ban_s >= 0) {
                 secengine::engine_limits l = engine.limits();
                 if (o.pps >= 0) l.per_source_pps = static_cast<std::uint32_t>(o.pps);
@@ -346,7 +348,6 @@ int main(int argc, char** argv) {
             if (secengine::net::parse(std::span<const std::byte>{frame.data(), h->caplen}, view) == secengine::net::parse_error::none)
                 http_dump.feed(view);
         }
-        if (!o.rules.files.empty() && !o.with_defaults) engine.set_stage_enabled(secengine::stage_id::dpi, false);
         const secengine::verdict v0 = engine.process(std::span<std::byte>{frame.data(), h->caplen}, now);
         bool rules_drop = false;
         if (inspect && v0.pass()) {

@@ -29,6 +29,7 @@
 #include <secengine/dns/query.hpp>
 #include <secengine/http/message_buffers.hpp>
 #include <secengine/http/parser.hpp>
+#include <secengine/http/request_start.hpp>
 #include <secengine/inject/http_request.hpp>
 #include <secengine/rules/evaluate.hpp>
 
@@ -110,7 +111,6 @@ public:
         bufs_ = {};
         return had;
     }
-    [[nodiscard]] constexpr bool wants_http_buffers() const noexcept { return app_ == app_protocol::http && bufs_[0] == nullptr && !closed_; }
     [[nodiscard]] constexpr bool closed() const noexcept { return closed_; }
     [[nodiscard]] constexpr bool dropped() const noexcept { return dropped_; }
     [[nodiscard]] constexpr app_protocol app() const noexcept { return app_; }
@@ -273,41 +273,34 @@ public:
 
 private:
     static constexpr std::uint8_t net_fin = 0x01, net_rst = 0x04;
-    static constexpr std::size_t pending_max = 10;      // "PROPFIND " is the longest method + SP we wait for
     // The stream unit joins the tail to the payload's first Overlap bytes: a match of up to
     // Overlap bytes that crosses the border lies in there; later ones the packet unit sees.
     static constexpr std::size_t stream_chunk = Overlap;
     enum class detection : std::uint8_t { undecided, http, other };
 
-    static constexpr std::array<std::string_view, 10> methods{"GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS ",
-                                                               "PATCH ", "TRACE ", "CONNECT ", "PROPFIND "};
 
     // Decides HTTP on the client's first bytes, keeping them while they are a strict prefix
     // of "METHOD " (segments can be a few bytes long); they are fed to the parser once decided.
     constexpr void detect(std::span<const std::byte> payload) noexcept {
-        const std::size_t n = pending_len_;
-        const std::size_t have = n + payload.size();
-        bool prefix = false, match = false;
-        for (auto m : methods) {
-            bool same = true;
-            const std::size_t upto = have < m.size() ? have : m.size();
-            for (std::size_t k = 0; k < upto && same; ++k) {
-                const std::byte b = k < n ? pending_[k] : payload[k - n];
-                same = static_cast<std::uint8_t>(b) == static_cast<std::uint8_t>(m[k]);
-            }
-            if (same && have >= m.size()) match = true;
-            else if (same) prefix = true;
-        }
-        if (match) {
-            detect_ = detection::http;
-            app_ = app_protocol::http;
-        } else if (prefix && have <= pending_max) {
-            for (std::size_t k = 0; k < payload.size(); ++k) pending_[n + k] = payload[k];
-            pending_len_ = static_cast<std::uint8_t>(have);
-            consumed_ = true;  // held back, fed when decided
-        } else {
-            detect_ = detection::other;
-            pending_len_ = 0;
+        // The first max_request_start bytes decide: the kept ones, then this payload's.
+        std::array<std::byte, http::max_request_start> first{};
+        std::size_t n = 0;
+        for (; n < pending_len_; ++n) first[n] = pending_[n];
+        for (std::size_t k = 0; k < payload.size() && n < first.size(); ++k) first[n++] = payload[k];
+        switch (http::classify_request_start(std::span<const std::byte>(first.data(), n))) {
+            case http::request_start::http:
+                detect_ = detection::http;
+                app_ = app_protocol::http;
+                break;
+            case http::request_start::undecided:  // a strict prefix: shorter than max_request_start
+                for (std::size_t k = 0; k < payload.size(); ++k) pending_[pending_len_ + k] = payload[k];
+                pending_len_ = static_cast<std::uint8_t>(pending_len_ + payload.size());
+                consumed_ = true;  // held back, fed when decided
+                break;
+            case http::request_start::other:
+                detect_ = detection::other;
+                pending_len_ = 0;
+                break;
         }
     }
 
@@ -369,7 +362,7 @@ private:
     std::array<std::uint16_t, 2> tail_len_{};
     std::array<sid_set<SidMemory>, 2> tx_seen_{};
     std::array<std::uint64_t, 2> tx_{};
-    std::array<std::byte, pending_max> pending_{};
+    std::array<std::byte, http::max_request_start> pending_{};  // the client's first bytes while undecided
     std::uint8_t pending_len_ = 0;
     detection detect_ = detection::undecided;
     app_protocol app_ = app_protocol::none;
