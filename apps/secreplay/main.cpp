@@ -51,6 +51,7 @@ struct options {
     long long count = -1;
     double seconds = -1;
     long long pps = -1, ban_s = -1;
+    bool pass_fragments = false;
 };
 
 void usage(std::FILE* f) {
@@ -76,6 +77,8 @@ void usage(std::FILE* f) {
         "  --pass-out FILE   write passed packets to a pcap\n"
         "  --drop-out FILE   write dropped packets to a pcap\n"
         "  --reject-out FILE write the answers of reject rules (TCP RST, ICMP unreachable) to a pcap\n"
+        "  --fragments drop|pass  IP fragments: dropped (default: the appliance does not reassemble)\n"
+        "                    or passed uninspected (docs/heuristics.md)\n"
         "  --pps N           per-source packets/s before a ban (0 = off), as the kernel's pps= boot arg\n"
         "  --ban-s N         ban duration in seconds, as the kernel's ban_s= boot arg\n"
         "  -i IFACE          live capture (root); --count N packets, --seconds S, or Ctrl-C\n"
@@ -166,6 +169,15 @@ bool parse_args(int argc, char** argv, options& o) {
             o.seconds = static_cast<double>(s);
         } else if (a == "--pps") {
             if (!number("--pps", o.pps)) return false;
+        } else if (a == "--fragments") {
+            const char* v = value("--fragments");
+            if (!v) return false;
+            const std::string_view f = v;
+            if (f != "drop" && f != "pass") {
+                std::fprintf(stderr, "secreplay: --fragments: '%s' is neither drop nor pass\n", v);
+                return false;
+            }
+            o.pass_fragments = f == "pass";
         } else if (a == "--ban-s") {
             if (!number("--ban-s", o.ban_s)) return false;
         } else if (!a.empty() && a[0] == '-') {
@@ -345,6 +357,7 @@ int main(int argc, char** argv) {
             engine_type& engine = *engine_ptr;
             // -S replaces the built-in DPI signatures unless --with-defaults keeps them.
             if (!o.rules.files.empty() && !o.with_defaults) engine.set_stage_enabled(secengine::stage_id::dpi, false);
+            if (o.pass_fragments) engine.heuristics().fragments = secengine::fragment_policy::pass;
             if (o.pps >= 0 || o.ban_s >= 0) {
                 secengine::engine_limits l = engine.limits();
                 if (o.pps >= 0) l.per_source_pps = static_cast<std::uint32_t>(o.pps);
