@@ -14,6 +14,7 @@
 #include <secengine/ebpf/error.hpp>
 #include <secengine/ebpf/isa.hpp>
 #include <secengine/ebpf/maps.hpp>
+#include <secengine/ebpf/predecoded.hpp>
 #include <secengine/ebpf/verifier.hpp>
 #include <secengine/ebpf/vm.hpp>
 
@@ -48,6 +49,28 @@ public:
         const load_result r = load_into_slot(code, maps, opt);
         ::new (static_cast<void*>(&work_.regs)) register_file{};
         return r;
+    }
+
+    /// Install a program the compiler verified (predecoded.hpp): no verifier run, the decoded
+    /// slots are copied. Refused (and the current program kept) when the verifier refused it at
+    /// compile time, when its local calls need more call frames than this slot has (call_depth),
+    /// or when its maps do not fit (bad_map_spec); a program too long for the slot or with too
+    /// many maps does not compile.
+    template <std::size_t N, std::size_t M>
+    load_result load(const predecoded<N, M>& p) noexcept {
+        static_assert(N <= Limits::max_insns, "the pre-decoded program does not fit this slot");
+        static_assert(M <= Limits::max_maps, "the pre-decoded program declares more maps than this slot holds");
+        if (!p.result().ok()) return p.result();
+        if (p.frames_needed() > Limits::max_frames) return {verify_error::call_depth, 0};
+        if (auto r = check_maps(p.maps()); !r.ok()) return r;
+        n_ = 0;
+        (void)maps_.configure(p.maps());
+        for (std::size_t k = 0; k < N; ++k) code_[k] = p.code()[k];
+        n_ = static_cast<std::uint32_t>(N);
+        type_ = p.options().type;
+        counters_.fill(0);
+        ::new (static_cast<void*>(&work_.regs)) register_file{};
+        return {};
     }
 
     void unload() noexcept {

@@ -16,7 +16,7 @@
 
 namespace secengine::ebpf::detail {
 
-[[nodiscard]] inline bool is_leader(std::span<const std::uint32_t> leaders, std::uint32_t pc) noexcept {
+[[nodiscard]] constexpr bool is_leader(std::span<const std::uint32_t> leaders, std::uint32_t pc) noexcept {
     std::size_t lo = 0, hi = leaders.size();
     while (lo < hi) {
         std::size_t mid = (lo + hi) / 2;
@@ -28,7 +28,7 @@ namespace secengine::ebpf::detail {
 }
 
 /// Fuse in place; `leaders` is the sorted list of basic-block starts from the verifier.
-inline void fuse(std::span<insn> code, std::span<const std::uint32_t> leaders) noexcept {
+constexpr void fuse(std::span<insn> code, std::span<const std::uint32_t> leaders) noexcept {
     const auto n = static_cast<std::uint32_t>(code.size());
     for (std::uint32_t pc = 0; pc + 1 < n; ++pc) {
         insn& a = code[pc];
