@@ -8,6 +8,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <span>
 
 #include <secengine/config.hpp>
@@ -37,7 +38,10 @@ inline constexpr std::span<const ebpf::insn> default_program{ebpf::embedded::app
 
 /// The default program verified and pre-decoded by the compiler (ebpf/predecoded.hpp), so the
 /// kernel does not run the verifier at boot; the build stops here if the verifier refuses it.
-inline constexpr ebpf::predecoded default_program_decoded{ebpf::embedded::appliance_program_insns};
+/// (The size is spelled out: with class template argument deduction GCC 12 puts the object in
+/// .data, i.e. in the RAM window, instead of .rodata - seen in the RV64 image.)
+inline constexpr ebpf::predecoded<std::size(ebpf::embedded::appliance_program_insns)> default_program_decoded{
+        ebpf::embedded::appliance_program_insns};
 static_assert(default_program_decoded.result().ok(), "the default eBPF program must pass the verifier");
 static_assert(default_program_decoded.frames_needed() <= ebpf_limits::max_frames, "slot 5 has the frames it needs");
 

@@ -8,7 +8,8 @@
 /// says why, and a `static_assert(p.result().ok())` beside its definition stops the build (the
 /// idea of checking a constexpr library with static_assert is CTRE's; docs/ebpf.md, "Boot").
 /// The constructor is the only way to make one, so an object of this type always holds the
-/// verifier's own output for the code it was given.
+/// verifier's own output for the code it was given. Spell out N in an image: with class template
+/// argument deduction GCC 12 places the (constant) object in .data, i.e. in RAM (seen on RV64).
 #include <array>
 #include <cstddef>
 #include <cstdint>
