@@ -119,9 +119,11 @@ public:
             if (enabled(stage_id::sketch) && (dir != direction::outbound || Config::meter_outbound_sources)) {
                 const std::uint64_t src = source_key(p, seed_);
                 // Deferral (sketch_deferral.hpp) is for steady traffic: UDP and TCP segments with
-                // ACK and neither SYN nor RST; floods of openings and scans update at once.
+                // ACK and neither SYN nor RST. Openings, resets and scans (floods) update the
+                // sketch directly: a source is then flagged at most cms_defer_batch - 1 of its
+                // packets late, and a flood pays nothing for the deferral table.
                 const bool steady = !p.is_tcp() || (p.tcp_flags & (net::tcpflag::syn | net::tcpflag::ack | net::tcpflag::rst)) == net::tcpflag::ack;
-                const auto estimate = deferral_.count(src, sketch_, far_below_, steady);
+                const auto estimate = steady ? deferral_.count(src, sketch_, far_below_) : sketch_.add(src);
                 if (penalty_.banned(src, now)) return drop(p, now, {drop_reason::penalty_box, 0}, 1);
                 if (limits_.per_source_pps != 0 && estimate > limits_.per_source_pps) {
                     penalty_.ban(src, now, ban_ticks_);

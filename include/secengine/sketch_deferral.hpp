@@ -19,7 +19,12 @@
 /// always >= the source's true count in the window; a deferred packet returns less than
 /// `far_below`, so its source's true count is below it too. A source whose true count exceeds
 /// the threshold T >= far_below therefore gets an estimate > T on that same packet, as without
-/// deferral. What changes: estimates of far-below sources lag in the sketch by less than Batch
+/// deferral. A caller may also update the sketch directly for some packets (the pipeline does
+/// for TCP openings, resets and probes, so floods pay nothing here): then a source is flagged
+/// at most Batch - 1 of its packets after its true count passes T (a direct update misses at
+/// most the source's pending packets; a deferred packet's held estimate misses the direct
+/// updates since the source's last flush, and at most Batch - 1 packets defer before the next
+/// flush). What changes: estimates of far-below sources lag in the sketch by less than Batch
 /// (their top-N telemetry entries refresh later), and colliding sources' pending packets are
 /// missing from a row, which can only lower false-positive estimates. tests/core/test_sketch_deferral.cpp
 /// checks the bound on random streams.
@@ -50,20 +55,16 @@ public:
     /// Counts one packet of `key`; returns an upper bound of the key's true count in the window
     /// (the sketch's estimate, or the held estimate plus pending packets while below far_below).
     /// `far_below` must not exceed the sketch's counter_max (so a deferred value fits a Counter).
-    /// `may_defer` false (the pipeline: TCP segments that open, reset or probe - floods and
-    /// scans, whose sources are rarely seen twice) updates the sketch now, with the source's
-    /// pending packets if it holds a slot, and does not claim a slot.
     template <class Sketch>
-    constexpr Counter count(std::uint64_t key, Sketch& sketch, std::uint32_t far_below, bool may_defer = true) noexcept {
+    constexpr Counter count(std::uint64_t key, Sketch& sketch, std::uint32_t far_below) noexcept {
         if constexpr (Slots == 0) {
             (void)far_below;
-            (void)may_defer;
             return sketch.add(key);
         } else {
             const std::size_t i = index(key);
             if (keys_[i] == key) {
                 const std::uint64_t next = std::uint64_t{estimate_[i]} + pending_[i] + 1;
-                if (may_defer && pending_[i] + 1u < Batch && next < far_below) {
+                if (pending_[i] + 1u < Batch && next < far_below) {
                     ++pending_[i];
                     return static_cast<Counter>(next);
                 }
@@ -73,7 +74,7 @@ public:
                 return estimate_[i];
             }
             const Counter e = sketch.add(key);
-            if (may_defer && pending_[i] == 0) {  // a slot with pending packets keeps its source (the bound)
+            if (pending_[i] == 0) {  // a slot with pending packets keeps its source (the bound)
                 keys_[i] = key;
                 estimate_[i] = e;
             }
