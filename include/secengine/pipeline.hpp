@@ -93,9 +93,9 @@ public:
     static_assert(default_limits().per_source_pps <= sketch_type::counter_max, "threshold must fit the sketch counter");
 
     constexpr explicit pipeline(std::uint64_t seed = Config::hash_seed, std::uint64_t now = 0) noexcept
-        : seed_(seed), sketch_(seed, Config::cms_mode), deferral_(seed), penalty_(Config::penalty_policy, seed),
-          rules_(Config::firewall_default), bucket_(Config::global_rate_pps, Config::global_burst, Config::ticks_per_second, now),
-          window_start_(now) {
+        : seed_(seed), window_start_(now),
+          bucket_(Config::global_rate_pps, Config::global_burst, Config::ticks_per_second, now), deferral_(seed),
+          sketch_(seed, Config::cms_mode), penalty_(Config::penalty_policy, seed), rules_(Config::firewall_default) {
         (void)set_limits(default_limits(), now);
         heuristics_.sled_min_run = Config::sled_min_run;
     }
@@ -257,26 +257,29 @@ private:
         return {d.reason, stage, d.detail};
     }
 
-    std::uint64_t seed_;
-    sketch_type sketch_;
-    deferral_type deferral_;
-    flow_table_type flows_{};
-    penalty_type penalty_;
-    firewall_type rules_;
-    token_bucket bucket_;
-    heuristics_settings heuristics_{};
-    alerts_type alerts_{};
-    ebpf_type ebpf_{};
-    dpi_type dpi_{};
-    pipeline_stats stats_{};
-    engine_limits limits_{};
-    flow_timeouts timeouts_{};
-    std::uint64_t ban_ticks_ = 0;
-    std::uint64_t window_start_ = 0;
+    // Member order: the per-packet scalars and small tables first, the big tables last, so on
+    // RV64 (12-bit load/store offsets) the hot fields are reached from the object's address
+    // without an address computation; the 16 KiB flow table and the stage 5/6 slots go last.
+    std::uint8_t enabled_ = 0x7e;  ///< bits 1-6: stages
     std::uint32_t far_below_ = 0;
     std::uint32_t evict_min_idle_ = 0;
     std::uint32_t rules_generation_ = 0;
-    std::uint8_t enabled_ = 0x7e;  ///< bits 1-6: stages
+    std::uint64_t seed_;
+    std::uint64_t window_start_ = 0;
+    std::uint64_t ban_ticks_ = 0;
+    engine_limits limits_{};
+    flow_timeouts timeouts_{};
+    pipeline_stats stats_{};
+    token_bucket bucket_;
+    heuristics_settings heuristics_{};
+    deferral_type deferral_;
+    sketch_type sketch_;
+    penalty_type penalty_;
+    flow_table_type flows_{};
+    firewall_type rules_;
+    alerts_type alerts_{};
+    ebpf_type ebpf_{};
+    dpi_type dpi_{};
 };
 
 }  // namespace secengine
