@@ -117,7 +117,7 @@ public:
     static constexpr std::size_t bytes() noexcept { return sizeof(program); }
 
 private:
-    load_result load_into_slot(std::span<const insn> code, std::span<const map_spec> maps, verifier_options opt) noexcept {
+    [[gnu::cold]] load_result load_into_slot(std::span<const insn> code, std::span<const map_spec> maps, verifier_options opt) noexcept {
         if (code.size() > Limits::max_insns) return {verify_error::too_long, static_cast<std::uint32_t>(Limits::max_insns)};
         if (opt.max_frames > Limits::max_frames) opt.max_frames = static_cast<std::uint32_t>(Limits::max_frames);
         if (auto r = check_maps(maps); !r.ok()) return r;

@@ -56,7 +56,9 @@ public:
     /// Call frames the deepest chain of local calls needs, entry included (after structure checks).
     [[nodiscard]] constexpr std::uint32_t frames_needed() const noexcept { return frames_; }
 
-    constexpr load_result run(std::span<insn> out) noexcept {
+    // Cold (GCC: optimised for size, placed apart from the hot code): the verifier runs at load
+    // time only, so its size matters and its speed hardly (docs/performance/fastpath.md).
+    [[gnu::cold]] constexpr load_result run(std::span<insn> out) noexcept {
         saved_out_ = out;
         n_ = static_cast<std::uint32_t>(p_.size());
         if (n_ == 0) return {verify_error::empty, 0};
