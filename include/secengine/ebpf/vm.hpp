@@ -173,7 +173,7 @@ template <std::size_t MaxFrames>
 #define SE_JUMP(o)                                                            \
     do {                                                                      \
         const std::int64_t jo_ = (o);                                         \
-        if (jo_ < 0) [[unlikely]] {                                           \
+        if (jo_ < 0) {                                                        \
             if (budget < static_cast<std::uint64_t>(-jo_)) SE_FAULT(run_fault::budget); \
             budget -= static_cast<std::uint64_t>(-jo_);                       \
         }                                                                     \
