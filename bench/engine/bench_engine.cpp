@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -134,7 +136,25 @@ void bench_mix(engine& e, const char* name, frame_pool pool, std::size_t packets
 
 }  // namespace
 
-int main() {
+/// `bench_engine --count MIX N`: one warm-up pass over MIX's pool, then N packets, untimed - for
+/// instruction counts: `valgrind --tool=callgrind` at two N, difference / difference of N
+/// (docs/performance/engine.md).
+int count_only(const char* mix, std::size_t n) {
+    std::mt19937_64 rng(2026);
+    static engine e;
+    frame_pool pool = benign_mix(rng);
+    if (std::strcmp(mix, "synflood") == 0) pool = synflood_mix(rng);
+    else if (std::strcmp(mix, "xmas") == 0) pool = xmas_mix(rng);
+    else if (std::strcmp(mix, "benign") != 0) return 64;
+    std::uint64_t now = 1;
+    sink = run_engine(e, pool, pool.count(), now);
+    sink = run_engine(e, pool, n, now);
+    return 0;
+}
+
+int main(int argc, char** argv) {
+    if (argc == 4 && std::strcmp(argv[1], "--count") == 0)
+        return count_only(argv[2], static_cast<std::size_t>(std::strtoull(argv[3], nullptr, 10)));
     std::mt19937_64 rng(2026);
     const std::size_t packets = 4'000'000;
     static engine benign, synflood, xmas;  // static: ~24 KiB each, as in the kernel's .bss

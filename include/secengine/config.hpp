@@ -36,6 +36,12 @@ struct default_config {
     static constexpr cms_window cms_window_policy = cms_window::reset;
     static constexpr std::uint64_t cms_window_ticks = ticks_per_second;  ///< 1 s: thresholds are per second
     static constexpr std::uint32_t per_source_pps = 2000;                ///< 0 disables heavy-hitter bans
+    /// Sources whose count is below a quarter of per_source_pps skip the sketch for up to
+    /// cms_defer_batch - 1 packets (sketch_deferral.hpp: no heavy hitter is missed; one is banned
+    /// at most cms_defer_batch - 1 of its packets late, and only if TCP openings mix in); 0 slots
+    /// = every packet updates the sketch. 12 bytes a slot.
+    static constexpr std::size_t cms_defer_slots = 32;
+    static constexpr std::uint32_t cms_defer_batch = 32;
     static constexpr std::uint32_t ban_seconds = 10;
     /// Stage 1 meters the sources of inbound traffic (arriving on port 0, "outside") only: the
     /// protected servers' answers leave through port 1 and a busy server must not ban itself.

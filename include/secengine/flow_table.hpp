@@ -54,28 +54,31 @@ public:
             reset(e, fp, now);
             return {&e, true, false, 0};
         }
-        // New flow: a free or expired slot, else the eviction victim.
+        // New flow: the first free or expired slot in the window (the scan stops there), else
+        // the eviction victim (the idlest non-established entry, else the idlest established
+        // one idle for at least min_idle_to_evict).
         flow_entry* free_slot = nullptr;
         flow_entry* victim = nullptr;
-        bool victim_established = true;
+        std::uint64_t victim_rank = 0;
         for (std::size_t i = 0; i < window_; ++i) {
             flow_entry& e = slots_[(home + i) & mask_];
             if (e.fingerprint == 0) {
-                if (!free_slot) free_slot = &e;
-                continue;
+                free_slot = &e;
+                break;
             }
             const std::uint32_t idle = now - e.last_seen;
-            const bool expired = idle > timeouts[static_cast<std::size_t>(e.state())];
-            if (expired) {
-                if (!free_slot) free_slot = &e;
-                continue;
+            if (idle > timeouts[static_cast<std::size_t>(e.state())]) {
+                free_slot = &e;
+                break;
             }
             const bool established = e.state() == flow_state::established;
             if (established && idle < min_idle_to_evict) continue;
-            if (!victim || (victim_established && !established) ||
-                (victim_established == established && older(e, *victim, now))) {
+            // One rank: any non-established entry above any established one, then idler first
+            // (idle times, not raw stamps: wrap-safe); the first of equal ranks wins.
+            const std::uint64_t rank = (std::uint64_t{!established} << 32) | idle;
+            if (!victim || rank > victim_rank) {
                 victim = &e;
-                victim_established = established;
+                victim_rank = rank;
             }
         }
         if (free_slot) {
@@ -159,10 +162,6 @@ protected:
     ~flow_table_base() = default;
 
 private:
-    /// Wrap-safe "a was seen before b": compares idle times, not raw stamps.
-    [[nodiscard]] static constexpr bool older(const flow_entry& a, const flow_entry& b, std::uint32_t now) noexcept {
-        return now - a.last_seen > now - b.last_seen;
-    }
     static constexpr void reset(flow_entry& e, std::uint64_t fp, std::uint32_t now) noexcept {
         e = flow_entry{};
         e.fingerprint = fp;

@@ -24,6 +24,7 @@
 #include <secengine/heuristics.hpp>
 #include <secengine/net/packet.hpp>
 #include <secengine/penalty_box.hpp>
+#include <secengine/sketch_deferral.hpp>
 #include <secengine/stage.hpp>
 #include <secengine/tcp_state.hpp>
 #include <secengine/token_bucket.hpp>
@@ -67,6 +68,7 @@ class pipeline {
 public:
     using config = Config;
     using sketch_type = count_min_sketch<Config::cms_width, Config::cms_depth, typename Config::cms_counter, Config::cms_top_n>;
+    using deferral_type = sketch_deferral<Config::cms_defer_slots, typename Config::cms_counter, Config::cms_defer_batch>;
     using flow_table_type = flow_table<Config::flow_capacity, Config::flow_probe_window>;
     using penalty_type = penalty_box<Config::penalty_capacity>;
     using firewall_type = firewall<Config::firewall_capacity>;
@@ -91,9 +93,9 @@ public:
     static_assert(default_limits().per_source_pps <= sketch_type::counter_max, "threshold must fit the sketch counter");
 
     constexpr explicit pipeline(std::uint64_t seed = Config::hash_seed, std::uint64_t now = 0) noexcept
-        : seed_(seed), sketch_(seed, Config::cms_mode), penalty_(Config::penalty_policy, seed),
-          rules_(Config::firewall_default), bucket_(Config::global_rate_pps, Config::global_burst, Config::ticks_per_second, now),
-          window_start_(now) {
+        : seed_(seed), window_start_(now),
+          bucket_(Config::global_rate_pps, Config::global_burst, Config::ticks_per_second, now), deferral_(seed),
+          sketch_(seed, Config::cms_mode), penalty_(Config::penalty_policy, seed), rules_(Config::firewall_default) {
         (void)set_limits(default_limits(), now);
         heuristics_.sled_min_run = Config::sled_min_run;
     }
@@ -108,7 +110,7 @@ public:
             return drop(p, now, {drop_reason::malformed, static_cast<std::uint32_t>(e)}, 0);
         }
         if (now - window_start_ >= Config::cms_window_ticks) {
-            sketch_.new_window(Config::cms_window_policy);
+            deferral_.new_window(sketch_, Config::cms_window_policy);
             window_start_ = now;
         }
         flow_entry* flow = nullptr;
@@ -116,7 +118,12 @@ public:
         if (p.is_ip()) {
             if (enabled(stage_id::sketch) && (dir != direction::outbound || Config::meter_outbound_sources)) {
                 const std::uint64_t src = source_key(p, seed_);
-                const auto estimate = sketch_.add(src);
+                // Deferral (sketch_deferral.hpp) is for steady traffic: UDP and TCP segments with
+                // ACK and neither SYN nor RST. Openings, resets and scans (floods) update the
+                // sketch directly: a source is then flagged at most cms_defer_batch - 1 of its
+                // packets late, and a flood pays nothing for the deferral table.
+                const bool steady = !p.is_tcp() || (p.tcp_flags & (net::tcpflag::syn | net::tcpflag::ack | net::tcpflag::rst)) == net::tcpflag::ack;
+                const auto estimate = steady ? deferral_.count(src, sketch_, far_below_) : sketch_.add(src);
                 if (penalty_.banned(src, now)) return drop(p, now, {drop_reason::penalty_box, 0}, 1);
                 if (limits_.per_source_pps != 0 && estimate > limits_.per_source_pps) {
                     penalty_.ban(src, now, ban_ticks_);
@@ -156,6 +163,11 @@ public:
             if (l.timeout_s[s] == 0 || l.timeout_s[s] > 7 * 86'400) return limits_error::timeout_out_of_range;
         limits_ = l;
         ban_ticks_ = std::uint64_t{l.ban_seconds} * Config::ticks_per_second;
+        // "Far below" the threshold: a quarter of it (with bans off, of the counter range, so
+        // the top-N telemetry still sees the busiest sources promptly).
+        // per_source_pps <= counter_max (checked above), so far_below_ fits the sketch's counter.
+        constexpr std::uint64_t counter_cap = sketch_type::counter_max < 0xffff'ffffu ? sketch_type::counter_max : 0xffff'ffffu;
+        far_below_ = (l.per_source_pps != 0 ? l.per_source_pps : static_cast<std::uint32_t>(counter_cap)) / 4;
         for (std::size_t s = 0; s < l.timeout_s.size(); ++s)
             timeouts_[s] = static_cast<std::uint32_t>((std::uint64_t{l.timeout_s[s]} * Config::ticks_per_second) >> Config::flow_clock_shift);
         evict_min_idle_ = static_cast<std::uint32_t>((std::uint64_t{Config::evict_min_idle_s} * Config::ticks_per_second) >> Config::flow_clock_shift);
@@ -172,6 +184,7 @@ public:
     [[nodiscard]] constexpr const pipeline_stats& stats() const noexcept { return stats_; }
     [[nodiscard]] constexpr const engine_limits& limits() const noexcept { return limits_; }
     [[nodiscard]] constexpr sketch_type& sketch() noexcept { return sketch_; }
+    [[nodiscard]] constexpr const deferral_type& deferral() const noexcept { return deferral_; }
     [[nodiscard]] constexpr flow_table_type& flows() noexcept { return flows_; }
     [[nodiscard]] constexpr penalty_type& penalty() noexcept { return penalty_; }
     [[nodiscard]] constexpr firewall_type& rules() noexcept { return rules_; }
@@ -244,24 +257,29 @@ private:
         return {d.reason, stage, d.detail};
     }
 
+    // Member order: the per-packet scalars and small tables first, the big tables last, so on
+    // RV64 (12-bit load/store offsets) the hot fields are reached from the object's address
+    // without an address computation; the 16 KiB flow table and the stage 5/6 slots go last.
+    std::uint8_t enabled_ = 0x7e;  ///< bits 1-6: stages
+    std::uint32_t far_below_ = 0;
+    std::uint32_t evict_min_idle_ = 0;
+    std::uint32_t rules_generation_ = 0;
     std::uint64_t seed_;
-    sketch_type sketch_;
-    flow_table_type flows_{};
-    penalty_type penalty_;
-    firewall_type rules_;
+    std::uint64_t window_start_ = 0;
+    std::uint64_t ban_ticks_ = 0;
+    engine_limits limits_{};
+    flow_timeouts timeouts_{};
+    pipeline_stats stats_{};
     token_bucket bucket_;
     heuristics_settings heuristics_{};
+    deferral_type deferral_;
+    sketch_type sketch_;
+    penalty_type penalty_;
+    flow_table_type flows_{};
+    firewall_type rules_;
     alerts_type alerts_{};
     ebpf_type ebpf_{};
     dpi_type dpi_{};
-    pipeline_stats stats_{};
-    engine_limits limits_{};
-    flow_timeouts timeouts_{};
-    std::uint64_t ban_ticks_ = 0;
-    std::uint64_t window_start_ = 0;
-    std::uint32_t evict_min_idle_ = 0;
-    std::uint32_t rules_generation_ = 0;
-    std::uint8_t enabled_ = 0x7e;  ///< bits 1-6: stages
 };
 
 }  // namespace secengine

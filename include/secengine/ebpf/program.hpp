@@ -7,12 +7,14 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <span>
 
 #include <secengine/ebpf/detail/fuse.hpp>
 #include <secengine/ebpf/error.hpp>
 #include <secengine/ebpf/isa.hpp>
 #include <secengine/ebpf/maps.hpp>
+#include <secengine/ebpf/predecoded.hpp>
 #include <secengine/ebpf/verifier.hpp>
 #include <secengine/ebpf/vm.hpp>
 
@@ -41,22 +43,34 @@ public:
     /// on failure keep the current one and return the error and pc.
     load_result load(std::span<const insn> code, std::span<const map_spec> maps,
                      verifier_options opt = {}) noexcept {
-        if (code.size() > Limits::max_insns) return {verify_error::too_long, static_cast<std::uint32_t>(Limits::max_insns)};
-        if (opt.max_frames > Limits::max_frames) opt.max_frames = static_cast<std::uint32_t>(Limits::max_frames);
-        if (auto r = check_maps(maps); !r.ok()) return r;
-        if (auto r = verify(code, maps, opt, scratch_); !r.ok()) return r;
-        // Accepted: the second pass writes the decoded program (deterministic, so it succeeds).
-        n_ = 0;
-        (void)maps_.configure(maps);
-        auto r = verify(code, maps, opt, scratch_, std::span<insn>(code_.data(), code.size()));
-        if (!r.ok()) return r;
-        if (fuse_idioms)
-            detail::fuse(std::span<insn>(code_.data(), code.size()),
-                         std::span<const std::uint32_t>(scratch_.leader.data(), scratch_.blocks));
-        n_ = static_cast<std::uint32_t>(code.size());
-        type_ = opt.type;
-        counters_.fill(0);
+        // The verifier's scratch and the register file share storage (see work_): begin the
+        // scratch's lifetime here and end with a zeroed register file whatever the outcome.
+        ::new (static_cast<void*>(&work_.verify)) verifier_scratch<Limits::max_blocks>{};
+        const load_result r = load_into_slot(code, maps, opt);
+        ::new (static_cast<void*>(&work_.regs)) register_file{};
         return r;
+    }
+
+    /// Install a program the compiler verified (predecoded.hpp): no verifier run, the decoded
+    /// slots are copied. Refused (and the current program kept) when the verifier refused it at
+    /// compile time, when its local calls need more call frames than this slot has (call_depth),
+    /// or when its maps do not fit (bad_map_spec); a program too long for the slot or with too
+    /// many maps does not compile.
+    template <std::size_t N, std::size_t M>
+    load_result load(const predecoded<N, M>& p) noexcept {
+        static_assert(N <= Limits::max_insns, "the pre-decoded program does not fit this slot");
+        static_assert(M <= Limits::max_maps, "the pre-decoded program declares more maps than this slot holds");
+        if (!p.result().ok()) return p.result();
+        if (p.frames_needed() > Limits::max_frames) return {verify_error::call_depth, 0};
+        if (auto r = check_maps(p.maps()); !r.ok()) return r;
+        n_ = 0;
+        (void)maps_.configure(p.maps());
+        for (std::size_t k = 0; k < N; ++k) code_[k] = p.code()[k];
+        n_ = static_cast<std::uint32_t>(N);
+        type_ = p.options().type;
+        counters_.fill(0);
+        ::new (static_cast<void*>(&work_.regs)) register_file{};
+        return {};
     }
 
     void unload() noexcept {
@@ -85,7 +99,7 @@ public:
         env_.ctx[xdp_field::ingress_ifindex] = ifindex;
         env_.now_ns = now_ns;
         env_.budget = budget;
-        return run<Limits::max_frames>(code(), env_, reinterpret_cast<std::uintptr_t>(env_.ctx.data()), 0);
+        return run<Limits::max_frames>(code(), env_, work_.regs, reinterpret_cast<std::uintptr_t>(env_.ctx.data()), 0);
     }
 
     /// Raw run (conformance suite): r1 = memory, r2 = its length.
@@ -94,7 +108,7 @@ public:
         env_.pkt_end = mem.data() + mem.size();
         env_.now_ns = now_ns;
         env_.budget = budget;
-        return run<Limits::max_frames>(code(), env_, reinterpret_cast<std::uintptr_t>(mem.data()), mem.size());
+        return run<Limits::max_frames>(code(), env_, work_.regs, reinterpret_cast<std::uintptr_t>(mem.data()), mem.size());
     }
 
     [[nodiscard]] std::uint64_t trace_total() const noexcept { return env_.trace_total; }
@@ -103,6 +117,35 @@ public:
     static constexpr std::size_t bytes() noexcept { return sizeof(program); }
 
 private:
+    [[gnu::cold]] load_result load_into_slot(std::span<const insn> code, std::span<const map_spec> maps, verifier_options opt) noexcept {
+        if (code.size() > Limits::max_insns) return {verify_error::too_long, static_cast<std::uint32_t>(Limits::max_insns)};
+        if (opt.max_frames > Limits::max_frames) opt.max_frames = static_cast<std::uint32_t>(Limits::max_frames);
+        if (auto r = check_maps(maps); !r.ok()) return r;
+        auto& scratch = work_.verify;
+        const std::span<insn> out(code_.data(), code.size());
+        if (loaded()) {
+            // A program is running: verify first without touching it, so a refused program
+            // leaves it in place; then the second pass writes the decoded program
+            // (deterministic, so it succeeds).
+            if (auto r = verify(code, maps, opt, scratch); !r.ok()) return r;
+            n_ = 0;
+            (void)maps_.configure(maps);
+        } else {
+            // An empty slot (boot) has nothing to keep: one pass verifies and decodes.
+            (void)maps_.configure(maps);
+        }
+        auto r = verify(code, maps, opt, scratch, out);
+        if (!r.ok()) {
+            (void)maps_.configure({});
+            return r;
+        }
+        if (fuse_idioms)
+            detail::fuse(out, std::span<const std::uint32_t>(scratch.leader.data(), scratch.blocks));
+        n_ = static_cast<std::uint32_t>(code.size());
+        type_ = opt.type;
+        counters_.fill(0);
+        return r;
+    }
     static load_result check_maps(std::span<const map_spec> maps) noexcept {
         // Dry run of the layout on a throwaway view with no arena writes beyond the check.
         if (maps.size() > Limits::max_maps) return {verify_error::bad_map_spec, static_cast<std::uint32_t>(Limits::max_maps)};
@@ -128,7 +171,14 @@ private:
     std::array<std::uint64_t, Limits::counters> counters_{};
     std::array<std::uint64_t, 8> trace_{};
     alignas(8) std::array<std::byte, static_cast<std::size_t>(stack_frame_bytes) * Limits::max_frames> stack_{};
-    verifier_scratch<Limits::max_blocks> scratch_{};
+    // The verifier's scratch is live only inside load() and the register file only inside a run,
+    // and neither calls the other, so they share storage: the slot's RAM does not grow for a
+    // register file kept out of run()'s frame.
+    union work_area {
+        verifier_scratch<Limits::max_blocks> verify;
+        register_file regs;
+        constexpr work_area() noexcept : regs{} {}
+    } work_{};
     std::array<call_frame, Limits::max_frames> frames_{};
     vm_env env_{nullptr, nullptr, stack_.data(), stack_.size(), &maps_, {}, 0, counters_, trace_, 0, 0, frames_};
 };

@@ -47,14 +47,18 @@ inline constexpr std::uint32_t max_functions = 16;
 /// The verifier proper, over spans (no capacity in the type).
 class verifier_core : transfer {
 public:
-    verifier_core(std::span<const insn> prog, std::span<const map_spec> maps, const verifier_options& opt,
+    constexpr verifier_core(std::span<const insn> prog, std::span<const map_spec> maps, const verifier_options& opt,
                   std::span<std::uint32_t> leader, std::span<astate> in, std::span<std::uint64_t> work) noexcept
         : transfer(prog, maps, opt.type == prog_type::xdp, opt.check_all), opt_(opt), leader_(leader), in_(in), work_(work) {}
 
     /// Verify; when `out` is not empty (same size as the program) write the pre-decoded program.
-    [[nodiscard]] std::uint32_t block_count() const noexcept { return nblk_; }
+    [[nodiscard]] constexpr std::uint32_t block_count() const noexcept { return nblk_; }
+    /// Call frames the deepest chain of local calls needs, entry included (after structure checks).
+    [[nodiscard]] constexpr std::uint32_t frames_needed() const noexcept { return frames_; }
 
-    load_result run(std::span<insn> out) noexcept {
+    // Cold (GCC: optimised for size, placed apart from the hot code): the verifier runs at load
+    // time only, so its size matters and its speed hardly (docs/performance/fastpath.md).
+    [[gnu::cold]] constexpr load_result run(std::span<insn> out) noexcept {
         saved_out_ = out;
         n_ = static_cast<std::uint32_t>(p_.size());
         if (n_ == 0) return {verify_error::empty, 0};
@@ -66,30 +70,30 @@ public:
 private:
     static constexpr load_result fail(ve e, std::uint32_t pc) noexcept { return {e, pc}; }
 
-    [[nodiscard]] bool is_tail(std::uint32_t pc) const noexcept { return pc > 0 && p_[pc - 1].opcode == op::lddw; }
-    [[nodiscard]] static bool known_helper(std::int32_t id) noexcept {
+    [[nodiscard]] constexpr bool is_tail(std::uint32_t pc) const noexcept { return pc > 0 && p_[pc - 1].opcode == op::lddw; }
+    [[nodiscard]] static constexpr bool known_helper(std::int32_t id) noexcept {
         return id == helper::map_lookup_elem || id == helper::map_update_elem || id == helper::map_delete_elem ||
                id == helper::ktime_get_ns || id == helper::count || id == helper::trace;
     }
-    [[nodiscard]] static bool is_cond_jump(std::uint8_t c) noexcept {
+    [[nodiscard]] static constexpr bool is_cond_jump(std::uint8_t c) noexcept {
         auto cl = op::cls(c), o = static_cast<std::uint8_t>(c & 0xf0);
         return (cl == op::cls_jmp || cl == op::cls_jmp32) && o != op::ja && o != op::call && o != op::exit;
     }
-    [[nodiscard]] bool is_local_call(const insn& i) const noexcept {
+    [[nodiscard]] constexpr bool is_local_call(const insn& i) const noexcept {
         return i.opcode == op::call_insn && i.src() == op::call_local;
     }
     /// Jump/call target of the instruction at pc (only for jumps and local calls).
-    [[nodiscard]] std::int64_t target(std::uint32_t pc) const noexcept {
+    [[nodiscard]] constexpr std::int64_t target(std::uint32_t pc) const noexcept {
         const insn& i = p_[pc];
         std::int64_t rel = (i.opcode == op::ja32_insn || is_local_call(i)) ? i.imm : i.off;
         return std::int64_t{pc} + 1 + rel;
     }
-    [[nodiscard]] bool is_jump(const insn& i) const noexcept {
+    [[nodiscard]] constexpr bool is_jump(const insn& i) const noexcept {
         return i.opcode == op::ja_insn || i.opcode == op::ja32_insn || is_cond_jump(i.opcode);
     }
 
     // ---- rule group 1: each instruction alone (RFC 9669 sections 3-5, appendix A) ----
-    ve check_insn(std::uint32_t pc) const noexcept {
+    constexpr ve check_insn(std::uint32_t pc) const noexcept {
         const insn& i = p_[pc];
         const std::uint8_t c = i.opcode, cl = op::cls(c), o = c & 0xf0, x = c & op::src_x;
         const std::uint8_t d = i.dst(), s = i.src();
@@ -185,7 +189,7 @@ private:
     }
 
     // ---- rule group 2: control flow (targets, functions, calls, ends) ----
-    load_result structure() noexcept {
+    constexpr load_result structure() noexcept {
         nfunc_ = 1;
         func_[0] = 0;
         for (std::uint32_t pc = 0; pc < n_; ++pc) {
@@ -235,6 +239,7 @@ private:
             if (!changed) break;
             if (round == nfunc_) return fail(ve::recursion, where);
         }
+        frames_ = depth[0];
         if (depth[0] > opt_.max_frames) {
             for (std::uint32_t pc = 0; pc < func_end(0); ++pc)
                 if (!is_tail(pc) && is_local_call(p_[pc]) &&
@@ -244,22 +249,22 @@ private:
         }
         return {};
     }
-    bool add_func(std::uint32_t e) noexcept {
+    constexpr bool add_func(std::uint32_t e) noexcept {
         for (std::uint32_t f = 0; f < nfunc_; ++f)
             if (func_[f] == e) return true;
         if (nfunc_ == max_functions) return false;
         func_[nfunc_++] = e;
         return true;
     }
-    [[nodiscard]] std::uint32_t func_end(std::uint32_t f) const noexcept { return f + 1 < nfunc_ ? func_[f + 1] : n_; }
-    [[nodiscard]] std::uint32_t func_of(std::uint32_t pc) const noexcept {
+    [[nodiscard]] constexpr std::uint32_t func_end(std::uint32_t f) const noexcept { return f + 1 < nfunc_ ? func_[f + 1] : n_; }
+    [[nodiscard]] constexpr std::uint32_t func_of(std::uint32_t pc) const noexcept {
         std::uint32_t f = 0;
         while (f + 1 < nfunc_ && func_[f + 1] <= pc) ++f;
         return f;
     }
 
     // ---- basic blocks ----
-    bool add_leader(std::uint32_t pc) noexcept {
+    constexpr bool add_leader(std::uint32_t pc) noexcept {
         if (pc >= n_) return true;
         for (std::uint32_t b = 0; b < nblk_; ++b)
             if (leader_[b] == pc) return true;
@@ -267,7 +272,7 @@ private:
         leader_[nblk_++] = pc;
         return true;
     }
-    load_result blocks() noexcept {
+    constexpr load_result blocks() noexcept {
         nblk_ = 0;
         bool ok = add_leader(0);
         for (std::uint32_t f = 0; f < nfunc_; ++f) ok = ok && add_leader(func_[f]);
@@ -283,7 +288,7 @@ private:
             for (std::uint32_t b = a; b > 0 && leader_[b - 1] > leader_[b]; --b) std::swap(leader_[b - 1], leader_[b]);
         return {};
     }
-    [[nodiscard]] std::uint32_t block_of(std::uint32_t pc) const noexcept {
+    [[nodiscard]] constexpr std::uint32_t block_of(std::uint32_t pc) const noexcept {
         std::uint32_t lo = 0, hi = nblk_;
         while (hi - lo > 1) {
             std::uint32_t mid = (lo + hi) / 2;
@@ -292,15 +297,15 @@ private:
         }
         return lo;
     }
-    [[nodiscard]] std::uint32_t block_end(std::uint32_t b) const noexcept { return b + 1 < nblk_ ? leader_[b + 1] : n_; }
-    void push(std::uint32_t pc, const astate& s) noexcept {
+    [[nodiscard]] constexpr std::uint32_t block_end(std::uint32_t b) const noexcept { return b + 1 < nblk_ ? leader_[b + 1] : n_; }
+    constexpr void push(std::uint32_t pc, const astate& s) noexcept {
         std::uint32_t b = block_of(pc);
         if (in_[b].merge(s)) work_[b / 64] |= std::uint64_t{1} << (b % 64);
     }
 
 
     /// Refine the two successor states of a conditional jump: packet bounds and null checks.
-    void refine(const insn& i, const astate& s, astate& taken, astate& fall) const noexcept {
+    constexpr void refine(const insn& i, const astate& s, astate& taken, astate& fall) const noexcept {
         if (op::cls(i.opcode) != op::cls_jmp) return;
         const std::uint8_t o = i.opcode & 0xf0, d = i.dst(), sr = i.src();
         const areg a = get(s, d);
@@ -353,7 +358,7 @@ private:
     }
 
     /// Run block b from its in-state; propagate to successors (fixpoint) or check (final pass).
-    load_result walk(std::uint32_t b, bool final) noexcept {
+    constexpr load_result walk(std::uint32_t b, bool final) noexcept {
         astate s = in_[b];
         const std::uint32_t end = block_end(b);
         if (final) out_ = saved_out_;
@@ -414,7 +419,7 @@ private:
         return {};
     }
 
-    load_result dataflow() noexcept {
+    constexpr load_result dataflow() noexcept {
         for (std::uint32_t b = 0; b < nblk_; ++b) in_[b] = astate{};
         for (auto& w : work_) w = 0;
         astate entry{};
@@ -449,7 +454,7 @@ private:
     std::span<astate> in_;
     std::span<std::uint64_t> work_;
     std::span<insn> saved_out_{};
-    std::uint32_t n_ = 0, nblk_ = 0, nfunc_ = 0;
+    std::uint32_t n_ = 0, nblk_ = 0, nfunc_ = 0, frames_ = 0;
     std::array<std::uint32_t, max_functions> func_{};
 };
 
@@ -457,7 +462,7 @@ private:
 
 /// Verify `prog` (and, when `out` is non-empty, write the pre-decoded program into it).
 template <std::size_t MaxBlocks>
-[[nodiscard]] load_result verify(std::span<const insn> prog, std::span<const map_spec> maps,
+[[nodiscard]] constexpr load_result verify(std::span<const insn> prog, std::span<const map_spec> maps,
                                  const verifier_options& opt, verifier_scratch<MaxBlocks>& scratch,
                                  std::span<insn> out = {}) noexcept {
     detail::verifier_core v(prog, maps, opt, scratch.leader, scratch.in, scratch.work);

@@ -44,6 +44,14 @@ struct vm_env {
     std::span<call_frame> frames{};   ///< saved frames of local calls (owned by the program slot)
 };
 
+/// The register file of a run. It is owned by the program slot (not run()'s stack) so that a run
+/// sets only r1, r2 and r10: the verifier rejects every read of a register before its first
+/// write (rule `uninit_register`), so values left by an earlier run are never observed, and r6-r9
+/// (copied by local calls whatever they hold) always hold defined values.
+struct register_file {
+    std::uint64_t r[reg_count];
+};
+
 /// Result of one run: r0 at the final exit, or the fault and its pc.
 struct run_result {
     run_fault fault = run_fault::none;
@@ -124,21 +132,24 @@ inline void atomic_rmw(std::byte* p, std::int32_t imm, std::uint64_t& src, std::
 
 /// Run a verified program (output of verify()). MaxFrames must cover the verifier's max_frames.
 template <std::size_t MaxFrames>
-[[nodiscard]] run_result run(std::span<const insn> prog, vm_env& env, std::uint64_t r1, std::uint64_t r2) noexcept {
+[[nodiscard]] run_result run(std::span<const insn> prog, vm_env& env, register_file& rf, std::uint64_t r1,
+                             std::uint64_t r2) noexcept {
     static_assert(MaxFrames >= 1 && MaxFrames <= 64);
     std::size_t depth = 0;
     std::uint64_t budget = env.budget;
-    // All registers start defined (r6-r9 are copied on local calls even when the program never set them).
-    std::uint64_t r[reg_count] = {0, r1, r2, 0, 0, 0, 0, 0, 0, 0,
-                                  reinterpret_cast<std::uintptr_t>(env.stack) + env.stack_bytes};
-    if (prog.empty()) return {run_fault::no_program, 0, 0};
+    if (prog.empty()) [[unlikely]] return {run_fault::no_program, 0, 0};
+    // Per-run register set-up: the three the calling convention defines (see register_file).
+    std::uint64_t* const r = rf.r;
+    r[1] = r1;
+    r[2] = r2;
+    r[10] = reinterpret_cast<std::uintptr_t>(env.stack) + env.stack_bytes;
     const insn* ip = prog.data();
     run_fault fault = run_fault::none;
 
     static const void* const tbl[256] = {
             &&L_bad, &&L_bad, &&L_02, &&L_03, &&L_04, &&L_05, &&L_06, &&L_07, &&L_bad, &&L_bad, &&L_0a, &&L_0b, &&L_0c, &&L_bad, &&L_bad, &&L_0f,
             &&L_bad, &&L_bad, &&L_12, &&L_13, &&L_14, &&L_15, &&L_16, &&L_17, &&L_18, &&L_bad, &&L_1a, &&L_1b, &&L_1c, &&L_1d, &&L_1e, &&L_1f,
-            &&L_bad, &&L_bad, &&L_bad, &&L_bad, &&L_24, &&L_25, &&L_26, &&L_27, &&L_bad, &&L_bad, &&L_bad, &&L_bad, &&L_2c, &&L_2d, &&L_2e, &&L_2f,
+            &&L_20, &&L_bad, &&L_bad, &&L_bad, &&L_24, &&L_25, &&L_26, &&L_27, &&L_28, &&L_bad, &&L_bad, &&L_bad, &&L_2c, &&L_2d, &&L_2e, &&L_2f,
             &&L_bad, &&L_bad, &&L_bad, &&L_bad, &&L_34, &&L_35, &&L_36, &&L_37, &&L_38, &&L_bad, &&L_bad, &&L_bad, &&L_3c, &&L_3d, &&L_3e, &&L_3f,
             &&L_bad, &&L_bad, &&L_bad, &&L_bad, &&L_44, &&L_45, &&L_46, &&L_47, &&L_bad, &&L_bad, &&L_bad, &&L_bad, &&L_4c, &&L_4d, &&L_4e, &&L_4f,
             &&L_bad, &&L_bad, &&L_bad, &&L_bad, &&L_54, &&L_55, &&L_56, &&L_57, &&L_bad, &&L_bad, &&L_bad, &&L_bad, &&L_5c, &&L_5d, &&L_5e, &&L_5f,
@@ -309,7 +320,17 @@ L_18: SE_DST = static_cast<std::uint32_t>(ip->imm) | (static_cast<std::uint64_t>
     ++ip;
     SE_NEXT;
 L_38: SE_DST = static_cast<std::uint32_t>(ip->imm); ++ip; SE_NEXT;
-L_e1: SE_DST = env.ctx[static_cast<std::uint32_t>(ip->imm) % env.ctx.size()]; SE_NEXT;
+L_20:
+    SE_DST = env.ctx[static_cast<std::uint32_t>(ip->imm)];
+    ++ip;
+    SE_DST = env.ctx[static_cast<std::uint32_t>(ip->imm)];
+    SE_NEXT;
+L_28:
+    r[0] = SE_IMM64;
+    ++ip;
+    goto L_95;
+// The verifier emits ld_ctx only with imm = field index < xdp_field::count (verifier_step.hpp).
+L_e1: SE_DST = env.ctx[static_cast<std::uint32_t>(ip->imm)]; SE_NEXT;
     // ---- loads: proven ----
 L_61: SE_LOAD(std::uint32_t, std::uint32_t, SE_PADDR(SE_SRC))
 L_69: SE_LOAD(std::uint16_t, std::uint16_t, SE_PADDR(SE_SRC))

@@ -1,10 +1,11 @@
 #pragma once
 /// \file Load-time superinstructions for clang's commonest XDP idioms.
 ///
-/// Dispatch dominates an interpreter's cost on short filters, so two idioms are fused into one
+/// Dispatch dominates an interpreter's cost on short filters, so four idioms are fused into one
 /// dispatch after verification: the packet bounds check `mov rX, rA; add rX, K; jgt rX, rB, L`
-/// (from `if (p + K > data_end)`) and a proven load followed by `jeq/jne` of the loaded register
-/// against an immediate (header field tests). The fused opcode replaces the first slot only; the
+/// (from `if (p + K > data_end)`), a proven load followed by `jeq/jne` of the loaded register
+/// against an immediate (header field tests), the two context loads every XDP program starts
+/// with (`data`, `data_end`) and `mov r0, K; exit` (`return XDP_PASS;`). The fused opcode replaces the first slot only; the
 /// others keep their decoded form, and fusion happens only where no jump lands inside the group
 /// (the verifier's block leaders), so the program's meaning and pc numbering are unchanged.
 #include <cstdint>
@@ -15,7 +16,7 @@
 
 namespace secengine::ebpf::detail {
 
-[[nodiscard]] inline bool is_leader(std::span<const std::uint32_t> leaders, std::uint32_t pc) noexcept {
+[[nodiscard]] constexpr bool is_leader(std::span<const std::uint32_t> leaders, std::uint32_t pc) noexcept {
     std::size_t lo = 0, hi = leaders.size();
     while (lo < hi) {
         std::size_t mid = (lo + hi) / 2;
@@ -27,7 +28,7 @@ namespace secengine::ebpf::detail {
 }
 
 /// Fuse in place; `leaders` is the sorted list of basic-block starts from the verifier.
-inline void fuse(std::span<insn> code, std::span<const std::uint32_t> leaders) noexcept {
+constexpr void fuse(std::span<insn> code, std::span<const std::uint32_t> leaders) noexcept {
     const auto n = static_cast<std::uint32_t>(code.size());
     for (std::uint32_t pc = 0; pc + 1 < n; ++pc) {
         insn& a = code[pc];
@@ -41,6 +42,16 @@ inline void fuse(std::span<insn> code, std::span<const std::uint32_t> leaders) n
                 pc += 2;
                 continue;
             }
+        }
+        if (a.opcode == iop::ld_ctx && b.opcode == iop::ld_ctx) {
+            a.opcode = iop::ld_ctx2;
+            ++pc;
+            continue;
+        }
+        if (a.opcode == 0xb7 && a.dst() == 0 && b.opcode == op::exit_insn) {
+            a.opcode = iop::mov_r0_exit;
+            ++pc;
+            continue;
         }
         if ((b.opcode == 0x15 || b.opcode == 0x55) && b.dst() == a.dst() && a.dst() != a.src()) {
             const bool eq = b.opcode == 0x15;

@@ -45,5 +45,7 @@ inline constexpr std::uint8_t call_local = 0xe5;
 inline constexpr std::uint8_t bounds_jgt = 0xf5;  ///< mov rX, rA; add rX, K; jgt rX, rB, off
 inline constexpr std::uint8_t ldxb_jeq = 0xe6, ldxb_jne = 0xee, ldxh_jeq = 0xf6, ldxh_jne = 0xfe, ldxw_jeq = 0xed,
                               ldxw_jne = 0xfd;  ///< proven load, then jeq/jne of the loaded register with imm
+inline constexpr std::uint8_t ld_ctx2 = 0x20;       ///< two struct xdp_md loads (clang's data, data_end prologue)
+inline constexpr std::uint8_t mov_r0_exit = 0x28;   ///< mov r0, K; exit (clang's `return K;`)
 
 }  // namespace secengine::ebpf::detail::iop

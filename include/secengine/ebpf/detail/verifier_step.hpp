@@ -15,19 +15,19 @@ namespace secengine::ebpf::detail {
 /// Per-instruction semantics shared by the fixpoint pass and the final (checking) pass.
 class transfer {
 protected:
-    transfer(std::span<const insn> p, std::span<const map_spec> maps, bool xdp, bool check_all) noexcept
+    constexpr transfer(std::span<const insn> p, std::span<const map_spec> maps, bool xdp, bool check_all) noexcept
         : p_(p), maps_(maps), xdp_(xdp), check_all_(check_all) {}
 
     using ve = verify_error;
     enum class access { proven, checked };
 
     static constexpr areg fp() noexcept { return {rk::stack, 0, 0}; }
-    [[nodiscard]] static areg get(const astate& s, std::uint8_t r) noexcept { return r == reg_fp ? fp() : s.r[r]; }
-    [[nodiscard]] static bool init(const astate& s, std::uint8_t r) noexcept {
+    [[nodiscard]] static constexpr areg get(const astate& s, std::uint8_t r) noexcept { return r == reg_fp ? fp() : s.r[r]; }
+    [[nodiscard]] static constexpr bool init(const astate& s, std::uint8_t r) noexcept {
         return r == reg_fp || s.r[r].kind != rk::uninit;
     }
 
-    void emit(std::uint32_t pc, std::uint8_t opcode, std::int32_t imm) noexcept {
+    constexpr void emit(std::uint32_t pc, std::uint8_t opcode, std::int32_t imm) noexcept {
         if (out_.empty()) return;
         insn i = p_[pc];
         i.opcode = opcode;
@@ -37,12 +37,12 @@ protected:
 
     /// Memory rule: stack within the frame, packet at a non-negative offset (proven when below
     /// the proven length), map values within the value; other pointers are checked at run time.
-    ve check_access(const astate& s, const areg& b, std::int32_t off, unsigned size, access& how) const noexcept {
+    constexpr ve check_access(const astate& s, const areg& b, std::int32_t off, unsigned size, access& how) const noexcept {
         const ve e = prove_access(s, b, off, size, how);
         if (check_all_) how = access::checked;
         return e;
     }
-    ve prove_access(const astate& s, const areg& b, std::int32_t off, unsigned size, access& how) const noexcept {
+    constexpr ve prove_access(const astate& s, const areg& b, std::int32_t off, unsigned size, access& how) const noexcept {
         how = access::checked;
         const std::int64_t t = std::int64_t{b.off} + off;
         switch (b.kind) {
@@ -74,7 +74,7 @@ protected:
     }
 
     /// A pointer argument to a map helper that must cover `size` readable bytes.
-    ve check_ptr_arg(const astate& s, std::uint8_t r, std::uint32_t size) const noexcept {
+    constexpr ve check_ptr_arg(const astate& s, std::uint8_t r, std::uint32_t size) const noexcept {
         const areg a = get(s, r);
         if (a.kind == rk::uninit) return ve::uninit_register;
         if (a.kind == rk::ctx || a.kind == rk::pkt_end || a.kind == rk::map_ptr || a.kind == rk::map_or_null)
@@ -87,7 +87,7 @@ protected:
         return ve::ok;
     }
 
-    ve helper_call(astate& s, std::int32_t id) const noexcept {
+    constexpr ve helper_call(astate& s, std::int32_t id) const noexcept {
         const areg m = s.r[1];
         switch (id) {
             case helper::map_lookup_elem:
@@ -117,7 +117,7 @@ protected:
     }
 
     /// Bounds of ALU results on numbers (0..32767 when provable; enough for header lengths).
-    static areg scalar_result(std::uint8_t o, bool x, const areg& a, const areg& b, std::int32_t imm) noexcept {
+    static constexpr areg scalar_result(std::uint8_t o, bool x, const areg& a, const areg& b, std::int32_t imm) noexcept {
         const bool ab = a.kind == rk::scalar && a.known();
         const bool bb = x ? (b.kind == rk::scalar && b.known()) : (imm >= 0 && imm <= 32767);
         const std::int32_t bv = x ? b.off : imm;
@@ -135,7 +135,7 @@ protected:
 
     /// packet pointer + bounded number: a new variable base (>= data), identified by the pc
     /// that made it. Older pointers with the same id refer to an older base: they are dropped.
-    static areg variable_base(astate& s, std::uint32_t pc, const areg& ptr, const areg& num) noexcept {
+    static constexpr areg variable_base(astate& s, std::uint32_t pc, const areg& ptr, const areg& num) noexcept {
         if (ptr.kind != rk::pkt || !ptr.known() || ptr.off < 0 || !num.known())
             return {ptr.kind, ptr.map, areg::unknown};
         const auto id = static_cast<std::uint8_t>(1 + pc % 255);
@@ -147,7 +147,7 @@ protected:
     }
 
     /// Effect of a non-branching instruction at pc (lddw covers both slots).
-    ve step(astate& s, std::uint32_t pc) noexcept {
+    constexpr ve step(astate& s, std::uint32_t pc) noexcept {
         const insn& i = p_[pc];
         const std::uint8_t c = i.opcode, cl = op::cls(c), o = c & 0xf0, x = c & op::src_x;
         const std::uint8_t d = i.dst(), sr = i.src();
