@@ -119,6 +119,11 @@ void put_mac(const std::uint8_t* m) {
 
 void put_sv(std::string_view s) { uart::write(s.data(), s.size()); }
 
+/// The ready line's `state=` field: where the configuration in force came from.
+void put_state() {
+    uart::puts(reinterpret_cast<std::uintptr_t>(_start) == board::flash0_base ? "defaults" : "none");
+}
+
 /// A MAC address as a 48-bit number (bytes in wire order, big-endian), for one-compare tests.
 std::uint64_t mac48(const std::byte* p) {
     return (std::uint64_t{secengine::detail::load_be16(p)} << 32) | secengine::detail::load_be32(p + 2);
@@ -361,7 +366,11 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     (void)hartid;
     uart::init();
     uart::puts("secengine: boot\n");
-    read_bootargs(dtb);  // before PMP lockdown: the tree is outside the window
+    // Flash boot (DESIGN.md section 3): QEMU reset to pflash bank 0, where this image runs in
+    // place; bank 1 holds the appliance state. The -kernel boot has no state bank (QEMU refuses
+    // a bank-1 drive with -kernel), so it runs without persistence.
+    const bool flash_boot = reinterpret_cast<std::uintptr_t>(_start) == board::flash0_base;
+    if (!flash_boot) read_bootargs(dtb);  // before PMP lockdown: the tree is outside the window
     nports = virtio::probe();
     for (int p = 0; p < nports; ++p) {
         for (std::size_t i = 0; i < 6; ++i) own_mac[p][i] = virtio::mac(p)[i];
@@ -394,7 +403,7 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
                                                  kernel::make_boot_id(seed), {cfg.ip, cfg.mgmt_port, own_mac},
                                                  board::now_ticks());
     control->set_insn_counters(&counters.engine_insns, &counters.rx);
-    board::pmp::lockdown();
+    board::pmp::lockdown(flash_boot);
     if (!cfg.key_given)
         uart::puts("secengine: WARNING: no key= given, built-in PUBLIC demo key in use; anyone with the source can manage this appliance; pass key=<32 hex digits>\n");
     const auto ram_used = static_cast<std::uint64_t>(__ram_end - __ram_start);
@@ -405,6 +414,8 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     uart::put_dec(static_cast<std::uint64_t>(nports));
     uart::puts(nports == 2 ? " mode=inline ip=" : " mode=endpoint ip=");
     put_ip(cfg.ip);
+    uart::puts(" state=");
+    put_state();
     uart::putc('\n');
     uart::puts("secengine: boot insns=");
     uart::put_dec(ready_insns);
