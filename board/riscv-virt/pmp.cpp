@@ -25,6 +25,9 @@ constexpr std::uint64_t mstatus_mprv = 1ull << 17, mstatus_mpp = 3ull << 11;  //
 /// pmpaddr for a NAPOT region of `size` bytes (power of two >= 8) at `base` (aligned to size):
 /// the address >> 2 with the low bits set to encode the size (section 3.7.1, table 3.10).
 constexpr std::uint64_t napot_addr(std::uint64_t base, std::uint64_t size) { return (base >> 2) | ((size >> 3) - 1); }
+/// MPRV is on (lockdown with the state bank). Before that, write_close must not set it: with
+/// no PMP entry programmed, every U-mode-checked access would fail (spec 3.7.1).
+bool mprv = false;
 }  // namespace
 
 int lockdown(bool state_bank) {
@@ -68,10 +71,15 @@ int lockdown(bool state_bank) {
     // MPP = U (00), then MPRV: from here on loads and stores are checked as U-mode.
     asm volatile("csrc mstatus, %0" ::"r"(mstatus_mpp) : "memory");
     asm volatile("csrs mstatus, %0" ::"r"(mstatus_mprv) : "memory");
+    mprv = true;
     return 9;
 }
 
-void write_open() { asm volatile("csrc mstatus, %0" ::"r"(mstatus_mprv) : "memory"); }
-void write_close() { asm volatile("csrs mstatus, %0" ::"r"(mstatus_mprv) : "memory"); }
+void write_open() {
+    if (mprv) asm volatile("csrc mstatus, %0" ::"r"(mstatus_mprv) : "memory");
+}
+void write_close() {
+    if (mprv) asm volatile("csrs mstatus, %0" ::"r"(mstatus_mprv) : "memory");
+}
 
 }  // namespace board::pmp
