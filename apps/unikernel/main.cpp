@@ -22,6 +22,7 @@
 #include "memlayout.hpp"
 #include "pmp.hpp"
 #include "selfbench.hpp"
+#include "state_bank.hpp"
 #include "timer.hpp"
 #include "trap.hpp"
 #include "uart.hpp"
@@ -87,6 +88,7 @@ struct memory_item {
     {"engine: DPI slot (automaton)", sizeof(engine_type::dpi_type)},
     {"engine: counters", sizeof(secengine::pipeline_stats)},
     {"control plane", sizeof(control_type)},
+    {"state store", sizeof(kernel::state_store)},
 };
 
 struct kernel_counters {
@@ -119,9 +121,101 @@ void put_mac(const std::uint8_t* m) {
 
 void put_sv(std::string_view s) { uart::write(s.data(), s.size()); }
 
-/// The ready line's `state=` field: where the configuration in force came from.
+// The state store on pflash bank 1 (flash boot only; docs/store.md). `state` is null when
+// nothing is persisted (the -kernel boot, or a bank the driver could not use).
+kernel::state_bank bank;
+kernel::state_store store{bank};
+kernel::state_store* state = nullptr;
+
+/// The ready line's `state=` field: where the configuration in force came from - `flash vN`
+/// (the stored state, version N), `defaults` (unprovisioned bank) or `none` (no persistence).
 void put_state() {
-    uart::puts(reinterpret_cast<std::uintptr_t>(_start) == board::flash0_base ? "defaults" : "none");
+    if (state == nullptr) {
+        uart::puts("none");
+    } else if (state->provisioned()) {
+        uart::puts("flash v");
+        uart::put_dec(state->version());
+    } else {
+        uart::puts("defaults");
+    }
+}
+
+/// One line on what the load found (the counters behind `secctl config`).
+void report_state() {
+    if (state == nullptr) {
+        uart::puts("secengine: state: no state bank, changes are NOT persisted (-kernel boot or no usable bank 1)\n");
+        return;
+    }
+    const secengine::store::store_health& h = state->health();
+    uart::puts("secengine: state: ");
+    uart::puts(state->provisioned() ? "provisioned" : "not provisioned, booting defaults");
+    uart::puts(" version=");
+    uart::put_dec(state->version());
+    uart::puts(" records=");
+    uart::put_dec(h.records);
+    uart::puts(" replayed=");
+    uart::put_dec(control->replayed());
+    uart::puts(" skipped=");
+    uart::put_dec(h.skipped);
+    uart::puts(" torn=");
+    uart::put_dec(h.torn);
+    uart::puts(" bad_crc=");
+    uart::put_dec(h.bad_crc);
+    uart::puts(" bad_mac=");
+    uart::put_dec(h.bad_mac);
+    uart::puts(" bad_version=");
+    uart::put_dec(h.bad_version);
+    uart::puts(" erase_min=");
+    uart::put_dec(h.erase_min);
+    uart::puts(" erase_max=");
+    uart::put_dec(h.erase_max);
+    uart::puts(" blocks=");
+    uart::put_dec(h.blocks_used);
+    uart::putc('/');
+    uart::put_dec(h.blocks_total);
+    uart::puts("x");
+    uart::put_dec(board::flash::block_size());
+    uart::putc('\n');
+    if (h.skipped != 0) {
+        uart::puts("secengine: state: WARNING: ");
+        uart::put_dec(h.skipped);
+        uart::puts(" stored record(s) refused (torn, corrupt, foreign key or other version) and skipped\n");
+    }
+    if (h.bad_mac != 0) {
+        uart::puts("secengine: state: WARNING: ");
+        uart::put_dec(h.bad_mac);
+        uart::puts(" record(s) not authentic under this appliance's key (foreign key) skipped\n");
+    }
+}
+
+/// The flash boot: probe bank 1, open the store, take the boot configuration from it.
+void open_state() {
+    const board::flash::error fe = board::flash::init();
+    if (fe != board::flash::error::none) {
+        uart::puts("secengine: state: flash bank 1: ");
+        uart::puts(board::flash::name(fe));
+        uart::putc('\n');
+        return;
+    }
+    secengine::store::boot_config d;
+    d.ip = cfg.ip;
+    d.prefix = cfg.prefix;
+    d.mgmt_port = cfg.mgmt_port;
+    d.key = cfg.key;
+    const secengine::store::store_error e = store.open(d);
+    if (e != secengine::store::store_error::none && e != secengine::store::store_error::not_provisioned) {
+        uart::puts("secengine: state: ");
+        put_sv(secengine::store::name(e));
+        uart::putc('\n');
+        return;
+    }
+    state = &store;
+    const secengine::store::boot_config& b = store.boot();
+    cfg.ip = b.ip;
+    cfg.prefix = b.prefix;
+    cfg.mgmt_port = b.mgmt_port;
+    cfg.key = b.key;
+    cfg.key_given = store.provisioned() && b.key != kernel::demo_key;
 }
 
 /// A MAC address as a 48-bit number (bytes in wire order, big-endian), for one-compare tests.
@@ -325,6 +419,7 @@ void read_bootargs(const void* dtb) {
 [[noreturn]] void event_loop() {
     const std::uint64_t period = board::ticks_per_second / 1000 * cfg.report_ms;
     std::uint64_t next_report = board::now_ticks() + period;
+    std::uint64_t reboot_at = 0;
     for (;;) {
         // Benchmark accounting (bench=1 prints it): instructions from RX-ring pickup to TX or
         // drop, plus ring refill, doorbells and TX completion - the work a frame causes - but
@@ -352,6 +447,14 @@ void read_bootargs(const void* dtb) {
         } else if (uart::getc() == 's') {
             report(now);  // on demand, for test harnesses: one line now, without waiting
         }
+        if (control->reboot_requested()) {
+            // Factory reset acked: give the ack 100 ms to leave, then start again from flash.
+            if (reboot_at == 0) reboot_at = now + board::ticks_per_second / 10;
+            if (now >= reboot_at) {
+                uart::puts("secengine: factory reset stored, rebooting\n");
+                board::reboot();
+            }
+        }
         if (now >= next_report) {
             report(now);
             next_report += period;
@@ -371,6 +474,7 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     // a bank-1 drive with -kernel), so it runs without persistence.
     const bool flash_boot = reinterpret_cast<std::uintptr_t>(_start) == board::flash0_base;
     if (!flash_boot) read_bootargs(dtb);  // before PMP lockdown: the tree is outside the window
+    if (flash_boot) open_state();
     nports = virtio::probe();
     for (int p = 0; p < nports; ++p) {
         for (std::size_t i = 0; i < 6; ++i) own_mac[p][i] = virtio::mac(p)[i];
@@ -401,9 +505,13 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     }
     control = new (control_storage) control_type(*engine_ptr, kernel::virtio_port{}, secengine::wire::siphash_key::from_octets(cfg.key),
                                                  kernel::make_boot_id(seed), {cfg.ip, cfg.mgmt_port, own_mac},
-                                                 board::now_ticks());
+                                                 board::now_ticks(), kernel::persistence{state});
     control->set_insn_counters(&counters.engine_insns, &counters.rx);
+    // The stored changes, through the same code that applied them when they arrived.
+    if (state != nullptr)
+        state->replay([](std::uint16_t type, std::span<const std::byte> payload) { control->replay(type, payload, board::now_ticks()); });
     board::pmp::lockdown(flash_boot);
+    report_state();
     if (!cfg.key_given)
         uart::puts("secengine: WARNING: no key= given, built-in PUBLIC demo key in use; anyone with the source can manage this appliance; pass key=<32 hex digits>\n");
     const auto ram_used = static_cast<std::uint64_t>(__ram_end - __ram_start);

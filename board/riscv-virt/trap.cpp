@@ -16,6 +16,14 @@ void shutdown(std::uint32_t code) {
     for (;;) asm volatile("wfi");
 }
 
+void reboot() {
+    io_fence();
+    // sifive_test: 0x7777 resets the machine (QEMU: a system reset; without -no-reboot the
+    // guest starts again from the reset vector - pflash bank 0 for the flash boot).
+    mmio_write32(test_base, 0x7777u);
+    for (;;) asm volatile("wfi");
+}
+
 }  // namespace board
 
 namespace {

@@ -94,6 +94,14 @@ public:
     /// Returns none, not_provisioned or bad_geometry; skipped records are in health().
     template <class Replay>
     store_error load(const boot_config& defaults, Replay&& replay) noexcept {
+        const store_error e = open(defaults);
+        if (e == store_error::none) this->replay(replay);
+        return e;
+    }
+
+    /// load's first half: finds the boot configuration (boot()), the version and where appends
+    /// go, without replaying - for a caller that needs the key before it can replay.
+    store_error open(const boot_config& defaults) noexcept {
         health_ = store_health{};
         lay_ = layout_for(f_.blocks());
         head_ = no_block;
@@ -161,6 +169,14 @@ public:
         key_ = key_of(boot_);
         version_ = base_seq_;
         health_.records = 1;
+        return store_error::none;
+    }
+
+    /// load's second half (after open() returned none): every valid command after the base,
+    /// in order, to `replay(type, payload)`.
+    template <class Replay>
+    void replay(Replay&& replay) noexcept {
+        if (!provisioned_) return;
         // Pass 2: the commands after the base, block by block in the order of their first
         // record's sequence number (within a block records are in sequence order).
         std::uint64_t last_first = 0;
@@ -194,7 +210,6 @@ public:
                 version_ = v.seq;
             }
         }
-        return store_error::none;
     }
 
     /// Persists one configuration change (its wire type and payload) and reads it back:
@@ -239,6 +254,7 @@ public:
     [[nodiscard]] constexpr std::uint64_t version() const noexcept { return version_; }
     [[nodiscard]] constexpr const store_health& health() const noexcept { return health_; }
     [[nodiscard]] constexpr const bank_layout& layout() const noexcept { return lay_; }
+    [[nodiscard]] std::size_t block_size() const noexcept { return f_.block_size(); }
     /// The erase count in block `b`'s header (false: header torn or missing).
     [[nodiscard]] bool erase_count(std::uint16_t b, std::uint32_t& count) const noexcept {
         const std::byte* p = block(b);
