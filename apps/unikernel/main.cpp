@@ -121,6 +121,16 @@ void put_mac(const std::uint8_t* m) {
 
 void put_sv(std::string_view s) { uart::write(s.data(), s.size()); }
 
+// Kept across a warm restart (.noinit is not cleared by boot.S): after a factory reset the
+// kernel starts again with PMP still locked, so the RTC that seeds the boot id is out of reach;
+// the next boot id is derived from the last one instead.
+constexpr std::uint64_t warm_magic = 0x7761726d72657374ull;  // "warmrest"
+struct warm_state {
+    std::uint64_t magic;
+    std::uint64_t boot_id;
+};
+[[gnu::section(".noinit")]] warm_state warm;
+
 // The state store on pflash bank 1 (flash boot only; docs/store.md). `state` is null when
 // nothing is persisted (the -kernel boot, or a bank the driver could not use).
 kernel::state_bank bank;
@@ -138,6 +148,14 @@ void put_state() {
     } else {
         uart::puts("defaults");
     }
+}
+
+/// This boot's id: from the RTC on a cold boot, from the previous id after a warm restart.
+std::uint64_t boot_id(std::uint64_t seed) {
+    if (warm.magic != warm_magic) return kernel::make_boot_id(seed);
+    warm.magic = 0;
+    const std::uint64_t id = secengine::detail::mix64(warm.boot_id ^ seed);
+    return id == 0 ? 1 : id;
 }
 
 /// One line on what the load found (the counters behind `secctl config`).
@@ -451,8 +469,10 @@ void read_bootargs(const void* dtb) {
             // Factory reset acked: give the ack 100 ms to leave, then start again from flash.
             if (reboot_at == 0) reboot_at = now + board::ticks_per_second / 10;
             if (now >= reboot_at) {
-                uart::puts("secengine: factory reset stored, rebooting\n");
-                board::reboot();
+                uart::puts("secengine: factory reset stored, restarting\n");
+                warm.magic = warm_magic;
+                warm.boot_id = control->boot_id();
+                board::restart();
             }
         }
         if (now >= next_report) {
@@ -504,7 +524,7 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
             uart::puts("secengine: pps/ban_s rejected by the engine, defaults kept\n");
     }
     control = new (control_storage) control_type(*engine_ptr, kernel::virtio_port{}, secengine::wire::siphash_key::from_octets(cfg.key),
-                                                 kernel::make_boot_id(seed), {cfg.ip, cfg.mgmt_port, own_mac},
+                                                 boot_id(seed), {cfg.ip, cfg.mgmt_port, own_mac},
                                                  board::now_ticks(), kernel::persistence{state});
     control->set_insn_counters(&counters.engine_insns, &counters.rx);
     // The stored changes, through the same code that applied them when they arrived.
