@@ -133,8 +133,10 @@ struct warm_state {
 
 // The state store on pflash bank 1 (flash boot only; docs/store.md). `state` is null when
 // nothing is persisted (the -kernel boot, or a bank the driver could not use).
+// Constructed in place at boot (like the engine): a constant-initialised object would sit in
+// .data and push .bss to its next 256-byte boundary.
 kernel::state_bank bank;
-kernel::state_store store{bank};
+alignas(kernel::state_store) std::byte store_storage[sizeof(kernel::state_store)];
 kernel::state_store* state = nullptr;
 
 /// The ready line's `state=` field: where the configuration in force came from - `flash vN`
@@ -220,6 +222,7 @@ void open_state() {
     d.prefix = cfg.prefix;
     d.mgmt_port = cfg.mgmt_port;
     d.key = cfg.key;
+    kernel::state_store& store = *new (store_storage) kernel::state_store(bank);
     const secengine::store::store_error e = store.open(d);
     if (e != secengine::store::store_error::none && e != secengine::store::store_error::not_provisioned) {
         uart::puts("secengine: state: ");
