@@ -1,7 +1,8 @@
 #pragma once
 /// \file CRC-32 (IEEE 802.3 / zlib polynomial 0x04C11DB7, reflected 0xEDB88320, init and final
-/// xor 0xffffffff) with a 16-entry nibble table: 64 bytes of .rodata instead of the 1 KiB
-/// byte table, two lookups per byte. Detects every burst up to 32 bits - a torn word - and is
+/// xor 0xffffffff) with the classic 256-entry byte table (Sarwate, "Computation of cyclic
+/// redundancy checks via table look-up", CACM 1988): 1 KiB of .rodata, which lives in flash or
+/// the image, not in the RAM window; one lookup per byte (boot replays every stored record). Detects every burst up to 32 bits - a torn word - and is
 /// the cheap first check of a store record before its MAC (Koopman, "32-bit cyclic redundancy
 /// codes for Internet applications", DSN 2002, on CRC-32's error detection).
 #include <array>
@@ -12,16 +13,16 @@
 namespace secengine::store {
 
 namespace detail {
-[[nodiscard]] constexpr std::array<std::uint32_t, 16> make_crc_nibbles() noexcept {
-    std::array<std::uint32_t, 16> t{};
-    for (std::uint32_t n = 0; n < 16; ++n) {
+[[nodiscard]] constexpr std::array<std::uint32_t, 256> make_crc_table() noexcept {
+    std::array<std::uint32_t, 256> t{};
+    for (std::uint32_t n = 0; n < 256; ++n) {
         std::uint32_t c = n;
-        for (int k = 0; k < 4; ++k) c = (c & 1u) ? (c >> 1) ^ 0xedb88320u : c >> 1;
+        for (int k = 0; k < 8; ++k) c = (c & 1u) ? (c >> 1) ^ 0xedb88320u : c >> 1;
         t[n] = c;
     }
     return t;
 }
-inline constexpr std::array<std::uint32_t, 16> crc_nibbles = make_crc_nibbles();
+inline constexpr std::array<std::uint32_t, 256> crc_table = make_crc_table();
 }  // namespace detail
 
 /// Running CRC-32: `crc32 c; c.update(a); c.update(b); c.value()` == CRC of a||b.
@@ -29,9 +30,7 @@ class crc32 {
 public:
     constexpr void update(std::span<const std::byte> d) noexcept {
         for (const std::byte b : d) {
-            c_ ^= static_cast<std::uint8_t>(b);
-            c_ = (c_ >> 4) ^ detail::crc_nibbles[c_ & 15u];
-            c_ = (c_ >> 4) ^ detail::crc_nibbles[c_ & 15u];
+            c_ = (c_ >> 8) ^ detail::crc_table[(c_ ^ static_cast<std::uint8_t>(b)) & 0xffu];
         }
     }
     [[nodiscard]] constexpr std::uint32_t value() const noexcept { return ~c_; }

@@ -180,6 +180,13 @@ struct record_view {
     return v;
 }
 
+/// The MAC check alone, for a record `v` that parse_record(at, nullptr) accepted: lets a caller
+/// skip records it does not need (older than the base) without computing their MAC.
+[[nodiscard]] constexpr bool mac_ok(std::span<const std::byte> at, const record_view& v, const wire::siphash_key& key) noexcept {
+    const std::size_t covered = record_header_bytes + pad4(v.payload.size());
+    return wire::siphash(key, at.first(covered)) == v.mac;
+}
+
 /// Builds a record's words one at a time (no buffer: the payload may be a received frame),
 /// for the store to program. `word(i)` is the i-th 32-bit word of the record.
 class record_writer {

@@ -192,23 +192,25 @@ public:
             }
             if (next == no_block) break;
             last_first = best;
-            if (last_seq(next) <= base_seq_) continue;
-            ++health_.blocks_used;
+            bool used = false;
             std::size_t off = block_header_bytes;
             for (;;) {
-                const record_view v = parse_record(rest(next, off), &key_);
+                const std::span<const std::byte> at = rest(next, off);
+                const record_view v = parse_record(at, nullptr);  // CRC only: the MAC below, when needed
                 if (v.size == 0) break;
                 off += v.size;
-                if (v.seq <= base_seq_) continue;
-                if (v.error == store_error::bad_mac) {
-                    count(v.error);
+                if (!v.ok() || v.seq <= base_seq_) continue;  // counted in pass 1; older than the base
+                used = true;
+                if (v.kind != record_kind::command) continue;   // the base itself
+                if (!mac_ok(at, v, key_)) {
+                    count(store_error::bad_mac);
                     continue;
                 }
-                if (!v.ok() || v.kind != record_kind::command) continue;  // counted in pass 1; an older base
                 replay(v.type, v.payload);
                 ++health_.records;
                 version_ = v.seq;
             }
+            if (used) ++health_.blocks_used;
         }
     }
 
