@@ -85,9 +85,6 @@ def describe(name):
         'warm': 'boot id kept across a warm restart (factory reset), .noinit',
         'blk_size': 'flash driver: bank 1 geometry from the CFI query',
         'blk_count': 'flash driver: bank 1 geometry from the CFI query',
-        'nprograms': 'flash driver: operation counters',
-        'nerases': 'flash driver: operation counters',
-        'nfailures': 'flash driver: operation counters',
         'mprv': 'PMP: loads/stores checked as U-mode (state bank read-only)',
     }
     for k, v in notes.items():

@@ -38,7 +38,6 @@ constexpr std::uint32_t poll_limit = 1u << 20;  // status reads before giving up
 
 std::size_t blk_size = 0;
 std::size_t blk_count = 0;
-std::uint32_t nprograms = 0, nerases = 0, nfailures = 0;
 
 /// A command to both 16-bit lanes.
 void command(std::size_t offset, std::uint32_t cmd) { mmio_write32(flash1_base + offset, cmd | (cmd << 16)); }
@@ -65,7 +64,6 @@ error wait_ready(std::size_t offset, error failed) {
         e = failed;
     if (e != error::none) {
         command(offset, cmd_clear_status);
-        ++nfailures;
     }
     command(offset, cmd_read_array);
     io_fence();
@@ -132,7 +130,6 @@ error program(std::size_t offset, const std::uint32_t* words, std::size_t n) {
         const std::size_t at = offset + i * width;
         command(at, cmd_program);
         mmio_write32(flash1_base + at, words[i]);
-        ++nprograms;
         e = wait_ready(at, error::program_failed);
     }
     pmp::write_close();
@@ -146,14 +143,9 @@ error erase(std::size_t block) {
     pmp::write_open();
     command(at, cmd_erase_setup);
     command(at, cmd_erase_confirm);
-    ++nerases;
     const error e = wait_ready(at, error::erase_failed);
     pmp::write_close();
     return e;
 }
-
-std::uint32_t programs() { return nprograms; }
-std::uint32_t erases() { return nerases; }
-std::uint32_t failures() { return nfailures; }
 
 }  // namespace board::flash

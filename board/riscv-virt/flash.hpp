@@ -39,9 +39,5 @@ const std::uint8_t* data();
 error program(std::size_t offset, const std::uint32_t* words, std::size_t n);
 /// Erases the block `block` (0x20, 0xD0 confirm, poll status): every byte reads 0xff.
 error erase(std::size_t block);
-/// Operations since boot and failures, for the health report.
-std::uint32_t programs();
-std::uint32_t erases();
-std::uint32_t failures();
 
 }  // namespace board::flash
