@@ -80,6 +80,12 @@ def describe(name):
         'ready_insns': 'instructions retired at the ready line (boot cost)',
         'nports': 'number of VirtIO-net ports found',
         'in_trap': 'guards the trap handler against recursion',
+        'store_storage': 'state store on flash bank 1: head, sequence numbers, boot configuration, health (docs/store.md)',
+        'state': 'pointer to the state store (null: nothing persisted)',
+        'warm': 'boot id kept across a warm restart (factory reset), .noinit',
+        'blk_size': 'flash driver: bank 1 geometry from the CFI query',
+        'blk_count': 'flash driver: bank 1 geometry from the CFI query',
+        'mprv': 'PMP: loads/stores checked as U-mode (state bank read-only)',
     }
     for k, v in notes.items():
         if re.search(r'\b%s\b' % k, name):
@@ -98,7 +104,8 @@ def main():
              'Everything writable lives in one 64 KiB window (../shared/DESIGN.md section 4): the linker script',
              '(board/riscv-virt/kernel.ld) ASSERTs that .data + .bss + .noinit + stack fit, and PMP makes any access',
              'outside code, this window and the MMIO devices trap at run time (`selftest=pmp` proves it). Code and',
-             'read-only data stay in the image at 0x80000000 and do not count.', '',
+             'read-only data stay in the image at 0x80000000 (or execute in place from flash: see "Flash layout") and',
+             'do not count.', '',
              '**Window: 0x%x .. 0x%x, %d of %d bytes used (%.1f %%), %d bytes free.**' % (
                  start, end, used, LIMIT, 100.0 * used / LIMIT, LIMIT - used), '',
              '## Sections in the window', '', '| section | address | bytes | what |', '| --- | --- | ---: | --- |']
@@ -139,6 +146,19 @@ def main():
               'Free bytes are what the eBPF (program + maps) and DPI (automaton) slots can still take. The stack',
               'high-water mark is printed on the stats line with `bench=1` (`stack_max`); `make bench` reports it as',
               '`riscv.stack_max`.', '',
+              '## Flash layout (the flash boot)', '',
+              'QEMU virt has two 32 MiB CFI pflash banks (DESIGN.md section 6). Neither counts against the window:',
+              'bank 0 is code and read-only data executed in place, bank 1 is read where it lies (PMP: read-only',
+              'to the engine; only the flash driver\'s program/erase path writes, with mstatus.MPRV off).', '',
+              '| region | address | size | what |', '| --- | --- | ---: | --- |',
+              '| bank 0: `unikernel.flash` | 0x20000000 | 32 MiB | .text, .rodata, .data load image; the rest 0xff |',
+              '| bank 1 blocks 0-63: state log | 0x22000000 | 16 MiB | block header (erase count) + records: the boot configuration (base) and every configuration change (docs/store.md) |',
+              '| bank 1 blocks 64-95: signature database slot A | 0x23000000 | 8 MiB | reserved for the compiled rules database (issue 14 item 4; not written yet) |',
+              '| bank 1 blocks 96-127: signature database slot B | 0x23800000 | 8 MiB | reserved: the inactive slot an upload goes to, switched by one record |',
+              '',
+              'Blocks are 256 KiB (read from the CFI query at boot: the device block times the interleave of QEMU\'s',
+              'two 16-bit devices). The state store itself takes `state store` bytes of the window (table above; <= 512,',
+              'a static_assert in include/secengine/store/state_store.hpp).', '',
               'Regenerate: `ninja -C build/riscv && python3 scripts/memory_report.py`.']
     with open(OUT, 'w') as f:
         f.write('\n'.join(lines) + '\n')

@@ -1,5 +1,6 @@
 // secctl's command table and strict parser (command_line.hpp).
 #include "command_line.hpp"
+#include "state_image.hpp"
 
 #include <algorithm>
 #include <cinttypes>
@@ -43,6 +44,10 @@ constexpr command_spec table[] = {
     {"alerts", 0, 0, "--eve", "alerts [--eve]                        alert events, text or Suricata EVE JSON lines"},
     {"metrics", 0, 0, "--listen=", "metrics --listen [IP:]PORT            Prometheus text exposition on /metrics"},
     {"apply", 0, 0, "", "apply                                 re-apply the desired state (--state) now"},
+    {"factory-reset", 0, 0, "--yes", "factory-reset --yes                   drop the stored running configuration, reboot"},
+    {"provision", 1, 1, "--ip= --mgmt-port=",
+     "provision STATE.img --key HEX32 --ip A.B.C.D/N [--mgmt-port P]\n"
+     "         write a 32 MiB flash state image (bank 1) for the flash boot; contacts no appliance"},
 };
 
 const command_spec* find_command(std::string_view name) {
@@ -191,6 +196,10 @@ std::uint64_t limit_min(std::string_view opt) {
 bool parse_positionals(command& c, const std::vector<std::string>& pos, bool hex, std::string& err) {
     std::uint64_t n = 0;
     const std::string& name = c.name;
+    if (name == "provision") {
+        c.file = pos[0];
+        return true;
+    }
     if (name == "block" || name == "unblock") return parse_rule(pos[0], pos[1], pos.size() > 2 ? pos[2] : "", c.rule, err);
     if (name == "sig-add") {
         if (!parse_number(pos[0], "signature id", 1, std::numeric_limits<std::uint32_t>::max(), n, err)) return false;
@@ -454,6 +463,13 @@ parse_result parse_command_line(std::span<const std::string> args, const char* e
             else if (a == "--hex") hex = true;
             else if (a == "--json") c.json = true;
             else if (a == "--eve") c.eve = true;
+            else if (a == "--yes") c.yes = true;
+            else if (a == "--ip") {
+                if (!secengine::host::parse_cidr(v, c.ip, c.prefix, err)) return fail(err);
+            } else if (a == "--mgmt-port") {
+                if (!parse_number(v, "--mgmt-port", 1, 65535, n, err)) return fail(err);
+                c.mgmt_port = static_cast<std::uint16_t>(n);
+            }
             else if (a == "--section") c.section = v;
             else if (a == "--id") {
                 if (!parse_number(v, "--id", 1, 0xfffffffeu, n, err)) return fail(err);
@@ -490,6 +506,11 @@ parse_result parse_command_line(std::span<const std::string> args, const char* e
     std::string err;
     if (!parse_positionals(c, pos, hex, err)) return fail(err);
     if (c.name == "metrics" && c.listen_port == 0) return fail("metrics wants --listen [IP:]PORT");
+    if (c.name == "factory-reset" && !c.yes) return fail("factory-reset wants --yes (it drops every stored change and reboots the appliance)");
+    if (c.name == "provision") {
+        if (!o.key_given) return fail("provision wants --key HEX32 (the appliance key the image carries)");
+        if (c.ip == 0) return fail("provision wants --ip A.B.C.D/N");
+    }
     if (c.name == "limits" && c.limits.empty()) return fail("limits wants at least one of --pps --ban --rate --burst --new --syn-sent --established --fin-wait --closed");
     if (!o.src_port_given) o.ep.src_port = static_cast<std::uint16_t>(40000 + o.channel);
     o.ep.src_mac[5] = static_cast<std::uint8_t>(0xc0 + o.channel);

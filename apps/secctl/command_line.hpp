@@ -62,6 +62,10 @@ struct command {
     bool eve = false;                  ///< alerts
     std::uint32_t listen_ip = 0;       ///< metrics
     std::uint16_t listen_port = 0;
+    bool yes = false;                  ///< factory-reset: confirmed
+    std::uint32_t ip = 0;              ///< provision --ip (host order) and its prefix
+    std::uint8_t prefix = 0;
+    std::uint16_t mgmt_port = 7400;    ///< provision --mgmt-port
 };
 
 struct command_line {

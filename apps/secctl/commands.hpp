@@ -21,6 +21,11 @@ int cmd_penalty(session& s, const command& c);
 int cmd_load(session& s, const command& c);
 int cmd_unload(session& s, const command& c);
 int cmd_map_read(session& s, const command& c);
+int cmd_factory_reset(session& s, const command& c);
+/// provision: writes the state image (no appliance is contacted).
+int run_provision(const command_line& line);
+/// config's `state` and `flash` lines (store_status).
+int print_store_status(session& s);
 // commands_telemetry.cpp: subscriptions
 int cmd_stats(session& s, const command& c);
 int cmd_sig_list(session& s, const command& c);

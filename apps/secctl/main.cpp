@@ -34,6 +34,7 @@ constexpr handler handlers[] = {
     {"sig-add", cmd_sig_add},   {"sig-remove", cmd_sig_remove}, {"load", cmd_load},     {"unload", cmd_unload},
     {"limits", cmd_limits},     {"penalty", cmd_penalty}, {"map-read", cmd_map_read},   {"stats", cmd_stats},
     {"watch", cmd_watch},       {"alerts", cmd_alerts},   {"metrics", cmd_metrics},     {"apply", cmd_apply},       {"sig-list", cmd_sig_list},
+    {"factory-reset", cmd_factory_reset}, {"provision", nullptr},  // provision: no appliance (run_provision)
 };
 
 const handler* find_handler(std::string_view name) {
@@ -55,8 +56,9 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "secctl: %s\n", p.error.c_str());
         return exit_usage;
     }
+    if (p.line.cmd.name == "provision") return run_provision(p.line);  // writes a file, no session
     const handler* h = find_handler(p.line.cmd.name);
-    if (!h) {  // a table row without a function: a bug here, not the operator's
+    if (!h || !h->run) {  // a table row without a function: a bug here, not the operator's
         std::fprintf(stderr, "secctl: internal error: command '%s' has no handler\n", p.line.cmd.name.c_str());
         return exit_usage;
     }

@@ -9,9 +9,12 @@
 #include <span>
 
 #include <secengine/control/control_plane.hpp>
+#include <secengine/control/persist.hpp>
+#include <secengine/store/state_store.hpp>
 #include <secengine/detail/hash.hpp>
 #include <secengine/wire/siphash.hpp>
 
+#include "state_bank.hpp"
 #include "virtio.hpp"
 
 namespace kernel {
@@ -38,7 +41,11 @@ struct virtio_port {
     void release(buffer_id b) const noexcept { board::virtio::release(b); }
 };
 
+/// The state store on bank 1 (flash boot); the -kernel boot passes no store (nothing kept).
+using state_store = secengine::store::state_store<state_bank>;
+using persistence = secengine::control::store_persistence<state_bank>;
+
 template <class Engine>
-using control_plane = secengine::control::control_plane<Engine, virtio_port>;
+using control_plane = secengine::control::control_plane<Engine, virtio_port, persistence>;
 
 }  // namespace kernel

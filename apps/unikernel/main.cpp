@@ -22,6 +22,7 @@
 #include "memlayout.hpp"
 #include "pmp.hpp"
 #include "selfbench.hpp"
+#include "state_bank.hpp"
 #include "timer.hpp"
 #include "trap.hpp"
 #include "uart.hpp"
@@ -87,6 +88,7 @@ struct memory_item {
     {"engine: DPI slot (automaton)", sizeof(engine_type::dpi_type)},
     {"engine: counters", sizeof(secengine::pipeline_stats)},
     {"control plane", sizeof(control_type)},
+    {"state store", sizeof(kernel::state_store)},
 };
 
 struct kernel_counters {
@@ -118,6 +120,124 @@ void put_mac(const std::uint8_t* m) {
 }
 
 void put_sv(std::string_view s) { uart::write(s.data(), s.size()); }
+
+// Kept across a warm restart (.noinit is not cleared by boot.S): after a factory reset the
+// kernel starts again with PMP still locked, so the RTC that seeds the boot id is out of reach;
+// the next boot id is derived from the last one instead.
+constexpr std::uint64_t warm_magic = 0x7761726d72657374ull;  // "warmrest"
+struct warm_state {
+    std::uint64_t magic;
+    std::uint64_t boot_id;
+};
+[[gnu::section(".noinit")]] warm_state warm;
+
+// The state store on pflash bank 1 (flash boot only; docs/store.md). `state` is null when
+// nothing is persisted (the -kernel boot, or a bank the driver could not use).
+// Constructed in place at boot (like the engine): a constant-initialised object would sit in
+// .data and push .bss to its next 256-byte boundary.
+kernel::state_bank bank;
+alignas(kernel::state_store) std::byte store_storage[sizeof(kernel::state_store)];
+kernel::state_store* state = nullptr;
+
+/// The ready line's `state=` field: where the configuration in force came from - `flash vN`
+/// (the stored state, version N), `defaults` (unprovisioned bank) or `none` (no persistence).
+void put_state() {
+    if (state == nullptr) {
+        uart::puts("none");
+    } else if (state->provisioned()) {
+        uart::puts("flash v");
+        uart::put_dec(state->version());
+    } else {
+        uart::puts("defaults");
+    }
+}
+
+/// This boot's id: from the RTC on a cold boot, from the previous id after a warm restart.
+std::uint64_t boot_id(std::uint64_t seed) {
+    if (warm.magic != warm_magic) return kernel::make_boot_id(seed);
+    warm.magic = 0;
+    const std::uint64_t id = secengine::detail::mix64(warm.boot_id ^ seed);
+    return id == 0 ? 1 : id;
+}
+
+/// One line on what the load found (the counters behind `secctl config`).
+void report_state() {
+    if (state == nullptr) {
+        uart::puts("secengine: state: no state bank, changes are NOT persisted (-kernel boot or no usable bank 1)\n");
+        return;
+    }
+    const secengine::store::store_health& h = state->health();
+    uart::puts("secengine: state: ");
+    uart::puts(state->provisioned() ? "provisioned" : "not provisioned, booting defaults");
+    uart::puts(" version=");
+    uart::put_dec(state->version());
+    uart::puts(" records=");
+    uart::put_dec(h.records);
+    uart::puts(" replayed=");
+    uart::put_dec(control->replayed());
+    uart::puts(" skipped=");
+    uart::put_dec(h.skipped);
+    uart::puts(" torn=");
+    uart::put_dec(h.torn);
+    uart::puts(" bad_crc=");
+    uart::put_dec(h.bad_crc);
+    uart::puts(" bad_mac=");
+    uart::put_dec(h.bad_mac);
+    uart::puts(" bad_version=");
+    uart::put_dec(h.bad_version);
+    uart::puts(" erase_min=");
+    uart::put_dec(h.erase_min);
+    uart::puts(" erase_max=");
+    uart::put_dec(h.erase_max);
+    uart::puts(" blocks=");
+    uart::put_dec(h.blocks_used);
+    uart::putc('/');
+    uart::put_dec(h.blocks_total);
+    uart::puts("x");
+    uart::put_dec(board::flash::block_size());
+    uart::putc('\n');
+    if (h.skipped != 0) {
+        uart::puts("secengine: state: WARNING: ");
+        uart::put_dec(h.skipped);
+        uart::puts(" stored record(s) refused (torn, corrupt, foreign key or other version) and skipped\n");
+    }
+    if (h.bad_mac != 0) {
+        uart::puts("secengine: state: WARNING: ");
+        uart::put_dec(h.bad_mac);
+        uart::puts(" record(s) not authentic under this appliance's key (foreign key) skipped\n");
+    }
+}
+
+/// The flash boot: probe bank 1, open the store, take the boot configuration from it.
+void open_state() {
+    const board::flash::error fe = board::flash::init();
+    if (fe != board::flash::error::none) {
+        uart::puts("secengine: state: flash bank 1: ");
+        uart::puts(board::flash::name(fe));
+        uart::putc('\n');
+        return;
+    }
+    secengine::store::boot_config d;
+    d.ip = cfg.ip;
+    d.prefix = cfg.prefix;
+    d.mgmt_port = cfg.mgmt_port;
+    d.key = cfg.key;
+    kernel::state_store& store = *new (store_storage) kernel::state_store(bank);
+    const secengine::store::store_error e = store.open(d);
+    if (e != secengine::store::store_error::none && e != secengine::store::store_error::not_provisioned) {
+        uart::puts("secengine: state: ");
+        put_sv(secengine::store::name(e));
+        uart::putc('\n');
+        return;
+    }
+    state = &store;
+    const secengine::store::boot_config& b = store.boot();
+    cfg.ip = b.ip;
+    cfg.prefix = b.prefix;
+    cfg.mgmt_port = b.mgmt_port;
+    cfg.key = b.key;
+    cfg.key_given = store.provisioned() && b.key != kernel::demo_key;
+}
 
 /// A MAC address as a 48-bit number (bytes in wire order, big-endian), for one-compare tests.
 std::uint64_t mac48(const std::byte* p) {
@@ -320,6 +440,7 @@ void read_bootargs(const void* dtb) {
 [[noreturn]] void event_loop() {
     const std::uint64_t period = board::ticks_per_second / 1000 * cfg.report_ms;
     std::uint64_t next_report = board::now_ticks() + period;
+    std::uint64_t reboot_at = 0;
     for (;;) {
         // Benchmark accounting (bench=1 prints it): instructions from RX-ring pickup to TX or
         // drop, plus ring refill, doorbells and TX completion - the work a frame causes - but
@@ -347,6 +468,16 @@ void read_bootargs(const void* dtb) {
         } else if (uart::getc() == 's') {
             report(now);  // on demand, for test harnesses: one line now, without waiting
         }
+        if (control->reboot_requested()) {
+            // Factory reset acked: give the ack 100 ms to leave, then start again from flash.
+            if (reboot_at == 0) reboot_at = now + board::ticks_per_second / 10;
+            if (now >= reboot_at) {
+                uart::puts("secengine: factory reset stored, restarting\n");
+                warm.magic = warm_magic;
+                warm.boot_id = control->boot_id();
+                board::restart();
+            }
+        }
         if (now >= next_report) {
             report(now);
             next_report += period;
@@ -361,7 +492,12 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     (void)hartid;
     uart::init();
     uart::puts("secengine: boot\n");
-    read_bootargs(dtb);  // before PMP lockdown: the tree is outside the window
+    // Flash boot (DESIGN.md section 3): QEMU reset to pflash bank 0, where this image runs in
+    // place; bank 1 holds the appliance state. The -kernel boot has no state bank (QEMU refuses
+    // a bank-1 drive with -kernel), so it runs without persistence.
+    const bool flash_boot = reinterpret_cast<std::uintptr_t>(_start) == board::flash0_base;
+    if (!flash_boot) read_bootargs(dtb);  // before PMP lockdown: the tree is outside the window
+    if (flash_boot) open_state();
     nports = virtio::probe();
     for (int p = 0; p < nports; ++p) {
         for (std::size_t i = 0; i < 6; ++i) own_mac[p][i] = virtio::mac(p)[i];
@@ -391,10 +527,14 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
             uart::puts("secengine: pps/ban_s rejected by the engine, defaults kept\n");
     }
     control = new (control_storage) control_type(*engine_ptr, kernel::virtio_port{}, secengine::wire::siphash_key::from_octets(cfg.key),
-                                                 kernel::make_boot_id(seed), {cfg.ip, cfg.mgmt_port, own_mac},
-                                                 board::now_ticks());
+                                                 boot_id(seed), {cfg.ip, cfg.mgmt_port, own_mac},
+                                                 board::now_ticks(), kernel::persistence{state});
     control->set_insn_counters(&counters.engine_insns, &counters.rx);
-    board::pmp::lockdown();
+    // The stored changes, through the same code that applied them when they arrived.
+    if (state != nullptr)
+        state->replay([](std::uint16_t type, std::span<const std::byte> payload) { control->replay(type, payload, board::now_ticks()); });
+    board::pmp::lockdown(flash_boot);
+    report_state();
     if (!cfg.key_given)
         uart::puts("secengine: WARNING: no key= given, built-in PUBLIC demo key in use; anyone with the source can manage this appliance; pass key=<32 hex digits>\n");
     const auto ram_used = static_cast<std::uint64_t>(__ram_end - __ram_start);
@@ -405,6 +545,8 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     uart::put_dec(static_cast<std::uint64_t>(nports));
     uart::puts(nports == 2 ? " mode=inline ip=" : " mode=endpoint ip=");
     put_ip(cfg.ip);
+    uart::puts(" state=");
+    put_state();
     uart::putc('\n');
     uart::puts("secengine: boot insns=");
     uart::put_dec(ready_insns);

@@ -12,6 +12,8 @@ _start:
     la      gp, __global_pointer$
     .option pop
     csrw    mie, zero
+    li      t0, (1 << 17)        /* mstatus.MPRV off: a warm restart (board::restart) comes with */
+    csrc    mstatus, t0          /* it on, and the state bank probe below must write as M-mode */
     csrr    t0, mhartid
     bnez    t0, park
     la      sp, __stack_top

@@ -6,6 +6,8 @@ namespace board {
 
 /// Stops QEMU through the sifive_test device: exit status 0 when `code == 0`, else `code`.
 [[noreturn]] void shutdown(std::uint32_t code);
+/// Starts the kernel again from its entry point (a warm restart: PMP stays as locked).
+[[noreturn]] void restart();
 
 }  // namespace board
 

@@ -114,23 +114,25 @@ struct client_address {
 
 /// One appliance: engine, control plane and the board's buffers. `Config` defaults to the
 /// kernel's; a test that needs a bigger eBPF slot (multi-chunk uploads) passes its own.
-template <class Config = secengine::appliance_config>
+/// `Persist`: where the plane stores configuration changes (control/persist.hpp; tests/flash
+/// passes a state store on a simulated flash).
+template <class Config = secengine::appliance_config, class Persist = ctl::no_persistence>
 class appliance {
 public:
     using engine_type = secengine::pipeline<Config>;
-    using plane_type = ctl::control_plane<engine_type, pool_port>;
+    using plane_type = ctl::control_plane<engine_type, pool_port, Persist>;
     static constexpr std::uint64_t tps = Config::ticks_per_second;
 
     static constexpr std::uint32_t ip = 0x0a000002;  // 10.0.0.2
     static constexpr std::uint16_t mgmt_port = 7400;
 
     explicit appliance(std::uint64_t boot_id = 0x5eed'b007ull, const std::array<std::uint8_t, 16>& key = default_key,
-                       std::uint64_t now = tps)
+                       std::uint64_t now = tps, Persist persist = {})
         : pool_(std::make_unique<buffer_pool>(16)), engine_(std::make_unique<engine_type>(0x1234, now)) {
         macs_[0] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
         macs_[1] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x57};
         plane_ = std::make_unique<plane_type>(*engine_, pool_port{pool_.get()}, to_session_key(key), boot_id,
-                                              ctl::local_address{ip, mgmt_port, macs_.data()}, now);
+                                              ctl::local_address{ip, mgmt_port, macs_.data()}, now, persist);
     }
 
     /// Restarts with a new boot id: a fresh engine and plane, as after a power cycle.

@@ -154,10 +154,19 @@ class McastPort(Port):
 class Appliance:
     """One QEMU running the kernel; `ports` socket netdevs; UART lines collected."""
 
-    def __init__(self, elf, ports=2, legacy=True, bootargs='ip=10.0.0.2/24', extra=(), wait_ready=True, mcast=False):
+    def __init__(self, elf, ports=2, legacy=True, bootargs='ip=10.0.0.2/24', extra=(), wait_ready=True, mcast=False,
+                 state=None):
+        """`state`: a state image path; then `elf` is the flash image (unikernel.flash) and the
+        kernel boots from pflash bank 0 with the state in bank 1 (DESIGN.md section 3; no
+        -kernel, no -append: the boot configuration is in the state image)."""
         self.ports = [McastPort() if mcast else Port() for _ in range(ports)]
-        cmd = [QEMU, '-machine', 'virt', '-bios', 'none', '-nographic', '-m', '128M', '-kernel', elf,
-               '-append', bootargs, '-global', 'virtio-mmio.force-legacy=%s' % ('true' if legacy else 'false')]
+        if state is None:
+            boot = ['-kernel', elf, '-append', bootargs]
+        else:
+            boot = ['-drive', 'if=pflash,unit=0,format=raw,readonly=on,file=%s' % elf,
+                    '-drive', 'if=pflash,unit=1,format=raw,file=%s' % state]
+        cmd = [QEMU, '-machine', 'virt', '-bios', 'none', '-nographic', '-m', '128M'] + boot + [
+               '-global', 'virtio-mmio.force-legacy=%s' % ('true' if legacy else 'false')]
         for i, p in enumerate(self.ports):
             cmd += ['-netdev', p.netdev(i), '-device', 'virtio-net-device,netdev=p%d' % i]
         cmd += list(extra)

@@ -145,6 +145,8 @@ M random_message(std::mt19937_64& rng, std::deque<bytes>& store) {
         m.total_length = 8 * (1 + static_cast<std::uint32_t>(rng() % (max_program_bytes / 8)));
     } else if constexpr (std::is_same_v<M, map_read>) {
         m.key = random_tail(r, 0, secengine::ebpf::max_key_size);
+    } else if constexpr (std::is_same_v<M, factory_reset>) {
+        m.confirm = factory_reset_confirm;  // any other value is refused (out_of_range)
     } else if constexpr (std::is_same_v<M, map_page>) {
         m.key_size = static_cast<std::uint16_t>(1 + rng() % 16);
         m.value_size = static_cast<std::uint16_t>(1 + rng() % 64);

@@ -28,6 +28,7 @@
 #include <secengine/alert_ring.hpp>
 #include <secengine/control/commands.hpp>
 #include <secengine/control/outcome.hpp>
+#include <secengine/control/persist.hpp>
 #include <secengine/control/port.hpp>
 #include <secengine/control/queries.hpp>
 #include <secengine/control/refusal.hpp>
@@ -41,7 +42,7 @@ namespace secengine::control {
 
 /// The control plane of one engine. Not copyable (it holds the engine by reference and the
 /// upload buffer); construct it once, in place, when key and boot id are known.
-template <class Engine, port Port>
+template <class Engine, port Port, persistence Persist = no_persistence>
 class control_plane {
 public:
     using buffer_id = typename Port::buffer_id;
@@ -68,9 +69,10 @@ public:
     static_assert((discovery_memory & (discovery_memory - 1)) == 0, "discovery_memory: a power of two");
 
     control_plane(Engine& e, Port p, const wire::siphash_key& key, std::uint64_t boot_id, local_address self,
-                  std::uint64_t now) noexcept
+                  std::uint64_t now, Persist persist = {}) noexcept
         : e_(e),
           port_(p),
+          persist_(persist),
           session_(key, boot_id),
           alerts_(alert_rate, burst, Engine::config::ticks_per_second, now),
           errors_(error_rate, burst, Engine::config::ticks_per_second, now),
@@ -103,10 +105,38 @@ public:
         }
         subs_[ch].last_heard = now;
         context ctx{from, frame, o.hdr, now, 0, newest};
+        // Persist first (docs/store.md): a change is stored and read back before it is applied
+        // and acked; one that cannot be stored is neither applied nor acked as done.
+        if (is_configuration(o.hdr.type)) {
+            const store::store_error se = persist_.persist(o.hdr.type, o.payload);
+            if (se != store::store_error::none) {
+                ack(ctx, {wire::status::storage_failed, static_cast<std::uint16_t>(se), 0, false});
+                return ctx.reply_len;
+            }
+        }
         (void)wire::visit_payload(wire::command_types{}, o.hdr.type, o.payload,
                                   [this, &ctx](const auto& cmd) { this->apply(ctx, cmd); });  // validated: it decodes
         return ctx.reply_len;
     }
+
+    /// Re-applies a stored configuration command at boot (state_store::load's replay): the
+    /// same routing and semantics as when it arrived, without a reply or a second store.
+    void replay(std::uint16_t type, std::span<const std::byte> payload, std::uint64_t now) noexcept {
+        const auto t = static_cast<wire::msg_type>(type);
+        if (type > 0xff || !is_configuration(t)) return;
+        const peer nobody{};
+        wire::header h{};
+        h.type = t;
+        h.channel = 1;
+        context ctx{nobody, {}, h, now, 0, true};
+        (void)wire::visit_payload(wire::command_types{}, t, payload, [this, &ctx](const auto& cmd) { this->apply(ctx, cmd); });
+        ++replayed_;
+    }
+    /// Commands replayed from the store at boot.
+    [[nodiscard]] std::uint32_t replayed() const noexcept { return replayed_; }
+    /// A factory reset was acked: the board should reboot once the ack is out.
+    [[nodiscard]] bool reboot_requested() const noexcept { return reboot_; }
+    [[nodiscard]] const Persist& persistence() const noexcept { return persist_; }
 
     /// A buffer the board is done with: kept for telemetry while someone listens, else released.
     void recycle(buffer_id buffer) noexcept {
@@ -317,6 +347,19 @@ private:
     void apply(context& c, const wire::penalty_list& m) noexcept { reply(c, control::make_penalty_page(e_, m, c.hdr.seq, c.now)); }
     void apply(context& c, const wire::penalty_flush&) noexcept { ack(c, control::penalty_flush(e_)); }
     void apply(context& c, const wire::penalty_unban& m) noexcept { ack(c, control::penalty_unban(e_, m, c.now)); }
+    void apply(context& c, const wire::store_status&) noexcept {
+        wire::store_report r = persist_.report();
+        r.request_seq = c.hdr.seq;
+        reply(c, r);
+    }
+    void apply(context& c, const wire::factory_reset&) noexcept {
+        const store::store_error se = persist_.factory_reset();
+        if (se != store::store_error::none)
+            return ack(c, {se == store::store_error::disabled ? wire::status::invalid : wire::status::storage_failed,
+                           static_cast<std::uint16_t>(se), 0, false});
+        reboot_ = true;
+        ack(c, ok_outcome(true));
+    }
     void apply(context& c, const wire::map_read& m) noexcept {
         // Entries are staged where the encoder will put the reply's tail (after the header and
         // the page's fixed fields), so its copy is a no-op.
@@ -330,6 +373,9 @@ private:
 
     Engine& e_;
     [[no_unique_address]] Port port_;
+    [[no_unique_address]] Persist persist_;
+    std::uint32_t replayed_ = 0;
+    bool reboot_ = false;
     wire::appliance_session<channels> session_;
     wire::event_limiter alerts_;
     wire::event_limiter errors_;

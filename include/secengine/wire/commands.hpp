@@ -272,6 +272,25 @@ struct map_read {
     }
 };
 
+/// Ask for the state store's version and flash health (persistent appliance). Answer: store_report.
+struct store_status {
+    static constexpr msg_type type = msg_type::store_status;
+    template <class S, class IO> static constexpr void fields(S&, IO&) {}
+};
+
+/// Drop the running configuration kept in flash (the boot configuration - address, port, key -
+/// stays) and reboot into it. `confirm` must be factory_reset_confirm: a guard against a
+/// command built by mistake. Answer: ack (then the appliance reboots).
+inline constexpr std::uint32_t factory_reset_confirm = 0x52534554u;  // "TESR"
+struct factory_reset {
+    static constexpr msg_type type = msg_type::factory_reset;
+    std::uint32_t confirm = factory_reset_confirm;
+    template <class S, class IO> static constexpr void fields(S& s, IO& io) { io.field(s.confirm); }
+    [[nodiscard]] constexpr wire_error check() const noexcept {
+        return confirm != factory_reset_confirm ? wire_error::out_of_range : wire_error::none;
+    }
+};
+
 // ---- chunking ---------------------------------------------------------------------------------
 
 /// Program bytes per ebpf_chunk: the payload minus the 12-byte chunk header, rounded down to

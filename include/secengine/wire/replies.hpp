@@ -28,11 +28,12 @@ enum class status : std::uint8_t {
     incomplete,         ///< ebpf_commit before all bytes arrived
     verifier_rejected,  ///< error_code = verifier error, detail = pc
     busy,               ///< try again later (e.g. an upload of another program is in progress)
+    storage_failed,     ///< the change could not be stored in flash, so it was not applied (error_code: store_error)
     count_
 };
 inline constexpr std::string_view status_names[] = {
     "ok", "invalid", "not_found", "exists", "no_space", "too_large",
-    "out_of_order", "incomplete", "verifier_rejected", "busy"};
+    "out_of_order", "incomplete", "verifier_rejected", "busy", "storage_failed"};
 static_assert(std::size(status_names) == static_cast<std::size_t>(status::count_));
 [[nodiscard]] constexpr bool is_valid(status s) noexcept { return s < status::count_; }
 [[nodiscard]] constexpr std::string_view name(status s) noexcept {
@@ -99,6 +100,39 @@ struct config {
     [[nodiscard]] constexpr wire_error check() const noexcept {
         return std::size_t{rule_first} + rules.count > rule_total ? wire_error::out_of_range : wire_error::none;
     }
+};
+
+/// The answer to store_status: where the configuration in force came from and the flash's
+/// health (store/state_store.hpp store_health). `persistence` 0: no state bank (the -kernel
+/// boot), nothing is stored; 1: flash. Counters are since the last boot's load.
+struct store_report {
+    static constexpr msg_type type = msg_type::store_report;
+    std::uint64_t request_seq = 0;
+    std::uint8_t persistence = 0;
+    std::uint8_t provisioned = 0;   ///< 0: no boot configuration stored (defaults, demo key)
+    std::uint8_t last_error = 0;    ///< store_error of the last failure (0: none)
+    std::uint64_t version = 0;      ///< sequence number of the newest record in force
+    std::uint32_t records = 0;      ///< records in force (base + changes)
+    std::uint32_t skipped = 0;      ///< records skipped at load, all reasons
+    std::uint32_t torn = 0;
+    std::uint32_t bad_crc = 0;
+    std::uint32_t bad_mac = 0;
+    std::uint32_t bad_version = 0;
+    std::uint32_t erase_min = 0;
+    std::uint32_t erase_max = 0;
+    std::uint32_t appends = 0;      ///< changes stored since boot
+    std::uint32_t failures = 0;     ///< stores that failed since boot
+    std::uint16_t blocks_used = 0;
+    std::uint16_t blocks_total = 0;
+    std::uint32_t block_size = 0;
+    template <class S, class IO> static constexpr void fields(S& s, IO& io) {
+        io.field(s.request_seq); io.field(s.persistence); io.field(s.provisioned); io.field(s.last_error);
+        io.field(s.version); io.field(s.records); io.field(s.skipped); io.field(s.torn); io.field(s.bad_crc);
+        io.field(s.bad_mac); io.field(s.bad_version); io.field(s.erase_min); io.field(s.erase_max);
+        io.field(s.appends); io.field(s.failures); io.field(s.blocks_used); io.field(s.blocks_total);
+        io.field(s.block_size);
+    }
+    friend constexpr bool operator==(const store_report&, const store_report&) = default;
 };
 
 /// One banned source. 12 bytes.

@@ -1,0 +1,450 @@
+#pragma once
+/// \file The appliance's state store (docs/store.md): the boot configuration and every
+/// configuration change as authenticated records in a flash bank, so that an acknowledged
+/// change survives any power cut and an unacknowledged one is either whole or absent.
+///
+///     state_store<my_flash> s{flash};
+///     s.load(defaults, [&](std::uint16_t type, std::span<const std::byte> payload) { replay(type, payload); });
+///     if (s.append(type, payload) == store_error::none) { apply(); ack(); }  // persist first
+///
+/// It is a log: a base record (the boot configuration: provision, factory reset) starts a state;
+/// the command records after it, replayed in sequence order through the same code that applied
+/// them, rebuild the running configuration (the engine's changes are deterministic and all or
+/// nothing, so a command that the engine refused when it arrived is refused again on replay).
+/// A record is programmed word by word after the previous one, then read back and checked (CRC
+/// and MAC) before append() returns; nothing already written is ever rewritten, so a power cut
+/// can only leave the record being written torn, and parsing skips it (record.hpp). On boot the
+/// newest valid base wins and every valid command after it is replayed; torn, corrupt and
+/// foreign records are skipped and counted (store_health).
+///
+/// One block is always kept free for a base record, so a full log refuses changes (`full`)
+/// but can always be compacted by a factory reset.
+///
+/// Wear levelling: a full block is never erased while it holds a live record (one newer than
+/// the newest base); when the log needs a block it takes the reclaimable one with the lowest
+/// erase count (each block's header carries its count; Gal and Toledo, "Algorithms and data
+/// structures for flash memories", ACM Computing Surveys 2005, section 3 - dynamic wear
+/// levelling). Everything is read in place from the memory-mapped bank; RAM use is this object
+/// (static_assert below: <= 512 bytes).
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include <secengine/store/error.hpp>
+#include <secengine/store/flash.hpp>
+#include <secengine/store/record.hpp>
+#include <secengine/wire/siphash.hpp>
+
+namespace secengine::store {
+
+/// Where things are in the bank, in blocks: the first half is the state log; the second half
+/// holds the two signature-database slots A and B (reserved for the rules database, issue 14
+/// item 4: written into the inactive slot, switched by one record).
+struct bank_layout {
+    std::uint16_t state_first = 0;
+    std::uint16_t state_blocks = 0;
+    std::array<std::uint16_t, 2> db_first{};
+    std::uint16_t db_blocks = 0;
+};
+
+/// The layout of a bank of `blocks` blocks (0 state blocks: too small to hold a store).
+[[nodiscard]] constexpr bank_layout layout_for(std::size_t blocks) noexcept {
+    bank_layout l;
+    if (blocks < 4 || blocks > 0xffff) return l;
+    l.state_blocks = static_cast<std::uint16_t>(blocks / 2);
+    l.db_blocks = static_cast<std::uint16_t>(blocks / 4);
+    l.db_first = {l.state_blocks, static_cast<std::uint16_t>(l.state_blocks + l.db_blocks)};
+    return l;
+}
+
+/// What the last load found and what appends did since (secctl config "flash health").
+struct store_health {
+    std::uint32_t records = 0;        ///< valid records in force (the base and the commands after it)
+    std::uint32_t skipped = 0;        ///< records skipped, all reasons below
+    std::uint32_t torn = 0;           ///< bad magic, torn length, truncated: the rest of a block lost
+    std::uint32_t bad_crc = 0;
+    std::uint32_t bad_mac = 0;        ///< foreign key or forged
+    std::uint32_t bad_version = 0;
+    std::uint32_t bad_payload = 0;
+    std::uint32_t bad_headers = 0;    ///< block headers torn or missing (erase count unknown)
+    std::uint32_t erase_min = 0;      ///< over the state blocks
+    std::uint32_t erase_max = 0;
+    std::uint32_t erases = 0;         ///< since load
+    std::uint32_t appends = 0;        ///< records written and verified since load
+    std::uint32_t failures = 0;       ///< appends that failed (program, erase, verify, full)
+    std::uint16_t blocks_used = 0;    ///< state blocks holding live records
+    std::uint16_t blocks_total = 0;
+    store_error last_error = store_error::none;
+};
+
+/// The state store over a flash_device. Not copyable; one per bank.
+template <flash_device Flash>
+class state_store {
+public:
+    static constexpr std::uint16_t no_block = 0xffff;
+
+    explicit constexpr state_store(Flash& f) noexcept : f_(f) {}
+    state_store(const state_store&) = delete;
+    state_store& operator=(const state_store&) = delete;
+
+    /// Reads the bank: the newest valid base, then every valid command after it, in order,
+    /// handed to `replay(type, payload)` (payload in place in the flash). `defaults` is the
+    /// configuration of an unprovisioned bank (the first append then writes it as the base).
+    /// Returns none, not_provisioned or bad_geometry; skipped records are in health().
+    template <class Replay>
+    store_error load(const boot_config& defaults, Replay&& replay) noexcept {
+        const store_error e = open(defaults);
+        if (e == store_error::none) this->replay(replay);
+        return e;
+    }
+
+    /// load's first half: finds the boot configuration (boot()), the version and where appends
+    /// go, without replaying - for a caller that needs the key before it can replay.
+    store_error open(const boot_config& defaults) noexcept {
+        health_ = store_health{};
+        lay_ = layout_for(f_.blocks());
+        head_ = no_block;
+        provisioned_ = false;
+        base_seq_ = 0;
+        next_seq_ = 1;
+        version_ = 0;
+        boot_ = defaults;
+        key_ = key_of(defaults);
+        const std::size_t bs = f_.block_size();
+        if (lay_.state_blocks == 0 || bs < 256 || bs % 4 != 0) return fail(store_error::bad_geometry);
+        health_.blocks_total = lay_.state_blocks;
+        // Pass 1: erase counts, the newest base, the newest record (where appends continue).
+        std::uint64_t newest = 0;
+        bool counts = false;
+        for (std::uint16_t b = 0; b < lay_.state_blocks; ++b) {
+            std::uint32_t ec = 0;
+            if (erase_count(b, ec)) {
+                health_.erase_min = counts ? (ec < health_.erase_min ? ec : health_.erase_min) : ec;
+                health_.erase_max = ec > health_.erase_max ? ec : health_.erase_max;
+                counts = true;
+            } else {
+                ++health_.bad_headers;
+            }
+            std::size_t off = block_header_bytes;
+            for (;;) {
+                const record_view v = parse_record(rest(b, off), nullptr);
+                if (v.error == store_error::erased) break;
+                // Only an intact record's number counts: a torn one's may itself be torn (any
+                // bits of a half-programmed word), and a next_seq_ pushed to 2^64 would wrap.
+                if (v.ok() && v.seq >= next_seq_) next_seq_ = v.seq + 1;
+                if (v.size == 0) {  // the rest of the block cannot be parsed
+                    count(v.error);
+                    break;
+                }
+                if (v.ok()) {
+                    if (v.seq >= newest) {
+                        newest = v.seq;
+                        head_ = b;
+                    }
+                    if (v.kind == record_kind::base && (!provisioned_ || v.seq > base_seq_)) {
+                        provisioned_ = true;
+                        base_seq_ = v.seq;
+                        (void)decode(v.payload, boot_);
+                    }
+                } else if (v.error != store_error::bad_mac) {
+                    count(v.error);
+                }
+                off += v.size;
+            }
+        }
+        if (head_ != no_block) {
+            // Appends continue after the last parseable record of the newest record's block,
+            // never after garbage (parse_end 0): then the next append opens a block.
+            head_off_ = static_cast<std::uint32_t>(parse_end(head_));
+            if (head_off_ == 0) head_ = no_block;
+        }
+        if (!provisioned_) {
+            boot_ = defaults;
+            key_ = key_of(defaults);
+            health_.records = 0;
+            health_.last_error = store_error::not_provisioned;
+            return store_error::not_provisioned;
+        }
+        key_ = key_of(boot_);
+        version_ = base_seq_;
+        health_.records = 1;
+        return store_error::none;
+    }
+
+    /// load's second half (after open() returned none): every valid command after the base,
+    /// in order, to `replay(type, payload)`.
+    template <class Replay>
+    void replay(Replay&& replay) noexcept {
+        if (!provisioned_) return;
+        // Pass 2: the commands after the base, block by block in the order of their first
+        // record's sequence number (within a block records are in sequence order).
+        std::uint64_t last_first = 0;
+        for (;;) {
+            std::uint16_t next = no_block;
+            std::uint64_t best = ~std::uint64_t{0};
+            for (std::uint16_t b = 0; b < lay_.state_blocks; ++b) {
+                const std::uint64_t s = first_seq(b);
+                if (s != ~std::uint64_t{0} && s > last_first && s < best) {
+                    best = s;
+                    next = b;
+                }
+            }
+            if (next == no_block) break;
+            last_first = best;
+            bool used = false;
+            std::size_t off = block_header_bytes;
+            for (;;) {
+                const std::span<const std::byte> at = rest(next, off);
+                const record_view v = parse_record(at, nullptr);  // CRC only: the MAC below, when needed
+                if (v.size == 0) break;
+                off += v.size;
+                if (!v.ok() || v.seq <= base_seq_) continue;  // counted in pass 1; older than the base
+                used = true;
+                if (v.kind != record_kind::command) continue;   // the base itself
+                if (!mac_ok(at, v, key_)) {
+                    count(store_error::bad_mac);
+                    continue;
+                }
+                replay(v.type, v.payload);
+                ++health_.records;
+                version_ = v.seq;
+            }
+            if (used) ++health_.blocks_used;
+        }
+    }
+
+    /// Persists one configuration change (its wire type and payload) and reads it back:
+    /// none means it will be replayed on every later boot.
+    store_error append(std::uint16_t type, std::span<const std::byte> payload) noexcept {
+        if (lay_.state_blocks == 0) return fail(store_error::bad_geometry);
+        if (!provisioned_) {
+            const std::array<std::byte, boot_config_bytes> b = encode(boot_);
+            const store_error e = write(record_kind::base, 0, b);
+            if (e != store_error::none) return e;
+            provisioned_ = true;
+            base_seq_ = version_;
+            health_.records = 1;
+        }
+        const store_error e = write(record_kind::command, type, payload);
+        if (e == store_error::none) ++health_.records;
+        return e;
+    }
+
+    /// Starts a new state from `cfg` (provision, re-provision, factory reset): one base record;
+    /// every change before it is dropped (its blocks become reclaimable).
+    store_error reset(const boot_config& cfg) noexcept {
+        if (lay_.state_blocks == 0) return fail(store_error::bad_geometry);
+        const wire::siphash_key old = key_;
+        key_ = key_of(cfg);
+        const std::array<std::byte, boot_config_bytes> b = encode(cfg);
+        const store_error e = write(record_kind::base, 0, b);
+        if (e != store_error::none) {
+            key_ = old;
+            return e;
+        }
+        boot_ = cfg;
+        provisioned_ = true;
+        base_seq_ = version_;
+        health_.records = 1;
+        return e;
+    }
+
+    [[nodiscard]] constexpr bool provisioned() const noexcept { return provisioned_; }
+    [[nodiscard]] constexpr const boot_config& boot() const noexcept { return boot_; }
+    /// Sequence number of the newest record in force (0: nothing stored).
+    [[nodiscard]] constexpr std::uint64_t version() const noexcept { return version_; }
+    [[nodiscard]] constexpr const store_health& health() const noexcept { return health_; }
+    [[nodiscard]] constexpr const bank_layout& layout() const noexcept { return lay_; }
+    [[nodiscard]] std::size_t block_size() const noexcept { return f_.block_size(); }
+    /// The erase count in block `b`'s header (false: header torn or missing).
+    [[nodiscard]] bool erase_count(std::uint16_t b, std::uint32_t& count) const noexcept {
+        const std::byte* p = block(b);
+        if (load_le32(p) != block_magic) return false;
+        count = load_le32(p + 4);
+        return count == ~load_le32(p + 8);
+    }
+
+private:
+    [[nodiscard]] const std::byte* block(std::uint16_t b) const noexcept {
+        return f_.bytes() + (std::size_t{lay_.state_first} + b) * f_.block_size();
+    }
+    [[nodiscard]] std::span<const std::byte> rest(std::uint16_t b, std::size_t off) const noexcept {
+        return {block(b) + off, f_.block_size() - off};
+    }
+    store_error fail(store_error e) noexcept {
+        health_.last_error = e;
+        return e;
+    }
+    void count(store_error e) noexcept {
+        ++health_.skipped;
+        switch (e) {
+        case store_error::bad_crc: ++health_.bad_crc; break;
+        case store_error::bad_mac: ++health_.bad_mac; break;
+        case store_error::bad_version: ++health_.bad_version; break;
+        case store_error::bad_payload: ++health_.bad_payload; break;
+        default: ++health_.torn; break;
+        }
+    }
+    /// Sequence number of the block's first intact record (~0: none): the block's place in
+    /// the log. (A torn record's number may be torn too, so it cannot order blocks.)
+    [[nodiscard]] std::uint64_t first_seq(std::uint16_t b) const noexcept {
+        for (std::size_t off = block_header_bytes;;) {
+            const record_view v = parse_record(rest(b, off), nullptr);
+            if (v.size == 0) return ~std::uint64_t{0};
+            if (v.ok()) return v.seq;
+            off += v.size;
+        }
+    }
+    /// Highest sequence number of an intact record (CRC checked) in the block (0: none). Torn
+    /// records do not count: a block holding only those is reclaimable.
+    [[nodiscard]] std::uint64_t last_seq(std::uint16_t b) const noexcept {
+        std::uint64_t s = 0;
+        for (std::size_t off = block_header_bytes;;) {
+            const record_view v = parse_record(rest(b, off), nullptr);
+            if (v.size == 0) return s;
+            if (v.ok() && v.seq > s) s = v.seq;
+            off += v.size;
+        }
+    }
+    void update_erase_range() noexcept {
+        bool any = false;
+        for (std::uint16_t b = 0; b < lay_.state_blocks; ++b) {
+            std::uint32_t c = 0;
+            if (!erase_count(b, c)) continue;
+            health_.erase_min = any && health_.erase_min < c ? health_.erase_min : c;
+            health_.erase_max = any && health_.erase_max > c ? health_.erase_max : c;
+            any = true;
+        }
+    }
+    /// Holds the base in force or a change after it: must not be erased.
+    [[nodiscard]] bool live(std::uint16_t b) const noexcept { return provisioned_ && last_seq(b) >= base_seq_; }
+    /// Offset after the block's last parseable record (0: the parse ends on garbage).
+    [[nodiscard]] std::size_t parse_end(std::uint16_t b) const noexcept {
+        for (std::size_t off = block_header_bytes;;) {
+            const record_view v = parse_record(rest(b, off), nullptr);
+            if (v.error == store_error::erased) return off;
+            if (v.size == 0) return 0;
+            off += v.size;
+        }
+    }
+    [[nodiscard]] bool erased(std::uint16_t b, std::size_t off, std::size_t n) const noexcept {
+        const std::byte* p = block(b) + off;
+        for (std::size_t i = 0; i < n; i += 4)
+            if (load_le32(p + i) != erased_word) return false;
+        return true;
+    }
+
+    /// A block for the log: the reclaimable one (no live record, not the head) with the lowest
+    /// erase count, the one after the head first among equals; erased and given its header
+    /// unless it is clean already.
+    /// A command never takes the last reclaimable block: that one is kept for a base, so a
+    /// factory reset (which frees every block before it) can always be written.
+    store_error open_block(record_kind kind) noexcept {
+        const std::uint16_t n = lay_.state_blocks;
+        std::uint16_t free = 0;
+        for (std::uint16_t b = 0; b < n; ++b)
+            if (b != head_ && !live(b)) ++free;
+        if (free < (kind == record_kind::base ? 1u : 2u)) return fail(store_error::full);
+        const std::uint16_t start = head_ == no_block ? 0 : static_cast<std::uint16_t>((head_ + 1u) % n);
+        std::uint16_t pick = no_block;
+        std::uint32_t pick_count = 0;
+        for (std::uint16_t i = 0; i < n; ++i) {
+            const auto b = static_cast<std::uint16_t>((start + i) % n);
+            if (b == head_) continue;
+            if (live(b)) continue;
+            // A block without a readable count (never used, or its erase was cut) is taken as
+            // the least worn: a new bank's blocks then come into use one by one.
+            std::uint32_t c = health_.erase_min;
+            (void)erase_count(b, c);
+            if (pick == no_block || c < pick_count) {
+                pick = b;
+                pick_count = c;
+            }
+        }
+        if (pick == no_block) return fail(store_error::full);
+        std::uint32_t c = 0;
+        const bool clean = erase_count(pick, c) && erased(pick, block_header_bytes, f_.block_size() - block_header_bytes);
+        if (!clean) {
+            c = pick_count + 1;
+            ++health_.erases;
+            if (!f_.erase(std::size_t{lay_.state_first} + pick)) return fail(store_error::erase_failed);
+            const std::array<std::uint32_t, 4> hdr{block_magic, c, ~c, erased_word};
+            if (!f_.program((std::size_t{lay_.state_first} + pick) * f_.block_size(), hdr)) return fail(store_error::program_failed);
+            update_erase_range();
+        }
+        head_ = pick;
+        head_off_ = block_header_bytes;
+        return store_error::none;
+    }
+
+    /// Programs one record at the head (opening a block when it does not fit), reads it back.
+    store_error write(record_kind kind, std::uint16_t type, std::span<const std::byte> payload) noexcept {
+        const std::size_t need = record_size(payload.size());
+        if (need > f_.block_size() - block_header_bytes) return fail(store_error::too_large);
+        const std::uint64_t seq = next_seq_;
+        for (std::uint16_t attempt = 0;; ++attempt) {
+            if (attempt > lay_.state_blocks) return failed(store_error::full);
+            if (head_ == no_block || head_off_ + need > f_.block_size()) {
+                const store_error e = open_block(kind);
+                if (e != store_error::none) return failed(e);
+            }
+            if (erased(head_, head_off_, need)) break;
+            head_ = no_block;  // something is written there: never program over it
+        }
+        const record_writer w(kind, type, seq, payload, key_);
+        const std::size_t base = (std::size_t{lay_.state_first} + head_) * f_.block_size() + head_off_;
+        next_seq_ = seq + 1;  // used even if the write fails: a torn record keeps its number
+        std::array<std::uint32_t, 8> chunk{};
+        for (std::size_t i = 0; i < w.words();) {
+            std::size_t k = 0;
+            for (; k < chunk.size() && i + k < w.words(); ++k) chunk[k] = w.word(i + k);
+            if (!f_.program(base + i * 4, std::span<const std::uint32_t>(chunk.data(), k))) {
+                head_ = no_block;
+                return failed(store_error::program_failed);
+            }
+            i += k;
+        }
+        const record_view v = parse_record(rest(head_, head_off_), &key_);
+        if (!v.ok() || v.seq != seq || v.kind != kind || v.type != type || v.payload.size() != payload.size()) {
+            head_ = no_block;
+            return failed(store_error::verify_failed);
+        }
+        head_off_ = static_cast<std::uint32_t>(head_off_ + need);
+        version_ = seq;
+        ++health_.appends;
+        return store_error::none;
+    }
+    store_error failed(store_error e) noexcept {
+        ++health_.failures;
+        return fail(e);
+    }
+
+    Flash& f_;
+    bank_layout lay_{};
+    std::uint16_t head_ = no_block;  ///< block appends go to (no_block: open one first)
+    std::uint32_t head_off_ = 0;     ///< offset in it where the next record goes
+    bool provisioned_ = false;
+    boot_config boot_{};
+    wire::siphash_key key_{};
+    std::uint64_t base_seq_ = 0;  ///< sequence number of the base in force
+    std::uint64_t next_seq_ = 1;
+    std::uint64_t version_ = 0;
+    store_health health_{};
+};
+
+}  // namespace secengine::store
+namespace secengine::store::detail {
+/// A flash_device with nothing behind it, only to size state_store (the RAM budget).
+struct sizing_flash {
+    std::size_t block_size() const noexcept { return 0; }
+    std::size_t blocks() const noexcept { return 0; }
+    const std::byte* bytes() const noexcept { return nullptr; }
+    bool program(std::size_t, std::span<const std::uint32_t>) noexcept { return false; }
+    bool erase(std::size_t) noexcept { return false; }
+};
+static_assert(sizeof(state_store<sizing_flash>) <= 512, "state store: <= 512 bytes of the 64 KiB window (docs/memory.md)");
+}  // namespace secengine::store::detail
+namespace secengine::store {
+
+}  // namespace secengine::store
