@@ -113,6 +113,8 @@ public:
     }
     [[nodiscard]] constexpr bool closed() const noexcept { return closed_; }
     [[nodiscard]] constexpr bool dropped() const noexcept { return dropped_; }
+    /// A `pass` rule matched: the connection is no longer inspected.
+    [[nodiscard]] constexpr bool passed() const noexcept { return passed_; }
     [[nodiscard]] constexpr app_protocol app() const noexcept { return app_; }
     [[nodiscard]] constexpr const counters& stats() const noexcept { return stats_; }
 
