@@ -66,7 +66,7 @@ struct appliance_stage_sizes {
     static constexpr std::size_t overlap = 64;        ///< stream bytes kept per side (session.hpp)
     static constexpr std::size_t flowbit_words = 1;   ///< 64 flowbits per connection
     static constexpr std::size_t sid_memory = 8;      ///< sids remembered per transaction
-    static constexpr std::size_t upload_bytes = 2048; ///< each of the two RAM areas for uploaded sets
+    static constexpr std::size_t upload_bytes = 2432; ///< each of the two RAM areas for uploaded sets (docs/memory.md)
     static constexpr std::size_t inject_scratch = 512;///< decoding buffer of the injection detector
     static constexpr std::size_t candidates = 64;     ///< candidate rules per unit
     static constexpr std::size_t thresholds = 8;      ///< (rule, address) threshold counters

@@ -56,12 +56,16 @@ enum class msg_type : std::uint8_t {
     penalty_flush = 0x0e,
     penalty_unban = 0x0f,
     map_read = 0x10,
+    rules_chunk = 0x11,
+    rules_commit = 0x12,
+    rules_list = 0x13,
 
     ack = 0x40,
     error_reply = 0x41,
     config = 0x42,
     penalty_page = 0x43,
     map_page = 0x44,
+    rules_page = 0x45,
 
     stats = 0x50,
     dpi_hits = 0x51,
@@ -69,8 +73,8 @@ enum class msg_type : std::uint8_t {
     alert = 0x53,
 };
 
-inline constexpr std::uint8_t last_command = 0x10;
-inline constexpr std::uint8_t last_reply = 0x44;
+inline constexpr std::uint8_t last_command = 0x13;
+inline constexpr std::uint8_t last_reply = 0x45;
 inline constexpr std::uint8_t last_telemetry = 0x53;
 
 [[nodiscard]] constexpr bool is_command(msg_type t) noexcept {
@@ -91,8 +95,8 @@ inline constexpr std::uint8_t last_telemetry = 0x53;
     constexpr std::string_view commands[] = {
         "ping",          "read_config",   "subscribe",    "unsubscribe",   "block_port",    "unblock_port",
         "add_signature", "remove_signature", "ebpf_chunk", "ebpf_commit",  "ebpf_unload",   "set_limits",
-        "penalty_list",  "penalty_flush", "penalty_unban", "map_read"};
-    constexpr std::string_view replies[] = {"ack", "error_reply", "config", "penalty_page", "map_page"};
+        "penalty_list",  "penalty_flush", "penalty_unban", "map_read", "rules_chunk", "rules_commit", "rules_list"};
+    constexpr std::string_view replies[] = {"ack", "error_reply", "config", "penalty_page", "map_page", "rules_page"};
     constexpr std::string_view telemetry[] = {"stats", "dpi_hits", "map_counters", "alert"};
     static_assert(std::size(commands) == last_command && std::size(replies) == last_reply - 0x40 + 1 &&
                   std::size(telemetry) == last_telemetry - 0x50 + 1);
