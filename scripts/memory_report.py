@@ -130,13 +130,50 @@ def main():
             lines += ['', 'Flow table: %d flows x %d B = %d B of entries (%.2f B per flow including the table header).' % (
                 d['engine: flow capacity'], d.get('engine: flow entry', 16), d['engine: flow capacity'] * d.get('engine: flow entry', 16),
                 d['engine: flow table'] / d['engine: flow capacity'])]
+    if items and 'engine: slot 6 (rules + detector)' in d:
+        n_sess = d.get('slot 6: sessions (side table)', 0)
+        one = d.get('slot 6: one session', 0)
+        nhttp = d.get('slot 6: HTTP request buffers', 0)
+        area = d.get('slot 6: upload areas (2 x)', 0)
+        lines += ['', '## Slot 6: rules + injection detector (the trade)', '',
+                  'Slot 6 used to be the DPI automaton (8,040 B of RAM for 55 literal signatures). It is now the rule',
+                  'engine (include/secengine/rules/appliance_stage.hpp, docs/rules.md "In the appliance"): the built-in',
+                  'rule set (rules/builtin.rules, the same 55 signatures as Suricata rules) is compiled into .rodata',
+                  '(include/secengine/rules/builtin_db.hpp, ~31 KiB of image, 0 B of RAM) and read in place; the RAM',
+                  'holds only per-connection state and two upload areas:', '',
+                  '| part | bytes |', '| --- | ---: |',
+                  '| side table: %d sessions x (%d B session + 24 B key/time/buffer index) | %d |' % (n_sess, one, n_sess * (one + 24)),
+                  '| HTTP request buffers: %d x %d B (start line 192, fields 256, raw header 320, derived 320, body 256) | %d |' % (
+                      nhttp, d.get('slot 6: one HTTP request buffer', 0), nhttp * d.get('slot 6: one HTTP request buffer', 0)),
+                  '| upload areas: 2 x %d B (the new set is written where the running one is not) | %d |' % (area, 2 * area),
+                  '| runtime signatures (sig-add): Aho-Corasick, 40 states, 4 patterns, 64 pattern bytes | %d |' % d.get('slot 6: runtime signatures', 0),
+                  '| injection detector scratch 512, candidates 64 x 4, thresholds 8, hit counters 64 + 27, verdict ring 16 | rest |',
+                  '| **slot 6 total** | **%d** |' % d['engine: slot 6 (rules + detector)'], '',
+                  'Policies (each counted in `appliance_stage_counters`, none silent):', '',
+                  '- **Side table full**: a new connection evicts the least recently seen session (`evicted`). The evicted',
+                  '  connection is inspected again from its next packet with a fresh session: packet and stream units',
+                  '  always, HTTP from its next request start (a request in progress is seen as non-HTTP payload). No',
+                  '  packet that reaches slot 6 goes uninspected (`packets`).',
+                  '- **Ended connections**: a drop or pass verdict moves to a 16-entry verdict ring and frees the session',
+                  '  slot at once; later packets of a dropped flow are dropped without a new alert (`verdict_drops`); when',
+                  '  the ring wraps the oldest verdict is forgotten (`verdicts_overwritten`) and that flow is inspected',
+                  '  again from scratch.',
+                  '- **HTTP buffers**: %d request buffer(s); a further HTTP connection takes the buffer of the least' % nhttp,
+                  '  recently seen one (`http_pool_empty`), which keeps parsing its HTTP (framing stays right) without',
+                  '  buffers. Responses are parsed but never buffered in the kernel: response-side HTTP rules',
+                  '  (http.stat_code, file_data) do not run there (`http_unbuffered` in the session counters); the host',
+                  '  (`secreplay -S`) runs them. Requests larger than a region are inspected over what fits (`truncated`).',
+                  '- **Untracked packets** (flow table full, fail-open): inspected alone in a fresh session (`untracked`).',
+                  '- **Uploaded sets** live in RAM until the flash issue lands: one area holds %d bytes, i.e. one' % area,
+                  '  prefilter automaton (~1.1 KiB for its dense root row) + ~340 B per rule: 2-3 content rules on one',
+                  '  buffer. `secctl rules load` refuses a larger set naming both sizes.', '']
     lines += ['', '## Formula', '',
               '    ram_used = .data + .bss (engine + rings + device state + kernel state) + .noinit (buffers) + stack',
               '    buffers  = ports(2) x rx_buffers(6) x 1536 B      (board/riscv-virt/virtio.hpp)',
               '    rings    = ports x (RX queue 8 entries -> 256 B + TX queue 16 entries -> 512 B)',
               '    engine   = sketch (width x depth x 2 B + top-N) + flows (capacity x 16 B) + penalty box + rules + alerts + slots',
               '',
-              'Free bytes are what the eBPF (program + maps) and DPI (automaton) slots can still take. The stack',
+              'Free bytes: at least 512 stay free for the flash state store\'s buffers. The stack',
               'high-water mark is printed on the stats line with `bench=1` (`stack_max`); `make bench` reports it as',
               '`riscv.stack_max`.', '',
               'Regenerate: `ninja -C build/riscv && python3 scripts/memory_report.py`.']

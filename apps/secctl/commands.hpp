@@ -21,6 +21,8 @@ int cmd_penalty(session& s, const command& c);
 int cmd_load(session& s, const command& c);
 int cmd_unload(session& s, const command& c);
 int cmd_map_read(session& s, const command& c);
+// commands_rules.cpp: rule sets
+int cmd_rules(session& s, const command& c);
 // commands_telemetry.cpp: subscriptions
 int cmd_stats(session& s, const command& c);
 int cmd_sig_list(session& s, const command& c);
