@@ -155,7 +155,10 @@ class Appliance:
     """One QEMU running the kernel; `ports` socket netdevs; UART lines collected."""
 
     def __init__(self, elf, ports=2, legacy=True, bootargs='ip=10.0.0.2/24', extra=(), wait_ready=True, mcast=False):
-        self.ports = [McastPort() if mcast else Port() for _ in range(ports)]
+        # mcast: every port on a multicast segment; 'first': only port 0 (inline tests with
+        # secctl: a forwarded frame keeps its sender's MAC, so a multicast port 1 would hear it
+        # back and loop it).
+        self.ports = [McastPort() if mcast is True or (mcast == 'first' and i == 0) else Port() for i in range(ports)]
         cmd = [QEMU, '-machine', 'virt', '-bios', 'none', '-nographic', '-m', '128M', '-kernel', elf,
                '-append', bootargs, '-global', 'virtio-mmio.force-legacy=%s' % ('true' if legacy else 'false')]
         for i, p in enumerate(self.ports):

@@ -27,6 +27,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <span>
 #include <string_view>
 #include <utility>
@@ -61,7 +62,7 @@ struct appliance_stage_counters {
 /// The sizes of the stage; the appliance's are `appliance_stage_sizes`.
 struct appliance_stage_sizes {
     static constexpr std::size_t sessions = 4;        ///< concurrently inspected connections
-    static constexpr std::size_t verdicts = 16;       ///< flows remembered as dropped / passed
+    static constexpr std::size_t verdicts = 8;        ///< flows remembered as dropped / passed
     static constexpr std::size_t http_slots = 1;      ///< request buffers (one HTTP connection each)
     static constexpr std::size_t overlap = 64;        ///< stream bytes kept per side (session.hpp)
     static constexpr std::size_t flowbit_words = 1;   ///< 64 flowbits per connection
@@ -69,9 +70,9 @@ struct appliance_stage_sizes {
     static constexpr std::size_t upload_bytes = 2432; ///< each of the two RAM areas for uploaded sets (docs/memory.md)
     static constexpr std::size_t inject_scratch = 512;///< decoding buffer of the injection detector
     static constexpr std::size_t candidates = 64;     ///< candidate rules per unit
-    static constexpr std::size_t thresholds = 8;      ///< (rule, address) threshold counters
+    static constexpr std::size_t thresholds = 4;      ///< (rule, address) threshold counters
     static constexpr std::size_t hit_slots = 64;      ///< rules whose hits are counted (the first N)
-    static constexpr std::size_t sig_states = 40, sig_patterns = 4, sig_pool = 64, sig_dense = 32;  ///< runtime signatures
+    static constexpr std::size_t sig_states = 32, sig_patterns = 4, sig_pool = 48, sig_dense = 32;  ///< runtime signatures
     static constexpr std::uint64_t ticks_per_ms = 10'000;  ///< QEMU virt's 10 MHz timer
     /// Request buffers: start line 192, fields 256, raw header 320, derived 320, body 256, 10 fields.
     using request_buffers = http::message_buffers<192, 256, 320, 320, 256, 10>;
@@ -214,7 +215,7 @@ private:
         if (fp == 0) {  // no flow entry (table full, fail-open): this packet alone, in a fresh session
             ++stats_.untracked;
             release(*sl);
-            sl->s = session_type{};
+            fresh(sl->s);
         }
         packet_facts pf;
         pf.ip_proto = p.ip_proto;
@@ -298,10 +299,14 @@ private:
         }
         free->fp = fp;
         free->last = now;
-        free->s = session_type{};
+        fresh(free->s);
         ++stats_.sessions;
         return free;
     }
+
+    // A new session in place: `s = session_type{}` would build a 328-byte temporary on the
+    // kernel's 4 KiB stack (the session is trivially destructible).
+    static void fresh(session_type& s) noexcept { ::new (static_cast<void*>(&s)) session_type{}; }
 
     void lend(slot& sl, session_type& s) noexcept {
         for (std::size_t i = 0; i < http_used_.size(); ++i) {
