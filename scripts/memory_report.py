@@ -166,7 +166,14 @@ def main():
                   '- **Untracked packets** (flow table full, fail-open): inspected alone in a fresh session (`untracked`).',
                   '- **Uploaded sets** live in RAM until the flash issue lands: one area holds %d bytes, i.e. one' % area,
                   '  prefilter automaton (~1.1 KiB for its dense root row) + ~340 B per rule: 2-3 content rules on one',
-                  '  buffer. `secctl rules load` refuses a larger set naming both sizes.', '']
+                  '  buffer. `secctl rules load` refuses a larger set naming both sizes.',
+                  '- **Stack**: 4,608 B (was 4,096; apps/unikernel/meson.build `--defsym=STACK_SIZE`). `stack_max` after a',
+                  '  full-size (~1,400-byte) HTTP request through the rules and the injection detector: 3,104 B',
+                  '  (qemu_rules_*). From `-fstack-usage` (RV64 -O2) the deepest chains are pipeline (304) + slot 6',
+                  '  (416) + session (528) + the packet/stream units in their own frame (784) or the DNS units',
+                  '  (for_each_query 944 + one buffer set) + evaluate (~270) + rule_matches (304) + inspect_buffer (896);',
+                  '  the injection detector\'s chain (~1.5 KiB) runs on top of the session frame only. A pcre rule',
+                  '  adds up to 4 KiB of regex stack: keep uploaded sets pcre-free (docs/rules.md).', '']
     lines += ['', '## Formula', '',
               '    ram_used = .data + .bss (engine + rings + device state + kernel state) + .noinit (buffers) + stack',
               '    buffers  = ports(2) x rx_buffers(6) x 1536 B      (board/riscv-virt/virtio.hpp)',
