@@ -239,3 +239,57 @@ TEST_CASE("hostile payloads never crash slot 6 (property)", "[appliance_stage]")
     REQUIRE(st.received == st.passed + st.dropped_total());
     REQUIRE(r.stage().active_sessions() <= rules::appliance_stage_sizes::sessions);
 }
+
+TEST_CASE("a full-size request: long headers past the kernel's regions, the injection still found", "[appliance_stage]") {
+    std::mt19937 rng(31);
+    for (int trial = 0; trial < 30; ++trial) {
+        rig r;
+        const std::size_t pad = 200 + rng() % 1150;  // Referer of 200..1350 bytes: truncated past 256
+        // sqlmap's boolean probe: only the injection detector knows it (one alert, its sid).
+        std::string req = "GET /find?id=1%27%20AND%207029%3D8688%20AND%20%27a%27%3D%27a HTTP/1.1\r\nHost: shop.example\r\nReferer: http://shop.example/" +
+                          std::string(pad, 'r') + "\r\n\r\n";
+        REQUIRE(req.size() <= 1460);
+        INFO("pad " << pad);
+        REQUIRE(r.open_and_send(static_cast<std::uint16_t>(44000 + trial), req).drop());
+        const auto al = r.alerts();
+        REQUIRE(al.size() == 1);
+        REQUIRE(al[0].detail >= 1200001);
+        // The same request without the attack passes.
+        std::string benign = req;
+        const std::string probe = "1%27%20AND%207029%3D8688%20AND%20%27a%27%3D%27a";
+        benign.replace(benign.find(probe), probe.size(), "1234");
+        REQUIRE(r.open_and_send(static_cast<std::uint16_t>(45000 + trial), benign).pass());
+    }
+}
+
+TEST_CASE("DNS questions are units of their own in slot 6", "[appliance_stage]") {
+    rig r;
+    auto& s = r.stage();
+    test::engine d({R"(alert dns any any -> any any (msg:"evil name"; dns.query; content:"evil.example"; nocase; sid:9300001; rev:2;))"},
+                   rulesc::default_vars(), 1);
+    auto area = s.upload_area();
+    std::copy(d.db.image.begin(), d.db.image.end(), area.begin());
+    REQUIRE(s.install(d.db.image.size()) == rules::db_error::ok);
+    auto query = [&](std::uint16_t sport, const std::vector<std::string>& labels) {
+        std::vector<std::byte> q(12);
+        q[1] = std::byte{1};   // id
+        q[2] = std::byte{1};   // RD
+        q[5] = std::byte{1};   // QDCOUNT = 1
+        for (const auto& l : labels) {
+            q.push_back(static_cast<std::byte>(l.size()));
+            for (char ch : l) q.push_back(static_cast<std::byte>(ch));
+        }
+        for (int b : {0, 0, 1, 0, 1}) q.push_back(static_cast<std::byte>(b));
+        net::frame_builder b{r.buf};
+        b.ethernet(mac_a, mac_b).ipv4(0xCB007107, 0x0A000035, net::ipproto::udp).udp(sport, 53).payload(q);
+        return r.e->process(std::span<std::byte>(r.buf.data(), b.finish()), r.now += 1000);
+    };
+    REQUIRE(query(5300, {"www", "example", "org"}).pass());
+    REQUIRE(r.alerts().empty());
+    REQUIRE(query(5301, {"a", "EVIL", "example"}).pass());  // an alert rule: reported, not dropped
+    const auto al = r.alerts();
+    REQUIRE(al.size() == 1);
+    REQUIRE(al[0].detail == 9300001);
+    REQUIRE(al[0].rev == 2);
+    REQUIRE((al[0].flags & alert_event::alert_only) != 0);
+}
