@@ -433,7 +433,7 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     uart::puts(" boot_id=");
     uart::put_hex(control->boot_id());
     uart::putc('\n');
-    if (cfg.selfbench) kernel::selfbench::run(engine_ptr->ebpf());  // selfbench=1: eBPF/DPI insn costs
+    if (cfg.selfbench) kernel::selfbench::run(engine_ptr->ebpf(), engine_ptr->dpi());  // selfbench=1: eBPF/DPI insn costs
     if (cfg.selftest_pmp) pmp_selftest(dtb);
     if (cfg.selftest_stack) stack_selftest();
     event_loop();

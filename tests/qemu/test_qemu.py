@@ -425,6 +425,8 @@ def case_selfbench():
         a.wait_line('selfbench slot 5 default program reloaded', 10)
         e = a.wait_line(r'selfbench ebpf_insns=(\d+) riscv_insns=(\d+) load_and_runs_insns=(\d+)', 10)
         d = a.wait_line(r'selfbench dpi_bytes=(\d+) riscv_insns=(\d+) matches=(\d+) empty_scan_insns=(\d+)', 10)
+        hr = a.wait_line(r'selfbench http_requests=(\d+) riscv_insns=(\d+) request_bytes=(\d+) empty_packet_insns=(\d+)', 20)
+        assert int(hr.group(1)) > 0 and int(hr.group(2)) > int(hr.group(3)), hr.string  # more than one insn per byte
         ebpf_n, ebpf_m, fixed = (int(x) for x in e.groups())
         assert ebpf_n == 7 * 999 * 20, e.string  # 20 runs x (1000 - 1) extra loop rounds of 7 insns
         assert ebpf_n <= ebpf_m < 1000 * ebpf_n and fixed > 0, e.string

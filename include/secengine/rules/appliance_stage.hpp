@@ -111,7 +111,7 @@ public:
     [[nodiscard]] constexpr db_error builtin_error() const noexcept { return builtin_error_; }
 
     /// Where the next uploaded set goes: the RAM area the running set does not use.
-    [[nodiscard]] constexpr std::span<std::byte> upload_area() noexcept { return areas_[next_area()]; }
+    [[nodiscard]] constexpr std::span<std::byte> upload_area() noexcept { return areas_[static_cast<std::size_t>(next_area())]; }
     [[nodiscard]] static constexpr std::size_t upload_capacity() noexcept { return Sizes::upload_bytes; }
 
     /// Validates the first `length` bytes of `upload_area()` and switches to them (atomically:
