@@ -8,6 +8,8 @@ eBPF verifier and per-run setup, empty DPI scan), so the figures are marginal co
   riscv.insns_per_ebpf_insn    = guest insns per interpreted eBPF ALU-loop instruction
   riscv.insns_per_payload_byte = guest insns per byte of a 1460-byte HTTP-like payload scanned
                                  with the kernel's default automaton (both lanes, no normaliser)
+  riscv.insns_per_http_request = guest insns slot 6 (built-in rules + injection detector) spends on
+                                 one ~330-byte browser GET in one segment, beyond an empty segment
 Usage: bench_riscv_vm.py [unikernel.elf]
 """
 import os
@@ -26,6 +28,7 @@ def main():
     try:
         e = a.wait_line(r'selfbench ebpf_insns=(\d+) riscv_insns=(\d+)', 60)
         d = a.wait_line(r'selfbench dpi_bytes=(\d+) riscv_insns=(\d+) matches=(\d+)', 60)
+        r = a.wait_line(r'selfbench http_requests=(\d+) riscv_insns=(\d+) request_bytes=(\d+)', 60)
     finally:
         a.close()
     ebpf_n, ebpf_m = int(e.group(1)), int(e.group(2))
@@ -34,6 +37,10 @@ def main():
         raise SystemExit('bench_riscv_vm: zero measurement: %s / %s' % (e.string, d.string))
     print('riscv.insns_per_ebpf_insn=%.2f' % (ebpf_m / ebpf_n))
     print('riscv.insns_per_payload_byte=%.2f' % (dpi_m / dpi_n))
+    req_n, req_m = int(r.group(1)), int(r.group(2))
+    if req_n and req_m:
+        print('riscv.insns_per_http_request=%.0f' % (req_m / req_n))
+        print('riscv.insns_per_http_request_byte=%.2f' % (req_m / req_n / int(r.group(3))))
 
 
 if __name__ == '__main__':

@@ -1,6 +1,8 @@
 // Engine alerts as EVE records (eve_engine_alert.hpp).
 #include "eve_engine_alert.hpp"
 
+#include <secengine/inject/detector.hpp>
+
 #include <iterator>
 
 #include <secengine/dpi/signatures.hpp>
@@ -56,6 +58,16 @@ engine_alert_text describe(const secengine::alert_event& a) {
             for (const auto& s : secengine::dpi::default_signatures)
                 if (s.id == a.detail) pat = std::string(s.bytes);
             t.signature = base + "DPI " + std::string(dpi_family(a.detail)) + " \"" + pat + "\"";
+            // Slot 6's injection detector: its own rule names (inject/detector.hpp).
+            for (const auto& d : secengine::inject::detector_rules)
+                if (d.id == a.detail) {
+                    t.signature = base + std::string(d.name);
+                    t.category = "Web Application Attack";
+                }
+            if (a.gid == 0 || a.detail >= 1'200'000) return t;
+            // A rule of an uploaded / built-in set: the sid is the operator's; the msg is in
+            // `secctl rules list`.
+            if (pat == "?") t.signature = base + "RULE sid " + std::to_string(a.detail);
             t.category = dpi_category(a.detail);
             t.severity = 1;
             return t;
@@ -111,7 +123,10 @@ std::string eve_engine_alert(const secengine::alert_event& a, const eve_alert_co
         const auto pn = proto_name(a.ip_proto);
         o += ",\"proto\":\"" + (pn.empty() ? std::to_string(a.ip_proto) : std::string(pn)) + "\"";
     }
-    o += ",\"alert\":{\"action\":\"blocked\",\"gid\":1,\"signature_id\":" + std::to_string(t.sid) + ",\"rev\":1";
+    const bool allowed = (a.flags & secengine::alert_event::alert_only) != 0;
+    o += std::string(",\"alert\":{\"action\":\"") + (allowed ? "allowed" : "blocked") + "\",\"gid\":" +
+         std::to_string(a.gid != 0 ? a.gid : 1) + ",\"signature_id\":" + std::to_string(t.sid) +
+         ",\"rev\":" + std::to_string(a.rev != 0 ? a.rev : 1);
     o += ",\"signature\":" + json_string(t.signature) + ",\"category\":" + json_string(t.category);
     o += ",\"severity\":" + std::to_string(t.severity);
     o += ",\"metadata\":{\"reason\":[\"" + std::string(secengine::name(a.reason)) + "\"],\"stage\":[\"" +

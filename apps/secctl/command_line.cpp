@@ -23,7 +23,6 @@ struct command_spec {
     std::string_view synopsis;
 };
 
-// The rules issue's commands (rules-load, rules-list) join here as rows.
 constexpr command_spec table[] = {
     {"ping", 0, 0, "", "ping                                  liveness, prints the boot id"},
     {"config", 0, 0, "", "config                                limits, program, signature count, port rules"},
@@ -39,6 +38,7 @@ constexpr command_spec table[] = {
      "         [--established S] [--fin-wait S] [--closed S]   change some limits, keep the rest"},
     {"penalty", 1, 2, "", "penalty list | flush | unban IP|ipv6-key:0x...  (the spelling `penalty list` prints)"},
     {"map-read", 1, 1, "", "map-read MAP_ID"},
+    {"rules", 1, 2, "--id=", "rules load RULES.rules|rules.db [--id N] | rules list   rule set of slot 6 (sid, msg, hits)"},
     {"stats", 0, 0, "--json", "stats [--json]                        one stats message"},
     {"watch", 0, 0, "", "watch                                 live terminal view"},
     {"alerts", 0, 0, "--eve", "alerts [--eve]                        alert events, text or Suricata EVE JSON lines"},
@@ -226,6 +226,24 @@ bool parse_positionals(command& c, const std::vector<std::string>& pos, bool hex
     }
     if (name == "load") {
         c.file = pos[0];
+        return true;
+    }
+    if (name == "rules") {
+        c.penalty_action = pos[0];
+        if (pos[0] == "list") {
+            if (pos.size() == 1) return true;
+            err = "rules list takes no argument, got '" + pos[1] + "'";
+            return false;
+        }
+        if (pos[0] != "load") {
+            err = "rules wants load or list, got '" + pos[0] + "'";
+            return false;
+        }
+        if (pos.size() != 2) {
+            err = "rules load wants a file: RULES.rules (Suricata rules) or rules.db (secrules compile)";
+            return false;
+        }
+        c.file = pos[1];
         return true;
     }
     if (name == "penalty") {

@@ -56,7 +56,7 @@ struct command {
     std::string pattern;               ///< sig-add: the bytes (hex already decoded)
     std::string file, section;         ///< load
     std::vector<limit_change> limits;  ///< limits
-    std::string penalty_action;        ///< penalty: list, flush, unban
+    std::string penalty_action;        ///< penalty: list, flush, unban; rules: load, list
     std::uint64_t source_key = 0;      ///< penalty unban
     bool json = false;                 ///< stats
     bool eve = false;                  ///< alerts

@@ -21,6 +21,8 @@ int cmd_penalty(session& s, const command& c);
 int cmd_load(session& s, const command& c);
 int cmd_unload(session& s, const command& c);
 int cmd_map_read(session& s, const command& c);
+// commands_rules.cpp: rule sets
+int cmd_rules(session& s, const command& c);
 int cmd_factory_reset(session& s, const command& c);
 /// provision: writes the state image (no appliance is contacted).
 int run_provision(const command_line& line);

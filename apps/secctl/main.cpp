@@ -34,6 +34,7 @@ constexpr handler handlers[] = {
     {"sig-add", cmd_sig_add},   {"sig-remove", cmd_sig_remove}, {"load", cmd_load},     {"unload", cmd_unload},
     {"limits", cmd_limits},     {"penalty", cmd_penalty}, {"map-read", cmd_map_read},   {"stats", cmd_stats},
     {"watch", cmd_watch},       {"alerts", cmd_alerts},   {"metrics", cmd_metrics},     {"apply", cmd_apply},       {"sig-list", cmd_sig_list},
+    {"rules", cmd_rules},
     {"factory-reset", cmd_factory_reset}, {"provision", nullptr},  // provision: no appliance (run_provision)
 };
 

@@ -112,16 +112,18 @@ int main(int argc, char** argv) {
     const std::array attacks{
         std::pair{"GET /item?id=1%27%20OR%20%271%27=%271 HTTP/1.1\r\nHost: s\r\n\r\n", 1003u},
         std::pair{"GET /search?q=%3Cscript%3Ealert(1)%3C/script%3E HTTP/1.1\r\nHost: s\r\n\r\n", 2001u},
-        std::pair{"GET /static/..%2F..%2F..%2Fetc/passwd HTTP/1.1\r\nHost: s\r\n\r\n", 3001u},
-        std::pair{"GET /q?id=1 UNION SELECT password FROM users HTTP/1.1\r\nHost: s\r\n\r\n", 1001u},
+        // Encoded traversal: no literal rule sees "../" in the raw URI; the injection detector does.
+        std::pair{"GET /static/..%2F..%2F..%2Fetc/passwd HTTP/1.1\r\nHost: s\r\n\r\n", 1200301u},
+        std::pair{"GET /q?id=1%20UNION%20SELECT%20password%20FROM%20users HTTP/1.1\r\nHost: s\r\n\r\n", 1001u},
     };
     std::uint16_t port = 41000;
     for (auto [req, sid] : attacks) {
         http_session(w, port++, {req}, false);
         expect["dpi.hits." + std::to_string(sid)] += 1;
     }
-    // Split across two segments (the signature "union select" straddles the boundary).
-    http_session(w, port++, {"GET /q?id=1 UNI", "ON SELECT 1 HTTP/1.1\r\nHost: s\r\n\r\n"}, false);
+    // Split across two segments (the signature "union select" straddles the boundary; slot 6's
+    // built-in rule looks at the request's normalised URI, complete with the second segment).
+    http_session(w, port++, {"GET /q?id=1%20UNI", "ON%20SELECT%201 HTTP/1.1\r\nHost: s\r\n\r\n"}, false);
     expect["dpi.hits.1001"] += 1;
     expect["drop.dpi_signature"] = attacks.size() + 1;
     // Heuristics (stage 3): Xmas and NULL scans against 10 ports each.

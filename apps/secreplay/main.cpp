@@ -450,8 +450,14 @@ int main(int argc, char** argv) {
         line("rules.dns_queries", is.dns_queries);
     }
     if (engine_ptr) {
-        for (const auto& s : secengine::dpi::default_signatures)
-            if (const auto n = engine_ptr->dpi().hits(s.id); n != 0) std::fprintf(report, "dpi.hits.%u=%u\n", s.id, n);
+        // Slot 6's hits: the running rule set's (by sid), then runtime signatures (none at start).
+        const auto& st6 = engine_ptr->dpi();
+        for (std::uint32_t i = 0; i < st6.db().rule_count(); ++i)
+            if (const auto n = st6.rule_hits(i); n != 0)
+                std::fprintf(report, "dpi.hits.%u=%u\n", st6.db().rule_word(i, secengine::rules::rw::sid), n);
+        for (std::size_t i = 0; i < secengine::inject::detector_rule_count; ++i)
+            if (const auto n = st6.detector_hits(i); n != 0)
+                std::fprintf(report, "dpi.hits.%u=%u\n", secengine::inject::detector_rules[i].id, n);
         line("ebpf.faults", engine_ptr->ebpf().faults());
     }
     std::fprintf(report, "seconds=%.6f\n", wall);

@@ -36,9 +36,6 @@
 
 #include <secengine/appliance.hpp>
 #include <secengine/config.hpp>
-#include <secengine/dpi/signatures.hpp>
-#include <secengine/dpi/stage.hpp>
-#include <secengine/appliance.hpp>
 #include <secengine/pipeline.hpp>
 
 namespace {
@@ -48,11 +45,12 @@ namespace virtio = board::virtio;
 using secengine::drop_reason;
 using secengine::drop_reason_count;
 
-/// The kernel's engine: the library defaults (1024 flows, 4 x 512 sketch, ...) plus the DPI
-/// stage sized for the default signature set fit the window next to 12 packet buffers;
-/// docs/memory.md has the table.
+/// The kernel's engine: the library defaults (1024 flows, 4 x 512 sketch, ...) plus slot 6
+/// (rules + injection detector, its side table and upload areas) fit the window next to 12
+/// packet buffers; docs/memory.md has the table.
 // The same configuration as the host tools (secreplay): stages 1-4 defaults, the default eBPF
-// program in slot 5 and the default DPI signature set in slot 6 (include/secengine/appliance.hpp).
+// program in slot 5 and the built-in rule set (rules/builtin.rules, in .rodata) with the
+// injection detector in slot 6 (include/secengine/appliance.hpp).
 using kernel_config = secengine::appliance_config;
 using engine_type = secengine::pipeline<kernel_config>;
 
@@ -85,7 +83,13 @@ struct memory_item {
     {"engine: firewall rules", sizeof(engine_type::firewall_type)},
     {"engine: alert ring", sizeof(engine_type::alerts_type)},
     {"engine: eBPF slot", sizeof(engine_type::ebpf_type)},
-    {"engine: DPI slot (automaton)", sizeof(engine_type::dpi_type)},
+    {"engine: slot 6 (rules + detector)", sizeof(engine_type::dpi_type)},
+    {"slot 6: one session", sizeof(engine_type::dpi_type::session_type)},
+    {"slot 6: sessions (side table)", secengine::rules::appliance_stage_sizes::sessions},
+    {"slot 6: one HTTP request buffer", sizeof(engine_type::dpi_type::request_buffers)},
+    {"slot 6: HTTP request buffers", secengine::rules::appliance_stage_sizes::http_slots},
+    {"slot 6: upload areas (2 x)", secengine::rules::appliance_stage_sizes::upload_bytes},
+    {"slot 6: runtime signatures", sizeof(engine_type::dpi_type::signatures_type)},
     {"engine: counters", sizeof(secengine::pipeline_stats)},
     {"control plane", sizeof(control_type)},
     {"state store", sizeof(kernel::state_store)},
@@ -515,8 +519,13 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     std::uint64_t seed = board::now_ticks();
     for (std::size_t i = 0; i < cfg.key.size(); ++i) seed = secengine::detail::mix64(seed ^ (std::uint64_t{cfg.key[i]} << (8 * (i & 7))));
     engine_ptr = new (engine_storage) engine_type(seed, board::now_ticks());
-    // Stage 6 starts with the default signatures, built by the compiler into .rodata.
-    // Constructed in place: a temporary would put the 8 KiB automaton on the 4 KiB stack.
+    // Slot 6 starts with the built-in rule set, read in place from .rodata (validated here).
+    // Constructed in place: a temporary would put the 10 KiB stage on the 4 KiB stack.
+    if (engine_ptr->dpi().builtin_error() != secengine::rules::db_error::ok) {
+        uart::puts("secengine: built-in rule set refused: ");
+        put_sv(secengine::rules::name(engine_ptr->dpi().builtin_error()));
+        uart::putc('\n');
+    }
     for (unsigned st = 1; st <= 6; ++st)
         engine_ptr->set_stage_enabled(static_cast<secengine::stage_id>(st), ((cfg.stages >> st) & 1u) != 0);
     if (cfg.pps >= 0 || cfg.ban_s >= 0) {
@@ -566,7 +575,7 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     uart::puts(" boot_id=");
     uart::put_hex(control->boot_id());
     uart::putc('\n');
-    if (cfg.selfbench) kernel::selfbench::run(engine_ptr->ebpf());  // selfbench=1: eBPF/DPI insn costs
+    if (cfg.selfbench) kernel::selfbench::run(engine_ptr->ebpf(), engine_ptr->dpi());  // selfbench=1: eBPF/DPI insn costs
     if (cfg.selftest_pmp) pmp_selftest(dtb);
     if (cfg.selftest_stack) stack_selftest();
     event_loop();

@@ -12,6 +12,13 @@
 ///
 ///     secengine: selfbench ebpf_insns=<n> riscv_insns=<m> load_and_runs_insns=<fixed>
 ///     secengine: selfbench dpi_bytes=<n> riscv_insns=<m> matches=<k> empty_scan_insns=<fixed>
+///     secengine: selfbench http_requests=<n> riscv_insns=<m> request_bytes=<b> empty_packet_insns=<fixed>
+///
+/// The last one is slot 6 (rules + injection detector, rules/appliance_stage.hpp) on one HTTP
+/// request carried by one TCP segment, minus the same segment without payload: what the request
+/// itself costs (HTTP detection, parsing into the buffers, the packet/stream/HTTP units against the
+/// built-in set, the detector on every parameter). The stage runs it as an untracked packet (fresh
+/// session, no flow entry), so no connection state is left behind.
 ///
 /// The eBPF part borrows the engine's slot 5 (no extra RAM) and reloads the default program
 /// afterwards; the payload is built by the compiler into .rodata (ROM, not the 64 KiB window).
@@ -23,6 +30,9 @@
 #include <secengine/appliance.hpp>
 #include <secengine/dpi/signatures.hpp>
 #include <secengine/ebpf/alu_loop.hpp>
+#include <secengine/net/builder.hpp>
+#include <secengine/net/packet.hpp>
+#include <secengine/stage.hpp>
 
 #include "timer.hpp"
 #include "uart.hpp"
@@ -104,11 +114,41 @@ template <class Program>
     return t1 - t0;
 }
 
-/// Runs both measurements and prints the two `selfbench` lines. `Stage` is the engine's slot 5
+/// A typical browser GET with a query (no attack: every scanner runs to the end).
+inline constexpr char http_request[] =
+    "GET /shop/search?q=blue+shirt+medium&sort=price&page=2 HTTP/1.1\r\n"
+    "Host: www.example.org\r\n"
+    "User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:115.0) Gecko/20100101 Firefox/115.0\r\n"
+    "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\n"
+    "Referer: https://www.example.org/shop/\r\n"
+    "Cookie: session=8f14e45fceea167a5a36dedd4bea2543; theme=light\r\n\r\n";
+
+/// minstret around `runs` inspections by slot 6 of one TCP segment carrying `payload`.
+template <class Slot6>
+[[gnu::noinline]] std::uint64_t measure_slot6(Slot6& s6, std::span<const std::byte> data, std::uint32_t runs) noexcept {
+    std::array<std::byte, 640> frame{};
+    secengine::net::frame_builder b{frame};
+    b.ethernet({2, 0, 0, 0, 0, 1}, {2, 0, 0, 0, 0, 2})
+        .ipv4(0x0a00000a, 0x0a000014, secengine::net::ipproto::tcp)
+        .tcp(40000, 80, 0x18, 1, 1)
+        .payload(data);
+    const std::span<std::byte> f{frame.data(), b.finish()};
+    secengine::net::packet_view p;
+    if (secengine::net::parse(f, p) != secengine::net::parse_error::none) return 0;
+    const std::uint64_t t0 = board::instret();
+    for (std::uint32_t r = 0; r < runs; ++r) {
+        const secengine::stage_decision d = s6.inspect(secengine::stage_context{p, f, nullptr, true, r});
+        std::uint32_t v = d.detail;
+        detail::opaque(v);
+    }
+    return board::instret() - t0;
+}
+
+/// Runs the measurements and prints the `selfbench` lines. `Stage` is the engine's slot 5
 /// (appliance::default_ebpf_stage): its program is replaced for the ALU loop and the default
 /// program is loaded again at the end.
-template <class Stage>
-void run(Stage& slot5) {
+template <class Stage, class Slot6>
+void run(Stage& slot5, Slot6& slot6) {
     namespace uart = board::uart;
     auto& prog = slot5.prog();
     const std::uint64_t saved_budget = prog.budget;
@@ -143,6 +183,19 @@ void run(Stage& slot5) {
     uart::put_dec(matches);
     uart::puts(" empty_scan_insns=");
     uart::put_dec(empty);
+    uart::putc('\n');
+
+    const std::span<const std::byte> req{reinterpret_cast<const std::byte*>(http_request), sizeof http_request - 1};
+    const std::uint64_t with = measure_slot6(slot6, req, scans);
+    const std::uint64_t without = measure_slot6(slot6, {}, scans);
+    uart::puts("secengine: selfbench http_requests=");
+    uart::put_dec(scans);
+    uart::puts(" riscv_insns=");
+    uart::put_dec(with > without ? with - without : 0);
+    uart::puts(" request_bytes=");
+    uart::put_dec(req.size());
+    uart::puts(" empty_packet_insns=");
+    uart::put_dec(without);
     uart::putc('\n');
 }
 

@@ -22,6 +22,11 @@ struct alert_event {
     std::uint8_t ip_version = 0;  ///< 0 when the frame was not IP (or unparseable)
     std::uint16_t sport = 0, dport = 0;
     std::array<std::uint8_t, 16> src{}, dst{};
+    /// Rule alerts (stage 6): `detail` is the sid; gid and rev are the rule's (gid capped at 255).
+    std::uint16_t rev = 0;
+    std::uint8_t gid = 0;
+    std::uint8_t flags = 0;  ///< alert_only: the rule alerted, the packet was not dropped
+    static constexpr std::uint8_t alert_only = 1;
 
     /// Fills the addressing fields from a parsed packet.
     constexpr void set_packet(const net::packet_view& p) noexcept {

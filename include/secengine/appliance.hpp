@@ -1,8 +1,8 @@
 #pragma once
 /// \file The appliance's engine configuration, shared by the unikernel and the host tools
 /// (secreplay), so a capture replayed on the host meets the same pipeline as on the wire:
-/// the same capacities and thresholds, the default DPI signature set in slot 6 and the
-/// default eBPF program in slot 5.
+/// the same capacities and thresholds, the built-in rule set and the injection detector in
+/// slot 6 and the default eBPF program in slot 5.
 ///
 ///     secengine::pipeline<secengine::appliance_config> engine{seed, now};
 #include <array>
@@ -18,6 +18,8 @@
 #include <secengine/ebpf/predecoded.hpp>
 #include <secengine/ebpf/program.hpp>
 #include <secengine/ebpf/xdp_stage.hpp>
+#include <secengine/rules/appliance_stage.hpp>
+#include <secengine/rules/builtin_db.hpp>
 
 namespace secengine {
 
@@ -57,14 +59,23 @@ private:
     ebpf::load_result load_result_{};
 };
 
+/// Slot 6 (rules/appliance_stage.hpp) running the built-in rule set (rules/builtin.rules,
+/// compiled into .rodata: rules/builtin_db.hpp) and the injection detector; the control plane
+/// can upload another set or add runtime signatures.
+class default_rules_stage : public rules::appliance_stage<> {
+public:
+    default_rules_stage() noexcept : rules::appliance_stage<>(rules::embedded::builtin_db()) {}
+};
+
 }  // namespace appliance
 
 /// The appliance configuration: library defaults for stages 1-4 (1024 flows, 4 x 512 sketch,
-/// 2000 pps per source, 10 s bans), the default eBPF program and the default signature set.
+/// 2000 pps per source, 10 s bans), the default eBPF program and the built-in rules + injection
+/// detector in slot 6.
 struct appliance_config : default_config {
     static constexpr std::size_t flow_capacity = 1024;
     using ebpf_stage = appliance::default_ebpf_stage;
-    using dpi_stage = dpi::default_dpi_stage;
+    using dpi_stage = appliance::default_rules_stage;
 };
 
 }  // namespace secengine

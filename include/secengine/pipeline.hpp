@@ -146,8 +146,15 @@ public:
             if (d.reason != drop_reason::none) return drop(p, now, d, 5);
         }
         if (enabled(stage_id::dpi)) {
-            const stage_decision d = dpi_.inspect(ctx);
-            if (d.reason != drop_reason::none) return drop(p, now, d, 6);
+            // A slot-6 stage that reports several alerts per packet (rule matches that do not
+            // drop, with sid/gid/rev) pushes them to the ring itself, the drop's included.
+            if constexpr (requires { dpi_.inspect(ctx, alerts_); }) {
+                const stage_decision d = dpi_.inspect(ctx, alerts_);
+                if (d.reason != drop_reason::none) return drop(p, now, d, 6, false);
+            } else {
+                const stage_decision d = dpi_.inspect(ctx);
+                if (d.reason != drop_reason::none) return drop(p, now, d, 6);
+            }
         }
         ++stats_.passed;
         stats_.passed_bytes += frame.size();
@@ -243,9 +250,10 @@ private:
         return {r.is_port_block() ? drop_reason::port_blocked : drop_reason::firewall, static_cast<std::uint32_t>(m.rule)};
     }
 
-    constexpr verdict drop(const net::packet_view& p, std::uint64_t now, stage_decision d, std::uint8_t stage) noexcept {
+    constexpr verdict drop(const net::packet_view& p, std::uint64_t now, stage_decision d, std::uint8_t stage,
+                           bool push_alert = true) noexcept {
         ++stats_.dropped[static_cast<std::size_t>(d.reason)];
-        if (d.reason != drop_reason::penalty_box && d.reason != drop_reason::rate_limit) {
+        if (push_alert && d.reason != drop_reason::penalty_box && d.reason != drop_reason::rate_limit) {
             alert_event a;
             a.time = now;
             a.reason = d.reason;

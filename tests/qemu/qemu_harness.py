@@ -158,8 +158,11 @@ class Appliance:
                  state=None):
         """`state`: a state image path; then `elf` is the flash image (unikernel.flash) and the
         kernel boots from pflash bank 0 with the state in bank 1 (DESIGN.md section 3; no
-        -kernel, no -append: the boot configuration is in the state image)."""
-        self.ports = [McastPort() if mcast else Port() for _ in range(ports)]
+        -kernel, no -append: the boot configuration is in the state image).
+        `mcast`: every port on a multicast segment; 'first': only port 0 (inline tests with
+        secctl: a forwarded frame keeps its sender's MAC, so a multicast port 1 would hear it
+        back and loop it)."""
+        self.ports = [McastPort() if mcast is True or (mcast == 'first' and i == 0) else Port() for i in range(ports)]
         if state is None:
             boot = ['-kernel', elf, '-append', bootargs]
         else:

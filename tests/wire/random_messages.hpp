@@ -85,6 +85,8 @@ inline void fix(config& c, std::mt19937_64& rng) {
 }
 inline void fix(penalty_page& p, std::mt19937_64& rng) { fix_page(p, p.entries.count, rng); }
 inline void fix(dpi_hits& p, std::mt19937_64& rng) { fix_page(p, p.entries.count, rng); }
+inline void fix(rules_page& p, std::mt19937_64& rng) { fix_page(p, p.entries.count, rng); }
+inline void fix(rule_entry& e, std::mt19937_64& rng) { e.msg_len = static_cast<std::uint8_t>(rng() % (e.msg.size() + 1)); }
 
 /// Fills every field with a random value, then repairs it with `fix` where one exists.
 /// Spans point into `store`, which must outlive the message (a deque never moves elements).
@@ -140,6 +142,15 @@ M random_message(std::mt19937_64& rng, std::deque<bytes>& store) {
         m.offset = static_cast<std::uint32_t>(rng() % (room + 1)) * 8;
         const std::uint32_t min_total = m.offset + static_cast<std::uint32_t>(m.data.size());
         m.total_length = min_total + static_cast<std::uint32_t>(rng() % ((max_program_bytes - min_total) / 8 + 1)) * 8;
+    } else if constexpr (std::is_same_v<M, rules_chunk>) {
+        if (m.set_id == 0) m.set_id = 1;
+        m.data = random_tail(r, 1, max_rules_chunk_bytes);
+        m.offset = static_cast<std::uint32_t>(rng() % (1u << 20));
+        const std::uint32_t min_total = m.offset + static_cast<std::uint32_t>(m.data.size());
+        m.total_length = (min_total + static_cast<std::uint32_t>(rng() % 4096) + 3) / 4 * 4;
+    } else if constexpr (std::is_same_v<M, rules_commit>) {
+        if (m.set_id == 0) m.set_id = 1;
+        m.total_length = 4 * (1 + static_cast<std::uint32_t>(rng() % (max_rules_bytes / 4)));
     } else if constexpr (std::is_same_v<M, ebpf_commit>) {
         if (m.program_id == 0) m.program_id = 1;
         m.total_length = 8 * (1 + static_cast<std::uint32_t>(rng() % (max_program_bytes / 8)));

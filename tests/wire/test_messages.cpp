@@ -63,10 +63,12 @@ static_assert(max_payload_of<ping> == 0 && max_payload_of<read_config> == 2 && m
               max_payload_of<add_signature> == 6 && max_payload_of<remove_signature> == 4 &&
               max_payload_of<ebpf_chunk> == 12 && max_payload_of<ebpf_commit> == 10 + 8 * 8 &&
               max_payload_of<ebpf_unload> == 4 && max_payload_of<set_limits> == 36 && max_payload_of<penalty_list> == 4 &&
-              max_payload_of<penalty_flush> == 0 && max_payload_of<penalty_unban> == 8 && max_payload_of<map_read> == 8);
+              max_payload_of<penalty_flush> == 0 && max_payload_of<penalty_unban> == 8 && max_payload_of<map_read> == 8 &&
+              max_payload_of<rules_chunk> == 12 && max_payload_of<rules_commit> == 8 && max_payload_of<rules_list> == 4);
 static_assert(max_payload_of<ack> == 20 && max_payload_of<error_reply> == 12 && max_payload_of<config> == 324 &&
               max_payload_of<penalty_page> == 1218 && max_payload_of<map_page> == 22 && max_payload_of<stats> == 860 &&
-              max_payload_of<dpi_hits> == 1030 && max_payload_of<map_counters> == 1046 && max_payload_of<alert> == 56);
+              max_payload_of<dpi_hits> == 1030 && max_payload_of<map_counters> == 1046 && max_payload_of<alert> == 60 &&
+              max_payload_of<rules_page> == 1201);
 static_assert(constexpr_round_trip());
 // Protocol caps agree with the components that apply the commands.
 static_assert(max_pattern_bytes == secengine::dpi::max_pattern_length);
@@ -124,7 +126,7 @@ TEST_CASE("short and long payloads of fixed-layout types are length_mismatch", "
             const bytes enc = encode(m);
             // Types ending in a byte tail accept a shorter tail as a different valid message
             // (the datagram length catches that truncation); every other prefix must fail.
-            constexpr bool has_tail = std::is_same_v<M, add_signature> || std::is_same_v<M, ebpf_chunk> ||
+            constexpr bool has_tail = std::is_same_v<M, add_signature> || std::is_same_v<M, ebpf_chunk> || std::is_same_v<M, rules_chunk> ||
                                       std::is_same_v<M, map_page> || std::is_same_v<M, map_read>;
             for (std::size_t n = 0; n < enc.size(); ++n) {
                 M back{};
@@ -315,16 +317,22 @@ TEST_CASE("engine alert events become alert messages field for field", "[wire][p
         e.dport = static_cast<std::uint16_t>(rng());
         for (auto& b : e.src) b = static_cast<std::uint8_t>(rng());
         for (auto& b : e.dst) b = static_cast<std::uint8_t>(rng());
+        e.rev = static_cast<std::uint16_t>(rng());
+        e.gid = static_cast<std::uint8_t>(rng());
+        e.flags = static_cast<std::uint8_t>(rng() % 2);
         const std::uint32_t suppressed = static_cast<std::uint32_t>(rng());
         const alert a = make_alert(e, suppressed);
         alert back;
         const bytes enc = encode(a);
-        REQUIRE(enc.size() == 56);
+        REQUIRE(enc.size() == 60);
         REQUIRE(decode_payload(std::span<const std::byte>(enc), back) == wire_error::none);
         CHECK(back.timestamp == e.time);
         CHECK(back.detail == e.detail);
         CHECK(back.why() == e.reason);
         CHECK(back.stage == e.stage);
+        CHECK(back.rev == e.rev);
+        CHECK(back.gid == e.gid);
+        CHECK(back.flags == e.flags);
         CHECK(back.ip_proto == e.ip_proto);
         CHECK(back.ip_version == e.ip_version);
         CHECK(back.sport == e.sport);

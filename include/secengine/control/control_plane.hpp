@@ -33,6 +33,7 @@
 #include <secengine/control/queries.hpp>
 #include <secengine/control/refusal.hpp>
 #include <secengine/control/reply_frame.hpp>
+#include <secengine/control/rules_upload.hpp>
 #include <secengine/control/telemetry.hpp>
 #include <secengine/control/upload.hpp>
 #include <secengine/net/packet.hpp>
@@ -370,6 +371,9 @@ private:
         if (r.refused != wire::status::ok) return ack(c, {r.refused});
         reply(c, r.page);
     }
+    void apply(context& c, const wire::rules_chunk& m) noexcept { ack(c, rules_.chunk(e_, m)); }
+    void apply(context& c, const wire::rules_commit& m) noexcept { ack(c, rules_.commit(e_, m)); }
+    void apply(context& c, const wire::rules_list& m) noexcept { reply(c, rules_.list(e_, m, c.hdr.seq)); }
 
     Engine& e_;
     [[no_unique_address]] Port port_;
@@ -395,6 +399,7 @@ private:
     std::uint64_t ring_pending_ = 0;  ///< overwrites not yet reported in an alert's `suppressed`
     insn_counters counters_{};
     upload_type upload_;
+    rules_upload rules_;
 };
 
 }  // namespace secengine::control

@@ -63,10 +63,10 @@ namespace detail {
     while (at < headers.size()) {
         std::size_t end = headers.find('\n', at);
         if (end == std::string_view::npos) end = headers.size();
-        std::string_view line = headers.substr(at, end - at);
+        std::string_view line = slice(headers, at, end - at);
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         if (line.size() > lower_name.size() + 1 && starts_with_nocase(line, lower_name) && line[lower_name.size()] == ':') {
-            std::string_view v = line.substr(lower_name.size() + 1);
+            std::string_view v = slice(line, lower_name.size() + 1);
             while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
             return v;
         }
@@ -84,9 +84,9 @@ namespace detail {
     if ((static_cast<unsigned>(part) & static_cast<unsigned>(request_part::head)) != 0) {
         const std::string_view target = text(b, http::buffer::raw_uri);
         const std::size_t q = target.find('?');
-        const std::string_view path = q == std::string_view::npos ? target : target.substr(0, q);
+        const std::string_view path = q == std::string_view::npos ? target : slice(target, 0, q);
         if (q != std::string_view::npos) {
-            if (auto f = detail::scan_pairs(target.substr(q + 1), param_source::query, scratch); f.what.attack()) return f;
+            if (auto f = detail::scan_pairs(slice(target, q + 1), param_source::query, scratch); f.what.attack()) return f;
         }
         if (path.size() > 1) {
             const detection d = classify(path, param_source::path, scratch);

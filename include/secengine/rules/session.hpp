@@ -113,6 +113,8 @@ public:
     }
     [[nodiscard]] constexpr bool closed() const noexcept { return closed_; }
     [[nodiscard]] constexpr bool dropped() const noexcept { return dropped_; }
+    /// A `pass` rule matched: the connection is no longer inspected.
+    [[nodiscard]] constexpr bool passed() const noexcept { return passed_; }
     [[nodiscard]] constexpr app_protocol app() const noexcept { return app_; }
     [[nodiscard]] constexpr const counters& stats() const noexcept { return stats_; }
 
@@ -154,46 +156,12 @@ public:
         auto keep_all = [](std::uint32_t) { return true; };
         auto run = [&](const packet_context& c, unit_kind kind, sid_set<SidMemory>* once, std::uint64_t tx,
                        sid_set<SidMemory>* record, auto&& keep) {
-            ++stats_.units;
-            const eval_result r = evaluate(db, c, st, now_ms, [&](const alert_info& a) {
-                if (a.act == action::pass) return;  // Suricata does not report pass matches
-                if (record != nullptr && !record->add(a.sid)) ++stats_.sid_set_full;
-                if (!keep(a.sid)) return;
-                if (once != nullptr) {
-                    if (once->has(a.sid)) return;
-                    if (!once->add(a.sid)) ++stats_.sid_set_full;
-                }
-                if (a.act == action::drop || a.act == action::reject) drop = true;
-                on_alert(session_alert{a, kind, c.to_server, c.app, tx, c.buffers});
-            });
-            if (r.overflow) ++stats_.candidate_overflow;
-            if (r.passed) passed_ = true;
+            run_unit(db, c, st, now_ms, kind, once, tx, record, keep, on_alert, drop);
         };
 
-        // Packet unit, then the stream unit over the kept tail + this payload. Like Suricata
-        // inline, the stream unit reports what it finds there that the packet unit did not: a
-        // content split over segments, and (as long as it stays in the window) one seen before.
-        http::buffer_set packet_buffers;
-        if (!pf.payload.empty()) packet_buffers.set(http::buffer::payload, pf.payload);
-        ctx.buffers = &packet_buffers;
-        sid_set<SidMemory> in_packet;
-        run(ctx, unit_kind::packet, nullptr, 0, &in_packet, keep_all);
-        if (tcp && !pf.payload.empty() && !drop && !passed_) {
-            if (tail_len_[side] != 0) {
-                static_assert(Overlap >= 16 && Overlap <= 1024, "stream window lives on the stack: 2 x Overlap bytes");
-                std::array<std::byte, Overlap + stream_chunk> window{};
-                std::size_t at = 0;
-                for (std::size_t k = 0; k < tail_len_[side]; ++k) window[at++] = tail_[side][k];
-                const std::size_t take = pf.payload.size() < stream_chunk ? pf.payload.size() : stream_chunk;
-                for (std::size_t k = 0; k < take; ++k) window[at++] = pf.payload[k];
-                http::buffer_set stream_buffers;
-                stream_buffers.set(http::buffer::payload, std::span<const std::byte>(window.data(), at));
-                packet_context sc = ctx;
-                sc.buffers = &stream_buffers;
-                run(sc, unit_kind::stream, nullptr, 0, nullptr, [&](std::uint32_t sid) { return !in_packet.has(sid); });
-            }
-            remember_tail(side, pf.payload);
-        }
+        // Packet unit, then the stream unit (own frame: its two buffer sets and the window are
+        // off the stack again before the HTTP units and the injection detector run).
+        packet_and_stream(db, ctx, st, now_ms, tcp, side, pf.payload, on_alert, drop);
 
         // HTTP transactions.
         if (app_ == app_protocol::http && !passed_ && !drop) {
@@ -251,17 +219,9 @@ public:
             flush(sink_resp);
         }
 
-        // DNS questions.
-        if (app_ == app_protocol::dns && !pf.payload.empty() && !passed_ && !drop) {
-            (void)dns::for_each_query(pf.payload, tcp, [&](const dns::query_name& q) {
-                ++stats_.dns_queries;
-                http::buffer_set qb;
-                qb.set(http::buffer::dns_query, q.view());
-                packet_context dc = ctx;
-                dc.buffers = &qb;
-                run(dc, unit_kind::dns, nullptr, 0, nullptr, keep_all);
-            });
-        }
+        // DNS questions (own frame, as above).
+        if (app_ == app_protocol::dns && !pf.payload.empty() && !passed_ && !drop)
+            dns_units(db, ctx, st, now_ms, tcp, pf.payload, on_alert, drop);
 
         if (tcp) {
             if ((pf.tcp_flags & net_fin) != 0) fin_[side] = true;
@@ -272,6 +232,74 @@ public:
     }
 
 private:
+    // One unit through the evaluator: reports (once per `once` set, filtered by `keep`, recorded
+    // in `record`), sets `drop` on a drop/reject match and passed_ on a pass match.
+    template <class Keep, class OnAlert>
+    void run_unit(const db_view& db, const packet_context& c, eval_state& st, std::uint64_t now_ms, unit_kind kind,
+                  sid_set<SidMemory>* once, std::uint64_t tx, sid_set<SidMemory>* record, Keep&& keep, OnAlert& on_alert,
+                  bool& drop) noexcept {
+        ++stats_.units;
+        const eval_result r = evaluate(db, c, st, now_ms, [&](const alert_info& a) {
+            if (a.act == action::pass) return;  // Suricata does not report pass matches
+            if (record != nullptr && !record->add(a.sid)) ++stats_.sid_set_full;
+            if (!keep(a.sid)) return;
+            if (once != nullptr) {
+                if (once->has(a.sid)) return;
+                if (!once->add(a.sid)) ++stats_.sid_set_full;
+            }
+            if (a.act == action::drop || a.act == action::reject) drop = true;
+            on_alert(session_alert{a, kind, c.to_server, c.app, tx, c.buffers});
+        });
+        if (r.overflow) ++stats_.candidate_overflow;
+        if (r.passed) passed_ = true;
+    }
+
+    // Packet unit, then the stream unit over the kept tail + this payload. Like Suricata inline,
+    // the stream unit reports what it finds there that the packet unit did not: a content split
+    // over segments, and (as long as it stays in the window) one seen before. Not inlined: the
+    // kernel's 4 KiB stack holds this frame or the HTTP units', never both.
+    template <class OnAlert>
+    [[gnu::noinline]] void packet_and_stream(const db_view& db, packet_context ctx, eval_state& st, std::uint64_t now_ms,
+                                             bool tcp, std::size_t side, std::span<const std::byte> payload,
+                                             OnAlert& on_alert, bool& drop) noexcept {
+        auto keep_all = [](std::uint32_t) { return true; };
+        http::buffer_set packet_buffers;
+        if (!payload.empty()) packet_buffers.set(http::buffer::payload, payload);
+        ctx.buffers = &packet_buffers;
+        sid_set<SidMemory> in_packet;
+        run_unit(db, ctx, st, now_ms, unit_kind::packet, nullptr, 0, &in_packet, keep_all, on_alert, drop);
+        if (tcp && !payload.empty() && !drop && !passed_) {
+            if (tail_len_[side] != 0) {
+                static_assert(Overlap >= 16 && Overlap <= 1024, "stream window lives on the stack: 2 x Overlap bytes");
+                std::array<std::byte, Overlap + stream_chunk> window{};
+                std::size_t at = 0;
+                for (std::size_t k = 0; k < tail_len_[side]; ++k) window[at++] = tail_[side][k];
+                const std::size_t take = payload.size() < stream_chunk ? payload.size() : stream_chunk;
+                for (std::size_t k = 0; k < take; ++k) window[at++] = payload[k];
+                // The packet's buffer set again, now over the window (one set on the stack).
+                packet_buffers.set(http::buffer::payload, std::span<const std::byte>(window.data(), at));
+                run_unit(db, ctx, st, now_ms, unit_kind::stream, nullptr, 0, nullptr,
+                         [&](std::uint32_t sid) { return !in_packet.has(sid); }, on_alert, drop);
+            }
+            remember_tail(side, payload);
+        }
+    }
+
+    // One unit per DNS question name (`dns.query`).
+    template <class OnAlert>
+    [[gnu::noinline]] void dns_units(const db_view& db, const packet_context& ctx, eval_state& st, std::uint64_t now_ms,
+                                     bool tcp, std::span<const std::byte> payload, OnAlert& on_alert, bool& drop) noexcept {
+        auto keep_all = [](std::uint32_t) { return true; };
+        (void)dns::for_each_query(payload, tcp, [&](const dns::query_name& q) {
+            ++stats_.dns_queries;
+            http::buffer_set qb;
+            qb.set(http::buffer::dns_query, q.view());
+            packet_context dc = ctx;
+            dc.buffers = &qb;
+            run_unit(db, dc, st, now_ms, unit_kind::dns, nullptr, 0, nullptr, keep_all, on_alert, drop);
+        });
+    }
+
     static constexpr std::uint8_t net_fin = 0x01, net_rst = 0x04;
     // The stream unit joins the tail to the payload's first Overlap bytes: a match of up to
     // Overlap bytes that crosses the border lies in there; later ones the packet unit sees.

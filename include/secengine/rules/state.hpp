@@ -71,6 +71,10 @@ private:
 /// Threshold counters, capacity-free interface (the evaluator takes this base by reference).
 class threshold_table_base {
 public:
+    /// Forgets every counter (a new rule set: slots name other rules).
+    constexpr void clear() noexcept {
+        for (auto& e : slots_) e = entry{};
+    }
     /// Counts one match of threshold slot `slot` for `addr` at `now_ms`; true when it alerts.
     [[nodiscard]] constexpr bool hit(std::uint32_t slot, const std::array<std::uint8_t, 16>& addr, threshold_type type,
                                      std::uint32_t count, std::uint32_t seconds, std::uint64_t now_ms) noexcept {

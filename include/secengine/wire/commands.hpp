@@ -1,5 +1,5 @@
 #pragma once
-/// \file Commands: client -> appliance payloads (types 0x01-0x10), and how eBPF programs are cut
+/// \file Commands: client -> appliance payloads (types 0x01-0x13), and how eBPF programs are cut
 /// into chunks. Layout tables: docs/protocol.md "Commands". Each is answered by an `ack`
 /// (status + the config version after it), or by `config` / `penalty_page` / `map_page`.
 #include <algorithm>
@@ -271,6 +271,64 @@ struct map_read {
         return key.size() > ebpf::max_key_size ? wire_error::too_large : wire_error::none;
     }
 };
+
+/// Largest rule database a rules_chunk may announce (the appliance says what it holds: the
+/// ack of a too-large upload carries its capacity in `detail`).
+inline constexpr std::uint32_t max_rules_bytes = 16u << 20;
+
+/// One piece of a compiled rule database (`secrules compile`, rules/format.hpp) for the
+/// appliance's upload area; in order, resends harmless, like ebpf_chunk (chunk_receiver.hpp).
+/// The ack's detail is the bytes received so far (too_large: the appliance's capacity).
+struct rules_chunk {
+    static constexpr msg_type type = msg_type::rules_chunk;
+    std::uint32_t set_id = 1;  ///< chosen by the client, 0 = none
+    std::uint32_t total_length = 128;
+    std::uint32_t offset = 0;
+    std::span<const std::byte> data;
+    template <class S, class IO> static constexpr void fields(S& s, IO& io) {
+        io.field(s.set_id); io.field(s.total_length); io.field(s.offset); io.field(s.data);
+    }
+    [[nodiscard]] constexpr wire_error check() const noexcept {
+        if (total_length > max_rules_bytes) return wire_error::too_large;
+        if (set_id == 0 || total_length == 0 || total_length % 4 != 0 || data.empty() ||
+            std::uint64_t{offset} + data.size() > total_length)
+            return wire_error::out_of_range;
+        return wire_error::none;
+    }
+};
+
+/// All chunks sent: validate (rules::db_view::open: length, CRC, version, every offset) and
+/// switch to the set. The ack: ok; incomplete/invalid like ebpf_commit; verifier_rejected with
+/// error_code = the rules::db_error. The running set stays until a commit succeeds.
+struct rules_commit {
+    static constexpr msg_type type = msg_type::rules_commit;
+    std::uint32_t set_id = 1;
+    std::uint32_t total_length = 128;
+    template <class S, class IO> static constexpr void fields(S& s, IO& io) { io.field(s.set_id); io.field(s.total_length); }
+    [[nodiscard]] constexpr wire_error check() const noexcept {
+        if (total_length > max_rules_bytes) return wire_error::too_large;
+        return set_id == 0 || total_length == 0 ? wire_error::out_of_range : wire_error::none;
+    }
+};
+
+/// List the running rule set from rule `first`. Answer: rules_page.
+struct rules_list {
+    static constexpr msg_type type = msg_type::rules_list;
+    std::uint32_t first = 0;
+    template <class S, class IO> static constexpr void fields(S& s, IO& io) { io.field(s.first); }
+};
+
+/// Chunk `index` of a rule database (index < rules_chunk_count(db.size())).
+inline constexpr std::size_t max_rules_chunk_bytes = (max_payload - 12) / 4 * 4;
+[[nodiscard]] constexpr std::uint32_t rules_chunk_count(std::size_t total) noexcept {
+    return static_cast<std::uint32_t>((total + max_rules_chunk_bytes - 1) / max_rules_chunk_bytes);
+}
+[[nodiscard]] constexpr rules_chunk make_rules_chunk(std::uint32_t set_id, std::span<const std::byte> db, std::uint32_t index) noexcept {
+    const std::size_t off = std::size_t{index} * max_rules_chunk_bytes;
+    const std::size_t n = off < db.size() ? std::min(max_rules_chunk_bytes, db.size() - off) : 0;
+    return rules_chunk{set_id, static_cast<std::uint32_t>(db.size()), static_cast<std::uint32_t>(off),
+                       db.subspan(off < db.size() ? off : db.size(), n)};
+}
 
 /// Ask for the state store's version and flash health (persistent appliance). Answer: store_report.
 struct store_status {

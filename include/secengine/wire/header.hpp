@@ -56,15 +56,19 @@ enum class msg_type : std::uint8_t {
     penalty_flush = 0x0e,
     penalty_unban = 0x0f,
     map_read = 0x10,
-    store_status = 0x11,   ///< persistent appliance: state store version and flash health
-    factory_reset = 0x12,  ///< persistent appliance: drop the running configuration, reboot
+    rules_chunk = 0x11,
+    rules_commit = 0x12,
+    rules_list = 0x13,
+    store_status = 0x14,   ///< persistent appliance: state store version and flash health
+    factory_reset = 0x15,  ///< persistent appliance: drop the running configuration, reboot
 
     ack = 0x40,
     error_reply = 0x41,
     config = 0x42,
     penalty_page = 0x43,
     map_page = 0x44,
-    store_report = 0x45,
+    rules_page = 0x45,
+    store_report = 0x46,
 
     stats = 0x50,
     dpi_hits = 0x51,
@@ -72,8 +76,8 @@ enum class msg_type : std::uint8_t {
     alert = 0x53,
 };
 
-inline constexpr std::uint8_t last_command = 0x12;
-inline constexpr std::uint8_t last_reply = 0x45;
+inline constexpr std::uint8_t last_command = 0x15;
+inline constexpr std::uint8_t last_reply = 0x46;
 inline constexpr std::uint8_t last_telemetry = 0x53;
 
 [[nodiscard]] constexpr bool is_command(msg_type t) noexcept {
@@ -94,8 +98,9 @@ inline constexpr std::uint8_t last_telemetry = 0x53;
     constexpr std::string_view commands[] = {
         "ping",          "read_config",   "subscribe",    "unsubscribe",   "block_port",    "unblock_port",
         "add_signature", "remove_signature", "ebpf_chunk", "ebpf_commit",  "ebpf_unload",   "set_limits",
-        "penalty_list",  "penalty_flush", "penalty_unban", "map_read",    "store_status",  "factory_reset"};
-    constexpr std::string_view replies[] = {"ack", "error_reply", "config", "penalty_page", "map_page", "store_report"};
+        "penalty_list",  "penalty_flush", "penalty_unban", "map_read",    "rules_chunk",   "rules_commit",
+        "rules_list",    "store_status",  "factory_reset"};
+    constexpr std::string_view replies[] = {"ack", "error_reply", "config", "penalty_page", "map_page", "rules_page", "store_report"};
     constexpr std::string_view telemetry[] = {"stats", "dpi_hits", "map_counters", "alert"};
     static_assert(std::size(commands) == last_command && std::size(replies) == last_reply - 0x40 + 1 &&
                   std::size(telemetry) == last_telemetry - 0x50 + 1);

@@ -3,6 +3,7 @@
 /// `request_seq`, the sequence number of the command it answers, so a client matches replies to
 /// requests and can tell a fresh answer from a recorded one (session.hpp uses it to accept a
 /// new boot id). Layout tables: docs/protocol.md "Replies".
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -143,6 +144,47 @@ struct penalty_entry {
         io.field(s.source_key); io.field(s.remaining_s);
     }
     friend constexpr bool operator==(const penalty_entry&, const penalty_entry&) = default;
+};
+
+/// One rule of the running set in a rules_page: ids, hits since the set was installed, msg
+/// (the first 48 bytes; msg_len is the stored length). 65 bytes.
+struct rule_entry {
+    std::uint32_t sid = 0, gid = 0, rev = 0, hits = 0;
+    std::uint8_t msg_len = 0;
+    std::array<std::uint8_t, 48> msg{};
+    template <class S, class IO> static constexpr void fields(S& s, IO& io) {
+        io.field(s.sid); io.field(s.gid); io.field(s.rev); io.field(s.hits); io.field(s.msg_len); io.field(s.msg);
+    }
+    [[nodiscard]] constexpr wire_error check() const noexcept { return msg_len <= msg.size() ? wire_error::none : wire_error::out_of_range; }
+    friend constexpr bool operator==(const rule_entry&, const rule_entry&) = default;
+};
+
+/// Which rule set runs (rules_page::source).
+enum class rules_source : std::uint8_t { none = 0, builtin = 1, uploaded = 2 };
+[[nodiscard]] constexpr bool is_valid(rules_source s) noexcept { return static_cast<std::uint8_t>(s) <= 2; }
+
+/// The answer to rules_list: rules [first, first + count) of `total` in the running set, and
+/// what the appliance can hold (`capacity`: bytes of one upload area).
+struct rules_page {
+    static constexpr msg_type type = msg_type::rules_page;
+    std::uint64_t request_seq = 0;
+    rules_source source = rules_source::none;
+    std::uint32_t set_id = 0;     ///< the uploader's id (0 for the built-in set)
+    std::uint32_t db_bytes = 0;   ///< size of the running database
+    std::uint32_t capacity = 0;   ///< largest database an upload may have
+    std::uint32_t total = 0;
+    std::uint32_t first = 0;
+    bounded<rule_entry, 18> entries;
+    template <class S, class IO> static constexpr void fields(S& s, IO& io) {
+        io.field(s.request_seq); io.field(s.source); io.field(s.set_id); io.field(s.db_bytes); io.field(s.capacity);
+        io.field(s.total); io.field(s.first); io.field(s.entries);
+    }
+    [[nodiscard]] constexpr wire_error check() const noexcept {
+        if (!is_valid(source) || std::uint64_t{first} + entries.count > total) return wire_error::out_of_range;
+        for (std::size_t i = 0; i < entries.count; ++i)
+            if (entries.items[i].check() != wire_error::none) return wire_error::out_of_range;
+        return wire_error::none;
+    }
 };
 
 /// The answer to penalty_list: entries [first, first + count) of `total`.

@@ -116,7 +116,7 @@ struct map_counters {
 };
 
 /// One drop worth telling the operator about: `secengine::alert_event` (alert_ring.hpp) field
-/// for field, plus the limiter's count. 56 bytes.
+/// for field, plus the limiter's count. 60 bytes.
 struct alert {
     static constexpr msg_type type = msg_type::alert;
     std::uint64_t timestamp = 0;     ///< appliance ticks
@@ -130,10 +130,13 @@ struct alert {
     std::array<std::uint8_t, 16> src{};  ///< IPv6, or IPv4-mapped ::ffff:a.b.c.d (RFC 4291 section 2.5.5.2)
     std::array<std::uint8_t, 16> dst{};
     std::uint32_t suppressed = 0;    ///< alerts the rate limiter dropped since the previous alert sent
+    std::uint16_t rev = 0;           ///< stage-6 rule alerts: the rule's rev (detail is its sid)
+    std::uint8_t gid = 0;            ///< and its gid (0 for other alerts)
+    std::uint8_t flags = 0;          ///< alert_event::alert_only: the rule alerted, the packet passed
     template <class S, class IO> static constexpr void fields(S& s, IO& io) {
         io.field(s.timestamp); io.field(s.detail); io.field(s.reason); io.field(s.stage); io.field(s.ip_proto);
         io.field(s.ip_version); io.field(s.sport); io.field(s.dport); io.field(s.src); io.field(s.dst);
-        io.field(s.suppressed);
+        io.field(s.suppressed); io.field(s.rev); io.field(s.gid); io.field(s.flags);
     }
     [[nodiscard]] constexpr wire_error check() const noexcept {
         const bool ok = reason != 0 && reason < drop_reason_count && stage <= 6 &&
@@ -158,6 +161,9 @@ struct alert {
     a.src = e.src;
     a.dst = e.dst;
     a.suppressed = suppressed;
+    a.rev = e.rev;
+    a.gid = e.gid;
+    a.flags = e.flags;
     return a;
 }
 
@@ -175,6 +181,9 @@ struct alert {
     e.dport = a.dport;
     e.src = a.src;
     e.dst = a.dst;
+    e.rev = a.rev;
+    e.gid = a.gid;
+    e.flags = a.flags;
     return e;
 }
 

