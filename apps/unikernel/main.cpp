@@ -76,6 +76,7 @@ struct memory_item {
 [[gnu::used, gnu::section(".secengine_memory")]] constexpr memory_item memory_items[] = {
     {"engine (pipeline<kernel_config>)", sizeof(engine_type)},
     {"engine: count-min sketch", sizeof(engine_type::sketch_type)},
+    {"engine: sketch deferral", sizeof(engine_type::deferral_type)},
     {"engine: flow table", sizeof(engine_type::flow_table_type)},
     {"engine: flow entry", sizeof(secengine::flow_entry)},
     {"engine: flow capacity", kernel_config::flow_capacity},

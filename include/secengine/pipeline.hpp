@@ -79,6 +79,7 @@ public:
     static_assert(pipeline_stage<dpi_type>, "Config::dpi_stage must provide stage_decision inspect(const stage_context&)");
     static_assert(Config::ticks_per_second > 0 && Config::cms_window_ticks > 0);
     static_assert(Config::flow_clock_shift < 40, "coarse clock must still tick");
+    static constexpr std::size_t sweep_per_tick = Config::flow_capacity / 16 > 0 ? Config::flow_capacity / 16 : 1;
 
     static constexpr engine_limits default_limits() noexcept {
         engine_limits l;
@@ -216,7 +217,13 @@ private:
         const std::uint32_t clock = flow_clock(now);
         const flow_key key = make_flow_key(p, seed_);
         const flow_lookup found = flows_.track(key.fingerprint, clock, timeouts_, evict_min_idle_);
-        flows_.sweep(clock, timeouts_, 1);
+        // Expired entries are freed off the per-packet path: a slice of the table each time the
+        // coarse clock ticks (0.105 s by default), the whole table every 16 ticks, instead of one
+        // slot per packet (250,000 slots a second at 250 kpps for timeouts of 10 s and more).
+        if (clock != sweep_clock_) {
+            sweep_clock_ = clock;
+            flows_.sweep(clock, timeouts_, sweep_per_tick);
+        }
         if (!found.entry) {
             if constexpr (Config::flow_policy == flow_full_policy::fail_closed) return {drop_reason::flow_table_full, 0};
             ++stats_.untracked;
@@ -272,6 +279,7 @@ private:
     std::uint32_t far_below_ = 0;
     std::uint32_t evict_min_idle_ = 0;
     std::uint32_t rules_generation_ = 0;
+    std::uint32_t sweep_clock_ = 0;
     std::uint64_t seed_;
     std::uint64_t window_start_ = 0;
     std::uint64_t ban_ticks_ = 0;
