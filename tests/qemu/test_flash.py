@@ -166,6 +166,8 @@ def case_persist(b):
     assert 'state=flash v4' in a.ready.string, a.ready.string
     st = b.state_line()
     assert 'replayed=3' in st and 'skipped=0' in st, st
+    counts = a.wait_line(r'secengine: state: erase_counts=([0-9,-]+)$', 10).group(1).split(',')
+    assert len(counts) == 64 and counts[0] == '1' and set(counts[1:]) == {'-'}, counts  # provision erased block 0 once
     s1 = b.syns(23, 7)
     assert s1.get('port_blocked', 0) == 7, s1  # still blocked: dropped by the firewall stage
     rules, out = b.blocked_rules()
