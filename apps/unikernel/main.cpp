@@ -201,6 +201,17 @@ void report_state() {
     uart::puts("x");
     uart::put_dec(board::flash::block_size());
     uart::putc('\n');
+    // Erase count of every state block (wear levelling at a glance; docs/store.md).
+    uart::puts("secengine: state: erase_counts=");
+    for (std::uint16_t b = 0; b < h.blocks_total; ++b) {
+        std::uint32_t c = 0;
+        if (b != 0) uart::putc(',');
+        if (state->erase_count(b, c))
+            uart::put_dec(c);
+        else
+            uart::putc('-');  // never erased by the store (or its header was cut)
+    }
+    uart::putc('\n');
     if (h.skipped != 0) {
         uart::puts("secengine: state: WARNING: ");
         uart::put_dec(h.skipped);

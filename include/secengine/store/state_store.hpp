@@ -125,6 +125,9 @@ public:
                 counts = true;
             } else {
                 ++health_.bad_headers;
+                // An all-zero start (a zero-filled image, or QEMU's bank without a drive) is a
+                // blank block, not a torn record: nothing to count, nothing to parse.
+                if (load_le32(block(b)) == 0 && load_le32(block(b) + block_header_bytes) == 0) continue;
             }
             std::size_t off = block_header_bytes;
             for (;;) {
