@@ -40,7 +40,9 @@ constexpr command_spec table[] = {
     {"map-read", 1, 1, "", "map-read MAP_ID"},
     {"stats", 0, 0, "--json", "stats [--json]                        one stats message"},
     {"watch", 0, 0, "", "watch                                 live terminal view"},
-    {"alerts", 0, 0, "--eve", "alerts [--eve]                        alert events, text or Suricata EVE JSON lines"},
+    {"alerts", 0, 0, "--eve --all --sensor=",
+     "alerts [--eve] [--all] [--sensor NAME] alert events with wall-clock time, text or Suricata EVE JSON\n"
+     "         lines; one per flow and cause (--all: every repeat); NAME is EVE's host (default secengine@IP)"},
     {"metrics", 0, 0, "--listen=", "metrics --listen [IP:]PORT            Prometheus text exposition on /metrics"},
     {"apply", 0, 0, "", "apply                                 re-apply the desired state (--state) now"},
 };
@@ -454,6 +456,13 @@ parse_result parse_command_line(std::span<const std::string> args, const char* e
             else if (a == "--hex") hex = true;
             else if (a == "--json") c.json = true;
             else if (a == "--eve") c.eve = true;
+            else if (a == "--all") c.all = true;
+            else if (a == "--sensor") {
+                if (v.empty() || v.size() > 64 || v.find_first_of("\"\\") != std::string::npos ||
+                    std::any_of(v.begin(), v.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x21; }))
+                    return fail("--sensor must be 1..64 printable characters without spaces or quotes, got '" + v + "'");
+                c.sensor = v;
+            }
             else if (a == "--section") c.section = v;
             else if (a == "--id") {
                 if (!parse_number(v, "--id", 1, 0xfffffffeu, n, err)) return fail(err);

@@ -60,6 +60,8 @@ struct command {
     std::uint64_t source_key = 0;      ///< penalty unban
     bool json = false;                 ///< stats
     bool eve = false;                  ///< alerts
+    bool all = false;                  ///< alerts: every alert, also a reported flow's repeats
+    std::string sensor;                ///< alerts: EVE `host` (empty: secengine@APPLIANCE)
     std::uint32_t listen_ip = 0;       ///< metrics
     std::uint16_t listen_port = 0;
 };
