@@ -246,29 +246,6 @@ bool parse_positionals(command& c, const std::vector<std::string>& pos, bool hex
 
 }  // namespace
 
-bool parse_number(std::string_view token, std::string_view what, std::uint64_t lo, std::uint64_t hi, std::uint64_t& out,
-                  std::string& err) {
-    const auto fail = [&] {
-        err = std::string(what) + " must be " + std::to_string(lo) + ".." + std::to_string(hi) + ", got '" +
-              std::string(token) + "'";
-        return false;
-    };
-    if (token.empty() || token.size() > 20) return fail();
-    std::uint64_t v = 0;
-    for (char ch : token) {
-        if (ch < '0' || ch > '9') return fail();
-        const auto d = static_cast<std::uint64_t>(ch - '0');
-        if (v > (std::numeric_limits<std::uint64_t>::max() - d) / 10) return fail();
-        v = v * 10 + d;
-    }
-    if (v < lo || v > hi) {
-        err = std::string(what) + " must be " + std::to_string(lo) + ".." + std::to_string(hi) + ", got " + std::string(token);
-        return false;
-    }
-    out = v;
-    return true;
-}
-
 bool parse_endpoint(std::string_view token, std::string_view what, std::uint32_t& ip, std::uint16_t& port, std::string& err) {
     std::string_view host = token;
     std::uint16_t p = port;

@@ -190,6 +190,9 @@ def case_commands(b, xdp_obj):
     assert eve and all(e['event_type'] == 'alert' and e['dest_port'] == 25 and e['alert']['action'] == 'blocked' and
                        e['alert']['metadata']['reason'] == ['port_blocked'] for e in eve), out
     assert len(eve) + sup == 30 and len(eve) >= 20, (len(eve), sup, err)
+    # A stable sensor name (not the boot id) and one flow_id per flow (30 SYNs, 30 source ports).
+    assert all(e['host'] == 'secengine@10.0.0.2' for e in eve), out
+    assert len({e['flow_id'] for e in eve}) == len(eve), out
     print('ok: %d EVE alerts + %d suppressed == 30 drops' % (len(eve), sup))
     c.check(b.stats(), 'alerts phase')
 
@@ -221,6 +224,7 @@ def case_commands(b, xdp_obj):
     p.terminate()
     p.communicate(timeout=10)
     metrics = dict(l.rsplit(' ', 1) for l in text.splitlines() if l and not l.startswith('#'))
+    assert metrics['secengine_up'] == '1', text
     assert int(metrics['secengine_rx_packets_total']) == c.exp['rx_packets'], text
     assert int(metrics['secengine_packets_total{verdict="port_blocked"}']) == c.exp['port_blocked'], text
     assert int(metrics['secengine_packets_total{verdict="ebpf"}']) == c.exp['ebpf'], text
