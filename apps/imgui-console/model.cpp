@@ -2,6 +2,8 @@
 #include "model.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <ctime>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +16,8 @@
 #include <secengine/ebpf/verifier.hpp>
 
 #include "asm.hpp"
+#include "eve_engine_alert.hpp"
+#include "eve_fields.hpp"
 #include "elf_loader.hpp"
 
 namespace console {
@@ -26,6 +30,64 @@ std::string format_alert(const wire::alert& a) {
                   std::string(secengine::name(a.why())).c_str(), a.stage, a.ip_proto, address_text(a.src).c_str(),
                   a.sport, address_text(a.dst).c_str(), a.dport, a.detail);
     return buf;
+}
+
+std::string format_alert_line(const alert_entry& e) {
+    const wire::alert& a = e.a;
+    const std::time_t t = static_cast<std::time_t>(e.wall_us / 1'000'000);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    const auto sig = secengine::host::describe(wire::to_alert_event(a));
+    const auto pn = secengine::host::proto_name(a.ip_proto);
+    const std::string proto = pn.empty() ? "proto " + std::to_string(a.ip_proto) : std::string(pn);
+    char buf[320];
+    std::snprintf(buf, sizeof buf, "%02d:%02d:%02d.%03d  %-14s %s  %s %s:%u -> %s:%u  stage %u", tm.tm_hour, tm.tm_min, tm.tm_sec,
+                  static_cast<int>((e.wall_us / 1000) % 1000), std::string(secengine::name(a.why())).c_str(), sig.signature.c_str(),
+                  proto.c_str(), address_text(a.src).c_str(), a.sport, address_text(a.dst).c_str(), a.dport, a.stage);
+    return buf;
+}
+
+std::int64_t appliance_model::wall_clock_us() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+void appliance_model::on_config(const wire::config& c) {
+    config = c;
+    if (!limits_edited || !limits_form) {
+        limits_form = c.current;
+        limits_edited = false;
+    }
+}
+
+double appliance_model::stale_after_s() const { return std::max(2.0, 3.0 * interval_ms / 1000.0); }
+
+freshness appliance_model::fresh(double now_s) const {
+    if (last_stats_s < 0) return freshness::waiting;
+    return now_s - last_stats_s <= stale_after_s() ? freshness::live : freshness::stale;
+}
+
+std::string appliance_model::freshness_text(double now_s) const {
+    switch (fresh(now_s)) {
+        case freshness::waiting: return "waiting for telemetry";
+        case freshness::live: return "live";
+        default: break;
+    }
+    char b[96];
+    std::snprintf(b, sizeof b, "OFFLINE - last telemetry %.0f s ago", now_s - last_stats_s);
+    return b;
+}
+
+bool appliance_model::penalty_due(double now_s) const {
+    if (fresh(now_s) != freshness::live) return false;  // a silent appliance would not answer either
+    const double since = now_s - penalty_read_s;
+    if (since >= 5) return true;
+    return since >= 1 && last && last->penalty_size != penalty.size();
+}
+
+bool appliance_model::config_due(double now_s) const {
+    // Only while it sends telemetry: a read of a silent appliance would block the UI for the
+    // whole timeout (the SDN tab has a button for that case).
+    return !config && fresh(now_s) == freshness::live && now_s - config_read_s >= 2;
 }
 
 bool alert_filter::matches(const alert_entry& e) const {
@@ -68,6 +130,7 @@ void appliance_model::on_stats(const wire::stats& s, double now_s) {
     }
     prev_ = s;
     prev_t_ = now_s;
+    last_stats_s = now_s;
     last = s;
     series.push_back(x);
     while (series.size() > max_samples) series.pop_front();
@@ -76,7 +139,7 @@ void appliance_model::on_stats(const wire::stats& s, double now_s) {
 void appliance_model::on_alert(const wire::alert& a) {
     alerts_suppressed_reported += a.suppressed;
     if (alerts.size() >= max_alerts) alerts.erase(alerts.begin(), alerts.begin() + max_alerts / 10);
-    alerts.push_back({a, alerts_total++});
+    alerts.push_back({a, alerts_total++, wall_clock()});
 }
 
 std::vector<std::uint32_t> appliance_model::filter(const alert_filter& f) const {
@@ -146,8 +209,12 @@ bool controller::remove_signature(std::uint32_t id) {
 }
 
 bool controller::set_limits(const wire::limits& l) {
-    return record("set limits (per-source " + std::to_string(l.per_source_pps) + " pps)",
-                  link_.request(wire::set_limits{l}));
+    const bool ok = record("set limits (per-source " + std::to_string(l.per_source_pps) + " pps)", link_.request(wire::set_limits{l}));
+    // Either way the form shows what is in force now: the new limits, or the unchanged ones.
+    model_.limits_edited = false;
+    model_.config.reset();
+    (void)refresh_config();
+    return ok;
 }
 
 bool controller::unban(std::uint64_t source) {
@@ -166,7 +233,7 @@ bool controller::refresh_config() {
     if (!r.answered || r.type != wire::msg_type::config) return false;
     wire::config c;
     if (wire::decode_payload(r.payload, c) != wire::wire_error::none) return false;
-    model_.config = c;
+    model_.on_config(c);
     return true;
 }
 

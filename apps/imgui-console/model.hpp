@@ -28,10 +28,11 @@ struct sample {
     std::array<double, reason_count> drops_per_s{};  ///< per drop_reason, from counter deltas
 };
 
-/// One received alert with its arrival order.
+/// One received alert with its arrival order and wall-clock arrival time.
 struct alert_entry {
     wire::alert a;
     std::uint64_t index = 0;
+    std::int64_t wall_us = 0;  ///< host wall clock (microseconds since the epoch) when it arrived
 };
 
 /// Alert log filter (reason, source, signature, free text); empty fields match everything.
@@ -44,6 +45,17 @@ struct alert_filter {
 };
 
 std::string format_alert(const wire::alert& a);
+/// The alert log's line: UTC wall-clock time, reason, signature name (the EVE writer's,
+/// apps/common/eve_engine_alert.hpp), protocol name, source -> destination, stage:
+/// `12:00:00.123  dpi_signature  SECENGINE DPI SQL injection "UNION SELECT"  TCP 10.0.0.9:4000 -> 10.0.0.2:80  stage 5`.
+std::string format_alert_line(const alert_entry& e);
+
+/// How current the console's picture of an appliance is.
+enum class freshness : std::uint8_t {
+    waiting,  ///< no stats yet
+    live,     ///< stats within the last stale_after_s
+    stale,    ///< it used to send stats, and has not for longer: offline (or the link is broken)
+};
 
 /// One change made through the SDN controller or the eBPF studio, with the appliance's answer.
 struct change_entry {
@@ -73,6 +85,33 @@ public:
     std::vector<change_entry> changes;
     std::optional<wire::config> config;
     std::vector<wire::penalty_entry> penalty;
+    double penalty_read_s = -1e9;       ///< host time of the latest penalty-box read (tried)
+    double config_read_s = -1e9;        ///< host time of the latest configuration read (tried)
+    double last_stats_s = -1;           ///< host time of the latest stats; < 0: none yet
+    /// Wall clock for alert arrival times (replaceable in tests).
+    std::int64_t (*wall_clock)() = &wall_clock_us;
+
+    /// The SDN tab's limits form. Empty until the appliance's configuration was read, then its
+    /// limits in force: "Set limits" is offered only on a form that started from the appliance,
+    /// never from defaults (a click on a default form once turned bans and the global rate off).
+    std::optional<wire::limits> limits_form;
+    bool limits_edited = false;         ///< the operator changed the form since it was filled
+
+    /// A configuration reply: kept, and the limits form refilled unless the operator is editing it.
+    void on_config(const wire::config& c);
+    /// live / stale / waiting at host time `now_s`.
+    [[nodiscard]] freshness fresh(double now_s) const;
+    /// Stats older than this are stale: three subscription intervals, at least 2 s.
+    [[nodiscard]] double stale_after_s() const;
+    /// "live", "waiting for telemetry", or "OFFLINE - last telemetry 12 s ago".
+    [[nodiscard]] std::string freshness_text(double now_s) const;
+    /// The penalty box is re-read by itself: every 5 s while live, and within 1 s when the stats'
+    /// banned count and the panel's list disagree.
+    [[nodiscard]] bool penalty_due(double now_s) const;
+    /// The configuration is read until it is known (every 2 s while live; set_limits re-reads it).
+    [[nodiscard]] bool config_due(double now_s) const;
+
+    static std::int64_t wall_clock_us();
 
     /// One authenticated telemetry payload arriving at host time `now_s`.
     void ingest(const wire::header& h, std::span<const std::byte> payload, double now_s);

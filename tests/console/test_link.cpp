@@ -279,3 +279,43 @@ TEST_CASE("--null UI: tab switches, a rule push and an eBPF upload over the real
     REQUIRE_FALSE(n.model.changes.back().ok);
     ui.frame(a);
 }
+
+TEST_CASE("limits form starts from the appliance's limits, never from defaults; Set limits changes only what was edited") {
+    live_appliance f;
+    null_imgui ui;
+    // Another operator (secctl) set limits unlike any default.
+    wire::limits theirs = wire::to_wire(live_appliance::appliance_type::engine_type::default_limits());
+    theirs.per_source_pps = 1234;
+    theirs.ban_seconds = 777;
+    theirs.global_rate_pps = 5555;
+    theirs.global_burst = 99;
+    theirs.timeout_established_s = 4321;
+    {
+        auto other = connect(f);
+        REQUIRE(controller(*other->link, other->model).set_limits(theirs));
+    }
+    app a;
+    a.nodes.push_back(connect(f));
+    node& n = *a.nodes[0];
+    controller c(*n.link, n.model);
+    CHECK_FALSE(n.model.limits_form);  // nothing to apply before the configuration is read
+    REQUIRE(c.subscribe(100));
+    a.requested = tab::sdn;
+    for (int i = 0; i < 50 && !n.model.limits_form; ++i) {
+        n.link->pump(20);
+        ui.frame(a);  // app::poll reads the configuration once telemetry shows the appliance live
+    }
+    REQUIRE(n.model.limits_form);
+    CHECK(*n.model.limits_form == theirs);
+    // One field edited, Set limits: the others stay what the appliance had.
+    n.model.limits_form->ban_seconds = 30;
+    n.model.limits_edited = true;
+    REQUIRE(c.set_limits(*n.model.limits_form));
+    wire::limits want = theirs;
+    want.ban_seconds = 30;
+    REQUIRE(n.model.limits_form);
+    CHECK(*n.model.limits_form == want);  // re-read after the change
+    CHECK_FALSE(n.model.limits_edited);
+    REQUIRE(n.model.config);
+    CHECK(n.model.config->current == want);
+}
