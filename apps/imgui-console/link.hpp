@@ -38,7 +38,8 @@ struct result {
         return answered && type != wire::msg_type::error_reply &&
                (type != wire::msg_type::ack || ack.result == wire::status::ok);
     }
-    /// "ok", "verifier_rejected (error 3, pc 7)", "error_reply wrong_boot", "timeout".
+    /// control::response::describe's words: "ok", "verifier_rejected (uninit_register at pc 7)",
+    /// "error_reply wrong_boot", "timeout (no authenticated reply)".
     [[nodiscard]] std::string describe() const;
 };
 

@@ -277,6 +277,10 @@ TEST_CASE("--null UI: tab switches, a rule push and an eBPF upload over the real
     REQUIRE(r.ack.result == wire::status::verifier_rejected);
     REQUIRE(line_of_pc(bad.source, r.ack.detail) == bad.bad_line);
     REQUIRE_FALSE(n.model.changes.back().ok);
+    // The refusal in the changes log is named like secctl names it (the verifier's error by name).
+    const std::string why = n.model.changes.back().outcome;
+    CHECK(why == "verifier_rejected (" + std::string(eb::name(static_cast<eb::verify_error>(r.ack.error_code))) + " at pc " +
+                     std::to_string(r.ack.detail) + ")");
     ui.frame(a);
 }
 
