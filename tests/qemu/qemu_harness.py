@@ -156,6 +156,8 @@ class Appliance:
 
     def __init__(self, elf, ports=2, legacy=True, bootargs='ip=10.0.0.2/24', extra=(), wait_ready=True, mcast=False):
         self.ports = [McastPort() if mcast else Port() for _ in range(ports)]
+        if '-icount' in extra and 'icount=' not in bootargs:
+            bootargs += ' icount=1'  # minstret counts instructions: the kernel may report them
         cmd = [QEMU, '-machine', 'virt', '-bios', 'none', '-nographic', '-m', '128M', '-kernel', elf,
                '-append', bootargs, '-global', 'virtio-mmio.force-legacy=%s' % ('true' if legacy else 'false')]
         for i, p in enumerate(self.ports):
