@@ -178,7 +178,7 @@ def case_commands(b, xdp_obj):
     b.secctl('block', 'tcp', '25', 'in')
     sup0 = b.stats()['alerts_suppressed']
     p = subprocess.Popen([b.secctl_path, '--netdev', b.netdev, '--key', KEY, '--channel', '3', '--timeout', '400',
-                          'alerts', '--eve', '--seconds', '4', '--interval', '100'],
+                          'alerts', '--eve', '--all', '--seconds', '4', '--interval', '100'],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = p.stderr.readline()
     assert 'subscribed' in line, line
@@ -195,6 +195,23 @@ def case_commands(b, xdp_obj):
     assert len({e['flow_id'] for e in eve}) == len(eve), out
     print('ok: %d EVE alerts + %d suppressed == 30 drops' % (len(eve), sup))
     c.check(b.stats(), 'alerts phase')
+
+    # One alert per dropped flow: the same blocked SYN retransmitted 5 times is shown once.
+    time.sleep(1.5)  # the alert limiter's bucket refills (20/s)
+    p = subprocess.Popen([b.secctl_path, '--netdev', b.netdev, '--key', KEY, '--channel', '3', '--timeout', '400',
+                          'alerts', '--eve', '--seconds', '3', '--interval', '100'],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = p.stderr.readline()
+    assert 'subscribed' in line, line
+    syn = b.tcp_syns(25, 1)[0]
+    b.send([syn] * 5)
+    c.add('port_blocked', 5)
+    out, err = p.communicate(timeout=20)
+    eve = [json.loads(l) for l in out.splitlines() if l.startswith('{')]
+    assert len(eve) == 1 and eve[0]['dest_port'] == 25, out
+    assert 'repeated alerts of already reported flows not shown' in err, err
+    print('ok: one EVE alert for a SYN sent 5 times')
+    c.check(b.stats(), 'alert dedup phase')
 
     # Prometheus exposition (channel 4): the counters equal the injected traffic.
     import socket
@@ -278,7 +295,48 @@ def case_restart(b, xdp_obj):
         assert 'set_limits: ok' in b.secctl('limits', '--ban', '33', state=state)
         assert 'load: ok' in b.secctl('load', xdp_obj, '--id', '91', state=state)
         old = b.boot_id
-        b.close()
+        # The exporter while the appliance goes away: up 1 with counters, then secengine_up 0 and
+        # no counters within the staleness bound (3 intervals, >= 2 s), every scrape answered fast.
+        import socket
+        import urllib.request
+        sk = socket.socket()
+        sk.bind(('127.0.0.1', 0))
+        mport = sk.getsockname()[1]
+        sk.close()
+        p = subprocess.Popen([b.secctl_path, '--netdev', b.netdev, '--key', KEY, '--channel', '4', '--timeout', '400',
+                              'metrics', '--listen', '127.0.0.1:%d' % mport, '--seconds', '20', '--interval', '200'],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+        def scrape():
+            t0 = time.time()
+            try:
+                text = urllib.request.urlopen('http://127.0.0.1:%d/metrics' % mport, timeout=2).read().decode()
+            except OSError:
+                text = ''
+            return text, time.time() - t0
+        deadline = time.time() + 8
+        text = ''
+        while time.time() < deadline and 'secengine_up 1' not in text:
+            text, _ = scrape()
+            time.sleep(0.1)
+        assert 'secengine_up 1' in text and 'secengine_rx_packets_total' in text, text
+        assert 'secengine_up{' not in text and 'secengine_boot_info{boot_id="%016x"} 1' % old in text, text
+        b.close()  # the appliance is gone
+        gone = time.time()
+        slowest = 0
+        while time.time() - gone < 6:
+            text, took = scrape()
+            slowest = max(slowest, took)
+            if 'secengine_up 0' in text:
+                break
+            time.sleep(0.1)
+        down_after = time.time() - gone
+        assert 'secengine_up 0' in text and '_total' not in text, text
+        assert down_after < 4 and slowest < 1, (down_after, slowest)
+        p.terminate()
+        err = p.communicate(timeout=10)[1]
+        assert 'exporting secengine_up 0 until it answers' in err, err
+        print('ok: exporter: secengine_up 0 %.1f s after the appliance went away, slowest scrape %.2f s' % (down_after, slowest))
 
         b.boot()  # the appliance restarts: empty configuration, new boot id
         assert b.boot_id != old, 'boot id must change between boots'
