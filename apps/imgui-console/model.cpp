@@ -15,6 +15,7 @@
 #include <secengine/ebpf/program.hpp>
 #include <secengine/ebpf/verifier.hpp>
 
+#include "appliance_fit.hpp"
 #include "asm.hpp"
 #include "eve_engine_alert.hpp"
 #include "eve_fields.hpp"
@@ -341,8 +342,22 @@ bool ebpf_studio::verify() {
         if (bad_line) status += " (line " + std::to_string(bad_line) + ")";
         return false;
     }
+    if (appliance_limits) {
+        std::vector<eb::map_spec> appliance_specs = specs;
+        const std::string why = secengine::host::appliance_refusal(code, appliance_specs);
+        if (!why.empty()) {
+            // The refusal names a pc for verifier errors ("... at pc N"): highlight its line.
+            const auto at = why.rfind(" at pc ");
+            bad_pc = at == std::string::npos ? 0 : static_cast<std::uint32_t>(std::strtoul(why.c_str() + at + 7, nullptr, 10));
+            bad_line = at == std::string::npos ? 0 : line_of_pc(source, bad_pc);
+            status = "the appliance would refuse it: " + why + " (the host verifier accepts it)";
+            return false;
+        }
+    }
     verified = true;
-    status = "verified: " + std::to_string(code.size()) + " instructions";
+    status = "verified: " + std::to_string(code.size()) + " instructions" +
+             (appliance_limits ? ", fits the appliance's slot (" + std::to_string(secengine::host::appliance_slot().insns) + ")"
+                               : std::string(" (host limits)"));
     return true;
 }
 

@@ -181,6 +181,11 @@ struct ebpf_studio {
     std::uint32_t bad_pc = 0;
     std::size_t bad_line = 0;      ///< 1-based source line to highlight; 0 none
     std::uint32_t program_id = 1;
+    /// Verify against the appliance's program slot too (apps/common/appliance_fit.hpp): a program
+    /// the host verifier takes but the appliance would refuse ("too_large: 74 instructions, the
+    /// appliance's slot holds 64") is not "verified". Off only for appliances built with a
+    /// bigger slot (the tests' harness).
+    bool appliance_limits = true;
 
     bool assemble_and_verify();           ///< from `source`
     bool load_object(const std::string& path);  ///< clang-compiled ELF (libelf/libbpf loader)

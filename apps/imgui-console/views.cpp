@@ -360,6 +360,8 @@ void draw_ebpf(app& a, node* n) {
         (ImGui::GetIO().KeyCtrl && ImGui::IsKeyPressed('B', false)))  // 1.86: GLFW key codes, letters are ASCII
         s.assemble_and_verify();
     ImGui::SameLine();
+    if (ImGui::Checkbox("appliance's slot", &s.appliance_limits)) s.verify();  // appliance_fit.hpp
+    ImGui::SameLine();
     ImGui::BeginDisabled(!s.verified || !n || !n->link);
     if (ImGui::Button("Upload")) {
         controller c(*n->link, n->model);

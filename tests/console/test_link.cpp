@@ -255,6 +255,11 @@ TEST_CASE("--null UI: tab switches, a rule push and an eBPF upload over the real
     for (int i = 0; i < 400; ++i) src += "add %r0, 0\n";
     src += "exit\n";
     a.studio.source = src;
+    // 402 instructions do not fit the appliance's 64-instruction slot, and the studio says so;
+    // this harness's slot is bigger (big_slot_config), so it verifies with host limits.
+    REQUIRE_FALSE(a.studio.assemble_and_verify());
+    CHECK_THAT(a.studio.status, Catch::Contains("too_large: 402 instructions, the appliance's slot holds 64"));
+    a.studio.appliance_limits = false;
     REQUIRE(a.studio.assemble_and_verify());
     ui.frame(a);
     result r;
