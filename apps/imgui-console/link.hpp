@@ -34,6 +34,7 @@ struct result {
     std::vector<std::byte> payload;
     wire::ack ack{};
     wire::error_reply error{};
+    wire::msg_type request = wire::msg_type::ping;  ///< the command answered (names the ack's code)
     [[nodiscard]] bool ok() const {
         return answered && type != wire::msg_type::error_reply &&
                (type != wire::msg_type::ack || ack.result == wire::status::ok);

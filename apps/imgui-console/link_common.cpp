@@ -19,6 +19,7 @@ std::string result::describe() const {
     r.type = type;
     r.ack = ack;
     r.error = error;
+    r.request = request;
     return r.describe();
 }
 
