@@ -14,7 +14,10 @@ DEB_PACKAGES := meson ninja-build pkg-config catch2 g++ g++-riscv64-linux-gnu qe
 BACKPORTS_PACKAGES := suricata
 BACKPORTS_LIST := /etc/apt/sources.list.d/bookworm-backports.sources
 
-MESON_SETUP = meson setup --reconfigure
+MESON_SETUP = meson setup --reconfigure $(MESON_FEATURES)
+# A plain `meson setup` of the header-only library needs nothing but meson; `make` wants all of it
+# (a missing package is an error here, not a skip).
+MESON_FEATURES := -Dtests=enabled -Dtools=enabled -Dbench=enabled
 FUZZ_SECONDS ?= 10
 FUZZ_LONG_SECONDS ?= 300
 
@@ -40,11 +43,11 @@ deps:
 	{ [ -z "$$bp_missing" ] || apt-get install -y -qq --no-install-recommends -t bookworm-backports $$bp_missing; }
 
 build/host/build.ninja:
-	meson setup build/host
+	meson setup build/host $(MESON_FEATURES)
 build/riscv/build.ninja:
-	meson setup build/riscv --cross-file cross/riscv64.ini
+	meson setup build/riscv --cross-file cross/riscv64.ini -Dtests=enabled
 build/asan/build.ninja:
-	meson setup build/asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+	meson setup build/asan $(MESON_FEATURES) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
 build/fuzz/build.ninja:
 	CXX=clang++ meson setup build/fuzz -Dfuzz=true -Dfuzz_seconds=$(FUZZ_SECONDS)
 
