@@ -14,11 +14,13 @@ cases: commands      (block/unblock, signature, eBPF load + rejected load, exact
 """
 import json
 import os
+import socket
 import struct
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'qemu'))
@@ -27,6 +29,16 @@ import qemu_harness as h  # noqa: E402
 KEY = '8f1e2d3c4b5a69788796a5b4c3d2e1f0'
 CLIENT = '10.0.0.50'
 SECCTL_MAC = bytes.fromhex('0200000000c1')
+
+
+def scrape(port):
+    """One GET /metrics: (body or '' on error, seconds it took)."""
+    t0 = time.time()
+    try:
+        text = urllib.request.urlopen('http://127.0.0.1:%d/metrics' % port, timeout=2).read().decode()
+    except OSError:
+        text = ''
+    return text, time.time() - t0
 
 
 class Bench:
@@ -58,6 +70,18 @@ class Bench:
             raise AssertionError('secctl %s: exit %d (expected %d)\n%s\nUART:\n%s' % (
                 ' '.join(args), r.returncode, expect, out, self.a.uart()))
         return out
+
+    def start_metrics(self, seconds, interval):
+        """`secctl metrics` on channel 4 and a free local port; returns (process, port)."""
+        sk = socket.socket()
+        sk.bind(('127.0.0.1', 0))
+        port = sk.getsockname()[1]
+        sk.close()
+        p = subprocess.Popen([self.secctl_path, '--netdev', self.netdev, '--key', KEY, '--channel', '4', '--timeout', '400',
+                              'metrics', '--listen', '127.0.0.1:%d' % port, '--seconds', str(seconds),
+                              '--interval', str(interval)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return p, port
 
     def stats(self):
         out = self.secctl('stats', '--json', '--interval', '50')
@@ -214,15 +238,7 @@ def case_commands(b, xdp_obj):
     c.check(b.stats(), 'alert dedup phase')
 
     # Prometheus exposition (channel 4): the counters equal the injected traffic.
-    import socket
-    import urllib.request
-    sk = socket.socket()
-    sk.bind(('127.0.0.1', 0))
-    port = sk.getsockname()[1]
-    sk.close()
-    p = subprocess.Popen([b.secctl_path, '--netdev', b.netdev, '--key', KEY, '--channel', '4', '--timeout', '400',
-                          'metrics', '--listen', '127.0.0.1:%d' % port, '--seconds', '5', '--interval', '100'],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p, port = b.start_metrics(seconds=5, interval=100)
     for _ in range(3):
         if 'subscribed' in p.stderr.readline():
             break
@@ -231,10 +247,7 @@ def case_commands(b, xdp_obj):
     deadline = time.time() + 4
     text = ''
     while time.time() < deadline:
-        try:
-            text = urllib.request.urlopen('http://127.0.0.1:%d/metrics' % port, timeout=2).read().decode()
-        except OSError:
-            text = ''
+        text, _ = scrape(port)
         if 'secengine_rx_packets_total' in text:
             break
         time.sleep(0.1)
@@ -297,27 +310,11 @@ def case_restart(b, xdp_obj):
         old = b.boot_id
         # The exporter while the appliance goes away: up 1 with counters, then secengine_up 0 and
         # no counters within the staleness bound (3 intervals, >= 2 s), every scrape answered fast.
-        import socket
-        import urllib.request
-        sk = socket.socket()
-        sk.bind(('127.0.0.1', 0))
-        mport = sk.getsockname()[1]
-        sk.close()
-        p = subprocess.Popen([b.secctl_path, '--netdev', b.netdev, '--key', KEY, '--channel', '4', '--timeout', '400',
-                              'metrics', '--listen', '127.0.0.1:%d' % mport, '--seconds', '20', '--interval', '200'],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-        def scrape():
-            t0 = time.time()
-            try:
-                text = urllib.request.urlopen('http://127.0.0.1:%d/metrics' % mport, timeout=2).read().decode()
-            except OSError:
-                text = ''
-            return text, time.time() - t0
+        p, mport = b.start_metrics(seconds=20, interval=200)
         deadline = time.time() + 8
         text = ''
         while time.time() < deadline and 'secengine_up 1' not in text:
-            text, _ = scrape()
+            text, _ = scrape(mport)
             time.sleep(0.1)
         assert 'secengine_up 1' in text and 'secengine_rx_packets_total' in text, text
         assert 'secengine_up{' not in text and 'secengine_boot_info{boot_id="%016x"} 1' % old in text, text
@@ -325,7 +322,7 @@ def case_restart(b, xdp_obj):
         gone = time.time()
         slowest = 0
         while time.time() - gone < 6:
-            text, took = scrape()
+            text, took = scrape(mport)
             slowest = max(slowest, took)
             if 'secengine_up 0' in text:
                 break
