@@ -92,6 +92,7 @@ bool appliance_model::config_due(double now_s) const {
 }
 
 bool alert_filter::matches(const alert_entry& e) const {
+    if (e.repeat && !repeats) return false;
     if (reason != 0 && e.a.reason != reason) return false;
     if (signature >= 0 &&
         (e.a.why() != secengine::drop_reason::dpi_signature || e.a.detail != static_cast<std::uint64_t>(signature)))
@@ -140,7 +141,10 @@ void appliance_model::on_stats(const wire::stats& s, double now_s) {
 void appliance_model::on_alert(const wire::alert& a) {
     alerts_suppressed_reported += a.suppressed;
     if (alerts.size() >= max_alerts) alerts.erase(alerts.begin(), alerts.begin() + max_alerts / 10);
-    alerts.push_back({a, alerts_total++, wall_clock()});
+    const std::int64_t now = wall_clock();
+    const bool repeat = !dedup_.first(a, static_cast<double>(now) / 1e6);
+    alert_repeats += repeat;
+    alerts.push_back({a, alerts_total++, now, repeat});
 }
 
 std::vector<std::uint32_t> appliance_model::filter(const alert_filter& f) const {

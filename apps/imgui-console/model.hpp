@@ -13,6 +13,7 @@
 #include <secengine/ebpf/isa.hpp>
 #include <secengine/verdict.hpp>
 
+#include "alert_dedup.hpp"
 #include "link.hpp"
 #include "telemetry.hpp"
 
@@ -33,6 +34,7 @@ struct alert_entry {
     wire::alert a;
     std::uint64_t index = 0;
     std::int64_t wall_us = 0;  ///< host wall clock (microseconds since the epoch) when it arrived
+    bool repeat = false;       ///< its flow and cause were already reported (a retransmission; alert_dedup.hpp)
 };
 
 /// Alert log filter (reason, source, signature, free text); empty fields match everything.
@@ -41,6 +43,7 @@ struct alert_filter {
     std::string source;          ///< prefix of the dotted source address
     long long signature = -1;    ///< dpi_signature alerts with this detail (signature id); -1 = any
     std::string text;            ///< substring of the formatted line
+    bool repeats = false;        ///< also show repeats of already reported flows (retransmissions)
     [[nodiscard]] bool matches(const alert_entry& e) const;
 };
 
@@ -76,6 +79,7 @@ public:
     std::optional<wire::stats> last;
     std::vector<alert_entry> alerts;
     std::uint64_t alerts_total = 0, alerts_suppressed_reported = 0;
+    std::uint64_t alert_repeats = 0;  ///< alerts of already reported flows (kept, hidden by default)
     std::map<std::uint32_t, std::uint32_t> signature_hits;
     std::optional<wire::map_counters> maps;
     std::uint64_t telemetry_messages = 0;
@@ -123,6 +127,7 @@ public:
     [[nodiscard]] std::vector<wire::heavy_hitter> top_talkers() const;
 
 private:
+    secengine::host::alert_dedup dedup_;
     std::optional<wire::stats> prev_;
     double prev_t_ = 0;
 };

@@ -185,7 +185,10 @@ void draw_dashboard(app& a, node& n, double now_s) {
 
     // Alert log with filters.
     ImGui::Separator();
-    ImGui::Text("Alerts (arrival time UTC): %zu kept, %llu received", m.alerts.size(), static_cast<unsigned long long>(m.alerts_total));
+    ImGui::Text("Alerts (arrival time UTC): %zu kept, %llu received, %llu repeats of reported flows", m.alerts.size(),
+                static_cast<unsigned long long>(m.alerts_total), static_cast<unsigned long long>(m.alert_repeats));
+    ImGui::SameLine();
+    a.filter_dirty |= ImGui::Checkbox("show repeats", &a.filter.repeats);
     ImGui::SameLine();
     ImGui::SetNextItemWidth(150);
     std::string reason_label = a.filter.reason == 0 ? "any reason"

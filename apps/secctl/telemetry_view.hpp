@@ -10,9 +10,12 @@
 
 #include <secengine/wire.hpp>
 
+#include "alert_dedup.hpp"
+
 namespace secctl {
 
 namespace wire = secengine::wire;
+using secengine::host::alert_dedup;
 
 /// The latest telemetry of a subscription.
 struct telemetry {
@@ -43,29 +46,6 @@ struct telemetry {
 [[nodiscard]] std::string sensor_name(const std::string& configured, const std::string& appliance);
 /// One Suricata EVE alert record (apps/common/eve_engine_alert.hpp) stamped `wall_us`.
 [[nodiscard]] std::string alert_eve(const wire::alert& a, std::int64_t wall_us, const std::string& sensor);
-
-/// One alert per dropped flow: the appliance alerts on every dropped packet, so a blocked request
-/// that the client retransmits would be reported once per retransmission. An alert whose flow
-/// (tuple_flow_id) and cause (reason, detail) were already reported within `window_s` is a
-/// repeat: counted, not shown. Bounded: the oldest entries go first when `capacity` is reached.
-class alert_dedup {
-public:
-    explicit alert_dedup(double window_s = 60, std::size_t capacity = 4096) : window_s_(window_s), capacity_(capacity) {}
-    /// True when `a`, arriving at `now_s` (any monotonic seconds), is the first of its flow and cause.
-    [[nodiscard]] bool first(const wire::alert& a, double now_s);
-    [[nodiscard]] std::uint64_t repeats() const { return repeats_; }
-    [[nodiscard]] std::size_t size() const { return seen_.size(); }
-
-private:
-    struct entry {
-        std::uint64_t key;
-        double at;
-    };
-    double window_s_;
-    std::size_t capacity_;
-    std::vector<entry> seen_;  ///< oldest first
-    std::uint64_t repeats_ = 0;
-};
 
 /// The live view of `secctl watch` (without the screen-clearing escape).
 [[nodiscard]] std::string watch_text(const telemetry& t, const std::string& appliance, std::uint64_t boot);

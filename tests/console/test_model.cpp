@@ -4,6 +4,7 @@
 
 #include <map>
 #include <random>
+#include <set>
 
 #include <pcap/pcap.h>
 
@@ -398,4 +399,33 @@ TEST_CASE("alert log lines: UTC arrival time, reason, signature name, protocol n
         CHECK(l.find(std::string(secengine::name(e.a.why()))) != std::string::npos);
         CHECK(l.find("SECENGINE") != std::string::npos);
     }
+}
+
+TEST_CASE("alert log: one line per flow and cause; repeats are counted and shown on request") {
+    std::mt19937_64 rng(94);
+    appliance_model m;
+    std::int64_t clock = 1'796'126'400'000'000;
+    static std::int64_t* now = nullptr;
+    now = &clock;
+    m.wall_clock = [] { return *now; };
+    std::vector<wire::alert> flows;
+    for (int i = 0; i < 10; ++i) {
+        wire::alert a = alert_of(rng);
+        a.ip_version = 4;
+        a.ip_proto = 6;
+        a.sport = static_cast<std::uint16_t>(1000 + i);  // ten distinct flows
+        flows.push_back(a);
+    }
+    std::set<std::size_t> seen;
+    for (int k = 0; k < 300; ++k) {
+        const std::size_t f = rng() % flows.size();
+        clock += 10'000;  // 10 ms apart: all within the 60 s window
+        m.on_alert(flows[f]);
+        CHECK(m.alerts.back().repeat == !seen.insert(f).second);
+    }
+    CHECK(m.alert_repeats == 300 - seen.size());
+    alert_filter f;
+    CHECK(m.filter(f).size() == seen.size());  // repeats hidden by default
+    f.repeats = true;
+    CHECK(m.filter(f).size() == 300);
 }
