@@ -91,6 +91,14 @@ bool appliance_model::config_due(double now_s) const {
     return !config && fresh(now_s) == freshness::live && now_s - config_read_s >= 2;
 }
 
+std::string silence_reason(freshness f, const std::array<std::uint64_t, wire::wire_error_count>& refused_here) {
+    if (f == freshness::live) return {};
+    const auto bad_mac = refused_here[static_cast<std::size_t>(wire::wire_error::bad_mac)];
+    if (bad_mac != 0)
+        return std::to_string(bad_mac) + " replies failed authentication: the appliance uses another key (--key or SECCTL_KEY)";
+    return "no authenticated reply: the appliance is stopped, the address or port is wrong, or it has another key";
+}
+
 bool alert_filter::matches(const alert_entry& e) const {
     if (e.repeat && !repeats) return false;
     if (reason != 0 && e.a.reason != reason) return false;

@@ -132,6 +132,12 @@ private:
     double prev_t_ = 0;
 };
 
+/// Why an appliance that is not live is silent, told apart like secctl does (docs/secctl.md
+/// "Errors"): replies that fail authentication mean another key; nothing at all means it is
+/// stopped, or the address or port is wrong (or the key: it does not answer what it cannot
+/// authenticate). Empty while live. `refused_here` is the link's per-wire_error count.
+[[nodiscard]] std::string silence_reason(freshness f, const std::array<std::uint64_t, wire::wire_error_count>& refused_here);
+
 /// Fleet-wide top talkers: the appliances' heavy-hitter candidates merged per source by summing
 /// their estimates. A Count-Min Sketch merge adds the counter arrays cell by cell, so the merged
 /// estimate of a source is min over rows of the sums <= the sum of the per-appliance estimates:

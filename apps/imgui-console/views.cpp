@@ -94,6 +94,8 @@ void draw_dashboard(app& a, node& n, double now_s) {
     ImGui::Text("%s  boot %016llx  config v%u", n.link ? n.link->describe_endpoint().c_str() : n.link_error.c_str(),
                 static_cast<unsigned long long>(n.link ? n.link->boot_id() : 0), st ? st->config_version : 0);
     // Stale numbers are shown greyed out (with their age above), never as if they were live.
+    if (n.link && m.fresh(now_s) != freshness::live)
+        ImGui::TextColored(ImVec4(1, 0.6f, 0.3f, 1), "%s", silence_reason(m.fresh(now_s), n.link->refused()).c_str());
     const bool stale = m.fresh(now_s) == freshness::stale;
     if (stale) ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
     if (st) {

@@ -429,3 +429,14 @@ TEST_CASE("alert log: one line per flow and cause; repeats are counted and shown
     f.repeats = true;
     CHECK(m.filter(f).size() == 300);
 }
+
+TEST_CASE("a silent appliance: another key is told apart from no answer at all") {
+    std::array<std::uint64_t, wire::wire_error_count> refused{};
+    CHECK(silence_reason(freshness::live, refused).empty());
+    CHECK_THAT(silence_reason(freshness::waiting, refused), Catch::StartsWith("no authenticated reply: the appliance is stopped"));
+    CHECK_THAT(silence_reason(freshness::stale, refused), Catch::StartsWith("no authenticated reply"));
+    refused[static_cast<std::size_t>(wire::wire_error::bad_mac)] = 3;
+    CHECK(silence_reason(freshness::waiting, refused) ==
+          "3 replies failed authentication: the appliance uses another key (--key or SECCTL_KEY)");
+    CHECK(silence_reason(freshness::live, refused).empty());  // live wins: those were forgeries
+}
