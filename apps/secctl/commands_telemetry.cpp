@@ -139,9 +139,25 @@ int cmd_sig_list(session& s, const command&) {
 int cmd_watch(session& s, const command&) {
     telemetry t;
     std::uint64_t shown = 0;
+    auto last = std::chrono::steady_clock::now();
+    bool said_offline = false;
+    const double stale = stale_after(s.opt.interval_ms);
     return run_subscribed(s, t, [&] {
-        if (t.stats_seen == shown) return true;
+        const auto now = std::chrono::steady_clock::now();
+        const double age = std::chrono::duration<double>(now - last).count();
+        if (t.stats_seen == shown) {
+            // No new stats: redraw once as OFFLINE when they are overdue (never a frozen "live" view).
+            if (t.last && age > stale && !said_offline) {
+                said_offline = true;
+                std::printf("\x1b[H\x1b[2J%s", watch_text(t, secengine::host::ipv4_text(s.opt.ep.appliance_ip), s.c->boot_id(), age,
+                                                         stale).c_str());
+                std::fflush(stdout);
+            }
+            return true;
+        }
         shown = t.stats_seen;
+        last = now;
+        said_offline = false;
         std::printf("\x1b[H\x1b[2J%s", watch_text(t, secengine::host::ipv4_text(s.opt.ep.appliance_ip), s.c->boot_id()).c_str());
         std::fflush(stdout);  // home + clear (ECMA-48 CUP, ED), then the view
         return true;

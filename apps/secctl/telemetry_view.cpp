@@ -130,10 +130,14 @@ std::string alert_eve(const wire::alert& a, std::int64_t us, const std::string& 
     return secengine::host::eve_engine_alert(wire::to_alert_event(a), c);
 }
 
-std::string watch_text(const telemetry& t, const std::string& appliance, std::uint64_t boot) {
+std::string watch_text(const telemetry& t, const std::string& appliance, std::uint64_t boot, double age_s,
+                       double stale_after_s) {
     using secengine::host::address_text;
     const wire::stats& s = *t.last;
-    std::string o = fmt("secengine %s  boot %016" PRIx64 "  config v%u\n", appliance.c_str(), boot, s.config_version);
+    std::string o;
+    if (age_s > stale_after_s)
+        o = fmt("OFFLINE: no stats for %.0f s; everything below is from then\n", age_s);
+    o += fmt("secengine %s  boot %016" PRIx64 "  config v%u\n", appliance.c_str(), boot, s.config_version);
     o += stats_text(s);
     o += fmt("control: accepted %u", s.rejected.count ? s.rejected.items[0] : 0);
     for (std::size_t i = 1; i < s.rejected.count; ++i)

@@ -47,8 +47,11 @@ struct telemetry {
 /// One Suricata EVE alert record (apps/common/eve_engine_alert.hpp) stamped `wall_us`.
 [[nodiscard]] std::string alert_eve(const wire::alert& a, std::int64_t wall_us, const std::string& sensor);
 
-/// The live view of `secctl watch` (without the screen-clearing escape).
-[[nodiscard]] std::string watch_text(const telemetry& t, const std::string& appliance, std::uint64_t boot);
+/// The live view of `secctl watch` (without the screen-clearing escape). `age_s`: seconds since
+/// these stats arrived; past `stale_after_s` the view says OFFLINE first, so numbers from the
+/// past never look current.
+[[nodiscard]] std::string watch_text(const telemetry& t, const std::string& appliance, std::uint64_t boot, double age_s = 0,
+                                     double stale_after_s = 3);
 
 /// What the exporter knows at scrape time about whether the appliance is there.
 struct liveness {

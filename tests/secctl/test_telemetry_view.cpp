@@ -289,3 +289,21 @@ TEST_CASE("alert dedup memory is bounded") {
     for (int i = 0; i < 1000; ++i) CHECK(d.first(random_alert(rng), i));
     CHECK(d.size() == 64);
 }
+
+TEST_CASE("watch: overdue stats are labelled OFFLINE with their age, current ones are not") {
+    std::mt19937_64 rng(81);
+    for (int i = 0; i < 100; ++i) {
+        const telemetry t = random_telemetry(rng);
+        const double stale = stale_after(static_cast<std::uint32_t>(100 + rng() % 5000));
+        const double age = static_cast<double>(rng() % 20000) / 1000.0;
+        const std::string v = watch_text(t, "10.0.0.2", 1, age, stale);
+        INFO(age << " s, stale after " << stale);
+        if (age > stale) {
+            char want[80];
+            std::snprintf(want, sizeof want, "OFFLINE: no stats for %.0f s", age);
+            CHECK_THAT(v, Catch::StartsWith(want));
+        } else {
+            CHECK_THAT(v, Catch::StartsWith("secengine 10.0.0.2"));
+        }
+    }
+}
