@@ -41,8 +41,8 @@ constexpr command_spec table[] = {
     {"stats", 0, 0, "--json", "stats [--json]                        one stats message"},
     {"watch", 0, 0, "", "watch                                 live terminal view"},
     {"alerts", 0, 0, "--eve --all --sensor=",
-     "alerts [--eve] [--all] [--sensor NAME] alert events with wall-clock time, text or Suricata EVE JSON\n"
-     "         lines; one per flow and cause (--all: every repeat); NAME is EVE's host (default secengine@IP)"},
+     "alerts [--eve] [--all] [--sensor NAME]  alerts with wall-clock time, as text or Suricata EVE JSON\n"
+     "         lines; one per flow and cause (--all: every repeat); NAME: EVE's host (default secengine@IP)"},
     {"metrics", 0, 0, "--listen=", "metrics --listen [IP:]PORT            Prometheus text exposition on /metrics"},
     {"apply", 0, 0, "", "apply                                 re-apply the desired state (--state) now"},
 };
