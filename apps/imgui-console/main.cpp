@@ -179,6 +179,8 @@ int main(int argc, char** argv) {
                         static_cast<unsigned long long>(m.telemetry_messages), m.alerts.size(),
                         static_cast<unsigned long long>(m.last ? m.last->received : 0), m.changes.size(),
                         m.changes.empty() ? "" : ", last: ", m.changes.empty() ? "" : (m.changes.back().what + " -> " + m.changes.back().outcome).c_str());
+            std::printf("    [%s]%s%s\n", m.freshness_text(now_s()).c_str(), n->link ? " " : "",
+                        n->link ? console::silence_reason(m.fresh(now_s()), n->link->refused()).c_str() : "");
             if (n->link)
                 for (std::size_t e = 0; e < console::wire::wire_error_count; ++e)
                     if (n->link->refused()[e])
