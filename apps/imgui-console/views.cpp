@@ -324,8 +324,9 @@ void draw_sdn(app& a, node& n) {
             if (ImGui::Button("Read config##limits")) c.refresh_config();
         }
         wire::limits dummy{};
-        auto& L = n.model.limits_form ? *n.model.limits_form : dummy;
-        if (!n.model.limits_form) ImGui::BeginDisabled();
+        const bool form_ready = n.model.limits_form.has_value();  // fixed for this frame: Begin/EndDisabled pair
+        auto& L = form_ready ? *n.model.limits_form : dummy;
+        if (!form_ready) ImGui::BeginDisabled();
         const auto u32 = [&n](const char* label, std::uint32_t& v) {
             ImGui::SetNextItemWidth(140);
             n.model.limits_edited |= ImGui::InputScalar(label, ImGuiDataType_U32, &v);
@@ -345,7 +346,7 @@ void draw_sdn(app& a, node& n) {
             n.model.limits_edited = false;
             c.refresh_config();
         }
-        if (!n.model.limits_form) ImGui::EndDisabled();
+        if (!form_ready) ImGui::EndDisabled();
         ImGui::SameLine();
         if (ImGui::Button("Subscribe 500 ms")) c.subscribe(500);
         ImGui::SameLine();
