@@ -196,7 +196,7 @@ bool controller::record(const std::string& what, const result& r) {
     return c.ok;
 }
 
-static std::string rule_text(const wire::port_rule& r) {
+std::string rule_text(const wire::port_rule& r) {
     const char* p = r.protocol == wire::l4_protocol::tcp ? "tcp" : r.protocol == wire::l4_protocol::udp ? "udp" : "any";
     const char* d = r.direction == wire::traffic_direction::inbound    ? "in"
                     : r.direction == wire::traffic_direction::outbound ? "out"

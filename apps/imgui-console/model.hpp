@@ -60,6 +60,9 @@ enum class freshness : std::uint8_t {
     stale,    ///< it used to send stats, and has not for longer: offline (or the link is broken)
 };
 
+/// A port rule as the console and secctl spell it: `tcp/22 in` (direction in, out or both).
+std::string rule_text(const wire::port_rule& r);
+
 /// One change made through the SDN controller or the eBPF studio, with the appliance's answer.
 struct change_entry {
     std::string what;

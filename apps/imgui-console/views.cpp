@@ -279,8 +279,7 @@ void draw_sdn(app& a, node& n) {
             ImGui::Text("config v%u, %u signatures, eBPF program %u (%u bytes), %u port rules", cf.config_version,
                         cf.signature_count, cf.ebpf_program_id, cf.ebpf_program_bytes, cf.rule_total);
             for (std::size_t i = 0; i < cf.rules.count; ++i)
-                ImGui::BulletText("%s port %u dir %u", cf.rules.items[i].protocol == wire::l4_protocol::tcp ? "tcp" : cf.rules.items[i].protocol == wire::l4_protocol::udp ? "udp" : "any",
-                                  cf.rules.items[i].port, static_cast<unsigned>(cf.rules.items[i].direction));
+                ImGui::BulletText("%s", rule_text(cf.rules.items[i]).c_str());  // direction by name, not number
         }
         ImGui::Separator();
         ImGui::TextUnformatted("Signatures");

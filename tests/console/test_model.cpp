@@ -440,3 +440,11 @@ TEST_CASE("a silent appliance: another key is told apart from no answer at all")
           "3 replies failed authentication: the appliance uses another key (--key or SECCTL_KEY)");
     CHECK(silence_reason(freshness::live, refused).empty());  // live wins: those were forgeries
 }
+
+TEST_CASE("port rules are spelled with direction names, never numbers") {
+    using P = wire::l4_protocol;
+    using D = wire::traffic_direction;
+    CHECK(rule_text({P::tcp, D::inbound, 22}) == "tcp/22 in");
+    CHECK(rule_text({P::udp, D::outbound, 53}) == "udp/53 out");
+    CHECK(rule_text({P::any, D::both, 65535}) == "any/65535 both");
+}
