@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export DEBIAN_FRONTEND := noninteractive
 
 # Every Debian package the project uses (build, tests, benchmarks, tools, console, e2e).
-DEB_PACKAGES := meson ninja-build pkg-config catch2 g++ g++-riscv64-linux-gnu qemu-system-misc \
+DEB_PACKAGES := meson ninja-build pkg-config catch2 g++ g++-riscv64-linux-gnu qemu-system-misc prometheus \
   clang llvm libclang-rt-14-dev lld libelf-dev libbpf-dev libpcap-dev libhyperscan-dev \
   modsecurity-crs sqlmap libimgui-dev libglfw3-dev libstb-dev libgl1-mesa-dri xvfb xauth \
   imagemagick python3 iproute2 tcpdump tshark nmap hping3 curl \
@@ -13,12 +13,15 @@ DEB_PACKAGES := meson ninja-build pkg-config catch2 g++ g++-riscv64-linux-gnu qe
 BACKPORTS_PACKAGES := suricata
 BACKPORTS_LIST := /etc/apt/sources.list.d/bookworm-backports.sources
 
-MESON_SETUP = meson setup --reconfigure
+MESON_SETUP = meson setup --reconfigure $(MESON_FEATURES)
+# A plain `meson setup` of the header-only library needs nothing but meson; `make` wants all of it
+# (a missing package is an error here, not a skip).
+MESON_FEATURES := -Dtests=enabled -Dtools=enabled -Dbench=enabled
 FUZZ_SECONDS ?= 10
 FUZZ_LONG_SECONDS ?= 300
 
 .PHONY: all deps build build-host build-riscv test test-host test-riscv test-asan fuzz-smoke fuzz \
-        run bench console clean e2e inject-tables inject-corpus
+        run bench console clean e2e docs inject-tables inject-corpus
 
 all: build
 
@@ -39,11 +42,11 @@ deps:
 	{ [ -z "$$bp_missing" ] || apt-get install -y -qq --no-install-recommends -t bookworm-backports $$bp_missing; }
 
 build/host/build.ninja:
-	meson setup build/host
+	meson setup build/host $(MESON_FEATURES)
 build/riscv/build.ninja:
-	meson setup build/riscv --cross-file cross/riscv64.ini
+	meson setup build/riscv --cross-file cross/riscv64.ini -Dtests=enabled
 build/asan/build.ninja:
-	meson setup build/asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+	meson setup build/asan $(MESON_FEATURES) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
 build/fuzz/build.ninja:
 	CXX=clang++ meson setup build/fuzz -Dfuzz=true -Dfuzz_seconds=$(FUZZ_SECONDS)
 
@@ -82,7 +85,7 @@ test: deps
 fuzz: deps
 	$(MAKE) --no-print-directory fuzz-smoke FUZZ_SECONDS=$(FUZZ_LONG_SECONDS)
 
-# Every benchmark prints `name=value` lines (../shared/DESIGN.md section 7).
+# Every benchmark prints `name=value` lines (docs/performance.md; DESIGN.md section 7).
 bench: deps build-host build-riscv
 	@for b in build/host/bench/*/bench_*; do [ -f "$$b" ] && [ -x "$$b" ] && { echo "# $$b"; "$$b" || exit 1; }; done; true
 	@for s in scripts/bench_*.sh; do [ -x "$$s" ] && { echo "# $$s"; "$$s" || exit 1; }; done; true
@@ -94,12 +97,27 @@ run: deps build-riscv
 	python3 scripts/run_demo.py --elf build/riscv/apps/unikernel/unikernel.elf --seconds $(RUN_SECONDS)
 
 # End-to-end (root): the appliance inline between two network namespaces, attacked by real tools
-# (tests/e2e/test_e2e.py); regenerates docs/detection.md from the run's results. `make test` runs
-# the same test in build/riscv, where it skips itself (with a message) unless run as root.
+# (tests/e2e/test_e2e.py); writes its report to build/ ($(E2E_REPORT)); `make docs` copies it into
+# docs/detection.md. `make test` runs the same test in build/riscv, where it skips itself (with a
+# message) unless run as root. No test or run target writes a tracked file.
+E2E_RESULTS := build/riscv/tests/e2e/e2e_results.json
+E2E_REPORT := build/riscv/tests/e2e/detection.md
 e2e: deps build-host build-riscv
 	meson test -C build/riscv --suite e2e --print-errorlogs --verbose --no-rebuild; rc=$$?; \
-	[ -f build/riscv/tests/e2e/e2e_results.json ] && python3 scripts/e2e_report.py build/riscv/tests/e2e/e2e_results.json docs/detection.md; \
+	[ -f $(E2E_RESULTS) ] && python3 scripts/e2e_report.py $(E2E_RESULTS) $(E2E_REPORT) && \
+	  echo "e2e: report in $(E2E_REPORT); \`make docs\` puts it in docs/detection.md"; \
 	exit $$rc
+
+# The generated pages of docs/, regenerated explicitly (the only target that writes them):
+# memory.md from the unikernel image, performance.md from docs/performance/*.md, detection.md
+# from the last `make e2e` (kept as it is when there is none). Review the diff, then commit.
+docs: build/riscv/build.ninja
+	ninja -C build/riscv apps/unikernel/unikernel.elf
+	python3 scripts/memory_report.py build/riscv/apps/unikernel/unikernel.elf docs/memory.md
+	python3 scripts/perf_doc.py
+	@if [ -f $(E2E_RESULTS) ]; then python3 scripts/e2e_report.py $(E2E_RESULTS) docs/detection.md; \
+	else echo "docs: docs/detection.md kept (no $(E2E_RESULTS): run \`make e2e\` as root first)"; fi
+	@git status --short docs/ 2>/dev/null || true
 
 # Operator console against the appliance booted as in `make run` (port 0 on a multicast segment
 # shared by the console's control link and traffic generator). CONSOLE_ARGS: extra secconsole flags.

@@ -2,7 +2,7 @@
 """RISC-V benchmark of the unikernel (`make bench`): guest instructions per packet and at boot.
 
 QEMU runs with `-icount shift=0,sleep=off`, so `minstret` counts guest instructions exactly and
-repeatably (../shared/DESIGN.md section 6). The kernel booted with `bench=1` adds, for every
+repeatably (docs/unikernel.md "QEMU command lines"). The kernel booted with `bench=1` adds, for every
 event-loop iteration that moved a frame, the instructions it retired (RX ring pickup, the six
 stages, TX or drop, ring refill, doorbells, TX completion) to a counter shown on its stats line;
 instructions per packet = delta(insns) / delta(frames) over a batch of one traffic mix.

@@ -2,7 +2,7 @@
 """RV64 cost of the eBPF interpreter and the DPI scan (`make bench`, via scripts/bench_riscv.sh).
 
 Boots the unikernel under `-icount shift=0,sleep=off` (minstret = guest instructions, exactly;
-../shared/DESIGN.md section 6) with `selfbench=1` (apps/unikernel/selfbench.hpp). The kernel
+docs/unikernel.md "QEMU command lines") with `selfbench=1` (apps/unikernel/selfbench.hpp). The kernel
 prints differences of two minstret measurements that share all fixed costs (csrr reads, calls,
 eBPF verifier and per-run setup, empty DPI scan), so the figures are marginal costs:
   riscv.insns_per_ebpf_insn    = guest insns per interpreted eBPF ALU-loop instruction

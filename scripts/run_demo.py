@@ -11,7 +11,10 @@ SYNs and HTTP requests, so replies cross the appliance too). The kernel's UART c
   10.6.6.7   an Xmas scan over 200 ports (stage 3: scan)
   10.6.6.8   HTTP requests carrying SQL injection (stage 6: DPI signature)
 
-Ends by itself after --seconds (default 25) or on Ctrl-C, with a summary table.
+Ends by itself after --seconds (default 20) or on Ctrl-C, with a summary table that counts what
+an operator means per category - HTTP requests, UDP datagrams, scan probes - not packets: the
+TCP handshake packets that carry a request are not counted, so "sql injection: sent 166, reached
+the server 0" says that every injection was stopped (and its SYN, which carries nothing, passed).
 """
 import argparse
 import os
@@ -26,6 +29,8 @@ from qemu_harness import ACK, FIN, HOST_A, HOST_B, PSH, SYN, URG, Appliance, eth
 
 SERVER = '10.0.0.20'
 CATEGORIES = {'10.0.1.': 'benign', '10.6.6.6': 'flood', '10.6.6.7': 'xmas scan', '10.6.6.8': 'sql injection'}
+# What one unit of each category is, and so what "sent" and "reached the server" count.
+UNITS = {'benign': 'HTTP requests', 'flood': 'UDP datagrams', 'xmas scan': 'scan probes', 'sql injection': 'HTTP requests'}
 SQLI = [b"GET /item?id=1' OR '1'='1 HTTP/1.1\r\nHost: shop\r\n\r\n",
         b"GET /search?q=x' UNION SELECT username,password FROM users-- HTTP/1.1\r\nHost: shop\r\n\r\n",
         b"POST /login HTTP/1.1\r\nHost: shop\r\nContent-Length: 30\r\n\r\nuser=admin' or 1=1--&pass=x"]
@@ -45,6 +50,7 @@ class Demo:
         self.passed = {k: 0 for k in CATEGORIES.values()}
         self.replies = 0
         self.stop = threading.Event()
+        self.uart_done = threading.Event()  # set before the final stats: the summary prints them once
         print('secengine demo: booting %s in QEMU (2 socket ports, %s VirtIO)' % (elf, 'legacy' if legacy else 'modern'))
         self.a = Appliance(elf, ports=2, legacy=legacy, bootargs='ip=10.0.0.2/24 mgmt_port=7400')
         print(' '.join(self.a.cmd))
@@ -53,9 +59,20 @@ class Demo:
                 print('  uart| ' + line)
         self.shown = len(self.a.lines)
 
-    def send(self, cat, frame):
+    def send(self, cat, frame, unit=True):
+        """Sends a frame; `unit` frames are what the category counts (a request, not its SYN)."""
         self.a.ports[0].send(frame)
-        self.sent[cat] += 1
+        if unit:
+            self.sent[cat] += 1
+
+    @staticmethod
+    def is_unit(cat, f):
+        """Is this frame, seen at the sink, one unit of its category (see UNITS)?"""
+        if cat in ('benign', 'sql injection'):
+            return f[23] == 6 and len(f) > 47 and bool(f[47] & PSH)  # the request segment
+        if cat == 'flood':
+            return f[23] == 17
+        return f[23] == 6  # every Xmas probe is one frame
 
     def sink(self):
         """Port 1: count what got through; answer like a web server would."""
@@ -66,7 +83,7 @@ class Demo:
                 continue
             src = '.'.join(str(b) for b in f[26:30])
             cat = category(src)
-            if cat in self.passed:
+            if cat in self.passed and self.is_unit(cat, f):
                 self.passed[cat] += 1
             if cat != 'benign' or f[23] != 6:
                 continue
@@ -88,7 +105,7 @@ class Demo:
                 self.replies += 1
 
     def uart(self):
-        while not self.stop.is_set():
+        while not self.stop.is_set() and not self.uart_done.is_set():
             with self.a.cv:
                 self.a.cv.wait(0.2)
                 new = self.a.lines[self.shown:]
@@ -119,8 +136,8 @@ class Demo:
                 conv += 1
                 c = '10.0.1.%d' % (1 + conv % 200)
                 sp = 20000 + conv % 40000
-                self.send('benign', eth(HOST_B, HOST_A, 0x0800, tcp(c, SERVER, sp, 80, SYN, seq=0)))
-                self.send('benign', eth(HOST_B, HOST_A, 0x0800, tcp(c, SERVER, sp, 80, ACK, seq=1, ack=1001)))
+                self.send('benign', eth(HOST_B, HOST_A, 0x0800, tcp(c, SERVER, sp, 80, SYN, seq=0)), unit=False)
+                self.send('benign', eth(HOST_B, HOST_A, 0x0800, tcp(c, SERVER, sp, 80, ACK, seq=1, ack=1001)), unit=False)
                 self.send('benign', eth(HOST_B, HOST_A, 0x0800, tcp(c, SERVER, sp, 80, PSH | ACK, seq=1, ack=1001,
                                                                      payload=b'GET /index.html HTTP/1.1\r\nHost: shop\r\n\r\n')))
             phase('benign', 'benign HTTP-like TCP from 10.0.1.0/24 (all along)')
@@ -136,7 +153,7 @@ class Demo:
             if 14 <= t < 16:  # SQL injection in HTTP requests on established-looking flows
                 phase('sqli', 'SQL injection requests from 10.6.6.8')
                 sp = 50000 + self.sent['sql injection']
-                self.send('sql injection', eth(HOST_B, HOST_A, 0x0800, tcp('10.6.6.8', SERVER, sp, 80, SYN)))
+                self.send('sql injection', eth(HOST_B, HOST_A, 0x0800, tcp('10.6.6.8', SERVER, sp, 80, SYN)), unit=False)
                 self.send('sql injection', eth(HOST_B, HOST_A, 0x0800, tcp('10.6.6.8', SERVER, sp, 80, PSH | ACK, seq=1, ack=1,
                                                                             payload=rng.choice(SQLI))))
             time.sleep(0.01)
@@ -148,6 +165,8 @@ class Demo:
         try:
             self.traffic()
             time.sleep(1.5)  # let the last counter line come out
+            self.uart_done.set()
+            threads[2].join(1)
             st = self.a.stats()
         except KeyboardInterrupt:
             print('\ninterrupted')
@@ -157,16 +176,17 @@ class Demo:
             for th in threads:
                 th.join(1)
             self.a.close()
-        print('\n%-14s %8s %8s %11s' % ('traffic', 'sent', 'passed', 'not passed'))
+        print('\n%-14s %-14s %8s %18s %8s' % ('traffic', 'counted in', 'sent', 'reached the server', 'stopped'))
         for k in self.sent:
-            print('%-14s %8d %8d %11d' % (k, self.sent[k], self.passed[k], self.sent[k] - self.passed[k]))
+            print('%-14s %-14s %8d %18d %8d' % (k, UNITS[k], self.sent[k], self.passed[k], self.sent[k] - self.passed[k]))
         print('server replies that crossed back to the outside: %d' % self.replies)
-        print('("not passed" = dropped by the kernel, or lost in the host socket buffers while the flood ran:'
-              ' the kernel\'s own counts below are exact)')
+        print('("reached the server" = the request itself (not its handshake), datagram or probe arrived behind'
+              ' the appliance; "stopped" = dropped by the kernel, or lost in the host socket buffers while the'
+              ' flood ran: the kernel\'s own packet counts below are exact)')
         if st:
             reasons = {k: v for k, v in st.items() if k not in ('t', 'rx', 'fwd', 'drop', 'self', 'echo', 'arp', 'ping',
                                                                 'mgmt', 'insns', 'frames', 'flows', 'hh')}
-            print('kernel: rx=%d forwarded=%d dropped=%d to-self=%d flows=%d banned=%d' % (
+            print('kernel (packets): rx=%d forwarded=%d dropped=%d to-self=%d flows=%d banned=%d' % (
                 st['rx'], st['fwd'], st['drop'], st['self'], st['flows'], st['hh']))
             print('kernel drops by reason: ' + (', '.join('%s=%d' % kv for kv in reasons.items()) or 'none'))
 

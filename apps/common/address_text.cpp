@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <limits>
 
 namespace secengine::host {
 
@@ -85,6 +86,29 @@ bool parse_key(std::string_view hex, std::array<std::uint8_t, 16>& out) {
         k[i] = static_cast<std::uint8_t>(hi << 4 | lo);
     }
     out = k;
+    return true;
+}
+
+bool parse_number(std::string_view token, std::string_view what, std::uint64_t lo, std::uint64_t hi, std::uint64_t& out,
+                  std::string& err) {
+    const auto fail = [&] {
+        err = std::string(what) + " must be " + std::to_string(lo) + ".." + std::to_string(hi) + ", got '" +
+              std::string(token) + "'";
+        return false;
+    };
+    if (token.empty() || token.size() > 20) return fail();
+    std::uint64_t v = 0;
+    for (char ch : token) {
+        if (ch < '0' || ch > '9') return fail();
+        const auto d = static_cast<std::uint64_t>(ch - '0');
+        if (v > (std::numeric_limits<std::uint64_t>::max() - d) / 10) return fail();
+        v = v * 10 + d;
+    }
+    if (v < lo || v > hi) {
+        err = std::string(what) + " must be " + std::to_string(lo) + ".." + std::to_string(hi) + ", got " + std::string(token);
+        return false;
+    }
+    out = v;
     return true;
 }
 

@@ -10,6 +10,7 @@
 //                     whole and pasted back whole)
 //   endpoint          IP[:PORT]                (PORT 1..65535)
 //   key               32 hex digits            (the SipHash key of the control protocol)
+//   number            decimal digits only      (no sign, no spaces, no 0x; range-checked)
 #include <array>
 #include <cstdint>
 #include <string>
@@ -36,5 +37,10 @@ inline constexpr std::string_view ipv6_key_prefix = "ipv6-key:0x";
 
 /// 32 hex digits -> 16 key bytes; false if malformed.
 [[nodiscard]] bool parse_key(std::string_view hex, std::array<std::uint8_t, 16>& out);
+
+/// A decimal number in lo..hi; on failure `err` reads "WHAT must be LO..HI, got TOKEN" (quoted
+/// when TOKEN is not a number at all). Every command-line number of every host tool goes here.
+[[nodiscard]] bool parse_number(std::string_view token, std::string_view what, std::uint64_t lo, std::uint64_t hi,
+                                std::uint64_t& out, std::string& err);
 
 }  // namespace secengine::host

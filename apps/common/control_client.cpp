@@ -12,9 +12,11 @@
 #include <cstdio>
 #include <cstring>
 
+#include <secengine/dpi/error.hpp>
 #include <secengine/ebpf/error.hpp>
 #include <secengine/net/builder.hpp>
 #include <secengine/net/packet.hpp>
+#include <secengine/pipeline.hpp>
 
 namespace control {
 
@@ -233,7 +235,15 @@ std::string response::describe() const {
         const auto e = static_cast<secengine::ebpf::verify_error>(ack.error_code);
         s += " (" + std::string(secengine::ebpf::name(e)) + " at pc " + std::to_string(ack.detail) + ")";
     } else if (ack.error_code != 0) {
-        s += " (code " + std::to_string(ack.error_code) + ")";
+        // The code is the engine's own error of the command's kind (control/outcome.hpp).
+        const auto c = ack.error_code;
+        std::string_view n;
+        if ((request == wire::msg_type::add_signature || request == wire::msg_type::remove_signature) &&
+            c < static_cast<std::uint16_t>(secengine::dpi::dpi_error::count_))
+            n = secengine::dpi::name(static_cast<secengine::dpi::dpi_error>(c));
+        else if (request == wire::msg_type::set_limits && c < static_cast<std::uint16_t>(secengine::limits_error::count_))
+            n = secengine::name(static_cast<secengine::limits_error>(c));
+        s += n.empty() ? " (code " + std::to_string(c) + ")" : " (" + std::string(n) + ")";
     }
     return s;
 }

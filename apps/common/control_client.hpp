@@ -77,9 +77,12 @@ struct response {
     std::vector<std::byte> payload;       ///< the reply's payload (decode with wire::decode_payload)
     wire::ack ack{};                      ///< when type == ack
     wire::error_reply error{};            ///< when type == error_reply
+    wire::msg_type request = wire::msg_type::ping;  ///< the command this answers (names the ack's code)
     [[nodiscard]] bool ok() const { return answered && type != wire::msg_type::error_reply &&
                                            (type != wire::msg_type::ack || ack.result == wire::status::ok); }
-    /// "ok", "verifier_rejected (bad_helper at pc 7)", "error_reply wrong_boot", "timeout", ...
+    /// "ok", "verifier_rejected (bad_helper at pc 7)", "no_space (pool_full)", "invalid
+    /// (burst_zero)", "error_reply wrong_boot", "timeout", ...: the ack's code is named by the
+    /// command it answers (a dpi_error for signatures, a limits_error for set_limits).
     [[nodiscard]] std::string describe() const;
 };
 
@@ -101,6 +104,14 @@ public:
 
     template <wire::message M>
     response request(const M& cmd) {
+        response r = request_once(cmd);
+        r.request = M::type;
+        return r;
+    }
+
+private:
+    template <wire::message M>
+    response request_once(const M& cmd) {
         response r;
         for (int i = 0; i < attempts && !r.answered; ++i) {
             std::array<std::byte, wire::max_datagram> buf;
@@ -123,6 +134,7 @@ public:
         return r;
     }
 
+public:
     /// Uploads an eBPF program in acknowledged chunks, then commits it. Returns the commit's (or
     /// the failing chunk's) response.
     response upload_program(std::uint32_t program_id, std::span<const std::byte> code,

@@ -113,6 +113,8 @@ engine_alert_text describe(const secengine::alert_event& a) {
 std::string eve_engine_alert(const secengine::alert_event& a, const eve_alert_context& c) {
     const engine_alert_text t = describe(a);
     std::string o = "{\"timestamp\":\"" + eve_timestamp(c.sec, c.usec) + "\",\"event_type\":\"alert\"";
+    if (a.ip_version != 0)
+        o += ",\"flow_id\":" + std::to_string(tuple_flow_id(a.ip_version, a.ip_proto, a.src, a.sport, a.dst, a.dport));
     if (c.pcap_cnt) o += ",\"pcap_cnt\":" + std::to_string(*c.pcap_cnt);
     if (a.ip_version != 0) {
         const bool ports = a.ip_proto == 6 || a.ip_proto == 17;

@@ -3,11 +3,13 @@
 // for every host tool that prints them (secctl alerts --eve; secreplay's writer can use it too).
 //
 // Shape follows Suricata's eve.json "alert" events (docs.suricata.io, "Eve JSON Format"):
-// timestamp, event_type, src_ip/src_port/dest_ip/dest_port, proto, alert{action, gid,
+// timestamp, event_type, flow_id, src_ip/src_port/dest_ip/dest_port, proto, alert{action, gid,
 // signature_id, rev, signature, category, severity}. Categories and severities are the ones of
 // Suricata's classification.config (Snort's classtypes): 1 = high, 3 = low. Signature ids: DPI
 // signatures keep their own ids (dpi/signatures.hpp); engine drops use 9000000 + 100 * reason +
-// detail (scan kind, ...).
+// detail (scan kind, ...). `flow_id` is tuple_flow_id (eve_fields.hpp): one id per flow, both
+// directions, across reboots; `host` is the sensor name the caller configures (never derived
+// from the boot id, so it does not change when the appliance restarts).
 #include <cstdint>
 #include <optional>
 #include <string>

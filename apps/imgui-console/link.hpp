@@ -34,11 +34,13 @@ struct result {
     std::vector<std::byte> payload;
     wire::ack ack{};
     wire::error_reply error{};
+    wire::msg_type request = wire::msg_type::ping;  ///< the command answered (names the ack's code)
     [[nodiscard]] bool ok() const {
         return answered && type != wire::msg_type::error_reply &&
                (type != wire::msg_type::ack || ack.result == wire::status::ok);
     }
-    /// "ok", "verifier_rejected (error 3, pc 7)", "error_reply wrong_boot", "timeout".
+    /// control::response::describe's words: "ok", "verifier_rejected (uninit_register at pc 7)",
+    /// "error_reply wrong_boot", "timeout (no authenticated reply)".
     [[nodiscard]] std::string describe() const;
 };
 

@@ -6,19 +6,21 @@
 #include <chrono>
 #include <cstdio>
 
+#include "control_client.hpp"
 #include "link.hpp"
 
 namespace console {
 
 std::string result::describe() const {
-    if (!answered) return "timeout";
-    if (type == wire::msg_type::error_reply)
-        return "error_reply " + std::string(wire::name(error.error));
-    if (type != wire::msg_type::ack) return "ok";
-    std::string s(wire::name(ack.result));
-    if (ack.result == wire::status::verifier_rejected)
-        s += " (error " + std::to_string(ack.error_code) + " at pc " + std::to_string(ack.detail) + ")";
-    return s;
+    // The shared client's wording (apps/common/control_client.cpp), so that the console and
+    // secctl name a refusal the same way: status names, verifier errors by name and pc.
+    control::response r;
+    r.answered = answered;
+    r.type = type;
+    r.ack = ack;
+    r.error = error;
+    r.request = request;
+    return r.describe();
 }
 
 wire::siphash_key make_key(const std::array<std::uint8_t, 16>& k) {

@@ -14,6 +14,7 @@ result convert(const control::response& r) {
     o.payload = r.payload;
     o.ack = r.ack;
     o.error = r.error;
+    o.request = r.request;
     return o;
 }
 

@@ -1,6 +1,4 @@
-// secconsole: the operator console (docs/console.md).
-//   secconsole [--appliance HOST[:PORT]]... [--netdev SPEC] [--key HEX32] [--channel N]
-//              [--sink SPEC] [--synthetic] [--null] [--frames N] [--screenshot FILE.png] [--tab NAME]
+// secconsole: the operator console (docs/console.md). Flags: options.hpp (`secconsole --help`).
 #include <GLFW/glfw3.h>
 #include <imgui.h>
 #include <backends/imgui_impl_glfw.h>
@@ -15,28 +13,11 @@
 #include <string>
 #include <vector>
 
+#include "options.hpp"
 #include "synthetic.hpp"
 #include "views.hpp"
 
 namespace {
-
-struct options {
-    std::vector<std::string> appliances;
-    std::string generate, ebpf, netdev, key = "000102030405060708090a0b0c0d0e0f", screenshot, tab, sink;
-    int channel = 2, frames = -1, width = 1280, height = 800;
-    bool null = false, synthetic = false, subscribe = true, upload = false;
-    std::vector<int> block;
-    float scale = 1.0f;
-};
-
-int usage() {
-    std::fprintf(stderr,
-                 "usage: secconsole [--appliance HOST[:PORT]]... [--netdev SPEC] [--key HEX32] [--channel N]\n"
-                 "                  [--sink udp:H:P|mcast:G:P|raw:IF] [--ebpf PROG.s|.o|.c] [--generate SCENARIO:PPS:SECONDS] [--block PORT]... [--upload] [--synthetic] [--no-subscribe]\n"
-                 "                  [--null] [--frames N] [--screenshot FILE.png] [--tab dashboard|traffic|sdn|ebpf|fleet]\n"
-                 "                  [--size WxH] [--scale F]\n");
-    return 2;
-}
 
 double now_s() {
     static const auto t0 = std::chrono::steady_clock::now();
@@ -73,44 +54,25 @@ bool save_screenshot(const std::string& path, int w, int h) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    options o;
-    bool key_given = false;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        const auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-        if (a == "--appliance") o.appliances.push_back(next());
-        else if (a == "--netdev") o.netdev = next();
-        else if (a == "--key") o.key = next(), key_given = true;
-        else if (a == "--channel") o.channel = std::atoi(next().c_str());
-        else if (a == "--sink") o.sink = next();
-        else if (a == "--ebpf") o.ebpf = next();
-        else if (a == "--generate") o.generate = next();
-        else if (a == "--block") o.block.push_back(std::atoi(next().c_str()));
-        else if (a == "--upload") o.upload = true;
-        else if (a == "--synthetic") o.synthetic = true;
-        else if (a == "--no-subscribe") o.subscribe = false;
-        else if (a == "--null") o.null = true;
-        else if (a == "--frames") o.frames = std::atoi(next().c_str());
-        else if (a == "--screenshot") o.screenshot = next();
-        else if (a == "--tab") o.tab = next();
-        else if (a == "--scale") o.scale = static_cast<float>(std::atof(next().c_str()));
-        else if (a == "--size") std::sscanf(next().c_str(), "%dx%d", &o.width, &o.height);
-        else return usage();
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    const console::options_result parsed = console::parse_options(args, std::getenv("SECCTL_KEY"));
+    if (parsed.help) {
+        std::printf("%s", console::help_text().c_str());
+        return 0;
     }
-    if (const char* k = std::getenv("SECCTL_KEY"); k && !key_given) o.key = k;  // same as secctl
-    std::array<std::uint8_t, 16> key{};
-    if (!console::parse_key(o.key, key)) {
-        std::fprintf(stderr, "secconsole: --key needs 32 hex digits\n");
-        return 2;
+    if (!parsed.ok()) {
+        std::fprintf(stderr, "secconsole: %s\n", parsed.error.c_str());
+        return console::exit_usage;
     }
-    if (o.appliances.empty() && !o.synthetic) o.appliances.push_back("10.0.0.2:7400");
+    const console::options& o = parsed.opt;
+    const auto& key = o.key;
 
     console::app app;
-    for (const auto& spec : o.appliances) {
+    for (const auto& a : o.appliances) {
+        const std::string& spec = a.text;
         auto n = std::make_unique<console::node>();
-        const auto colon = spec.find(':');
-        n->ep.host = spec.substr(0, colon);
-        if (colon != std::string::npos) n->ep.port = static_cast<std::uint16_t>(std::strtoul(spec.c_str() + colon + 1, nullptr, 10));
+        n->ep.host = console::ipv4_text(a.ip);
+        n->ep.port = a.port;
         n->ep.netdev = o.netdev;
         n->ep.key = key;
         n->ep.channel = static_cast<std::uint8_t>(o.channel);
@@ -159,40 +121,27 @@ int main(int argc, char** argv) {
             app.studio.assemble_and_verify();
         }
     }
-    static const char* tab_keys[] = {"dashboard", "traffic", "sdn", "ebpf", "fleet"};
-    for (int t = 0; t < static_cast<int>(console::tab::count_); ++t)
-        if (o.tab == tab_keys[t]) app.requested = static_cast<console::tab>(t);
+    if (o.tab >= 0) app.requested = static_cast<console::tab>(o.tab);
 
     // Scripted changes (the same controller calls as the SDN tab's and the studio's buttons).
     for (auto& n : app.nodes) {
         if (!n->link) continue;
         console::controller c(*n->link, n->model);
-        for (int port : o.block)
-            c.block_port({console::wire::l4_protocol::tcp, console::wire::traffic_direction::inbound,
-                          static_cast<std::uint16_t>(port)}, true);
+        for (const std::uint16_t port : o.block)
+            c.block_port({console::wire::l4_protocol::tcp, console::wire::traffic_direction::inbound, port}, true);
         if (o.upload && app.studio.verified) c.upload(app.studio.program_id, app.studio.code, app.studio.maps);
     }
-    if (!o.generate.empty()) {
-        // SCENARIO:PPS:SECONDS, scenario by index or a prefix of its key (e.g. sqli:200:5).
-        static const char* keys[] = {"http", "sqli", "xss", "shellcode", "flood1", "floodmany", "synflood", "xmas", "null", "pcap"};
-        const auto c1 = o.generate.find(':');
-        const std::string name = o.generate.substr(0, c1);
-        int k = -1;
-        for (int i = 0; i < static_cast<int>(console::scenario::count_); ++i)
-            if (name == keys[i]) k = i;
-        if (k < 0 || c1 == std::string::npos) {
-            std::fprintf(stderr, "secconsole: --generate http|sqli|xss|shellcode|flood1|floodmany|synflood|xmas|null:PPS:SECONDS\n");
-            return 2;
-        }
-        app.gen.kind = static_cast<console::scenario>(k);
-        std::sscanf(o.generate.c_str() + c1 + 1, "%lf:%lf", &app.gen.rate_pps, &app.gen.duration_s);
+    if (o.generate.scenario >= 0) {
+        app.gen.kind = static_cast<console::scenario>(o.generate.scenario);
+        app.gen.rate_pps = o.generate.pps;
+        app.gen.duration_s = o.generate.seconds;
         std::string err;
         app.sink = console::open_sink(app.sink_spec, err);
         if (!app.sink || !app.gen.start(app.sink.get(), now_s(), 0)) {
             std::fprintf(stderr, "secconsole: --generate: %s\n", app.sink ? app.gen.status.c_str() : err.c_str());
             return 1;
         }
-        app.requested = o.tab.empty() ? console::tab::traffic : app.requested;
+        if (o.tab < 0) app.requested = console::tab::traffic;
     }
     if (o.null) {
         // ImGui's core without a platform or renderer: the UI logic runs, nothing is drawn.
@@ -216,7 +165,7 @@ int main(int argc, char** argv) {
         }
         std::printf("secconsole: %d frames without a window, tab %s, %zu appliance(s)\n", frames,
                     console::tab_names[static_cast<int>(app.active)], app.nodes.size());
-        if (!o.generate.empty())
+        if (o.generate.scenario >= 0)
             std::printf("  generator: %s; sent %llu frames, %llu send errors\n", app.gen.status.c_str(),
                         static_cast<unsigned long long>(app.gen.sent), static_cast<unsigned long long>(app.gen.send_errors));
         for (const auto& n : app.nodes) {
@@ -230,6 +179,8 @@ int main(int argc, char** argv) {
                         static_cast<unsigned long long>(m.telemetry_messages), m.alerts.size(),
                         static_cast<unsigned long long>(m.last ? m.last->received : 0), m.changes.size(),
                         m.changes.empty() ? "" : ", last: ", m.changes.empty() ? "" : (m.changes.back().what + " -> " + m.changes.back().outcome).c_str());
+            std::printf("    [%s]%s%s\n", m.freshness_text(now_s()).c_str(), n->link ? " " : "",
+                        n->link ? console::silence_reason(m.fresh(now_s()), n->link->refused()).c_str() : "");
             if (n->link)
                 for (std::size_t e = 0; e < console::wire::wire_error_count; ++e)
                     if (n->link->refused()[e])

@@ -2,6 +2,8 @@
 #include "model.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <ctime>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -13,7 +15,10 @@
 #include <secengine/ebpf/program.hpp>
 #include <secengine/ebpf/verifier.hpp>
 
+#include "appliance_fit.hpp"
 #include "asm.hpp"
+#include "eve_engine_alert.hpp"
+#include "eve_fields.hpp"
 #include "elf_loader.hpp"
 
 namespace console {
@@ -28,7 +33,74 @@ std::string format_alert(const wire::alert& a) {
     return buf;
 }
 
+std::string format_alert_line(const alert_entry& e) {
+    const wire::alert& a = e.a;
+    const std::time_t t = static_cast<std::time_t>(e.wall_us / 1'000'000);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    const auto sig = secengine::host::describe(wire::to_alert_event(a));
+    const auto pn = secengine::host::proto_name(a.ip_proto);
+    const std::string proto = pn.empty() ? "proto " + std::to_string(a.ip_proto) : std::string(pn);
+    char buf[320];
+    std::snprintf(buf, sizeof buf, "%02d:%02d:%02d.%03d  %-14s %s  %s %s:%u -> %s:%u  stage %u", tm.tm_hour, tm.tm_min, tm.tm_sec,
+                  static_cast<int>((e.wall_us / 1000) % 1000), std::string(secengine::name(a.why())).c_str(), sig.signature.c_str(),
+                  proto.c_str(), address_text(a.src).c_str(), a.sport, address_text(a.dst).c_str(), a.dport, a.stage);
+    return buf;
+}
+
+std::int64_t appliance_model::wall_clock_us() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+void appliance_model::on_config(const wire::config& c) {
+    config = c;
+    if (!limits_edited || !limits_form) {
+        limits_form = c.current;
+        limits_edited = false;
+    }
+}
+
+double appliance_model::stale_after_s() const { return std::max(2.0, 3.0 * interval_ms / 1000.0); }
+
+freshness appliance_model::fresh(double now_s) const {
+    if (last_stats_s < 0) return freshness::waiting;
+    return now_s - last_stats_s <= stale_after_s() ? freshness::live : freshness::stale;
+}
+
+std::string appliance_model::freshness_text(double now_s) const {
+    switch (fresh(now_s)) {
+        case freshness::waiting: return "waiting for telemetry";
+        case freshness::live: return "live";
+        default: break;
+    }
+    char b[96];
+    std::snprintf(b, sizeof b, "OFFLINE - last telemetry %.0f s ago", now_s - last_stats_s);
+    return b;
+}
+
+bool appliance_model::penalty_due(double now_s) const {
+    if (fresh(now_s) != freshness::live) return false;  // a silent appliance would not answer either
+    const double since = now_s - penalty_read_s;
+    if (since >= 5) return true;
+    return since >= 1 && last && last->penalty_size != penalty.size();
+}
+
+bool appliance_model::config_due(double now_s) const {
+    // Only while it sends telemetry: a read of a silent appliance would block the UI for the
+    // whole timeout (the SDN tab has a button for that case).
+    return !config && fresh(now_s) == freshness::live && now_s - config_read_s >= 2;
+}
+
+std::string silence_reason(freshness f, const std::array<std::uint64_t, wire::wire_error_count>& refused_here) {
+    if (f == freshness::live) return {};
+    const auto bad_mac = refused_here[static_cast<std::size_t>(wire::wire_error::bad_mac)];
+    if (bad_mac != 0)
+        return std::to_string(bad_mac) + " replies failed authentication: the appliance uses another key (--key or SECCTL_KEY)";
+    return "no authenticated reply: the appliance is stopped, the address or port is wrong, or it has another key";
+}
+
 bool alert_filter::matches(const alert_entry& e) const {
+    if (e.repeat && !repeats) return false;
     if (reason != 0 && e.a.reason != reason) return false;
     if (signature >= 0 &&
         (e.a.why() != secengine::drop_reason::dpi_signature || e.a.detail != static_cast<std::uint64_t>(signature)))
@@ -68,6 +140,7 @@ void appliance_model::on_stats(const wire::stats& s, double now_s) {
     }
     prev_ = s;
     prev_t_ = now_s;
+    last_stats_s = now_s;
     last = s;
     series.push_back(x);
     while (series.size() > max_samples) series.pop_front();
@@ -76,7 +149,10 @@ void appliance_model::on_stats(const wire::stats& s, double now_s) {
 void appliance_model::on_alert(const wire::alert& a) {
     alerts_suppressed_reported += a.suppressed;
     if (alerts.size() >= max_alerts) alerts.erase(alerts.begin(), alerts.begin() + max_alerts / 10);
-    alerts.push_back({a, alerts_total++});
+    const std::int64_t now = wall_clock();
+    const bool repeat = !dedup_.first(a, static_cast<double>(now) / 1e6);
+    alert_repeats += repeat;
+    alerts.push_back({a, alerts_total++, now, repeat});
 }
 
 std::vector<std::uint32_t> appliance_model::filter(const alert_filter& f) const {
@@ -120,7 +196,7 @@ bool controller::record(const std::string& what, const result& r) {
     return c.ok;
 }
 
-static std::string rule_text(const wire::port_rule& r) {
+std::string rule_text(const wire::port_rule& r) {
     const char* p = r.protocol == wire::l4_protocol::tcp ? "tcp" : r.protocol == wire::l4_protocol::udp ? "udp" : "any";
     const char* d = r.direction == wire::traffic_direction::inbound    ? "in"
                     : r.direction == wire::traffic_direction::outbound ? "out"
@@ -146,8 +222,12 @@ bool controller::remove_signature(std::uint32_t id) {
 }
 
 bool controller::set_limits(const wire::limits& l) {
-    return record("set limits (per-source " + std::to_string(l.per_source_pps) + " pps)",
-                  link_.request(wire::set_limits{l}));
+    const bool ok = record("set limits (per-source " + std::to_string(l.per_source_pps) + " pps)", link_.request(wire::set_limits{l}));
+    // Either way the form shows what is in force now: the new limits, or the unchanged ones.
+    model_.limits_edited = false;
+    model_.config.reset();
+    (void)refresh_config();
+    return ok;
 }
 
 bool controller::unban(std::uint64_t source) {
@@ -166,7 +246,7 @@ bool controller::refresh_config() {
     if (!r.answered || r.type != wire::msg_type::config) return false;
     wire::config c;
     if (wire::decode_payload(r.payload, c) != wire::wire_error::none) return false;
-    model_.config = c;
+    model_.on_config(c);
     return true;
 }
 
@@ -274,8 +354,22 @@ bool ebpf_studio::verify() {
         if (bad_line) status += " (line " + std::to_string(bad_line) + ")";
         return false;
     }
+    if (appliance_limits) {
+        std::vector<eb::map_spec> appliance_specs = specs;
+        const std::string why = secengine::host::appliance_refusal(code, appliance_specs);
+        if (!why.empty()) {
+            // The refusal names a pc for verifier errors ("... at pc N"): highlight its line.
+            const auto at = why.rfind(" at pc ");
+            bad_pc = at == std::string::npos ? 0 : static_cast<std::uint32_t>(std::strtoul(why.c_str() + at + 7, nullptr, 10));
+            bad_line = at == std::string::npos ? 0 : line_of_pc(source, bad_pc);
+            status = "the appliance would refuse it: " + why + " (the host verifier accepts it)";
+            return false;
+        }
+    }
     verified = true;
-    status = "verified: " + std::to_string(code.size()) + " instructions";
+    status = "verified: " + std::to_string(code.size()) + " instructions" +
+             (appliance_limits ? ", fits the appliance's slot (" + std::to_string(secengine::host::appliance_slot().insns) + ")"
+                               : std::string(" (host limits)"));
     return true;
 }
 

@@ -13,6 +13,7 @@
 #include <secengine/ebpf/isa.hpp>
 #include <secengine/verdict.hpp>
 
+#include "alert_dedup.hpp"
 #include "link.hpp"
 #include "telemetry.hpp"
 
@@ -28,10 +29,12 @@ struct sample {
     std::array<double, reason_count> drops_per_s{};  ///< per drop_reason, from counter deltas
 };
 
-/// One received alert with its arrival order.
+/// One received alert with its arrival order and wall-clock arrival time.
 struct alert_entry {
     wire::alert a;
     std::uint64_t index = 0;
+    std::int64_t wall_us = 0;  ///< host wall clock (microseconds since the epoch) when it arrived
+    bool repeat = false;       ///< its flow and cause were already reported (a retransmission; alert_dedup.hpp)
 };
 
 /// Alert log filter (reason, source, signature, free text); empty fields match everything.
@@ -40,10 +43,25 @@ struct alert_filter {
     std::string source;          ///< prefix of the dotted source address
     long long signature = -1;    ///< dpi_signature alerts with this detail (signature id); -1 = any
     std::string text;            ///< substring of the formatted line
+    bool repeats = false;        ///< also show repeats of already reported flows (retransmissions)
     [[nodiscard]] bool matches(const alert_entry& e) const;
 };
 
 std::string format_alert(const wire::alert& a);
+/// The alert log's line: UTC wall-clock time, reason, signature name (the EVE writer's,
+/// apps/common/eve_engine_alert.hpp), protocol name, source -> destination, stage:
+/// `12:00:00.123  dpi_signature  SECENGINE DPI SQL injection "UNION SELECT"  TCP 10.0.0.9:4000 -> 10.0.0.2:80  stage 5`.
+std::string format_alert_line(const alert_entry& e);
+
+/// How current the console's picture of an appliance is.
+enum class freshness : std::uint8_t {
+    waiting,  ///< no stats yet
+    live,     ///< stats within the last stale_after_s
+    stale,    ///< it used to send stats, and has not for longer: offline (or the link is broken)
+};
+
+/// A port rule as the console and secctl spell it: `tcp/22 in` (direction in, out or both).
+std::string rule_text(const wire::port_rule& r);
 
 /// One change made through the SDN controller or the eBPF studio, with the appliance's answer.
 struct change_entry {
@@ -64,6 +82,7 @@ public:
     std::optional<wire::stats> last;
     std::vector<alert_entry> alerts;
     std::uint64_t alerts_total = 0, alerts_suppressed_reported = 0;
+    std::uint64_t alert_repeats = 0;  ///< alerts of already reported flows (kept, hidden by default)
     std::map<std::uint32_t, std::uint32_t> signature_hits;
     std::optional<wire::map_counters> maps;
     std::uint64_t telemetry_messages = 0;
@@ -73,6 +92,33 @@ public:
     std::vector<change_entry> changes;
     std::optional<wire::config> config;
     std::vector<wire::penalty_entry> penalty;
+    double penalty_read_s = -1e9;       ///< host time of the latest penalty-box read (tried)
+    double config_read_s = -1e9;        ///< host time of the latest configuration read (tried)
+    double last_stats_s = -1;           ///< host time of the latest stats; < 0: none yet
+    /// Wall clock for alert arrival times (replaceable in tests).
+    std::int64_t (*wall_clock)() = &wall_clock_us;
+
+    /// The SDN tab's limits form. Empty until the appliance's configuration was read, then its
+    /// limits in force: "Set limits" is offered only on a form that started from the appliance,
+    /// never from defaults (a click on a default form once turned bans and the global rate off).
+    std::optional<wire::limits> limits_form;
+    bool limits_edited = false;         ///< the operator changed the form since it was filled
+
+    /// A configuration reply: kept, and the limits form refilled unless the operator is editing it.
+    void on_config(const wire::config& c);
+    /// live / stale / waiting at host time `now_s`.
+    [[nodiscard]] freshness fresh(double now_s) const;
+    /// Stats older than this are stale: three subscription intervals, at least 2 s.
+    [[nodiscard]] double stale_after_s() const;
+    /// "live", "waiting for telemetry", or "OFFLINE - last telemetry 12 s ago".
+    [[nodiscard]] std::string freshness_text(double now_s) const;
+    /// The penalty box is re-read by itself: every 5 s while live, and within 1 s when the stats'
+    /// banned count and the panel's list disagree.
+    [[nodiscard]] bool penalty_due(double now_s) const;
+    /// The configuration is read until it is known (every 2 s while live; set_limits re-reads it).
+    [[nodiscard]] bool config_due(double now_s) const;
+
+    static std::int64_t wall_clock_us();
 
     /// One authenticated telemetry payload arriving at host time `now_s`.
     void ingest(const wire::header& h, std::span<const std::byte> payload, double now_s);
@@ -84,9 +130,16 @@ public:
     [[nodiscard]] std::vector<wire::heavy_hitter> top_talkers() const;
 
 private:
+    secengine::host::alert_dedup dedup_;
     std::optional<wire::stats> prev_;
     double prev_t_ = 0;
 };
+
+/// Why an appliance that is not live is silent, told apart like secctl does (docs/secctl.md
+/// "Errors"): replies that fail authentication mean another key; nothing at all means it is
+/// stopped, or the address or port is wrong (or the key: it does not answer what it cannot
+/// authenticate). Empty while live. `refused_here` is the link's per-wire_error count.
+[[nodiscard]] std::string silence_reason(freshness f, const std::array<std::uint64_t, wire::wire_error_count>& refused_here);
 
 /// Fleet-wide top talkers: the appliances' heavy-hitter candidates merged per source by summing
 /// their estimates. A Count-Min Sketch merge adds the counter arrays cell by cell, so the merged
@@ -142,6 +195,11 @@ struct ebpf_studio {
     std::uint32_t bad_pc = 0;
     std::size_t bad_line = 0;      ///< 1-based source line to highlight; 0 none
     std::uint32_t program_id = 1;
+    /// Verify against the appliance's program slot too (apps/common/appliance_fit.hpp): a program
+    /// the host verifier takes but the appliance would refuse ("too_large: 74 instructions, the
+    /// appliance's slot holds 64") is not "verified". Off only for appliances built with a
+    /// bigger slot (the tests' harness).
+    bool appliance_limits = true;
 
     bool assemble_and_verify();           ///< from `source`
     bool load_object(const std::string& path);  ///< clang-compiled ELF (libelf/libbpf loader)

@@ -78,11 +78,26 @@ void line_chart(const char* id, const std::deque<sample>& s, std::size_t lines, 
     ImGui::PopID();
 }
 
-void draw_dashboard(app& a, node& n) {
+/// The appliance's state in words and colour: green live, grey waiting, red offline.
+void freshness_label(const appliance_model& m, double now_s) {
+    const freshness f = m.fresh(now_s);
+    const ImVec4 c = f == freshness::live ? ImVec4(0.4f, 0.9f, 0.4f, 1) : f == freshness::stale ? ImVec4(1, 0.35f, 0.35f, 1)
+                                                                                              : ImVec4(0.6f, 0.6f, 0.6f, 1);
+    ImGui::TextColored(c, "[%s]", m.freshness_text(now_s).c_str());
+}
+
+void draw_dashboard(app& a, node& n, double now_s) {
     auto& m = n.model;
     const auto& st = m.last;
+    freshness_label(m, now_s);
+    ImGui::SameLine();
     ImGui::Text("%s  boot %016llx  config v%u", n.link ? n.link->describe_endpoint().c_str() : n.link_error.c_str(),
                 static_cast<unsigned long long>(n.link ? n.link->boot_id() : 0), st ? st->config_version : 0);
+    // Stale numbers are shown greyed out (with their age above), never as if they were live.
+    if (n.link && m.fresh(now_s) != freshness::live)
+        ImGui::TextColored(ImVec4(1, 0.6f, 0.3f, 1), "%s", silence_reason(m.fresh(now_s), n.link->refused()).c_str());
+    const bool stale = m.fresh(now_s) == freshness::stale;
+    if (stale) ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
     if (st) {
         ImGui::Text("rx %s packets  %s bytes  passed %s   pps %s   bps %s   active flows %u   banned %u   insns/pkt %u",
                     si(static_cast<double>(st->received)).c_str(), si(static_cast<double>(st->received_bytes)).c_str(),
@@ -147,9 +162,18 @@ void draw_dashboard(app& a, node& n) {
         for (const auto& [id, hits] : m.signature_hits)
             if (hits) ImGui::Text("sid %-8u %10u", id, hits);
         ImGui::TableNextColumn();
-        ImGui::Text("Penalty box (%zu)", m.penalty.size());
+        // The list is re-read by itself (app::poll, penalty_due); its age is shown, and the
+        // stats' own count next to it, so the two numbers can be told apart when they differ.
+        if (m.penalty_read_s > -1e8)
+            ImGui::Text("Penalty box (%zu listed, read %.0f s ago%s)", m.penalty.size(), now_s - m.penalty_read_s,
+                        st && st->penalty_size != m.penalty.size() ? ", stats differ: refreshing" : "");
+        else
+            ImGui::Text("Penalty box (not read yet)");
         ImGui::SameLine();
-        if (ImGui::SmallButton("refresh") && n.link) controller(*n.link, m).refresh_penalty();
+        if (ImGui::SmallButton("refresh") && n.link) {
+            controller(*n.link, m).refresh_penalty();
+            m.penalty_read_s = now_s;
+        }
         for (const auto& e : m.penalty) {
             ImGui::PushID(static_cast<int>(e.source_key ^ (e.source_key >> 32)));
             ImGui::Text("%-15s %5us", source_key_text(e.source_key).c_str(), e.remaining_s);
@@ -159,10 +183,14 @@ void draw_dashboard(app& a, node& n) {
         }
         ImGui::EndTable();
     }
+    if (stale) ImGui::PopStyleColor();
 
     // Alert log with filters.
     ImGui::Separator();
-    ImGui::Text("Alerts: %zu kept, %llu received", m.alerts.size(), static_cast<unsigned long long>(m.alerts_total));
+    ImGui::Text("Alerts (arrival time UTC): %zu kept, %llu received, %llu repeats of reported flows", m.alerts.size(),
+                static_cast<unsigned long long>(m.alerts_total), static_cast<unsigned long long>(m.alert_repeats));
+    ImGui::SameLine();
+    a.filter_dirty |= ImGui::Checkbox("show repeats", &a.filter.repeats);
     ImGui::SameLine();
     ImGui::SetNextItemWidth(150);
     std::string reason_label = a.filter.reason == 0 ? "any reason"
@@ -204,7 +232,7 @@ void draw_dashboard(app& a, node& n) {
                 const auto& e = m.alerts[a.filtered[static_cast<std::size_t>(i)]];
                 ImGui::TextColored(ImColor(reason_colour(e.a.reason)), "#%-7llu", static_cast<unsigned long long>(e.index));
                 ImGui::SameLine();
-                ImGui::TextUnformatted(format_alert(e.a).c_str());
+                ImGui::TextUnformatted(format_alert_line(e).c_str());
             }
         if (ImGui::GetScrollY() >= ImGui::GetScrollMaxY()) ImGui::SetScrollHereY(1.0f);
     }
@@ -251,8 +279,7 @@ void draw_sdn(app& a, node& n) {
             ImGui::Text("config v%u, %u signatures, eBPF program %u (%u bytes), %u port rules", cf.config_version,
                         cf.signature_count, cf.ebpf_program_id, cf.ebpf_program_bytes, cf.rule_total);
             for (std::size_t i = 0; i < cf.rules.count; ++i)
-                ImGui::BulletText("%s port %u dir %u", cf.rules.items[i].protocol == wire::l4_protocol::tcp ? "tcp" : cf.rules.items[i].protocol == wire::l4_protocol::udp ? "udp" : "any",
-                                  cf.rules.items[i].port, static_cast<unsigned>(cf.rules.items[i].direction));
+                ImGui::BulletText("%s", rule_text(cf.rules.items[i]).c_str());  // direction by name, not number
         }
         ImGui::Separator();
         ImGui::TextUnformatted("Signatures");
@@ -290,11 +317,18 @@ void draw_sdn(app& a, node& n) {
             ImGui::EndChild();
         }
         ImGui::Separator();
-        ImGui::TextUnformatted("Limits");
-        auto& L = a.limits_edit;
-        const auto u32 = [](const char* label, std::uint32_t& v) {
+        ImGui::TextUnformatted("Limits (the appliance's, as read; applied only from a form that started from them)");
+        if (!n.model.limits_form) {
+            ImGui::TextDisabled("reading the appliance's configuration...");
+            if (ImGui::Button("Read config##limits")) c.refresh_config();
+        }
+        wire::limits dummy{};
+        const bool form_ready = n.model.limits_form.has_value();  // fixed for this frame: Begin/EndDisabled pair
+        auto& L = form_ready ? *n.model.limits_form : dummy;
+        if (!form_ready) ImGui::BeginDisabled();
+        const auto u32 = [&n](const char* label, std::uint32_t& v) {
             ImGui::SetNextItemWidth(140);
-            ImGui::InputScalar(label, ImGuiDataType_U32, &v);
+            n.model.limits_edited |= ImGui::InputScalar(label, ImGuiDataType_U32, &v);
         };
         u32("per-source pps (0 no bans)", L.per_source_pps);
         u32("ban seconds", L.ban_seconds);
@@ -306,6 +340,12 @@ void draw_sdn(app& a, node& n) {
         u32("timeout fin_wait s", L.timeout_fin_wait_s);
         u32("timeout closed s", L.timeout_closed_s);
         if (ImGui::Button("Set limits")) c.set_limits(L);
+        ImGui::SameLine();
+        if (ImGui::Button("Revert")) {
+            n.model.limits_edited = false;
+            c.refresh_config();
+        }
+        if (!form_ready) ImGui::EndDisabled();
         ImGui::SameLine();
         if (ImGui::Button("Subscribe 500 ms")) c.subscribe(500);
         ImGui::SameLine();
@@ -324,6 +364,8 @@ void draw_ebpf(app& a, node* n) {
     if (ImGui::Button("Assemble + verify (Ctrl+B)") ||
         (ImGui::GetIO().KeyCtrl && ImGui::IsKeyPressed('B', false)))  // 1.86: GLFW key codes, letters are ASCII
         s.assemble_and_verify();
+    ImGui::SameLine();
+    if (ImGui::Checkbox("appliance's slot", &s.appliance_limits)) s.verify();  // appliance_fit.hpp
     ImGui::SameLine();
     ImGui::BeginDisabled(!s.verified || !n || !n->link);
     if (ImGui::Button("Upload")) {
@@ -451,14 +493,19 @@ void draw_traffic(app& a, node* n, double now_s) {
     }
 }
 
-void draw_fleet(app& a) {
+void draw_fleet(app& a, double now_s) {
     const int cols = std::max<int>(1, static_cast<int>(a.nodes.size()));
     if (ImGui::BeginTable("fleet", cols, ImGuiTableFlags_Resizable | ImGuiTableFlags_BordersInnerV)) {
         for (auto& np : a.nodes) {
             ImGui::TableNextColumn();
             auto& m = np->model;
             ImGui::Text("%s", m.name.c_str());
-            if (m.last) {
+            ImGui::SameLine();
+            freshness_label(m, now_s);
+            if (m.last && m.fresh(now_s) == freshness::stale) {
+                ImGui::TextDisabled("pps %s  flows %u  banned %u (as of the last telemetry)", si(m.last->pps).c_str(),
+                                    m.last->active_flows, m.last->penalty_size);
+            } else if (m.last) {
                 ImGui::Text("pps %s  flows %u  banned %u", si(m.last->pps).c_str(), m.last->active_flows, m.last->penalty_size);
                 ImGui::Text("config v%u", m.last->config_version);
             } else {
@@ -489,6 +536,16 @@ void app::poll(double now_s) {
             (void)n->link->request(wire::ping{});
         }
         n->link->pump(0);
+        // Panels fill themselves: the configuration (forms start from it) until it is known,
+        // the penalty box on its own schedule (appliance_model::penalty_due).
+        if (n->model.config_due(now_s)) {
+            n->model.config_read_s = now_s;
+            (void)controller(*n->link, n->model).refresh_config();
+        }
+        if (n->model.penalty_due(now_s)) {
+            n->model.penalty_read_s = now_s;
+            (void)controller(*n->link, n->model).refresh_penalty();
+        }
     }
     gen.tick(now_s);
 }
@@ -532,14 +589,14 @@ void draw(app& a, double now_s) {
                 node* n = a.cur();
                 switch (a.active) {
                     case tab::dashboard:
-                        if (n) draw_dashboard(a, *n);
+                        if (n) draw_dashboard(a, *n, now_s);
                         break;
                     case tab::traffic: draw_traffic(a, n, now_s); break;
                     case tab::sdn:
                         if (n) draw_sdn(a, *n);
                         break;
                     case tab::ebpf: draw_ebpf(a, n); break;
-                    case tab::fleet: draw_fleet(a); break;
+                    case tab::fleet: draw_fleet(a, now_s); break;
                     default: break;
                 }
                 ImGui::EndTabItem();

@@ -45,7 +45,6 @@ struct app {
     bool sig_nocase = true;
     std::string rules_path;
     std::vector<controller::import_line> import_result;
-    wire::limits limits_edit{};  // the protocol's defaults until the config is read
 
     // eBPF studio
     ebpf_studio studio;

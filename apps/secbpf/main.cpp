@@ -12,6 +12,7 @@
 
 #include <secengine/ebpf/program.hpp>
 
+#include "appliance_fit.hpp"
 #include "asm.hpp"
 #include "elf_loader.hpp"
 
@@ -350,11 +351,25 @@ int cmd_run(const std::vector<std::string>& args) {
 }
 
 int cmd_verify(const std::vector<std::string>& args) {
-    if (args.empty()) {
-        std::fprintf(stderr, "usage: secbpf verify PROG.o|PROG.s [--raw]\n");
+    bool raw = false, appliance = false;
+    for (std::size_t k = 1; k < args.size(); ++k) {
+        if (args[k] == "--raw") raw = true;
+        else if (args[k] == "--limits") {
+            if (k + 1 >= args.size() || (args[k + 1] != "appliance" && args[k + 1] != "host")) {
+                std::fprintf(stderr, "secbpf: verify: --limits must be host or appliance, got '%s'\n",
+                             k + 1 < args.size() ? args[k + 1].c_str() : "");
+                return 64;
+            }
+            appliance = args[++k] == "appliance";
+        } else {
+            std::fprintf(stderr, "secbpf: verify: unknown option '%s' (--raw, --limits host|appliance)\n", args[k].c_str());
+            return 64;
+        }
+    }
+    if (args.empty() || args[0].empty() || args[0][0] == '-') {
+        std::fprintf(stderr, "usage: secbpf verify PROG.o|PROG.s [--raw] [--limits host|appliance]\n");
         return 64;
     }
-    bool raw = args.size() > 1 && args[1] == "--raw";
     std::vector<insn> code;
     std::vector<eb::map_spec> maps;
     std::string err;
@@ -372,6 +387,15 @@ int cmd_verify(const std::vector<std::string>& args) {
         if (lr.pc < code.size()) std::printf("  %s", secbpf::disassemble({code[lr.pc]}).c_str());
         return 1;
     }
+    // --limits appliance: the appliance's own slot and verifier (apps/common/appliance_fit.hpp),
+    // so "ok" here means the appliance takes it too.
+    if (appliance) {
+        const std::string why = secengine::host::appliance_refusal(code, maps);
+        if (!why.empty()) {
+            std::printf("rejected by the appliance's slot: %s\n", why.c_str());
+            return 1;
+        }
+    }
     // Memory accesses the verifier proved (run unchecked) vs. those left to a run-time check.
     unsigned proven = 0, checked = 0;
     for (const auto& i : prog->code()) {
@@ -383,8 +407,9 @@ int cmd_verify(const std::vector<std::string>& args) {
         if (cl == 2 && (c & 0xe0) == 0xc0) is_proven = false;  // checked atomic lives in class ST
         (is_proven ? proven : checked)++;
     }
-    std::printf("ok: %zu instructions, %zu maps, memory accesses: %u proven, %u checked at run time\n", code.size(),
-                maps.size(), proven, checked);
+    std::printf("ok: %zu instructions, %zu maps, memory accesses: %u proven, %u checked at run time%s\n", code.size(),
+                maps.size(), proven, checked,
+                appliance ? "; fits the appliance's slot" : " (host limits; --limits appliance checks the appliance's slot)");
     for (const auto& m : maps)
         std::printf("  map %s type=%s key_size=%u value_size=%u max_entries=%u\n", std::string(m.name_view()).c_str(),
                     m.type == eb::map_type::hash ? "hash" : "array", m.key_size, m.value_size, m.max_entries);
@@ -482,7 +507,9 @@ void usage() {
         "usage: secbpf COMMAND ...\n"
         "  asm FILE.s [-o OUT.bin]        assemble (ubpf syntax); prints one u64 per line without -o\n"
         "  disasm FILE(.o|.bin|.s)        disassemble\n"
-        "  verify PROG.o [--raw]          verify an object (XDP context unless --raw)\n"
+        "  verify PROG.o [--raw] [--limits host|appliance]\n"
+        "                                 verify an object (XDP context unless --raw); appliance: against\n"
+        "                                 the appliance's own program slot and verifier\n"
         "  run --xdp PROG.o --packet F    run on a frame; prints return=<r0> and the maps\n"
         "  test [--negative] FILE.data... run conformance .data files\n"
         "  embed PROG.o [--name N]        C++ header with instructions and map specs\n"

@@ -41,7 +41,9 @@ constexpr command_spec table[] = {
     {"rules", 1, 2, "--id=", "rules load RULES.rules|rules.db [--id N] | rules list   rule set of slot 6 (sid, msg, hits)"},
     {"stats", 0, 0, "--json", "stats [--json]                        one stats message"},
     {"watch", 0, 0, "", "watch                                 live terminal view"},
-    {"alerts", 0, 0, "--eve", "alerts [--eve]                        alert events, text or Suricata EVE JSON lines"},
+    {"alerts", 0, 0, "--eve --all --sensor=",
+     "alerts [--eve] [--all] [--sensor NAME]  alerts with wall-clock time, as text or Suricata EVE JSON\n"
+     "         lines; one per flow and cause (--all: every repeat); NAME: EVE's host (default secengine@IP)"},
     {"metrics", 0, 0, "--listen=", "metrics --listen [IP:]PORT            Prometheus text exposition on /metrics"},
     {"apply", 0, 0, "", "apply                                 re-apply the desired state (--state) now"},
     {"factory-reset", 0, 0, "--yes", "factory-reset --yes                   drop the stored running configuration, reboot"},
@@ -271,29 +273,6 @@ bool parse_positionals(command& c, const std::vector<std::string>& pos, bool hex
 
 }  // namespace
 
-bool parse_number(std::string_view token, std::string_view what, std::uint64_t lo, std::uint64_t hi, std::uint64_t& out,
-                  std::string& err) {
-    const auto fail = [&] {
-        err = std::string(what) + " must be " + std::to_string(lo) + ".." + std::to_string(hi) + ", got '" +
-              std::string(token) + "'";
-        return false;
-    };
-    if (token.empty() || token.size() > 20) return fail();
-    std::uint64_t v = 0;
-    for (char ch : token) {
-        if (ch < '0' || ch > '9') return fail();
-        const auto d = static_cast<std::uint64_t>(ch - '0');
-        if (v > (std::numeric_limits<std::uint64_t>::max() - d) / 10) return fail();
-        v = v * 10 + d;
-    }
-    if (v < lo || v > hi) {
-        err = std::string(what) + " must be " + std::to_string(lo) + ".." + std::to_string(hi) + ", got " + std::string(token);
-        return false;
-    }
-    out = v;
-    return true;
-}
-
 bool parse_endpoint(std::string_view token, std::string_view what, std::uint32_t& ip, std::uint16_t& port, std::string& err) {
     std::string_view host = token;
     std::uint16_t p = port;
@@ -487,6 +466,12 @@ parse_result parse_command_line(std::span<const std::string> args, const char* e
             } else if (a == "--mgmt-port") {
                 if (!parse_number(v, "--mgmt-port", 1, 65535, n, err)) return fail(err);
                 c.mgmt_port = static_cast<std::uint16_t>(n);
+            } else if (a == "--all") c.all = true;
+            else if (a == "--sensor") {
+                if (v.empty() || v.size() > 64 || v.find_first_of("\"\\") != std::string::npos ||
+                    std::any_of(v.begin(), v.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x21; }))
+                    return fail("--sensor must be 1..64 printable characters without spaces or quotes, got '" + v + "'");
+                c.sensor = v;
             }
             else if (a == "--section") c.section = v;
             else if (a == "--id") {

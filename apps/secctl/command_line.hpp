@@ -60,6 +60,8 @@ struct command {
     std::uint64_t source_key = 0;      ///< penalty unban
     bool json = false;                 ///< stats
     bool eve = false;                  ///< alerts
+    bool all = false;                  ///< alerts: every alert, also a reported flow's repeats
+    std::string sensor;                ///< alerts: EVE `host` (empty: secengine@APPLIANCE)
     std::uint32_t listen_ip = 0;       ///< metrics
     std::uint16_t listen_port = 0;
     bool yes = false;                  ///< factory-reset: confirmed
@@ -95,9 +97,8 @@ struct parse_result {
 
 // ---- strict values (exposed for the tests) --------------------------------------------------
 
-/// A decimal number in lo..hi; on failure `err` reads "WHAT must be LO..HI, got TOKEN".
-[[nodiscard]] bool parse_number(std::string_view token, std::string_view what, std::uint64_t lo, std::uint64_t hi,
-                                std::uint64_t& out, std::string& err);
+/// A decimal number in lo..hi (apps/common/address_text.hpp: the console parses the same way).
+using secengine::host::parse_number;
 /// IP[:PORT]; PORT is left as is when absent.
 [[nodiscard]] bool parse_endpoint(std::string_view token, std::string_view what, std::uint32_t& ip, std::uint16_t& port,
                                   std::string& err);

@@ -140,7 +140,8 @@ std::string limits_refusal(const response& r, const wire::limits& l) {
         case secengine::limits_error::ban_too_long: return "ban_too_long: a " + std::to_string(l.ban_seconds) + " s ban";
         case secengine::limits_error::burst_zero: return "burst_zero: a global rate needs --burst >= 1";
         case secengine::limits_error::timeout_out_of_range: return "timeout_out_of_range: an idle timeout";
-        case secengine::limits_error::none: break;
+        case secengine::limits_error::none:
+        case secengine::limits_error::count_: break;
     }
     return "code " + std::to_string(r.ack.error_code);
 }

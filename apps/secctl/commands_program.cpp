@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "appliance_fit.hpp"
 #include "commands.hpp"
 #include "program_image.hpp"
 
@@ -32,8 +33,7 @@ int cmd_load(session& s, const command& c) {
     }
     std::string ctx;
     if (r.type == wire::msg_type::ack && r.ack.result == wire::status::too_large)
-        ctx = std::to_string(img.instructions()) + " instructions and " + std::to_string(img.maps.size()) +
-              " maps do not fit the appliance's program slot";
+        ctx = secengine::host::slot_text(img.instructions(), img.maps.size());
     else if (r.type == wire::msg_type::ack && r.ack.result == wire::status::no_space)
         ctx = "the appliance has no room for " + std::to_string(img.maps.size()) + " maps";
     std::printf("load: %s; the previous program stays active\n", refusal_text(r, ctx).c_str());

@@ -11,6 +11,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
 
 #include "address_text.hpp"
 #include "commands.hpp"
@@ -138,9 +139,25 @@ int cmd_sig_list(session& s, const command&) {
 int cmd_watch(session& s, const command&) {
     telemetry t;
     std::uint64_t shown = 0;
+    auto last = std::chrono::steady_clock::now();
+    bool said_offline = false;
+    const double stale = stale_after(s.opt.interval_ms);
     return run_subscribed(s, t, [&] {
-        if (t.stats_seen == shown) return true;
+        const auto now = std::chrono::steady_clock::now();
+        const double age = std::chrono::duration<double>(now - last).count();
+        if (t.stats_seen == shown) {
+            // No new stats: redraw once as OFFLINE when they are overdue (never a frozen "live" view).
+            if (t.last && age > stale && !said_offline) {
+                said_offline = true;
+                std::printf("\x1b[H\x1b[2J%s", watch_text(t, secengine::host::ipv4_text(s.opt.ep.appliance_ip), s.c->boot_id(), age,
+                                                         stale).c_str());
+                std::fflush(stdout);
+            }
+            return true;
+        }
         shown = t.stats_seen;
+        last = now;
+        said_offline = false;
         std::printf("\x1b[H\x1b[2J%s", watch_text(t, secengine::host::ipv4_text(s.opt.ep.appliance_ip), s.c->boot_id()).c_str());
         std::fflush(stdout);  // home + clear (ECMA-48 CUP, ED), then the view
         return true;
@@ -150,12 +167,24 @@ int cmd_watch(session& s, const command&) {
 int cmd_alerts(session& s, const command& c) {
     telemetry t;
     std::size_t shown = 0;
-    return run_subscribed(s, t, [&] {
-        for (; shown < t.alerts.size(); ++shown)
-            std::printf("%s\n", (c.eve ? alert_eve(t.alerts[shown], s.c->boot_id()) : alert_text(t.alerts[shown])).c_str());
+    alert_dedup dedup;
+    const std::string sensor = sensor_name(c.sensor, secengine::host::ipv4_text(s.opt.ep.appliance_ip));
+    const auto t0 = std::chrono::steady_clock::now();
+    const int rc = run_subscribed(s, t, [&] {
+        const double now = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        for (; shown < t.alerts.size(); ++shown) {
+            const auto& a = t.alerts[shown];
+            if (!c.all && !dedup.first(a, now)) continue;  // the same flow's retransmission, already reported
+            const std::int64_t us = wall_us();
+            std::printf("%s\n", (c.eve ? alert_eve(a, us, sensor) : alert_text(a, us)).c_str());
+        }
         std::fflush(stdout);
         return true;
     });
+    if (dedup.repeats())
+        std::fprintf(stderr, "secctl: alerts: %" PRIu64 " repeated alerts of already reported flows not shown (--all shows them)\n",
+                     dedup.repeats());
+    return rc;
 }
 
 int cmd_metrics(session& s, const command& c) {
@@ -167,13 +196,63 @@ int cmd_metrics(session& s, const command& c) {
         return exit_refused;
     }
     std::fprintf(stderr, "secctl: serving Prometheus metrics on http://%s/metrics\n", where.c_str());
+    // An exporter outlives the appliance: it never exits because the appliance is gone, and a
+    // scrape never waits behind a dead one. Every request is one short attempt (<= 250 ms), so
+    // the loop below gets back to the listening socket within ~300 ms whatever the appliance does.
+    using clock = std::chrono::steady_clock;
     telemetry t;
-    const int rc = run_subscribed(s, t, [&] {
-        serve_http(lfd, prometheus(t, s.c->boot_id()));
-        return true;
-    });
+    clock::time_point last_stats{};
+    s.c->on_telemetry = [&](const wire::header& h, std::span<const std::byte> p) {
+        const auto before = t.stats_seen;
+        t.take(h, p);
+        if (t.stats_seen != before) last_stats = clock::now();
+    };
+    s.c->attempts = 1;
+    s.c->timeout_ms = std::min(s.opt.timeout_ms, 250);
+    const double stale = stale_after(s.opt.interval_ms);
+    const auto start = clock::now();
+    liveness live;
+    bool subscribed = false, synced = false, said_down = false;
+    auto next_ping = clock::now();
+    while (!stop_requested) {
+        const auto now = clock::now();
+        if (s.opt.seconds > 0 && std::chrono::duration<double>(now - start).count() >= s.opt.seconds) break;
+        live.telemetry_age_s = t.stats_seen ? std::chrono::duration<double>(now - last_stats).count() : -1;
+        live.stale_after_s = stale;
+        if (now >= next_ping) {
+            next_ping = now + std::chrono::seconds(1);
+            // Stats stale while it answers: the lease lapsed (an outage longer than the lease, or
+            // a reboot): subscribe again rather than ping a subscription that no longer exists.
+            const bool current = live.telemetry_age_s >= 0 && live.telemetry_age_s <= stale;
+            const response r = subscribed && current ? s.c->request(wire::ping{}) : s.c->request(wire::subscribe{s.opt.interval_ms});
+            live.answering = r.answered;
+            if (r.answered && r.type == wire::msg_type::ack && r.ack.result == wire::status::ok && !(subscribed && current)) {
+                if (!subscribed)
+                    std::fprintf(stderr, "secctl: metrics: subscribed (channel %u, every %u ms, boot %016" PRIx64 ")\n",
+                                 s.opt.channel, s.opt.interval_ms, s.c->boot_id());
+                subscribed = true;
+            }
+            if (!r.answered && !said_down) {
+                std::fprintf(stderr, "secctl: metrics: %s; exporting secengine_up 0 until it answers\n",
+                             s.unanswered_text("keep-alive", r, 0).c_str());
+                said_down = true;
+            } else if (r.answered && said_down) {
+                std::fprintf(stderr, "secctl: metrics: the appliance answers again (boot %016" PRIx64 ")\n", s.c->boot_id());
+                said_down = false;
+            }
+            if (r.answered && (!synced || s.rebooted)) {
+                if (s.rebooted) subscribed = false;  // a new boot has no subscription: next round subscribes
+                s.rebooted = false;
+                synced = s.sync_boot();
+            }
+        }
+        s.c->pump(50);
+        live.telemetry_age_s = t.stats_seen ? std::chrono::duration<double>(clock::now() - last_stats).count() : -1;
+        serve_http(lfd, prometheus(t, s.c->boot_id(), live));
+    }
+    if (live.answering) (void)s.c->request(wire::unsubscribe{});
     ::close(lfd);
-    return rc;
+    return exit_ok;
 }
 
 }  // namespace secctl

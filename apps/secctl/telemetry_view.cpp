@@ -11,6 +11,7 @@
 
 #include "address_text.hpp"
 #include "eve_engine_alert.hpp"
+#include "eve_fields.hpp"
 
 namespace secctl {
 
@@ -102,29 +103,41 @@ std::string stats_text(const wire::stats& s) {
     return o;
 }
 
-std::string alert_text(const wire::alert& a) {
-    using secengine::host::address_text;
-    return fmt("alert %s stage %u %s:%u -> %s:%u proto %u detail %u suppressed %u", std::string(secengine::name(a.why())).c_str(),
-               a.stage, address_text(a.src, a.ip_version).c_str(), a.sport, address_text(a.dst, a.ip_version).c_str(), a.dport,
-               a.ip_proto, a.detail, a.suppressed);
+std::int64_t wall_us() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-std::string alert_eve(const wire::alert& a, std::uint64_t boot) {
-    const auto us =
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+std::string alert_text(const wire::alert& a, std::int64_t us) {
+    using secengine::host::address_text;
+    const auto d = secengine::host::describe(wire::to_alert_event(a));
+    return fmt("%s alert %s \"%s\" stage %u %s:%u -> %s:%u proto %u detail %u suppressed %u",
+               secengine::host::eve_timestamp(us / 1'000'000, us % 1'000'000).c_str(), std::string(secengine::name(a.why())).c_str(),
+               d.signature.c_str(), a.stage, address_text(a.src, a.ip_version).c_str(), a.sport,
+               address_text(a.dst, a.ip_version).c_str(), a.dport, a.ip_proto, a.detail, a.suppressed);
+}
+
+std::string sensor_name(const std::string& configured, const std::string& appliance) {
+    return configured.empty() ? "secengine@" + appliance : configured;
+}
+
+std::string alert_eve(const wire::alert& a, std::int64_t us, const std::string& sensor) {
     secengine::host::eve_alert_context c;
     c.sec = us / 1'000'000;
     c.usec = us % 1'000'000;
     c.suppressed_before = a.suppressed;
-    c.host = fmt("secengine-%016" PRIx64, boot);
+    c.host = sensor;
     c.appliance_ticks = a.timestamp;
     return secengine::host::eve_engine_alert(wire::to_alert_event(a), c);
 }
 
-std::string watch_text(const telemetry& t, const std::string& appliance, std::uint64_t boot) {
+std::string watch_text(const telemetry& t, const std::string& appliance, std::uint64_t boot, double age_s,
+                       double stale_after_s) {
     using secengine::host::address_text;
     const wire::stats& s = *t.last;
-    std::string o = fmt("secengine %s  boot %016" PRIx64 "  config v%u\n", appliance.c_str(), boot, s.config_version);
+    std::string o;
+    if (age_s > stale_after_s)
+        o = fmt("OFFLINE: no stats for %.0f s; everything below is from then\n", age_s);
+    o += fmt("secengine %s  boot %016" PRIx64 "  config v%u\n", appliance.c_str(), boot, s.config_version);
     o += stats_text(s);
     o += fmt("control: accepted %u", s.rejected.count ? s.rejected.items[0] : 0);
     for (std::size_t i = 1; i < s.rejected.count; ++i)
@@ -148,16 +161,26 @@ std::string watch_text(const telemetry& t, const std::string& appliance, std::ui
     return o;
 }
 
-std::string prometheus(const telemetry& t, std::uint64_t boot) {
+double stale_after(std::uint32_t interval_ms) {
+    const double three = 3.0 * interval_ms / 1000.0;
+    return three > 2.0 ? three : 2.0;
+}
+
+std::string prometheus(const telemetry& t, std::uint64_t boot, const liveness& l) {
     std::string o;
     auto metric = [&o](const char* name, const char* type, const char* help) {
         o += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
     };
-    char b[64];
-    std::snprintf(b, sizeof b, "%016" PRIx64, boot);
-    metric("secengine_up", "gauge", "1 while the appliance answers and sends authenticated stats.");
-    o += std::string("secengine_up{boot_id=\"") + b + "\"} " + (t.last ? "1" : "0") + "\n";
-    if (!t.last) return o;
+    const bool up = l.up() && t.last.has_value();
+    metric("secengine_up", "gauge", "1 while the appliance answers keep-alives and its stats are current, else 0.");
+    o += std::string("secengine_up ") + (up ? "1" : "0") + "\n";
+    if (l.telemetry_age_s >= 0) {
+        metric("secengine_telemetry_age_seconds", "gauge", "Seconds since the latest stats message arrived.");
+        o += fmt("secengine_telemetry_age_seconds %.3f\n", l.telemetry_age_s);
+    }
+    if (!up) return o;  // no frozen counters: a scrape of a gone appliance has no samples but these
+    metric("secengine_boot_info", "gauge", "The appliance's current boot id (label); always 1.");
+    o += fmt("secengine_boot_info{boot_id=\"%016" PRIx64 "\"} 1\n", boot);
     const wire::stats& s = *t.last;
     metric("secengine_rx_packets_total", "counter", "Frames received on the data path.");
     o += "secengine_rx_packets_total " + std::to_string(s.received) + "\n";
@@ -173,10 +196,11 @@ std::string prometheus(const telemetry& t, std::uint64_t boot) {
                   ? std::string(secengine::net::name(static_cast<secengine::net::parse_error>(i)))
                   : std::to_string(i)) +
              "\"} " + std::to_string(s.parse_errors.items[i]) + "\n";
-    metric("secengine_pps", "gauge", "Packets per second over the last telemetry interval.");
-    o += "secengine_pps " + std::to_string(s.pps) + "\n";
-    metric("secengine_bps", "gauge", "Bits per second over the last telemetry interval.");
-    o += "secengine_bps " + std::to_string(s.bps) + "\n";
+    metric("secengine_packets_per_second", "gauge", "Packets per second over the last telemetry interval.");
+    o += "secengine_packets_per_second " + std::to_string(s.pps) + "\n";
+    // Prometheus base units (promtool: bytes, not bits): the appliance's bit rate / 8.
+    metric("secengine_bytes_per_second", "gauge", "Bytes per second over the last telemetry interval.");
+    o += fmt("secengine_bytes_per_second %.3f\n", static_cast<double>(s.bps) / 8.0);
     metric("secengine_active_flows", "gauge", "Flow table entries in use.");
     o += "secengine_active_flows " + std::to_string(s.active_flows) + "\n";
     metric("secengine_penalty_box_size", "gauge", "Sources currently banned.");
@@ -199,9 +223,11 @@ std::string prometheus(const telemetry& t, std::uint64_t boot) {
     metric("secengine_dpi_signature_hits_total", "counter", "Hits per DPI signature.");
     for (const auto& h : t.hits)
         o += "secengine_dpi_signature_hits_total{signature_id=\"" + std::to_string(h.id) + "\"} " + std::to_string(h.hits) + "\n";
-    metric("secengine_ebpf_map_counter", "gauge", "u64 slots of the eBPF program's array maps.");
+    // A map slot is whatever the program stores (a count, a byte total, a flag): a gauge, and
+    // so not named like a counter (promtool: "counter metrics should have _total suffix").
+    metric("secengine_ebpf_map_value", "gauge", "u64 slots of the eBPF program's array maps.");
     for (const auto& c : t.counters)
-        o += "secengine_ebpf_map_counter{map=\"" + std::to_string(c.map_id) + "\",key=\"" + std::to_string(c.key) + "\"} " +
+        o += "secengine_ebpf_map_value{map=\"" + std::to_string(c.map_id) + "\",key=\"" + std::to_string(c.key) + "\"} " +
              std::to_string(c.value) + "\n";
     metric("secengine_ebpf_runs_total", "counter", "eBPF program invocations.");
     o += "secengine_ebpf_runs_total " + std::to_string(t.ebpf_runs) + "\n";

@@ -1,5 +1,5 @@
 #pragma once
-/// \file Kernel command line (device tree /chosen/bootargs), ../shared/DESIGN.md section 3:
+/// \file Kernel command line (device tree /chosen/bootargs), docs/unikernel.md "Boot arguments":
 /// `ip=10.0.0.2/24 mgmt_port=7400 key=<32 hex digits>` (the defaults), plus
 /// `selftest=pmp` (read outside the RAM window after PMP lockdown: must trap),
 /// `selftest=stack` (write into the guard below the stack, as an overflow would: must trap) and
@@ -7,7 +7,9 @@
 /// packets per second before a ban, 0 = off; default from the engine config), `ban_s=<n>` and
 /// `bench=1` (add instructions-retired counters to the stats line; meaningful under -icount) and
 /// `stages=<digits>` (only the listed pipeline stages run, e.g. `stages=1234`; for cost breakdowns) and
-/// `selfbench=1` (measure eBPF and DPI instruction costs at boot, selfbench.hpp).
+/// `selfbench=1` (measure eBPF and DPI instruction costs at boot, selfbench.hpp) and
+/// `icount=1` (the emulator counts instructions, QEMU -icount: minstret is exact, so the boot line
+/// reports `insns=`; without it QEMU's minstret reads host ticks, and the boot line says `icount=0`).
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -32,6 +34,7 @@ struct boot_config {
     std::int64_t ban_s = -1;
     bool bench = false;
     bool selfbench = false;
+    bool icount = false;  ///< minstret counts guest instructions (QEMU -icount), announced by the harness
     std::uint8_t stages = 0x7e;  ///< bit n: stage n enabled (pipeline's stage_id numbering)
 };
 
@@ -162,6 +165,11 @@ constexpr arg_status apply_arg(std::string_view arg, boot_config& cfg) {
     if (name == "bench") {
         if (value != "1" && value != "0") return arg_status::bad_value;
         cfg.bench = value == "1";
+        return arg_status::ok;
+    }
+    if (name == "icount") {
+        if (value != "1" && value != "0") return arg_status::bad_value;
+        cfg.icount = value == "1";
         return arg_status::ok;
     }
     if (name == "selfbench") {

@@ -1,7 +1,7 @@
 #pragma once
 /// \file Boot-time self-benchmark (`selfbench=1`): guest instructions retired per interpreted eBPF
 /// instruction and per DPI payload byte, read from `minstret` around the work. Exact and
-/// repeatable only under QEMU `-icount shift=0,sleep=off` (../shared/DESIGN.md section 6);
+/// repeatable only under QEMU `-icount shift=0,sleep=off` (docs/unikernel.md "QEMU command lines");
 /// scripts/bench_riscv_vm.py turns the lines into `riscv.insns_per_ebpf_insn` and
 /// `riscv.insns_per_payload_byte` (DESIGN.md section 7).
 ///

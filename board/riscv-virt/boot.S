@@ -1,7 +1,7 @@
 /* Reset entry and trap vector (RISC-V privileged spec v1.12, M-mode only).
  *
  * QEMU virt with -bios none starts every hart at 0x80000000 in M-mode with a0 = mhartid and
- * a1 = the device tree blob (../shared/DESIGN.md section 6). Hart 0 runs the kernel; the others
+ * a1 = the device tree blob (docs/unikernel.md "Boot, step by step"). Hart 0 runs the kernel; the others
  * park in wfi with interrupts off, so they never wake.
  */
     .section .text.boot, "ax"

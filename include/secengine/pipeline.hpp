@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string_view>
 
 #include <secengine/alert_ring.hpp>
 #include <secengine/config.hpp>
@@ -58,7 +59,17 @@ struct engine_limits {
     [[nodiscard]] constexpr bool operator==(const engine_limits&) const noexcept = default;
 };
 
-enum class limits_error : std::uint8_t { none, threshold_too_large, ban_too_long, burst_zero, timeout_out_of_range };
+/// Why `set_limits` refused a set (the control plane sends it in the ack's code).
+enum class limits_error : std::uint8_t { none, threshold_too_large, ban_too_long, burst_zero, timeout_out_of_range, count_ };
+
+inline constexpr std::string_view limits_error_names[] = {"none", "threshold_too_large", "ban_too_long", "burst_zero",
+                                                          "timeout_out_of_range"};
+static_assert(std::size(limits_error_names) == static_cast<std::size_t>(limits_error::count_));
+
+[[nodiscard]] constexpr std::string_view name(limits_error e) noexcept {
+    const auto i = static_cast<std::size_t>(e);
+    return i < std::size(limits_error_names) ? limits_error_names[i] : std::string_view{"unknown"};
+}
 
 /// Stage numbers for `set_stage_enabled`.
 enum class stage_id : std::uint8_t { sketch = 1, flows = 2, heuristics = 3, rate = 4, ebpf = 5, dpi = 6 };

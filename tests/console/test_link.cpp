@@ -256,6 +256,11 @@ TEST_CASE("--null UI: tab switches, a rule push and an eBPF upload over the real
     for (int i = 0; i < 400; ++i) src += "add %r0, 0\n";
     src += "exit\n";
     a.studio.source = src;
+    // 402 instructions do not fit the appliance's 64-instruction slot, and the studio says so;
+    // this harness's slot is bigger (big_slot_config), so it verifies with host limits.
+    REQUIRE_FALSE(a.studio.assemble_and_verify());
+    CHECK_THAT(a.studio.status, Catch::Contains("too_large: 402 instructions, the appliance's slot holds 64"));
+    a.studio.appliance_limits = false;
     REQUIRE(a.studio.assemble_and_verify());
     ui.frame(a);
     result r;
@@ -278,5 +283,49 @@ TEST_CASE("--null UI: tab switches, a rule push and an eBPF upload over the real
     REQUIRE(r.ack.result == wire::status::verifier_rejected);
     REQUIRE(line_of_pc(bad.source, r.ack.detail) == bad.bad_line);
     REQUIRE_FALSE(n.model.changes.back().ok);
+    // The refusal in the changes log is named like secctl names it (the verifier's error by name).
+    const std::string why = n.model.changes.back().outcome;
+    CHECK(why == "verifier_rejected (" + std::string(eb::name(static_cast<eb::verify_error>(r.ack.error_code))) + " at pc " +
+                     std::to_string(r.ack.detail) + ")");
     ui.frame(a);
+}
+
+TEST_CASE("limits form starts from the appliance's limits, never from defaults; Set limits changes only what was edited") {
+    live_appliance f;
+    null_imgui ui;
+    // Another operator (secctl) set limits unlike any default.
+    wire::limits theirs = wire::to_wire(live_appliance::appliance_type::engine_type::default_limits());
+    theirs.per_source_pps = 1234;
+    theirs.ban_seconds = 777;
+    theirs.global_rate_pps = 5555;
+    theirs.global_burst = 99;
+    theirs.timeout_established_s = 4321;
+    {
+        auto other = connect(f);
+        REQUIRE(controller(*other->link, other->model).set_limits(theirs));
+    }
+    app a;
+    a.nodes.push_back(connect(f));
+    node& n = *a.nodes[0];
+    controller c(*n.link, n.model);
+    CHECK_FALSE(n.model.limits_form);  // nothing to apply before the configuration is read
+    REQUIRE(c.subscribe(100));
+    a.requested = tab::sdn;
+    for (int i = 0; i < 50 && !n.model.limits_form; ++i) {
+        n.link->pump(20);
+        ui.frame(a);  // app::poll reads the configuration once telemetry shows the appliance live
+    }
+    REQUIRE(n.model.limits_form);
+    CHECK(*n.model.limits_form == theirs);
+    // One field edited, Set limits: the others stay what the appliance had.
+    n.model.limits_form->ban_seconds = 30;
+    n.model.limits_edited = true;
+    REQUIRE(c.set_limits(*n.model.limits_form));
+    wire::limits want = theirs;
+    want.ban_seconds = 30;
+    REQUIRE(n.model.limits_form);
+    CHECK(*n.model.limits_form == want);  // re-read after the change
+    CHECK_FALSE(n.model.limits_edited);
+    REQUIRE(n.model.config);
+    CHECK(n.model.config->current == want);
 }

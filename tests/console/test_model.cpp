@@ -4,6 +4,7 @@
 
 #include <map>
 #include <random>
+#include <set>
 
 #include <pcap/pcap.h>
 
@@ -296,4 +297,154 @@ TEST_CASE("pcap replay sends the capture's frames, in order, byte for byte") {
     bad.pcap_path = "/nonexistent.pcap";
     REQUIRE_FALSE(bad.start(&sink, 0, 0));
     REQUIRE(bad.status.rfind("pcap: ", 0) == 0);
+}
+
+TEST_CASE("freshness: live while stats arrive, OFFLINE with the age once they stop, waiting before any") {
+    std::mt19937_64 rng(91);
+    for (int round = 0; round < 200; ++round) {
+        appliance_model m;
+        m.interval_ms = static_cast<std::uint32_t>(100 + rng() % 5000);
+        const double stale = std::max(2.0, 3.0 * m.interval_ms / 1000.0);
+        CHECK(m.stale_after_s() == Approx(stale));
+        const double t0 = static_cast<double>(rng() % 1000);
+        CHECK(m.fresh(t0) == freshness::waiting);
+        CHECK(m.freshness_text(t0) == "waiting for telemetry");
+        wire::stats s;
+        m.on_stats(s, t0);
+        const double age = static_cast<double>(rng() % 100000) / 1000.0;  // 0..100 s
+        const freshness f = m.fresh(t0 + age);
+        CHECK(f == (age <= stale ? freshness::live : freshness::stale));
+        if (f == freshness::stale) {
+            char want[64];
+            std::snprintf(want, sizeof want, "OFFLINE - last telemetry %.0f s ago", age);
+            CHECK(m.freshness_text(t0 + age) == want);
+            CHECK_FALSE(m.penalty_due(t0 + age));  // a silent appliance is not asked
+            CHECK_FALSE(m.config_due(t0 + age));
+        } else {
+            CHECK(m.freshness_text(t0 + age) == "live");
+        }
+    }
+}
+
+TEST_CASE("penalty box refreshes by itself: every 5 s, within 1 s when the stats' count disagrees") {
+    appliance_model m;
+    m.interval_ms = 1000;
+    wire::stats s;
+    s.penalty_size = 2;
+    m.on_stats(s, 100);
+    CHECK(m.penalty_due(100));  // never read
+    m.penalty_read_s = 100;
+    CHECK_FALSE(m.penalty_due(100.5));
+    CHECK(m.penalty_due(101.0));  // header says 2 banned, the panel lists 0
+    m.penalty = {{0x0a000001, 10}, {0x0a000002, 10}};
+    m.penalty_read_s = 101;
+    m.on_stats(s, 102);
+    CHECK_FALSE(m.penalty_due(102));  // agree: next read on the 5 s schedule
+    m.on_stats(s, 105.9);
+    CHECK_FALSE(m.penalty_due(105.9));
+    m.on_stats(s, 106);
+    CHECK(m.penalty_due(106));
+}
+
+TEST_CASE("limits form: empty until the configuration is read, then the appliance's limits; edits survive re-reads") {
+    std::mt19937_64 rng(92);
+    for (int round = 0; round < 100; ++round) {
+        appliance_model m;
+        CHECK_FALSE(m.limits_form);  // no defaults to apply by mistake
+        wire::config c;
+        c.current.per_source_pps = static_cast<std::uint32_t>(rng() % 100000);
+        c.current.ban_seconds = static_cast<std::uint32_t>(rng() % 86400);
+        c.current.global_rate_pps = static_cast<std::uint32_t>(rng() % 1000000);
+        c.current.timeout_established_s = static_cast<std::uint32_t>(1 + rng() % 604800);
+        m.on_config(c);
+        REQUIRE(m.limits_form);
+        CHECK(*m.limits_form == c.current);
+        // The operator edits; a periodic re-read does not overwrite the edit.
+        m.limits_form->ban_seconds += 1;
+        m.limits_edited = true;
+        wire::config c2 = c;
+        c2.config_version += 1;
+        m.on_config(c2);
+        CHECK(m.limits_form->ban_seconds == c.current.ban_seconds + 1);
+        m.limits_edited = false;  // Revert / after Set limits
+        m.on_config(c2);
+        CHECK(*m.limits_form == c2.current);
+    }
+}
+
+TEST_CASE("alert log lines: UTC arrival time, reason, signature name, protocol name") {
+    appliance_model m;
+    m.wall_clock = [] { return std::int64_t{1'796'126'400'123'000}; };  // 2026-12-01 12:00:00.123 UTC
+    wire::alert a;
+    a.reason = static_cast<std::uint8_t>(secengine::drop_reason::dpi_signature);
+    a.detail = 1001;
+    a.ip_version = 4;
+    a.ip_proto = 6;
+    a.src = mapped(0x0a000009);
+    a.dst = mapped(0x0a000002);
+    a.sport = 4000;
+    a.dport = 80;
+    a.stage = 5;
+    m.on_alert(a);
+    const std::string line = format_alert_line(m.alerts.back());
+    INFO(line);
+    CHECK_THAT(line, Catch::StartsWith("12:00:00.123  dpi_signature "));
+    CHECK_THAT(line, Catch::Contains("SECENGINE DPI SQL injection"));
+    CHECK_THAT(line, Catch::Contains("TCP 10.0.0.9:4000 -> 10.0.0.2:80  stage 5"));
+    std::mt19937_64 rng(93);
+    for (int i = 0; i < 500; ++i) {
+        alert_entry e{alert_of(rng), 0, static_cast<std::int64_t>(rng() % 4'000'000'000'000'000)};
+        const std::string l = format_alert_line(e);
+        CHECK(l.size() > 20);
+        CHECK(l.find(std::string(secengine::name(e.a.why()))) != std::string::npos);
+        CHECK(l.find("SECENGINE") != std::string::npos);
+    }
+}
+
+TEST_CASE("alert log: one line per flow and cause; repeats are counted and shown on request") {
+    std::mt19937_64 rng(94);
+    appliance_model m;
+    std::int64_t clock = 1'796'126'400'000'000;
+    static std::int64_t* now = nullptr;
+    now = &clock;
+    m.wall_clock = [] { return *now; };
+    std::vector<wire::alert> flows;
+    for (int i = 0; i < 10; ++i) {
+        wire::alert a = alert_of(rng);
+        a.ip_version = 4;
+        a.ip_proto = 6;
+        a.sport = static_cast<std::uint16_t>(1000 + i);  // ten distinct flows
+        flows.push_back(a);
+    }
+    std::set<std::size_t> seen;
+    for (int k = 0; k < 300; ++k) {
+        const std::size_t f = rng() % flows.size();
+        clock += 10'000;  // 10 ms apart: all within the 60 s window
+        m.on_alert(flows[f]);
+        CHECK(m.alerts.back().repeat == !seen.insert(f).second);
+    }
+    CHECK(m.alert_repeats == 300 - seen.size());
+    alert_filter f;
+    CHECK(m.filter(f).size() == seen.size());  // repeats hidden by default
+    f.repeats = true;
+    CHECK(m.filter(f).size() == 300);
+}
+
+TEST_CASE("a silent appliance: another key is told apart from no answer at all") {
+    std::array<std::uint64_t, wire::wire_error_count> refused{};
+    CHECK(silence_reason(freshness::live, refused).empty());
+    CHECK_THAT(silence_reason(freshness::waiting, refused), Catch::StartsWith("no authenticated reply: the appliance is stopped"));
+    CHECK_THAT(silence_reason(freshness::stale, refused), Catch::StartsWith("no authenticated reply"));
+    refused[static_cast<std::size_t>(wire::wire_error::bad_mac)] = 3;
+    CHECK(silence_reason(freshness::waiting, refused) ==
+          "3 replies failed authentication: the appliance uses another key (--key or SECCTL_KEY)");
+    CHECK(silence_reason(freshness::live, refused).empty());  // live wins: those were forgeries
+}
+
+TEST_CASE("port rules are spelled with direction names, never numbers") {
+    using P = wire::l4_protocol;
+    using D = wire::traffic_direction;
+    CHECK(rule_text({P::tcp, D::inbound, 22}) == "tcp/22 in");
+    CHECK(rule_text({P::udp, D::outbound, 53}) == "udp/53 out");
+    CHECK(rule_text({P::any, D::both, 65535}) == "any/65535 both");
 }

@@ -14,11 +14,13 @@ cases: commands      (block/unblock, signature, eBPF load + rejected load, exact
 """
 import json
 import os
+import socket
 import struct
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'qemu'))
@@ -27,6 +29,16 @@ import qemu_harness as h  # noqa: E402
 KEY = '8f1e2d3c4b5a69788796a5b4c3d2e1f0'
 CLIENT = '10.0.0.50'
 SECCTL_MAC = bytes.fromhex('0200000000c1')
+
+
+def scrape(port):
+    """One GET /metrics: (body or '' on error, seconds it took)."""
+    t0 = time.time()
+    try:
+        text = urllib.request.urlopen('http://127.0.0.1:%d/metrics' % port, timeout=2).read().decode()
+    except OSError:
+        text = ''
+    return text, time.time() - t0
 
 
 class Bench:
@@ -58,6 +70,18 @@ class Bench:
             raise AssertionError('secctl %s: exit %d (expected %d)\n%s\nUART:\n%s' % (
                 ' '.join(args), r.returncode, expect, out, self.a.uart()))
         return out
+
+    def start_metrics(self, seconds, interval):
+        """`secctl metrics` on channel 4 and a free local port; returns (process, port)."""
+        sk = socket.socket()
+        sk.bind(('127.0.0.1', 0))
+        port = sk.getsockname()[1]
+        sk.close()
+        p = subprocess.Popen([self.secctl_path, '--netdev', self.netdev, '--key', KEY, '--channel', '4', '--timeout', '400',
+                              'metrics', '--listen', '127.0.0.1:%d' % port, '--seconds', str(seconds),
+                              '--interval', str(interval)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return p, port
 
     def stats(self):
         out = self.secctl('stats', '--json', '--interval', '50')
@@ -178,7 +202,7 @@ def case_commands(b, xdp_obj):
     b.secctl('block', 'tcp', '25', 'in')
     sup0 = b.stats()['alerts_suppressed']
     p = subprocess.Popen([b.secctl_path, '--netdev', b.netdev, '--key', KEY, '--channel', '3', '--timeout', '400',
-                          'alerts', '--eve', '--seconds', '4', '--interval', '100'],
+                          'alerts', '--eve', '--all', '--seconds', '4', '--interval', '100'],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = p.stderr.readline()
     assert 'subscribed' in line, line
@@ -190,19 +214,31 @@ def case_commands(b, xdp_obj):
     assert eve and all(e['event_type'] == 'alert' and e['dest_port'] == 25 and e['alert']['action'] == 'blocked' and
                        e['alert']['metadata']['reason'] == ['port_blocked'] for e in eve), out
     assert len(eve) + sup == 30 and len(eve) >= 20, (len(eve), sup, err)
+    # A stable sensor name (not the boot id) and one flow_id per flow (30 SYNs, 30 source ports).
+    assert all(e['host'] == 'secengine@10.0.0.2' for e in eve), out
+    assert len({e['flow_id'] for e in eve}) == len(eve), out
     print('ok: %d EVE alerts + %d suppressed == 30 drops' % (len(eve), sup))
     c.check(b.stats(), 'alerts phase')
 
-    # Prometheus exposition (channel 4): the counters equal the injected traffic.
-    import socket
-    import urllib.request
-    sk = socket.socket()
-    sk.bind(('127.0.0.1', 0))
-    port = sk.getsockname()[1]
-    sk.close()
-    p = subprocess.Popen([b.secctl_path, '--netdev', b.netdev, '--key', KEY, '--channel', '4', '--timeout', '400',
-                          'metrics', '--listen', '127.0.0.1:%d' % port, '--seconds', '5', '--interval', '100'],
+    # One alert per dropped flow: the same blocked SYN retransmitted 5 times is shown once.
+    time.sleep(1.5)  # the alert limiter's bucket refills (20/s)
+    p = subprocess.Popen([b.secctl_path, '--netdev', b.netdev, '--key', KEY, '--channel', '3', '--timeout', '400',
+                          'alerts', '--eve', '--seconds', '3', '--interval', '100'],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = p.stderr.readline()
+    assert 'subscribed' in line, line
+    syn = b.tcp_syns(25, 1)[0]
+    b.send([syn] * 5)
+    c.add('port_blocked', 5)
+    out, err = p.communicate(timeout=20)
+    eve = [json.loads(l) for l in out.splitlines() if l.startswith('{')]
+    assert len(eve) == 1 and eve[0]['dest_port'] == 25, out
+    assert 'repeated alerts of already reported flows not shown' in err, err
+    print('ok: one EVE alert for a SYN sent 5 times')
+    c.check(b.stats(), 'alert dedup phase')
+
+    # Prometheus exposition (channel 4): the counters equal the injected traffic.
+    p, port = b.start_metrics(seconds=5, interval=100)
     for _ in range(3):
         if 'subscribed' in p.stderr.readline():
             break
@@ -211,16 +247,14 @@ def case_commands(b, xdp_obj):
     deadline = time.time() + 4
     text = ''
     while time.time() < deadline:
-        try:
-            text = urllib.request.urlopen('http://127.0.0.1:%d/metrics' % port, timeout=2).read().decode()
-        except OSError:
-            text = ''
+        text, _ = scrape(port)
         if 'secengine_rx_packets_total' in text:
             break
         time.sleep(0.1)
     p.terminate()
     p.communicate(timeout=10)
     metrics = dict(l.rsplit(' ', 1) for l in text.splitlines() if l and not l.startswith('#'))
+    assert metrics['secengine_up'] == '1', text
     assert int(metrics['secengine_rx_packets_total']) == c.exp['rx_packets'], text
     assert int(metrics['secengine_packets_total{verdict="port_blocked"}']) == c.exp['port_blocked'], text
     assert int(metrics['secengine_packets_total{verdict="ebpf"}']) == c.exp['ebpf'], text
@@ -274,7 +308,32 @@ def case_restart(b, xdp_obj):
         assert 'set_limits: ok' in b.secctl('limits', '--ban', '33', state=state)
         assert 'load: ok' in b.secctl('load', xdp_obj, '--id', '91', state=state)
         old = b.boot_id
-        b.close()
+        # The exporter while the appliance goes away: up 1 with counters, then secengine_up 0 and
+        # no counters within the staleness bound (3 intervals, >= 2 s), every scrape answered fast.
+        p, mport = b.start_metrics(seconds=20, interval=200)
+        deadline = time.time() + 8
+        text = ''
+        while time.time() < deadline and 'secengine_up 1' not in text:
+            text, _ = scrape(mport)
+            time.sleep(0.1)
+        assert 'secengine_up 1' in text and 'secengine_rx_packets_total' in text, text
+        assert 'secengine_up{' not in text and 'secengine_boot_info{boot_id="%016x"} 1' % old in text, text
+        b.close()  # the appliance is gone
+        gone = time.time()
+        slowest = 0
+        while time.time() - gone < 6:
+            text, took = scrape(mport)
+            slowest = max(slowest, took)
+            if 'secengine_up 0' in text:
+                break
+            time.sleep(0.1)
+        down_after = time.time() - gone
+        assert 'secengine_up 0' in text and '_total' not in text, text
+        assert down_after < 4 and slowest < 1, (down_after, slowest)
+        p.terminate()
+        err = p.communicate(timeout=10)[1]
+        assert 'exporting secengine_up 0 until it answers' in err, err
+        print('ok: exporter: secengine_up 0 %.1f s after the appliance went away, slowest scrape %.2f s' % (down_after, slowest))
 
         b.boot()  # the appliance restarts: empty configuration, new boot id
         assert b.boot_id != old, 'boot id must change between boots'

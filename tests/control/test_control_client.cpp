@@ -219,3 +219,40 @@ TEST_CASE("program upload is cut into acknowledged chunks then committed", "[con
     REQUIRE(r2.ack.result == wire::status::too_large);
     REQUIRE(r2.ack.request_type == wire::msg_type::ebpf_chunk);
 }
+
+TEST_CASE("a refusal's code is named by the command it answers, never left a number", "[control]") {
+    const wire::siphash_key key = harness::to_session_key(harness::default_key);
+    loopback<> net(7);
+    control::client c(net, key, 2, 1);
+    c.timeout_ms = 10;
+    REQUIRE(c.request(wire::ping{}).ok());
+    // set_limits: the engine's limits_error.
+    wire::limits l = wire::to_wire(net.app.engine().limits());
+    l.per_source_pps = 0xffffffffu;  // more than the sketch's counters hold
+    auto r = c.request(wire::set_limits{l});
+    REQUIRE(r.answered);
+    CHECK(r.request == wire::msg_type::set_limits);
+    CHECK(r.describe() == "invalid (threshold_too_large)");
+    // add_signature: the DPI's dpi_error (a pattern the default set already has).
+    const std::string dup(secengine::dpi::default_signatures[0].bytes);
+    wire::add_signature a;
+    a.id = 4242;
+    a.flags = secengine::dpi::default_signatures[0].nocase ? wire::signature_flag::nocase : 0;
+    a.pattern = std::as_bytes(std::span<const char>(dup.data(), dup.size()));
+    r = c.request(a);
+    REQUIRE(r.answered);
+    CHECK_THAT(r.describe(), Catch::StartsWith("exists ("));
+    CHECK(r.describe().find("code") == std::string::npos);
+    // Random add_signature refusals: whatever the status, the code is a dpi_error name.
+    std::mt19937_64 rng(3);
+    for (int i = 0; i < 50; ++i) {
+        std::string p(1 + rng() % wire::max_pattern_bytes, 'x');
+        for (auto& ch : p) ch = static_cast<char>('a' + rng() % 3);
+        a.id = static_cast<std::uint32_t>(5000 + i);
+        a.pattern = std::as_bytes(std::span<const char>(p.data(), p.size()));
+        r = c.request(a);
+        REQUIRE(r.answered);
+        INFO(r.describe());
+        CHECK(r.describe().find("(code") == std::string::npos);
+    }
+}

@@ -540,7 +540,7 @@ def main():
     try:
         with e2e_topology.Topology(elf, www, BOOTARGS, log_dir=work) as topo:
             results['ready'] = topo.qemu.ready.group(0)
-            boot = [l for l in topo.qemu.lines if l and 'boot insns=' in l]
+            boot = [l for l in topo.qemu.lines if l and 'secengine: boot ' in l]
             results['boot'] = boot[0] if boot else ''
             print(results['ready'], flush=True)
 

@@ -163,6 +163,8 @@ class Appliance:
         secctl: a forwarded frame keeps its sender's MAC, so a multicast port 1 would hear it
         back and loop it)."""
         self.ports = [McastPort() if mcast is True or (mcast == 'first' and i == 0) else Port() for i in range(ports)]
+        if '-icount' in extra and 'icount=' not in bootargs:
+            bootargs += ' icount=1'  # minstret counts instructions: the kernel may report them
         if state is None:
             boot = ['-kernel', elf, '-append', bootargs]
         else:

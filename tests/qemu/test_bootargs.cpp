@@ -50,6 +50,10 @@ TEST_CASE("bootargs: good lines are taken", "[bootargs]") {
     CHECK(parse("ip=10.0.0.255/32").fatals == 0);
     CHECK(parse("ip=10.0.0.1/30").fatals == 0);
     CHECK(parse("mgmt_port=1").cfg.mgmt_port == 1);
+    // icount=1: the harness says QEMU counts instructions; the boot line may report them.
+    CHECK_FALSE(parse("ip=10.0.0.2/24").cfg.icount);
+    CHECK(parse("icount=1").cfg.icount);
+    CHECK_FALSE(parse("icount=0").cfg.icount);
 }
 
 TEST_CASE("bootargs: no key means the demo key, flagged as not given", "[bootargs]") {
@@ -89,6 +93,8 @@ TEST_CASE("bootargs: bad values are fatal and named", "[bootargs]") {
         {"ip=10.0.0.2.5", arg_status::bad_ip},
         {"ip=10.0.0.0002", arg_status::bad_ip},
         {"ip=", arg_status::bad_ip},
+        {"icount=yes", arg_status::bad_value},
+        {"icount=", arg_status::bad_value},
         {"mgmt_port=0", arg_status::bad_value},
         {"mgmt_port=65536", arg_status::bad_value},
         {"mgmt_port=x", arg_status::bad_value},

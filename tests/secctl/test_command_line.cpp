@@ -90,6 +90,12 @@ TEST_CASE("bad command lines exit 64 with a message naming the bad token") {
         {"metrics --listen 99999", "--listen port must be 1..65535, got 99999"},
         {"metrics --listen 1.2.3.4:0", "--listen port must be 1..65535, got 0"},
         {"stats --eve", "option '--eve' belongs to 'alerts', not 'stats'"},
+        {"alerts --eve --sensor", "--sensor wants a value"},
+        {"alerts --sensor a\\b", "--sensor must be 1..64 printable characters without spaces or quotes, got 'a\\b'"},
+        {"alerts --sensor x\"y", "--sensor must be 1..64 printable characters"},
+        {"alerts --sensor sssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssss", "--sensor must be 1..64"},
+        {"watch --sensor edge-1", "option '--sensor' belongs to 'alerts', not 'watch'"},
+        {"stats --all", "option '--all' belongs to 'alerts', not 'stats'"},
     };
     for (const auto& r : rows) {
         INFO("secctl " << r.line);
@@ -135,6 +141,17 @@ TEST_CASE("good command lines parse, options honoured before and after the comma
         p = parse("penalty unban ipv6-key:0x8000000000abcdef");
         REQUIRE(p.ok());
         CHECK(p.line.cmd.source_key == 0x8000000000abcdefull);
+    }
+    SECTION("alerts: sensor name and --all, before or after the command") {
+        auto p = parse("--sensor edge-1.example alerts --eve --all");
+        REQUIRE(p.ok());
+        CHECK(p.line.cmd.sensor == "edge-1.example");
+        CHECK(p.line.cmd.eve);
+        CHECK(p.line.cmd.all);
+        p = parse("alerts");
+        REQUIRE(p.ok());
+        CHECK(p.line.cmd.sensor.empty());
+        CHECK_FALSE(p.line.cmd.all);
     }
     SECTION("other commands") {
         CHECK(parse("ping").ok());
