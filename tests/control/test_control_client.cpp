@@ -233,12 +233,16 @@ TEST_CASE("a refusal's code is named by the command it answers, never left a num
     REQUIRE(r.answered);
     CHECK(r.request == wire::msg_type::set_limits);
     CHECK(r.describe() == "invalid (threshold_too_large)");
-    // add_signature: the DPI's dpi_error (a pattern the default set already has).
-    const std::string dup(secengine::dpi::default_signatures[0].bytes);
+    // add_signature: the runtime signatures' dpi_error (the same pattern twice).
+    const std::string dup = "refusal-probe";
     wire::add_signature a;
     a.id = 4242;
-    a.flags = secengine::dpi::default_signatures[0].nocase ? wire::signature_flag::nocase : 0;
+    a.flags = 0;
     a.pattern = std::as_bytes(std::span<const char>(dup.data(), dup.size()));
+    r = c.request(a);
+    REQUIRE(r.answered);
+    CHECK(r.ok());
+    a.id = 4243;
     r = c.request(a);
     REQUIRE(r.answered);
     CHECK_THAT(r.describe(), Catch::StartsWith("exists ("));
