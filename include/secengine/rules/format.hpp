@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include <secengine/detail/crc32.hpp>
 #include <secengine/http/buffer.hpp>
 
 namespace secengine::rules {
@@ -126,27 +127,10 @@ inline constexpr std::size_t e_label = 0, e_target = 1, e_words = 2;
     return (b >= 'A' && b <= 'Z') ? static_cast<std::uint8_t>(b + 32) : b;
 }
 
-namespace detail {
-/// CRC-32 byte table (reflected, poly 0xEDB88320), built at compile time: 1 KiB of read-only
-/// data (kernel .rodata / flash, never RAM). A byte per step instead of a bit per step: the
-/// bitwise loop made checking a 5 MB image the largest start-up cost of secreplay.
-struct crc32_table {
-    std::uint32_t v[256];
-    constexpr crc32_table() noexcept : v{} {
-        for (std::uint32_t b = 0; b < 256; ++b) {
-            std::uint32_t c = b;
-            for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
-            v[b] = c;
-        }
-    }
-};
-inline constexpr crc32_table crc32_bytes{};
-static_assert(crc32_bytes.v[1] == 0x77073096u && crc32_bytes.v[255] == 0x2D02EF8Du);  // the IEEE table's known entries
-}  // namespace detail
-
-/// CRC-32 (IEEE 802.3, reflected, poly 0xEDB88320), table-driven.
+/// CRC-32 (IEEE 802.3, reflected, poly 0xEDB88320) over raw state (no pre/post inversion):
+/// the shared byte table (detail/crc32.hpp).
 [[nodiscard]] constexpr std::uint32_t crc32_update(std::uint32_t crc, const std::byte* p, std::size_t n) noexcept {
-    for (std::size_t i = 0; i < n; ++i) crc = (crc >> 8) ^ detail::crc32_bytes.v[(crc ^ static_cast<std::uint32_t>(p[i])) & 0xFFu];
+    for (std::size_t i = 0; i < n; ++i) crc = (crc >> 8) ^ secengine::detail::crc_table[(crc ^ static_cast<std::uint32_t>(p[i])) & 0xFFu];
     return crc;
 }
 

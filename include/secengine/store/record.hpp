@@ -21,12 +21,15 @@
 #include <cstdint>
 #include <span>
 
-#include <secengine/store/crc32.hpp>
+#include <secengine/detail/crc32.hpp>
 #include <secengine/store/error.hpp>
 #include <secengine/store/flash.hpp>
 #include <secengine/wire/siphash.hpp>
 
 namespace secengine::store {
+
+using secengine::detail::crc32;
+using secengine::detail::crc32_of;
 
 inline constexpr std::uint32_t record_magic = 0x43524553u;  // bytes 'S' 'E' 'R' 'C'
 inline constexpr std::uint32_t block_magic = 0x4b424553u;   // bytes 'S' 'E' 'B' 'K'

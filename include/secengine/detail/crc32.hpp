@@ -3,16 +3,15 @@
 /// xor 0xffffffff) with the classic 256-entry byte table (Sarwate, "Computation of cyclic
 /// redundancy checks via table look-up", CACM 1988): 1 KiB of .rodata, which lives in flash or
 /// the image, not in the RAM window; one lookup per byte (boot replays every stored record). Detects every burst up to 32 bits - a torn word - and is
-/// the cheap first check of a store record before its MAC (Koopman, "32-bit cyclic redundancy
+/// the cheap first check of a store record before its MAC, and the rule database's checksum (rules/format.hpp) (Koopman, "32-bit cyclic redundancy
 /// codes for Internet applications", DSN 2002, on CRC-32's error detection).
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
 
-namespace secengine::store {
+namespace secengine::detail {
 
-namespace detail {
 [[nodiscard]] constexpr std::array<std::uint32_t, 256> make_crc_table() noexcept {
     std::array<std::uint32_t, 256> t{};
     for (std::uint32_t n = 0; n < 256; ++n) {
@@ -23,14 +22,13 @@ namespace detail {
     return t;
 }
 inline constexpr std::array<std::uint32_t, 256> crc_table = make_crc_table();
-}  // namespace detail
 
 /// Running CRC-32: `crc32 c; c.update(a); c.update(b); c.value()` == CRC of a||b.
 class crc32 {
 public:
     constexpr void update(std::span<const std::byte> d) noexcept {
         for (const std::byte b : d) {
-            c_ = (c_ >> 8) ^ detail::crc_table[(c_ ^ static_cast<std::uint8_t>(b)) & 0xffu];
+            c_ = (c_ >> 8) ^ crc_table[(c_ ^ static_cast<std::uint8_t>(b)) & 0xffu];
         }
     }
     [[nodiscard]] constexpr std::uint32_t value() const noexcept { return ~c_; }
@@ -52,4 +50,4 @@ static_assert([] {
     return crc32_of(s) == 0xcbf43926u;
 }());
 
-}  // namespace secengine::store
+}  // namespace secengine::detail
