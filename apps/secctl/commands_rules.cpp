@@ -66,13 +66,11 @@ int rules_load(session& s, const command& c) {
         return exit_refused;
     }
     const std::uint32_t id = c.id_given ? c.id : (static_cast<std::uint32_t>(control::now_us() % 0x7fffffff) | 1u);
-    response r;
-    for (std::uint32_t i = 0; i < wire::rules_chunk_count(db.size()); ++i) {
-        r = s.req(wire::make_rules_chunk(id, db, i));
-        if (!r.ok()) break;
+    const response r = s.c->upload_rules(id, db);
+    if (!r.answered) {
+        std::fprintf(stderr, "secctl: %s\n", s.unanswered_text("rules load", r, 0).c_str());
+        return exit_no_answer;
     }
-    if (r.ok()) r = s.req(wire::rules_commit{id, static_cast<std::uint32_t>(db.size())});
-    if (!r.answered) return exit_no_answer;
     if (r.ok()) {
         std::printf("rules load: ok, %zu rules, %s of %s bytes, set %u active (config version %u)\n", set.loaded(),
                     grouped(db.size()).c_str(), grouped(p.capacity).c_str(), id, r.ack.config_version);
