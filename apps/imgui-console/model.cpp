@@ -257,6 +257,11 @@ controller::rule_set_result controller::load_rule_set(const std::string& path, s
         out.message = name + " has no rule the appliance can run";
         return out;
     }
+    if (const auto pcre = secengine::host::pcre_rule_sids(set.view); !pcre.empty()) {
+        out.message = name + " has " + std::to_string(pcre.size()) + " pcre rule(s) (first: sid " + std::to_string(pcre.front()) +
+                      "); the appliance's kernel cannot run pcre";
+        return out;
+    }
     const result lr = link_.request(wire::rules_list{0});
     wire::rules_page page;
     if (!lr.ok() || lr.type != wire::msg_type::rules_page || wire::decode_payload(lr.payload, page) != wire::wire_error::none) {

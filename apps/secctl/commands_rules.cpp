@@ -57,6 +57,12 @@ int rules_load(session& s, const command& c) {
         std::printf("rules load: %s has no rule the appliance can run; the previous rule set stays active\n", name.c_str());
         return exit_refused;
     }
+    if (const auto pcre = secengine::host::pcre_rule_sids(set.view); !pcre.empty()) {
+        std::printf("rules load: %s has %zu pcre rule(s) (first: sid %u); the appliance's kernel cannot run pcre (its "
+                    "stack is too small for the regex search); the previous rule set stays active\n",
+                    name.c_str(), pcre.size(), pcre.front());
+        return exit_refused;
+    }
     wire::rules_page p;
     int rc = 0;
     if (!first_page(s, 0, p, rc)) return rc;

@@ -224,6 +224,15 @@ TEST_CASE("controller loads a rules file as slot 6's rule set, refuses one too l
             big << "alert tcp any any -> any any (msg:\"b" << i << "\"; content:\"big-pattern-" << i << "\"; sid:" << 9410000 + i << ";)\n"
                 << "alert http any any -> any any (msg:\"u" << i << "\"; http.user_agent; content:\"agent-" << i << "\"; sid:" << 9420000 + i << ";)\n";
     }
+    {
+        std::ofstream o(dir + "/pcre.rules");
+        o << "alert http any any -> any any (msg:\"re\"; http.uri; content:\"/a\"; pcre:\"/a[0-9]+b/U\"; sid:9430001;)\n";
+    }
+    // pcre needs more stack than the kernel has: refused before anything is sent.
+    const auto re = c.load_rule_set(dir + "/pcre.rules", 4);
+    REQUIRE_FALSE(re.ok);
+    REQUIRE(re.message.find("pcre") != std::string::npos);
+    REQUIRE(re.message.find("9430001") != std::string::npos);
     const auto big = c.load_rule_set(dir + "/big.rules", 5);
     REQUIRE_FALSE(big.ok);
     REQUIRE(big.rules == 60);
