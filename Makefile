@@ -8,7 +8,7 @@ DEB_PACKAGES := meson ninja-build pkg-config catch2 g++ g++-riscv64-linux-gnu qe
   clang llvm libclang-rt-14-dev lld libelf-dev libbpf-dev libpcap-dev libhyperscan-dev \
   modsecurity-crs sqlmap libimgui-dev libglfw3-dev libstb-dev libgl1-mesa-dri xvfb xauth \
   imagemagick python3 iproute2 tcpdump tshark nmap hping3 curl \
-  libmodsecurity3 libmodsecurity-dev libyaml-cpp-dev jq libpcre2-dev fortunes fortune-mod wamerican
+  libmodsecurity3 libmodsecurity-dev libyaml-cpp-dev jq libpcre2-dev fortunes fortune-mod wamerican time
 # Peers from bookworm-backports (Suricata 7 is not in bookworm main).
 BACKPORTS_PACKAGES := suricata
 BACKPORTS_LIST := /etc/apt/sources.list.d/bookworm-backports.sources

@@ -75,7 +75,7 @@ void load_rule_set(const rule_set_options& o, rule_set& out) {
             loaded.push_back(std::move(r));
         }
     }
-    out.compiled = rulesc::compile(loaded, o.dense_rows);
+    out.compiled = rulesc::compile(loaded, o.layout);
     if (!out.compiled.error.empty()) return void(out.error = out.compiled.error);
     if (const rules::db_error e = rules::db_view::open(std::span<const std::byte>(out.compiled.image), out.view); e != rules::db_error::ok)
         out.error = "compiled database refused: " + std::string(rules::name(e));

@@ -21,9 +21,9 @@ struct rule_set_options {
     std::vector<std::string> var_assignments;  ///< NAME=VALUE
     std::string vars_file;                     ///< suricata.yaml with a vars: section; empty: defaults
     std::string classification_file;           ///< empty: /etc/suricata/classification.config when present
-    /// Complete transition rows per prefilter automaton (rules_compiler.hpp): fewer is smaller and
-    /// slower; the appliance's RAM upload area wants 1 (`secctl rules load`).
-    std::size_t dense_rows = rulesc::default_dense_rows;
+    /// Prefilter layout (rules_compiler.hpp): fewer dense rows and no start tables are smaller and
+    /// slower; the appliance's RAM upload area wants {1, false} (`secctl rules load`).
+    rulesc::prefilter_layout layout{};
 };
 
 struct rule_set {

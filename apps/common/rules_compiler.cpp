@@ -22,6 +22,7 @@ struct writer {
     void u32(std::uint32_t v) {
         for (int i = 0; i < 4; ++i) b.push_back(static_cast<std::byte>(v >> (8 * i)));
     }
+    void u8(std::uint8_t v) { b.push_back(static_cast<std::byte>(v)); }
     void put(std::size_t at, std::uint32_t v) {
         for (int i = 0; i < 4; ++i) b[at + static_cast<std::size_t>(i)] = static_cast<std::byte>(v >> (8 * i));
     }
@@ -78,8 +79,29 @@ struct trie {
     }
 };
 
-// Writes buffer automaton with complete rows for its first `max_dense` states; returns its offset.
-std::uint32_t write_automaton(writer& w, trie& t, std::size_t max_dense) {
+// The raw bytes that fold to `c` (format.hpp fold: ASCII letters in both cases).
+std::vector<unsigned> unfold(unsigned c) {
+    if (c >= 'a' && c <= 'z') return {c, c - 32};
+    return {c};
+}
+
+// The start table (format.hpp aw::start): every raw byte pair that can begin a pattern.
+std::vector<std::uint8_t> start_table(const trie& t) {
+    std::vector<std::uint8_t> bits(aw::start_table_bytes, 0);
+    auto set = [&](unsigned b0, unsigned b1) { bits[(b0 | b1 << 8) >> 3] |= static_cast<std::uint8_t>(1u << ((b0 | b1 << 8) & 7)); };
+    for (const auto& [c1, n1] : t.nodes[0].next)
+        for (unsigned b0 : unfold(c1)) {
+            if (!t.nodes[n1].outs.empty())  // a one-byte pattern: any second byte
+                for (unsigned b1 = 0; b1 < 256; ++b1) set(b0, b1);
+            for (const auto& [c2, n2] : t.nodes[n1].next)
+                for (unsigned b1 : unfold(c2)) set(b0, b1);
+        }
+    return bits;
+}
+
+// Writes buffer automaton with complete rows for its first `max_dense` states (and the start
+// table when asked); returns its offset.
+std::uint32_t write_automaton(writer& w, trie& t, std::size_t max_dense, bool with_start_table) {
     // Breadth-first numbering.
     std::vector<std::uint32_t> bfs{0};
     for (std::size_t i = 0; i < bfs.size(); ++i)
@@ -125,6 +147,7 @@ std::uint32_t write_automaton(writer& w, trie& t, std::size_t max_dense) {
     w.u32(outs);
     w.u32(no);
     w.u32(dense);
+    w.u32(with_start_table ? outs + no * 4 : none32);
     // Complete rows (Aho-Corasick's delta function) for BFS states 0..dense-1: a state's row is
     // its failure state's row (already built: the failure state is smaller) with its own edges.
     // Targets carry out_bit when the target state has outputs or an output link.
@@ -160,6 +183,8 @@ std::uint32_t write_automaton(writer& w, trie& t, std::size_t max_dense) {
         }
     for (std::size_t i = 0; i < bfs.size(); ++i)
         for (auto r : t.nodes[bfs[i]].outs) w.u32(r);
+    if (with_start_table)
+        for (auto b : start_table(t)) w.u8(b);
     return at;
 }
 
@@ -184,7 +209,7 @@ prefilter_choice choose_prefilter(const parsed_rule& r) {
     return best;
 }
 
-compiled_db compile(const std::vector<parsed_rule>& in, std::size_t dense_rows) {
+compiled_db compile(const std::vector<parsed_rule>& in, prefilter_layout layout) {
     compiled_db out;
     // Suricata's order: action, then flowbit setters before readers, then priority, then sid.
     auto role = [](const parsed_rule& r) {
@@ -329,7 +354,7 @@ compiled_db compile(const std::vector<parsed_rule>& in, std::size_t dense_rows) 
     for (std::size_t b = 0; b < http::buffer_count; ++b)
         if (used[b]) {
             out.states += tries[b].nodes.size();
-            const std::uint32_t a = write_automaton(w, tries[b], dense_rows);
+            const std::uint32_t a = write_automaton(w, tries[b], layout.dense_rows, layout.start_tables);
             w.put(table_at + 4 * b, a);
         }
     const std::size_t always_at = w.pos();

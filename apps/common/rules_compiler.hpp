@@ -21,11 +21,18 @@ struct compiled_db {
     std::vector<std::uint32_t> order;               // image rule index -> input index
 };
 
-/// Compiles `rules` (sids must be unique per gid; the caller reports duplicates). Each
-/// buffer's automaton gets complete 1 KiB transition rows for its `dense_rows` shallowest
-/// states (at least the root): speed for image size (docs/rules.md, Figures).
+/// How each buffer's prefilter automaton is laid out: speed for image size (docs/rules.md,
+/// Figures). `dense_rows`: complete 1 KiB transition rows for that many shallowest states (at
+/// least the root); `start_tables`: an 8 KiB start table per automaton (format.hpp aw::start)
+/// that lets the walk skip bytes that cannot begin a pattern.
 inline constexpr std::size_t default_dense_rows = 256;
-compiled_db compile(const std::vector<parsed_rule>& rules, std::size_t dense_rows = default_dense_rows);
+struct prefilter_layout {
+    std::size_t dense_rows = default_dense_rows;
+    bool start_tables = true;
+};
+
+/// Compiles `rules` (sids must be unique per gid; the caller reports duplicates).
+compiled_db compile(const std::vector<parsed_rule>& rules, prefilter_layout layout = {});
 
 /// The prefilter pattern the compiler picks for a rule: the fast_pattern content (or its
 /// offset,length piece), else the longest positive content; `found` false if none.

@@ -39,7 +39,7 @@ bool first_page(session& s, std::uint32_t first, wire::rules_page& p, int& rc) {
 int rules_load(session& s, const command& c) {
     secengine::host::rule_set_options o;
     o.files = {c.file};
-    o.dense_rows = 1;  // the RAM area's budget: 1 KiB per automaton instead of 256 KiB
+    o.layout = {1, false};  // the RAM area's budget: 1 KiB per automaton, no 8 KiB start table
     secengine::host::rule_set set;
     secengine::host::load_rule_set(o, set);
     if (!set.error.empty()) {

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include <secengine/appliance.hpp>
+#include <secengine/net/reject.hpp>
 #include <secengine/pipeline.hpp>
 
 #include "address_text.hpp"
@@ -43,13 +44,14 @@ volatile std::sig_atomic_t stop_requested = 0;
 void on_signal(int) { stop_requested = 1; }
 
 struct options {
-    std::string file, iface, pass_out, drop_out;
+    std::string file, iface, pass_out, drop_out, reject_out;
     bool eve = false, quiet = false, dump_http = false, with_defaults = false, no_detect = false;
     secengine::host::rule_set_options rules;
     std::string sensor;
     long long count = -1;
     double seconds = -1;
     long long pps = -1, ban_s = -1;
+    bool pass_fragments = false;
 };
 
 void usage(std::FILE* f) {
@@ -74,6 +76,9 @@ void usage(std::FILE* f) {
         "                    (Suricata's names: http.uri, http.header, ...), for rule writing\n"
         "  --pass-out FILE   write passed packets to a pcap\n"
         "  --drop-out FILE   write dropped packets to a pcap\n"
+        "  --reject-out FILE write the answers of reject rules (TCP RST, ICMP unreachable) to a pcap\n"
+        "  --fragments drop|pass  IP fragments: dropped (default: the appliance does not reassemble)\n"
+        "                    or passed uninspected (docs/heuristics.md)\n"
         "  --pps N           per-source packets/s before a ban (0 = off), as the kernel's pps= boot arg\n"
         "  --ban-s N         ban duration in seconds, as the kernel's ban_s= boot arg\n"
         "  -i IFACE          live capture (root); --count N packets, --seconds S, or Ctrl-C\n"
@@ -144,6 +149,10 @@ bool parse_args(int argc, char** argv, options& o) {
             const char* v = value("--drop-out");
             if (!v) return false;
             o.drop_out = v;
+        } else if (a == "--reject-out") {
+            const char* v = value("--reject-out");
+            if (!v) return false;
+            o.reject_out = v;
         } else if (a == "-i" || a == "--interface") {
             const char* v = value("-i");
             if (!v) return false;
@@ -160,6 +169,15 @@ bool parse_args(int argc, char** argv, options& o) {
             o.seconds = static_cast<double>(s);
         } else if (a == "--pps") {
             if (!number("--pps", o.pps)) return false;
+        } else if (a == "--fragments") {
+            const char* v = value("--fragments");
+            if (!v) return false;
+            const std::string_view f = v;
+            if (f != "drop" && f != "pass") {
+                std::fprintf(stderr, "secreplay: --fragments: '%s' is neither drop nor pass\n", v);
+                return false;
+            }
+            o.pass_fragments = f == "pass";
         } else if (a == "--ban-s") {
             if (!number("--ban-s", o.ban_s)) return false;
         } else if (!a.empty() && a[0] == '-') {
@@ -240,13 +258,23 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "secreplay: %s:%zu: rule skipped: %s\n", sk.file.c_str(), sk.line, why.c_str());
         }
     }
-    std::uint64_t rule_alerts = 0;
+    std::uint64_t rule_alerts = 0, rejects_sent = 0;
+    // Answers of reject rules (net/reject.hpp), written after the packet that caused them.
+    std::vector<std::vector<std::byte>> pending_rejects;
     std::int64_t cur_sec = 0, cur_usec = 0;
     std::uint64_t cur_packet = 0;
     std::unique_ptr<secengine::host::inspector> inspect;
     if (!o.rules.files.empty() || !o.no_detect) {
         inspect = std::make_unique<secengine::host::inspector>(rule_set.view, [&](const secengine::host::rule_alert& a) {
             ++rule_alerts;
+            if (a.act == secengine::rules::action::reject && a.packet != nullptr) {
+                std::vector<std::byte> answer(secengine::net::max_reject_frame);
+                answer.resize(secengine::net::build_reject(*a.packet, answer));
+                if (!answer.empty()) {
+                    ++rejects_sent;
+                    pending_rejects.push_back(std::move(answer));
+                }
+            }
             if (o.dump_http || o.quiet) return;
             const bool blocked = a.act == secengine::rules::action::drop || a.act == secengine::rules::action::reject;
             std::string_view category;
@@ -263,8 +291,8 @@ int main(int argc, char** argv) {
             }
         }, !o.no_detect);
     }
-    std::unique_ptr<pcap_dumper_t, dumper_closer> pass_out, drop_out;
-    for (auto [path, out] : {std::pair{&o.pass_out, &pass_out}, std::pair{&o.drop_out, &drop_out}}) {
+    std::unique_ptr<pcap_dumper_t, dumper_closer> pass_out, drop_out, reject_out;
+    for (auto [path, out] : {std::pair{&o.pass_out, &pass_out}, std::pair{&o.drop_out, &drop_out}, std::pair{&o.reject_out, &reject_out}}) {
         if (path->empty()) continue;
         out->reset(pcap_dump_open(in.get(), path->c_str()));
         if (!*out) {
@@ -329,6 +357,7 @@ int main(int argc, char** argv) {
             engine_type& engine = *engine_ptr;
             // -S replaces the built-in DPI signatures unless --with-defaults keeps them.
             if (!o.rules.files.empty() && !o.with_defaults) engine.set_stage_enabled(secengine::stage_id::dpi, false);
+            if (o.pass_fragments) engine.heuristics().fragments = secengine::fragment_policy::pass;
             if (o.pps >= 0 || o.ban_s >= 0) {
                 secengine::engine_limits l = engine.limits();
                 if (o.pps >= 0) l.per_source_pps = static_cast<std::uint32_t>(o.pps);
@@ -362,6 +391,13 @@ int main(int argc, char** argv) {
         const secengine::verdict v = rules_drop ? secengine::verdict{secengine::drop_reason::dpi_signature, 6, 0} : v0;
         engine_time += std::chrono::steady_clock::now() - t0;
         if (pcap_dumper_t* d = v.pass() ? pass_out.get() : drop_out.get()) pcap_dump(reinterpret_cast<u_char*>(d), h, data);
+        for (const auto& answer : pending_rejects) {
+            if (!reject_out) break;
+            pcap_pkthdr rh = *h;
+            rh.caplen = rh.len = static_cast<bpf_u_int32>(answer.size());
+            pcap_dump(reinterpret_cast<u_char*>(reject_out.get()), &rh, reinterpret_cast<const u_char*>(answer.data()));
+        }
+        pending_rejects.clear();
         secengine::alert_event a;
         while (engine.alerts().pop(a)) {
             ++alerts;
@@ -408,6 +444,7 @@ int main(int argc, char** argv) {
         line("rules.alerts", rule_alerts);
         line("rules.dropped_packets", is.dropped_packets);
         line("rules.dropped_flows", is.dropped_flows);
+        line("rules.rejects_sent", rejects_sent);
         line("rules.flows", is.flows);
         line("rules.http_messages", is.http_messages);
         line("rules.dns_queries", is.dns_queries);

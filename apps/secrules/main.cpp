@@ -6,6 +6,7 @@
 // Options: --quiet, --var NAME=VALUE, --vars suricata.yaml, --classification FILE, --scan FILE,
 // --pcap FILE (the rules on the capture's HTTP messages, one `alert ...` line per match),
 // --dense-rows N (complete automaton rows per buffer: speed for image size; default 256).
+// --no-start-tables (no 8 KiB start table per automaton: smaller image, slower walk).
 // Exit: 0 when at least one rule loaded, 1 when none did or a file cannot be read, 64 on usage errors.
 #include <cstdio>
 #include <cstdlib>
@@ -37,7 +38,7 @@ int usage(const std::string& bad) {
     if (!bad.empty()) std::fprintf(stderr, "secrules: %s\n", bad.c_str());
     std::fprintf(stderr,
                  "usage: secrules [compile] [--quiet] [--var NAME=VALUE]... [--vars suricata.yaml]\n"
-                 "                [--classification FILE] [--scan FILE]... [--pcap FILE]... [--dense-rows N] [-o rules.db] RULES...\n");
+                 "                [--classification FILE] [--scan FILE]... [--pcap FILE]... [--dense-rows N] [--no-start-tables] [-o rules.db] RULES...\n");
     return exit_usage;
 }
 
@@ -97,7 +98,7 @@ int main(int argc, char** argv) {
     std::string out_path, vars_file, class_file;
     std::vector<std::string> var_args;
     bool quiet = false, compile_cmd = false, class_given = false;
-    std::size_t dense_rows = rulesc::default_dense_rows;
+    rulesc::prefilter_layout layout;
     int i = 1;
     if (argc > 1 && std::string(argv[1]) == "compile") {
         compile_cmd = true;
@@ -135,7 +136,9 @@ int main(int argc, char** argv) {
             char* end = nullptr;
             const unsigned long n = std::strtoul(v.c_str(), &end, 10);
             if (v.empty() || *end != '\0' || n < 1 || n > 65536) return usage("--dense-rows: bad number '" + v + "' (1..65536)");
-            dense_rows = n;
+            layout.dense_rows = n;
+        } else if (a == "--no-start-tables") {
+            layout.start_tables = false;
         } else if (a == "-o") {
             if (!compile_cmd) return usage("'-o' is an option of 'secrules compile'");
             if (!value(out_path)) return usage("-o needs a FILE");
@@ -225,7 +228,7 @@ int main(int argc, char** argv) {
         flush_lines(static_cast<std::size_t>(-1));
     }
 
-    const rulesc::compiled_db db = rulesc::compile(loaded, dense_rows);
+    const rulesc::compiled_db db = rulesc::compile(loaded, layout);
     if (!db.error.empty()) {
         std::printf("summary: loaded=0 skipped=%zu build_error=\"%s\"\n", skipped + loaded.size(), db.error.c_str());
         return 1;
@@ -259,7 +262,7 @@ int main(int argc, char** argv) {
             r.src = r.dst = r.sport = r.dport = {};
             r.flow = 0;
         }
-        const rulesc::compiled_db sdb = rulesc::compile(plain, dense_rows);
+        const rulesc::compiled_db sdb = rulesc::compile(plain, layout);
         rules::db_view sv;
         if (rules::db_view::open(std::span(sdb.image), sv) != rules::db_error::ok) return 1;
         std::vector<std::uint32_t> scratch(sdb.rules * 4 + 64);

@@ -1,6 +1,7 @@
 // Rule engine prefilter cost per payload byte as the rule count grows (10 .. 10,000 rules):
 // prints rules.prefilter_ns_per_byte.<N> (whole evaluate() on a 16 KiB payload that holds a few
-// hits, divided by the bytes) and rules.candidates.<N>, rules.db_bytes.<N>.
+// hits, divided by the bytes) and rules.candidates.<N>, rules.db_bytes.<N>; the same names with
+// _no_start_table for images compiled without start tables (secrules --no-start-tables).
 #include <chrono>
 #include <cstdio>
 #include <random>
@@ -35,27 +36,31 @@ int main() {
         }
         std::string data = payload;
         for (int k = 0; k < 4; ++k) data.replace(static_cast<std::size_t>(k) * 4000, pats[static_cast<std::size_t>(k) % n].size(), pats[static_cast<std::size_t>(k) % n]);
-        const rulesc::compiled_db db = rulesc::compile(rules_in);
-        rules::db_view v;
-        if (rules::db_view::open(std::span(db.image), v) != rules::db_error::ok) return 1;
-        http::buffer_set bufs;
-        bufs.set(http::buffer::payload, std::span(reinterpret_cast<const std::byte*>(data.data()), data.size()));
-        rules::packet_context p;
-        p.buffers = &bufs;
-        p.dsize = static_cast<std::uint32_t>(data.size());
-        std::vector<std::uint32_t> scratch(4096);
-        rules::eval_state st{{}, nullptr, scratch};
-        std::size_t alerts = 0;
-        rules::eval_result res;
-        const int reps = 200;
-        const auto t0 = std::chrono::steady_clock::now();
-        for (int r = 0; r < reps; ++r) res = rules::evaluate(v, p, st, 0, [&](const rules::alert_info&) { ++alerts; });
-        const auto t1 = std::chrono::steady_clock::now();
-        const double ns = std::chrono::duration<double, std::nano>(t1 - t0).count() / reps / static_cast<double>(data.size());
-        std::printf("rules.prefilter_ns_per_byte.%zu=%.3f\n", n, ns);
-        std::printf("rules.candidates.%zu=%u\n", n, res.candidates);
-        std::printf("rules.db_bytes.%zu=%zu\n", n, db.image.size());
-        if (alerts == 0) return 1;
+        // The default layout (start tables on) and the same rules without start tables.
+        for (const bool start_tables : {true, false}) {
+            const rulesc::compiled_db db = rulesc::compile(rules_in, {rulesc::default_dense_rows, start_tables});
+            rules::db_view v;
+            if (rules::db_view::open(std::span(db.image), v) != rules::db_error::ok) return 1;
+            http::buffer_set bufs;
+            bufs.set(http::buffer::payload, std::span(reinterpret_cast<const std::byte*>(data.data()), data.size()));
+            rules::packet_context p;
+            p.buffers = &bufs;
+            p.dsize = static_cast<std::uint32_t>(data.size());
+            std::vector<std::uint32_t> scratch(4096);
+            rules::eval_state st{{}, nullptr, scratch};
+            std::size_t alerts = 0;
+            rules::eval_result res;
+            const int reps = 200;
+            const auto t0 = std::chrono::steady_clock::now();
+            for (int r = 0; r < reps; ++r) res = rules::evaluate(v, p, st, 0, [&](const rules::alert_info&) { ++alerts; });
+            const auto t1 = std::chrono::steady_clock::now();
+            const double ns = std::chrono::duration<double, std::nano>(t1 - t0).count() / reps / static_cast<double>(data.size());
+            const char* suffix = start_tables ? "" : "_no_start_table";
+            std::printf("rules.prefilter_ns_per_byte%s.%zu=%.3f\n", suffix, n, ns);
+            std::printf("rules.candidates%s.%zu=%u\n", suffix, n, res.candidates);
+            std::printf("rules.db_bytes%s.%zu=%zu\n", suffix, n, db.image.size());
+            if (alerts == 0) return 1;
+        }
     }
     return 0;
 }

@@ -1,7 +1,8 @@
 // libFuzzer target: compiler + evaluator. The input is rule lines, a NUL, then a payload (the
 // payload also serves as the http.uri buffer). Every accepted rule set compiles to an image
 // db_view accepts; evaluation never faults, reports each rule at most once, and reports the
-// same with a tiny candidate scratch (overflow path) as with a large one. A second pass feeds
+// same with a tiny candidate scratch (overflow path) as with a large one, and the same set from
+// an image without start tables or dense rows (the plain sparse walk). A second pass feeds
 // the raw input, resealed, as an image: it is refused or evaluated without a fault.
 #include <algorithm>
 #include <cstddef>
@@ -63,6 +64,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const auto a = run(v, p, 1024), b = run(v, p, 1);
         if (std::set<std::uint32_t>(a.begin(), a.end()).size() != a.size()) std::abort();
         if (a != b) std::abort();
+        // Without start tables and dense rows (the plain sparse walk): the same rules match.
+        const rulesc::compiled_db plain = rulesc::compile(rules_in, {1, false});
+        rules::db_view pv;
+        if (!plain.error.empty() || rules::db_view::open(std::span(plain.image), pv) != rules::db_error::ok) std::abort();
+        const auto c = run(pv, p, 1024);
+        if (std::set<std::uint32_t>(a.begin(), a.end()) != std::set<std::uint32_t>(c.begin(), c.end())) std::abort();
     }
     // Raw bytes as an image.
     if (size >= rules::hdr::size) {

@@ -7,6 +7,16 @@
 /// - Land attack (CERT CA-1997-28): source address equals destination address.
 /// - Bad header: TCP/UDP port 0, or an IPv4 source that is multicast/broadcast (RFC 1122
 ///   section 3.2.1.3 forbids them as a source).
+/// - Fragments (detail 3): the appliance does not reassemble IP datagrams (no RAM for it in the
+///   64 KiB kernel), and inspecting fragments one by one is evaded by putting a signature across
+///   a fragment boundary, by overlapping fragments that hosts reassemble differently (RFC 5722
+///   makes IPv6 hosts discard those; older IPv4 stacks keep either copy), or by a TCP request
+///   split over fragments. So by default every fragment is dropped: an inspection the appliance
+///   cannot do fails closed. `fragment_policy::pass` lets them through uninspected (an operator's
+///   choice for networks that need fragments, e.g. large DNS answers), still dropping the shapes
+///   that exist only to rewrite headers (detail 4, RFC 1858 section 3.2): an IPv4 TCP fragment
+///   at offset 8 bytes, which overwrites the TCP flags of the first. (A first fragment too short
+///   for its TCP/UDP header, RFC 1858 section 3.1, is refused by the parser as malformed.)
 /// - Shellcode: a run of >= `sled_min_run` bytes from the NOP-sled set. The scan samples every
 ///   sled_min_run-th byte (any run that long must cover a sample) and measures the run around a
 ///   hit, so the cost is about payload/sled_min_run probes, not one per byte.
@@ -42,11 +52,31 @@ struct sled_byte_set {
     }
 };
 
+/// What stage 3 does with IP fragments (file comment).
+enum class fragment_policy : std::uint8_t { drop, pass };
+
+/// bad_header details (docs/heuristics.md).
+namespace bad_header_detail {
+inline constexpr std::uint32_t martian_source = 1, port_zero = 2, fragment = 3, header_rewriting_fragment = 4;
+}
+
 /// Runtime settings of stage 3.
 struct heuristics_settings {
     std::uint16_t sled_min_run = 32;   ///< 0 disables the shellcode check
     sled_byte_set sled_bytes = sled_byte_set::x86_default();
+    fragment_policy fragments = fragment_policy::drop;
 };
+
+/// Stage 3's verdict on a fragment (p.fragment), by `policy`.
+[[nodiscard]] constexpr stage_decision inspect_fragment(const net::packet_view& p, fragment_policy policy) noexcept {
+    if (policy == fragment_policy::drop) return {drop_reason::bad_header, bad_header_detail::fragment};
+    if (p.later_fragment && p.l3 == net::l3_kind::ipv4 && p.ip_proto == net::ipproto::tcp && p.frame.size() >= p.l3_offset + 8u) {
+        const auto word = static_cast<std::uint16_t>(static_cast<std::uint16_t>(static_cast<std::uint8_t>(p.frame[p.l3_offset + 6u])) << 8 |
+                                                     static_cast<std::uint8_t>(p.frame[p.l3_offset + 7u]));
+        if ((word & 0x1FFFu) == 1) return {drop_reason::bad_header, bad_header_detail::header_rewriting_fragment};
+    }
+    return {};
+}
 
 [[nodiscard]] constexpr scan_kind classify_tcp_flags(std::uint8_t f) noexcept {
     using namespace net::tcpflag;
@@ -75,21 +105,24 @@ struct heuristics_settings {
 /// Stage 3 over one parsed IP packet.
 [[nodiscard]] constexpr stage_decision inspect_heuristics(const net::packet_view& p, const heuristics_settings& s) noexcept {
     if (!p.is_ip()) return {};
+    if (p.fragment) {
+        if (const stage_decision d = inspect_fragment(p, s.fragments); d.reason != drop_reason::none) return d;
+    }
     if (p.is_tcp()) {
         if (const auto k = classify_tcp_flags(p.tcp_flags); k != scan_kind::none)
             return {drop_reason::scan, static_cast<std::uint32_t>(k)};
     }
     if (p.l3 == net::l3_kind::ipv4) {
         if (p.src4 == p.dst4) return {drop_reason::land_attack, 0};
-        if ((p.src4 >> 28) == 0xe || p.src4 == 0xffffffffu) return {drop_reason::bad_header, 1};
+        if ((p.src4 >> 28) == 0xe || p.src4 == 0xffffffffu) return {drop_reason::bad_header, bad_header_detail::martian_source};
     } else {
         const auto s6 = p.src6(), d6 = p.dst6();
         bool same = true;
         for (std::size_t i = 0; i < 16; ++i) same = same && s6[i] == d6[i];
         if (same) return {drop_reason::land_attack, 0};
-        if (s6[0] == std::byte{0xff}) return {drop_reason::bad_header, 1};  // multicast source (RFC 4291 2.7)
+        if (s6[0] == std::byte{0xff}) return {drop_reason::bad_header, bad_header_detail::martian_source};  // multicast source (RFC 4291 2.7)
     }
-    if ((p.is_tcp() || p.is_udp()) && (p.sport == 0 || p.dport == 0)) return {drop_reason::bad_header, 2};
+    if ((p.is_tcp() || p.is_udp()) && (p.sport == 0 || p.dport == 0)) return {drop_reason::bad_header, bad_header_detail::port_zero};
     if (const std::size_t run = find_sled(p.payload(), s.sled_bytes, s.sled_min_run); run != 0)
         return {drop_reason::shellcode, static_cast<std::uint32_t>(run)};
     return {};

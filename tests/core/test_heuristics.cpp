@@ -2,6 +2,7 @@
 // against a naive run-length scan.
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <random>
 #include <vector>
 
@@ -111,3 +112,69 @@ TEST_CASE("land, martian source, port 0 and sleds in whole packets", "[heuristic
 static_assert(classify_tcp_flags(0) == scan_kind::null_scan);
 static_assert(classify_tcp_flags(net::tcpflag::fin | net::tcpflag::psh | net::tcpflag::urg) == scan_kind::xmas);
 static_assert(sled_byte_set::x86_default().contains(0x90) && !sled_byte_set::x86_default().contains('A'));
+
+TEST_CASE("fragments: dropped by default; with pass, only the RFC 1858 offset-1 TCP fragment is", "[heuristics]") {
+    std::mt19937 rng(1858);
+    std::array<std::byte, 256> buf{};
+    int checked = 0;
+    for (int iter = 0; iter < 4000; ++iter) {
+        const bool v6 = rng() % 3 == 0, tcp = rng() % 2 == 0;
+        const bool later = rng() % 2 == 0, more = !later || rng() % 2 == 0;
+        const std::uint16_t offset8 = later ? static_cast<std::uint16_t>(rng() % 3 == 0 ? 1 : 1 + rng() % 500) : 0;
+        frame_builder b{buf};
+        b.ethernet(testing_frames::mac_b, testing_frames::mac_a);
+        std::array<std::byte, 8> fraghdr{};
+        if (v6) {
+            ipv6_address s6{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, d6 = s6;
+            d6[15] = 2;
+            b.ipv6(s6, d6, ipproto::fragment);
+            fraghdr[0] = static_cast<std::byte>(tcp ? ipproto::tcp : ipproto::udp);
+            const auto fo = static_cast<std::uint16_t>(offset8 << 3 | (more ? 1u : 0u));
+            fraghdr[2] = static_cast<std::byte>(fo >> 8);
+            fraghdr[3] = static_cast<std::byte>(fo & 0xFF);
+            b.payload(fraghdr);
+        } else {
+            b.ipv4(0x0a00000a, 0x0a000014, tcp ? ipproto::tcp : ipproto::udp, 64, 7,
+                   static_cast<std::uint16_t>((more ? 0x2000u : 0u) | offset8));
+        }
+        std::array<std::byte, 40> body{};
+        if (!later) {  // the first fragment carries the L4 header
+            if (tcp) b.tcp(1234, 80, tcpflag::ack, 1, 2);
+            else b.udp(1234, 53);
+        }
+        b.payload(body);
+        const std::size_t n = b.finish();
+        REQUIRE(n != 0);
+        packet_view v;
+        if (parse(std::span<const std::byte>(buf.data(), n), v) != parse_error::none) continue;
+        REQUIRE(v.fragment);
+        ++checked;
+        heuristics_settings hs;
+        const stage_decision d = inspect_heuristics(v, hs);
+        CHECK(d.reason == drop_reason::bad_header);
+        CHECK(d.detail == bad_header_detail::fragment);
+        hs.fragments = fragment_policy::pass;
+        const stage_decision p = inspect_heuristics(v, hs);
+        const bool rewrites_tcp_flags = !v6 && tcp && later && offset8 == 1;
+        INFO("v6 " << v6 << " tcp " << tcp << " offset " << offset8);
+        if (rewrites_tcp_flags) {
+            CHECK(p.reason == drop_reason::bad_header);
+            CHECK(p.detail == bad_header_detail::header_rewriting_fragment);
+        } else {
+            CHECK(p.reason == drop_reason::none);
+        }
+    }
+    CHECK(checked > 3000);
+    // Whole datagrams are no fragments.
+    testing_frames::spec s;
+    s.src4 = 0x0a00000a;
+    s.dst4 = 0x0a000014;
+    s.sport = 1;
+    s.dport = 2;
+    s.flags = tcpflag::ack;
+    auto f = testing_frames::build(s);
+    packet_view v;
+    REQUIRE(parse(f, v) == parse_error::none);
+    CHECK(!v.fragment);
+    CHECK(inspect_heuristics(v, heuristics_settings{}).reason == drop_reason::none);
+}

@@ -5,6 +5,7 @@ codes (0 loaded, 1 none loaded, 64 usage error naming the token), `compile -o` w
 whose header is checked here independently (magic, version, length, CRC-32), and --scan."""
 import binascii
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -13,6 +14,9 @@ import tempfile
 exe, data = sys.argv[1], sys.argv[2]
 rules = os.path.join(data, 'et_style.rules')
 failures = []
+# The format version the library expects (include/secengine/rules/format.hpp), read from the source.
+format_hpp = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'include', 'secengine', 'rules', 'format.hpp')
+db_version = int(re.search(r'db_version = (\d+);', open(format_hpp).read()).group(1))
 
 
 def run(*args):
@@ -47,7 +51,7 @@ with tempfile.TemporaryDirectory() as tmp:
         img = open(db, 'rb').read()
         magic, version, length, crc = img[:8], *struct.unpack_from('<III', img, 8)
         calc = binascii.crc32(img[:16] + img[20:96] + img[128:]) & 0xFFFFFFFF
-        if magic != b'SECRULES' or version != 1 or length != len(img) or crc != calc:
+        if magic != b'SECRULES' or version != db_version or length != len(img) or crc != calc:
             failures.append(f'bad image header {magic} {version} {length}/{len(img)} {crc:x}/{calc:x}')
         if struct.unpack_from('<I', img, 20)[0] != 22:
             failures.append('rule count in the image is not 22')

@@ -29,7 +29,7 @@ struct engine {
     rules::eval_result last;
 
     explicit engine(const std::vector<std::string>& texts, rulesc::rule_vars vars = rulesc::default_vars(),
-                    std::size_t dense_rows = rulesc::default_dense_rows) {
+                    rulesc::prefilter_layout layout = {}) {
         rulesc::classification classes;
         std::vector<rulesc::parsed_rule> parsed;
         for (const auto& t : texts) {
@@ -39,7 +39,7 @@ struct engine {
             REQUIRE(o.st == rulesc::parse_outcome::status::ok);
             parsed.push_back(std::move(r));
         }
-        db = rulesc::compile(parsed, dense_rows);
+        db = rulesc::compile(parsed, layout);
         REQUIRE(db.error.empty());
         REQUIRE(rules::db_view::open(std::span(db.image), view) == rules::db_error::ok);
     }

@@ -160,9 +160,9 @@ TEST_CASE("alert rules report without dropping; uploaded sets switch atomically"
     rig r;
     auto& s = r.stage();
     test::engine a({R"(alert http any any -> any any (msg:"curl"; flow:to_server; http.uri; content:"/probe-a"; sid:9000001; rev:3;))"},
-                   rulesc::default_vars(), 1);
+                   rulesc::default_vars(), {1, false});
     test::engine b({R"(drop http any any -> any any (msg:"b"; flow:to_server; http.uri; content:"/probe-b"; sid:9000002; rev:1;))"},
-                   rulesc::default_vars(), 1);
+                   rulesc::default_vars(), {1, false});
     REQUIRE(a.db.image.size() <= s.upload_capacity());
     REQUIRE(b.db.image.size() <= s.upload_capacity());
     auto put = [&](const std::vector<std::byte>& img) {
@@ -266,7 +266,7 @@ TEST_CASE("DNS questions are units of their own in slot 6", "[appliance_stage]")
     rig r;
     auto& s = r.stage();
     test::engine d({R"(alert dns any any -> any any (msg:"evil name"; dns.query; content:"evil.example"; nocase; sid:9300001; rev:2;))"},
-                   rulesc::default_vars(), 1);
+                   rulesc::default_vars(), {1, false});
     auto area = s.upload_area();
     std::copy(d.db.image.begin(), d.db.image.end(), area.begin());
     REQUIRE(s.install(d.db.image.size()) == rules::db_error::ok);

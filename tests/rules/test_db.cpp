@@ -37,7 +37,7 @@ const std::vector<std::string> sample = {
 }  // namespace
 
 TEST_CASE("db: refusals name what is wrong", "[rules][db]") {
-    test::engine e(sample, rulesc::default_vars(), 4);
+    test::engine e(sample, rulesc::default_vars(), {4, true});
     const std::vector<std::byte> good = e.db.image;
     REQUIRE(open(good) == db_error::ok);
 
@@ -47,7 +47,9 @@ TEST_CASE("db: refusals name what is wrong", "[rules][db]") {
     img[0] = std::byte{'X'};
     CHECK(open(img) == db_error::bad_magic);
     img = good;
-    put32(img, hdr::version, 2);
+    put32(img, hdr::version, rules::db_version + 1);
+    CHECK(open(img) == db_error::bad_version);
+    put32(img, hdr::version, rules::db_version - 1);  // an image of the previous layout
     CHECK(open(img) == db_error::bad_version);
     img = good;
     img[img.size() - 1] ^= std::byte{1};
@@ -96,12 +98,18 @@ TEST_CASE("db: refusals name what is wrong", "[rules][db]") {
     put32(img, states + 4 * (rules::aw::s_words * last + rules::aw::s_fail), static_cast<std::uint32_t>(last));  // fails to itself
     reseal(img);
     CHECK(open(img) == db_error::bad_prefilter);
+    // A start table that would end past the image (the walk reads it unchecked): refused.
+    img = good;
+    REQUIRE(get32(img, a + 4 * rules::aw::start) != rules::none32);
+    put32(img, a + 4 * rules::aw::start, static_cast<std::uint32_t>(img.size() - rules::aw::start_table_bytes + 1));
+    reseal(img);
+    CHECK(open(img) == db_error::bad_prefilter);
     for (std::size_t i = 0; i < std::size(rules::db_error_names); ++i) CHECK(!rules::name(static_cast<db_error>(i)).empty());
     CHECK(rules::name(db_error::count_) == "unknown");
 }
 
 TEST_CASE("db: random corruption is refused or evaluated safely; a moved copy evaluates the same", "[rules][db][property]") {
-    test::engine e(sample, rulesc::default_vars(), 2);  // few dense rows: the flips land in every section
+    test::engine e(sample, rulesc::default_vars(), {2, false});  // few dense rows, no start tables: the flips land in every section
     const std::vector<std::byte> good = e.db.image;
     std::mt19937 rng(3);
     test::packet p("GET /etc/passwd abcdef");
@@ -144,4 +152,26 @@ TEST_CASE("db: random corruption is refused or evaluated safely; a moved copy ev
     CHECK(a == b);
     CHECK(a == std::vector<std::uint32_t>{3, 1, 2});
     CHECK(e.view.msg(0) == "m3");
+}
+
+TEST_CASE("db: the table-driven CRC-32 equals the bitwise definition", "[rules][db][property]") {
+    auto bitwise = [](const std::vector<std::byte>& d) {
+        std::uint32_t c = 0xFFFFFFFFu;
+        for (const std::byte b : d) {
+            c ^= static_cast<std::uint32_t>(b);
+            for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
+        }
+        return ~c;
+    };
+    auto table = [](const std::vector<std::byte>& d) { return ~rules::crc32_update(0xFFFFFFFFu, d.data(), d.size()); };
+    const std::string check = "123456789";  // the CRC catalogue's check input: CRC-32/ISO-HDLC = 0xCBF43926
+    std::vector<std::byte> c9(check.size());
+    for (std::size_t i = 0; i < check.size(); ++i) c9[i] = static_cast<std::byte>(check[i]);
+    CHECK(table(c9) == 0xCBF43926u);
+    std::mt19937 rng(17);
+    for (int iter = 0; iter < 500; ++iter) {
+        std::vector<std::byte> d(rng() % 300);
+        for (auto& b : d) b = static_cast<std::byte>(rng());
+        REQUIRE(table(d) == bitwise(d));
+    }
 }

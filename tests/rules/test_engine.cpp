@@ -216,8 +216,9 @@ TEST_CASE("engine: prefilter + compiler + image == reference model on random rul
             texts.push_back(gens.back().text);
         }
         engine e(texts);
-        engine tiny(texts, rulesc::default_vars(), 1);  // root row only: the sparse walk
+        engine tiny(texts, rulesc::default_vars(), {1, false});  // root row only, no start table: the sparse walk
         tiny.scratch.resize(2);  // overflows: every rule checked, same answer
+        engine skipping(texts, rulesc::default_vars(), {1, true});  // start table in front of the sparse walk
         for (int pkt = 0; pkt < 40; ++pkt) {
             packet p(random_text(rng, 20));
             const bool has_uri = rng() % 4 != 0;
@@ -237,6 +238,8 @@ TEST_CASE("engine: prefilter + compiler + image == reference model on random rul
             REQUIRE(gs == want);
             const V got2 = tiny.run(p.ctx);
             REQUIRE(std::set<std::uint32_t>(got2.begin(), got2.end()) == want);
+            const V got3 = skipping.run(p.ctx);
+            REQUIRE(std::set<std::uint32_t>(got3.begin(), got3.end()) == want);
             reported += want.size();
             total += gens.size();
         }

@@ -52,6 +52,19 @@ inline constexpr std::string_view path_wrappers[] = {"php://", "file://", "expec
 
 inline constexpr std::uint32_t path_wrapper_letters = first_letters(path_wrappers);
 
+/// Which second bytes (lower-cased, '\\' as '/') follow each first byte ('/', 'c', 'w') in
+/// path_files: the loop over the list runs only where both first bytes fit (a URI has a '/'
+/// every few bytes; without this every one of them tried all 26 names).
+struct path_file_pairs {
+    bool after[3][256];
+    static constexpr int row(char c) noexcept { return c == '/' ? 0 : c == 'c' ? 1 : c == 'w' ? 2 : -1; }
+    constexpr path_file_pairs() noexcept : after{} {
+        for (const auto f : path_files) after[row(f[0])][static_cast<unsigned char>(f[1])] = true;
+    }
+};
+inline constexpr path_file_pairs path_pairs{};
+static_assert(path_pairs.after[0][static_cast<unsigned char>('e')] && !path_pairs.after[0][static_cast<unsigned char>('i')]);
+
 /// `s` at `i` equals lower-case `w` with '\' read as '/'.
 [[nodiscard]] constexpr bool path_at(std::string_view s, std::size_t i, std::string_view w) noexcept {
     if (i + w.size() > s.size()) return false;
@@ -78,7 +91,10 @@ inline constexpr std::uint32_t path_wrapper_letters = first_letters(path_wrapper
         // "/.." at the end: the value climbs one level ("/var/www/..").
         if (c == '.' && i + 2 == s.size() && s[i + 1] == '.' && i > 0 && path_sep(s[i - 1]))
             return {path_rule::traversal, slice(s, i - 1, 3)};
-        if (c == '/' || c == '\\' || c == 'c' || c == 'C' || c == 'w' || c == 'W')
+        const int pair_row = path_file_pairs::row(c == '\\' ? '/' : ascii_lower(c));
+        char next = i + 1 < s.size() ? ascii_lower(s[i + 1]) : '\0';
+        if (next == '\\') next = '/';
+        if (pair_row >= 0 && path_pairs.after[pair_row][static_cast<unsigned char>(next)])
             for (const auto f : path_files)
                 if ((f[0] == ascii_lower(c) || (f[0] == '/' && c == '\\')) && path_at(s, i, f))
                     return {path_rule::sensitive_file, slice(s, i, f.size())};

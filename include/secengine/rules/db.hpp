@@ -156,6 +156,7 @@ private:
         const std::uint64_t dense = u32(a + 4 * aw::dense);
         if (ns == 0 || ns > img_.size() || ne > img_.size() || no > img_.size()) return false;
         if (dense == 0 || dense > ns || !in(a + aw::words * 4, static_cast<std::size_t>(dense) * 256 * 4)) return false;
+        if (const std::uint32_t st = u32(a + 4 * aw::start); st != none32 && !in(st, aw::start_table_bytes)) return false;
         if (!in(so, static_cast<std::size_t>(ns) * aw::s_words * 4) || !in(eo, static_cast<std::size_t>(ne) * aw::e_words * 4) ||
             !in(oo, static_cast<std::size_t>(no) * 4))
             return false;

@@ -179,9 +179,22 @@ constexpr void prefilter(const db_view& db, std::uint32_t a, std::span<const std
     const std::size_t rows = a + 4 * aw::words;
     const std::uint32_t dense = rd(a + 4 * aw::dense);  // validated: 1 <= dense <= states
     auto sw = [&](std::uint32_t s, std::size_t w) { return rd(so + (std::size_t{s} * aw::s_words + w) * 4); };
+    const std::uint32_t start = rd(a + 4 * aw::start);  // validated: none32 or a whole table inside the image
+    const std::byte* const d = data.data();
+    const std::size_t len = data.size();
     std::uint32_t s = 0;  // current state | out_bit
-    for (const std::byte raw : data) {
-        const std::uint8_t c = fold(static_cast<std::uint8_t>(raw));
+    for (std::size_t i = 0; i < len; ++i) {
+        if (s == 0 && start != none32) {
+            // At the root: skip every position whose byte pair cannot begin a pattern (format.hpp,
+            // aw::start). The loads are independent of each other, unlike the state walk's.
+            const std::byte* const table = img + start;
+            while (i + 1 < len) {
+                const std::size_t pair = static_cast<std::size_t>(d[i]) | static_cast<std::size_t>(d[i + 1]) << 8;
+                if (((static_cast<unsigned>(table[pair >> 3]) >> (pair & 7)) & 1u) != 0) break;
+                ++i;
+            }
+        }
+        const std::uint8_t c = fold(static_cast<std::uint8_t>(d[i]));
         std::uint32_t cur = s & ~aw::out_bit;
         while (true) {
             if (cur < dense) {  // complete row: one load, no failure links
