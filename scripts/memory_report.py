@@ -180,7 +180,7 @@ def main():
                   '  (416) + session (528) + the packet/stream units in their own frame (784) or the DNS units',
                   '  (for_each_query 944 + one buffer set) + evaluate (~270) + rule_matches (304) + inspect_buffer (896);',
                   '  the injection detector\'s chain (~1.5 KiB) runs on top of the session frame only. A pcre rule',
-                  '  adds up to 4 KiB of regex stack: keep uploaded sets pcre-free (docs/rules.md).', '']
+                  '  adds up to 4 KiB of regex stack: secctl and the console refuse uploading pcre rules (docs/rules.md).', '']
     lines += ['', '## Formula', '',
               '    ram_used = .data + .bss (engine + rings + device state + kernel state) + .noinit (buffers) + stack',
               '    buffers  = ports(2) x rx_buffers(6) x 1536 B      (board/riscv-virt/virtio.hpp)',

@@ -322,4 +322,12 @@ response client::upload_program(std::uint32_t program_id, std::span<const std::b
     return request(c);
 }
 
+response client::upload_rules(std::uint32_t set_id, std::span<const std::byte> db) {
+    for (std::uint32_t i = 0; i < wire::rules_chunk_count(db.size()); ++i) {
+        const response r = request(wire::make_rules_chunk(set_id, db, i));
+        if (!r.ok()) return r;
+    }
+    return request(wire::rules_commit{set_id, static_cast<std::uint32_t>(db.size())});
+}
+
 }  // namespace control

@@ -140,6 +140,11 @@ public:
     response upload_program(std::uint32_t program_id, std::span<const std::byte> code,
                             std::span<const wire::map_spec> maps);
 
+    /// Uploads a compiled rule database (`secrules compile`) in acknowledged rules_chunk pieces,
+    /// then commits it (the appliance validates and switches). Returns the commit's (or the
+    /// failing chunk's) response.
+    response upload_rules(std::uint32_t set_id, std::span<const std::byte> db);
+
     /// Waits up to `ms` for telemetry (and anything else), dispatching it; returns on timeout.
     void pump(int ms);
 

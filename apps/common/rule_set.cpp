@@ -81,4 +81,18 @@ void load_rule_set(const rule_set_options& o, rule_set& out) {
         out.error = "compiled database refused: " + std::string(rules::name(e));
 }
 
+std::vector<std::uint32_t> pcre_rule_sids(const rules::db_view& db) {
+    std::vector<std::uint32_t> out;
+    for (std::uint32_t r = 0; r < db.rule_count(); ++r) {
+        const std::uint32_t first = db.rule_word(r, rules::rw::ops_first), n = db.rule_word(r, rules::rw::ops_count);
+        for (std::uint32_t k = 0; k < n; ++k) {
+            if ((db.op_word(first + k, rules::ow::head) & 0xffu) == static_cast<std::uint32_t>(rules::op_kind::pcre)) {
+                out.push_back(db.rule_word(r, rules::rw::sid));
+                break;
+            }
+        }
+    }
+    return out;
+}
+
 }  // namespace secengine::host

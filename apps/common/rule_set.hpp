@@ -40,4 +40,9 @@ struct rule_set {
 /// Loads and compiles; `out.error` says what went wrong. The view points into out.compiled.
 void load_rule_set(const rule_set_options& o, rule_set& out);
 
+/// Sids of the rules in `db` that use pcre. The appliance's kernel refuses to be sent those
+/// (`secctl rules load`, the console): a pcre search needs up to regex::search_stack_bytes of
+/// stack, more than the kernel's 4.5 KiB stack leaves (docs/rules.md "In the appliance").
+std::vector<std::uint32_t> pcre_rule_sids(const rules::db_view& db);
+
 }  // namespace secengine::host

@@ -25,7 +25,7 @@ namespace wire = secengine::wire;
 using command = std::variant<wire::ping, wire::read_config, wire::subscribe, wire::unsubscribe, wire::block_port,
                              wire::unblock_port, wire::add_signature, wire::remove_signature, wire::set_limits,
                              wire::penalty_list, wire::penalty_flush, wire::penalty_unban, wire::map_read,
-                             wire::ebpf_unload>;
+                             wire::ebpf_unload, wire::rules_list>;
 
 /// Outcome of one request: the decoded ack / error_reply, or the reply payload for data replies.
 struct result {
@@ -53,6 +53,8 @@ public:
     virtual ~appliance_link() = default;
     virtual result request(const command& c) = 0;
     /// Acknowledged chunks then the commit; the commit's (or the failing chunk's) result.
+    /// A compiled rule database in chunks, then its commit (slot 6 switches when it verifies).
+    virtual result upload_rules(std::uint32_t set_id, std::span<const std::byte> db) = 0;
     virtual result upload_program(std::uint32_t program_id, std::span<const std::byte> code,
                                   std::span<const wire::map_spec> maps) = 0;
     /// Receives for up to `ms` milliseconds, handing telemetry to `on_telemetry`.

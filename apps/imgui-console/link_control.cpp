@@ -30,6 +30,7 @@ public:
     result request(const command& c) override {
         return std::visit([this](const auto& m) { return convert(client_.request(m)); }, c);
     }
+    result upload_rules(std::uint32_t id, std::span<const std::byte> db) override { return convert(client_.upload_rules(id, db)); }
     result upload_program(std::uint32_t id, std::span<const std::byte> code,
                           std::span<const wire::map_spec> maps) override {
         return convert(client_.upload_program(id, code, maps));

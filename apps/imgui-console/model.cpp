@@ -20,6 +20,7 @@
 #include "eve_engine_alert.hpp"
 #include "eve_fields.hpp"
 #include "elf_loader.hpp"
+#include "rule_set.hpp"
 
 namespace console {
 
@@ -314,6 +315,50 @@ std::vector<controller::import_line> controller::import_rules(const std::string&
         }
         out.push_back(il);
     }
+    return out;
+}
+
+controller::rule_set_result controller::load_rule_set(const std::string& path, std::uint32_t set_id) {
+    rule_set_result out;
+    secengine::host::rule_set_options o;
+    o.files = {path};
+    o.layout = {1, false};  // the appliance's RAM upload area (docs/rules.md "In the appliance")
+    secengine::host::rule_set set;
+    secengine::host::load_rule_set(o, set);
+    const std::string name = path.substr(path.find_last_of('/') + 1);
+    if (!set.error.empty()) {
+        out.message = set.error;
+        return out;
+    }
+    out.rules = set.loaded();
+    out.skipped = set.skipped.size();
+    out.bytes = set.compiled.image.size();
+    if (out.rules == 0) {
+        out.message = name + " has no rule the appliance can run";
+        return out;
+    }
+    if (const auto pcre = secengine::host::pcre_rule_sids(set.view); !pcre.empty()) {
+        out.message = name + " has " + std::to_string(pcre.size()) + " pcre rule(s) (first: sid " + std::to_string(pcre.front()) +
+                      "); the appliance's kernel cannot run pcre";
+        return out;
+    }
+    const result lr = link_.request(wire::rules_list{0});
+    wire::rules_page page;
+    if (!lr.ok() || lr.type != wire::msg_type::rules_page || wire::decode_payload(lr.payload, page) != wire::wire_error::none) {
+        out.message = "rules_list: " + lr.describe();
+        return out;
+    }
+    out.capacity = page.capacity;
+    if (out.bytes > page.capacity) {
+        out.message = name + " is " + std::to_string(out.bytes) + " bytes (" + std::to_string(out.rules) +
+                      " rules); the appliance holds " + std::to_string(page.capacity);
+        return out;
+    }
+    const result r = link_.upload_rules(set_id, set.compiled.image);
+    out.ok = record("load rule set " + name + " (" + std::to_string(out.rules) + " rules, " + std::to_string(out.bytes) + " bytes)", r);
+    out.message = out.ok ? "ok, " + std::to_string(out.rules) + " rules, " + std::to_string(out.bytes) + " of " +
+                               std::to_string(page.capacity) + " bytes"
+                         : r.describe();
     return out;
 }
 

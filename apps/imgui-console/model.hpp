@@ -173,6 +173,18 @@ public:
     /// as add_signature; blank/comment lines are not listed.
     std::vector<import_line> import_rules(const std::string& text);
 
+    /// What `load_rule_set` did, in the words `secctl rules load` prints.
+    struct rule_set_result {
+        bool ok = false;
+        std::size_t rules = 0, skipped = 0, bytes = 0, capacity = 0;
+        std::string message;
+    };
+    /// Loads a rules file (or a compiled rules.db) into slot 6 as `secctl rules load` does:
+    /// compiled with the shared host library (apps/common/rule_set), refused before sending when
+    /// larger than the appliance's capacity, uploaded in chunks and committed (the old set runs
+    /// until the new one verifies). The change is recorded like every other.
+    rule_set_result load_rule_set(const std::string& path, std::uint32_t set_id);
+
 private:
     bool record(const std::string& what, const result& r);
     appliance_link& link_;

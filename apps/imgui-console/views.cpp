@@ -300,6 +300,12 @@ void draw_sdn(app& a, node& n) {
             if (!f) a.status_line = "cannot read " + a.rules_path;
             else a.import_result = c.import_rules(ss.str());
         }
+        ImGui::SameLine();
+        // The whole file as slot 6's rule set (secctl rules load): Suricata semantics, atomic switch.
+        if (ImGui::Button("Load as rule set")) {
+            const auto loaded_set = c.load_rule_set(a.rules_path, static_cast<std::uint32_t>(++a.rule_set_id));
+            a.status_line = "rule set: " + loaded_set.message;
+        }
         if (!a.import_result.empty()) {
             const auto loaded = std::count_if(a.import_result.begin(), a.import_result.end(), [](auto& l) { return l.loaded; });
             ImGui::Text("import: %td loaded, %td skipped", loaded, static_cast<std::ptrdiff_t>(a.import_result.size()) - loaded);

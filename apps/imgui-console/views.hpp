@@ -44,6 +44,7 @@ struct app {
     std::string sig_pattern = "UNION SELECT";
     bool sig_nocase = true;
     std::string rules_path;
+    int rule_set_id = 0;  ///< last uploader id used by "Load as rule set"
     std::vector<controller::import_line> import_result;
 
     // eBPF studio

@@ -39,7 +39,7 @@ bool first_page(session& s, std::uint32_t first, wire::rules_page& p, int& rc) {
 int rules_load(session& s, const command& c) {
     secengine::host::rule_set_options o;
     o.files = {c.file};
-    o.layout = {1, false};  // the RAM area's budget: 1 KiB per automaton instead of 256 KiB, no 8 KiB start tables
+    o.layout = {1, false};  // the RAM area's budget: 1 KiB per automaton, no 8 KiB start table
     secengine::host::rule_set set;
     secengine::host::load_rule_set(o, set);
     if (!set.error.empty()) {
@@ -57,6 +57,12 @@ int rules_load(session& s, const command& c) {
         std::printf("rules load: %s has no rule the appliance can run; the previous rule set stays active\n", name.c_str());
         return exit_refused;
     }
+    if (const auto pcre = secengine::host::pcre_rule_sids(set.view); !pcre.empty()) {
+        std::printf("rules load: %s has %zu pcre rule(s) (first: sid %u); the appliance's kernel cannot run pcre (its "
+                    "stack is too small for the regex search); the previous rule set stays active\n",
+                    name.c_str(), pcre.size(), pcre.front());
+        return exit_refused;
+    }
     wire::rules_page p;
     int rc = 0;
     if (!first_page(s, 0, p, rc)) return rc;
@@ -66,13 +72,11 @@ int rules_load(session& s, const command& c) {
         return exit_refused;
     }
     const std::uint32_t id = c.id_given ? c.id : (static_cast<std::uint32_t>(control::now_us() % 0x7fffffff) | 1u);
-    response r;
-    for (std::uint32_t i = 0; i < wire::rules_chunk_count(db.size()); ++i) {
-        r = s.req(wire::make_rules_chunk(id, db, i));
-        if (!r.ok()) break;
+    const response r = s.c->upload_rules(id, db);
+    if (!r.answered) {
+        std::fprintf(stderr, "secctl: %s\n", s.unanswered_text("rules load", r, 0).c_str());
+        return exit_no_answer;
     }
-    if (r.ok()) r = s.req(wire::rules_commit{id, static_cast<std::uint32_t>(db.size())});
-    if (!r.answered) return exit_no_answer;
     if (r.ok()) {
         std::printf("rules load: ok, %zu rules, %s of %s bytes, set %u active (config version %u)\n", set.loaded(),
                     grouped(db.size()).c_str(), grouped(p.capacity).c_str(), id, r.ack.config_version);

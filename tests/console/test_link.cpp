@@ -4,6 +4,10 @@
 // import, an eBPF upload (accepted, and rejected by the appliance's verifier).
 #include <catch2/catch.hpp>
 
+#include <fstream>
+
+#include <filesystem>
+
 #include <arpa/inet.h>
 #include <imgui.h>
 #include <netinet/in.h>
@@ -204,6 +208,51 @@ TEST_CASE("controller against the real control plane: every change shows its ack
     std::string u = text(7001);
     for (char& ch : u) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
     REQUIRE(u == "UNION SEL7");
+}
+
+TEST_CASE("controller loads a rules file as slot 6's rule set, refuses one too large for the appliance") {
+    live_appliance f;
+    auto n = connect(f);
+    controller c(*n->link, n->model);
+    const std::string dir = std::filesystem::temp_directory_path() / ("console-rules-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    {
+        std::ofstream o(dir + "/ok.rules");
+        o << "drop http any any -> any any (msg:\"console probe\"; flow:to_server; http.uri; content:\"/console-probe\"; sid:9400001; rev:1;)\n";
+        std::ofstream big(dir + "/big.rules");
+        for (int i = 0; i < 30; ++i)
+            big << "alert tcp any any -> any any (msg:\"b" << i << "\"; content:\"big-pattern-" << i << "\"; sid:" << 9410000 + i << ";)\n"
+                << "alert http any any -> any any (msg:\"u" << i << "\"; http.user_agent; content:\"agent-" << i << "\"; sid:" << 9420000 + i << ";)\n";
+    }
+    {
+        std::ofstream o(dir + "/pcre.rules");
+        o << "alert http any any -> any any (msg:\"re\"; http.uri; content:\"/a\"; pcre:\"/a[0-9]+b/U\"; sid:9430001;)\n";
+    }
+    // pcre needs more stack than the kernel has: refused before anything is sent.
+    const auto re = c.load_rule_set(dir + "/pcre.rules", 4);
+    REQUIRE_FALSE(re.ok);
+    REQUIRE(re.message.find("pcre") != std::string::npos);
+    REQUIRE(re.message.find("9430001") != std::string::npos);
+    const auto big = c.load_rule_set(dir + "/big.rules", 5);
+    REQUIRE_FALSE(big.ok);
+    REQUIRE(big.rules == 60);
+    REQUIRE(big.bytes > big.capacity);
+    REQUIRE(big.message.find("the appliance holds " + std::to_string(big.capacity)) != std::string::npos);
+    {
+        std::lock_guard g(f.mu);
+        REQUIRE(f.app.engine().dpi().active() == secengine::rules::appliance_stage<>::source::builtin);
+    }
+    const auto ok = c.load_rule_set(dir + "/ok.rules", 6);
+    INFO(ok.message);
+    REQUIRE(ok.ok);
+    REQUIRE(ok.rules == 1);
+    REQUIRE(n->model.changes.back().ok);
+    {
+        std::lock_guard g(f.mu);
+        REQUIRE(f.app.engine().dpi().active() == secengine::rules::appliance_stage<>::source::uploaded);
+        REQUIRE(f.app.engine().dpi().db().rule_word(0, secengine::rules::rw::sid) == 9400001);
+    }
+    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("--null UI: tab switches, a rule push and an eBPF upload over the real protocol") {

