@@ -358,6 +358,7 @@ int main(int argc, char** argv) {
             // -S replaces the built-in DPI signatures unless --with-defaults keeps them.
             if (!o.rules.files.empty() && !o.with_defaults) engine.set_stage_enabled(secengine::stage_id::dpi, false);
             if (o.pass_fragments) engine.heuristics().fragments = secengine::fragment_policy::pass;
+            if (o.no_detect) engine.dpi().set_detect_injections(false);  // --no-detect: slot 6's detector too
             if (o.pps >= 0 || o.ban_s >= 0) {
                 secengine::engine_limits l = engine.limits();
                 if (o.pps >= 0) l.per_source_pps = static_cast<std::uint32_t>(o.pps);

@@ -31,6 +31,7 @@
 #include <secengine/detail/hash.hpp>
 #include <secengine/net/packet.hpp>
 #include <secengine/net/protocol.hpp>
+#include <secengine/net/reject.hpp>
 #include <secengine/net/reply.hpp>
 #include <secengine/verdict.hpp>
 
@@ -98,7 +99,7 @@ struct memory_item {
 
 struct kernel_counters {
     std::uint64_t rx = 0, fwd = 0, drop = 0, self = 0, echo = 0;
-    std::uint64_t arp_replies = 0, echo_replies = 0, mgmt = 0, no_route = 0;
+    std::uint64_t arp_replies = 0, echo_replies = 0, mgmt = 0, no_route = 0, rejects = 0;
     // Benchmark accounting: instructions retired in loop iterations that moved frames.
     std::uint64_t busy_insns = 0, busy_frames = 0, engine_insns = 0;
 };
@@ -302,6 +303,22 @@ void handle_self(int port, const virtio::rx_frame& f, std::uint64_t now) {
         control->recycle(f.buffer);
 }
 
+/// A `reject` rule dropped the frame in `f`: answer its sender on the port it came in on with
+/// the TCP reset or ICMP unreachable net::build_reject builds (Suricata's rejectsrc). The
+/// answer is built on the stack (the dropped frame is its input) and copied into the frame's
+/// own buffer, which is then sent instead of recycled. Returns false when none is owed.
+[[gnu::noinline]] bool send_reject(int port, const virtio::rx_frame& f) {
+    secengine::net::packet_view p;
+    if (secengine::net::parse(std::span<const std::byte>{f.data, f.length}, p) != secengine::net::parse_error::none) return false;
+    std::array<std::byte, secengine::net::max_reject_frame> answer;  // uninitialised: the builder writes what it sends
+    const std::size_t n = secengine::net::build_reject(p, answer);
+    if (n == 0 || n > virtio::max_frame) return false;
+    for (std::size_t i = 0; i < n; ++i) f.data[i] = answer[i];
+    virtio::transmit(port, f.buffer, static_cast<std::uint16_t>(n));
+    ++counters.rejects;
+    return true;
+}
+
 void handle(int port, const virtio::rx_frame& f, std::uint64_t now) {
     if (f.length >= 12 && is_own_mac(f.data + 6)) {  // our own frame, looped back by the netdev
         ++counters.echo;
@@ -327,6 +344,7 @@ void handle(int port, const virtio::rx_frame& f, std::uint64_t now) {
     }
     ++counters.drop;
     if (v.pass()) ++counters.no_route;  // endpoint mode: nowhere to forward (drops by reason: engine stats)
+    if (v.stage == 6 && engine_ptr->dpi().last_drop_rejects() && send_reject(port, f)) return;
     control->recycle(f.buffer);
 }
 
@@ -363,6 +381,10 @@ void report(std::uint64_t now) {
     if (counters.no_route) {
         uart::puts(" no_route=");
         uart::put_dec(counters.no_route);
+    }
+    if (counters.rejects) {  // answers sent for reject rules (send_reject)
+        uart::puts(" rejects=");
+        uart::put_dec(counters.rejects);
     }
     engine_type& e = *engine_ptr;
     uart::puts(" flows=");

@@ -40,7 +40,7 @@ struct default_config {
     /// cms_defer_batch - 1 packets (sketch_deferral.hpp: no heavy hitter is missed; one is banned
     /// at most cms_defer_batch - 1 of its packets late, and only if TCP openings mix in); 0 slots
     /// = every packet updates the sketch. 12 bytes a slot.
-    static constexpr std::size_t cms_defer_slots = 32;
+    static constexpr std::size_t cms_defer_slots = 16;  // 192 B: the kernel's window is full (docs/memory.md)
     static constexpr std::uint32_t cms_defer_batch = 32;
     static constexpr std::uint32_t ban_seconds = 10;
     /// Stage 1 meters the sources of inbound traffic (arriving on port 0, "outside") only: the

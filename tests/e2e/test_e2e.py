@@ -5,7 +5,8 @@ message otherwise.
 
     test_e2e.py KERNEL_ELF [--secreplay PATH] [--results FILE]
 
-Phases, each with its own checks; every check is recorded (name, ok, figures) in the results
+Phases, each with its own checks (the last of the first boot, `rules`, loads a rules file with
+secctl and checks that its rule drops); every check is recorded (name, ok, figures) in the results
 file (JSON) that scripts/e2e_report.py turns into docs/detection.md:
   ping      ICMP echo client -> server and client -> appliance
   benign    500 curl requests (keep-alive and not, varied paths and user agents), byte-identical
@@ -341,9 +342,16 @@ def phase_attacks(topo, work, secreplay):
           kernel_delta=d)
     check('attacks', 'benign request during the attacks served (no false drop)', control.stdout == '200', http_code=control.stdout)
     if secreplay:
-        rp = sum(1 for e in eve if e['alert']['signature_id'] < 9000000)
-        check('attacks', 'secreplay on the client-tap capture finds as many signature drops as the kernel', rp == dpi,
-              replay=rp, kernel=dpi, frames=len(frames))
+        # Drops, not alerts: slot 6 alerts once per connection and drops its retransmissions
+        # silently while the connection is in its verdict ring (docs/rules.md), in the kernel and
+        # in secreplay alike.
+        counters = dict(l.split('=', 1) for l in r.stderr.splitlines() if '=' in l and ' ' not in l)
+        rp = int(counters.get('drop.dpi_signature', '0'))
+        # Within two frames: the kernel also sees the server port's frames (not in this capture),
+        # which reorder slot 6's least-recently-seen session and verdict choices a little.
+        check('attacks', 'secreplay on the client-tap capture drops as many frames by signature as the kernel (+-2)',
+              abs(rp - dpi) <= 2, replay=rp, kernel=dpi, frames=len(frames))
+
 
 
 SPLIT_CLIENT = r'''
@@ -388,6 +396,33 @@ def phase_false_drops(topo):
                                          'curl': 'exit %d, %s' % (r.returncode, r.stdout or '-'), 'blocked': r.returncode != 0,
                                          'dpi_signature': d.get('dpi_signature', 0)}]
     print('info [false_drops] SQL tutorial page: curl exit %d (%s), kernel %s' % (r.returncode, r.stdout, d), flush=True)
+
+
+RULES_FILE = '''# e2e: a rule set loaded into the running appliance with secctl (docs/rules.md)
+drop http any any -> any any (msg:"e2e: forbidden path"; flow:to_server; http.uri; content:"/e2e-forbidden"; nocase; sid:9100001; rev:1;)
+'''
+
+
+def phase_rules(topo, work, secctl):
+    """`secctl rules load` from the client namespace over the management plane (issue 11): the
+    loaded rule drops a request the built-in set lets through, and `rules list` counts its hit.
+    It runs last on this boot: the loaded set replaces the built-in one."""
+    path = os.path.join(work, 'e2e.rules')
+    with open(path, 'w') as f:
+        f.write(RULES_FILE)
+    base = [secctl, '--appliance', '10.0.0.2:7400', '--timeout', '1000']
+    before = topo.client('curl', '-s', '--max-time', '3', '-o', '/dev/null', '-w', '%{http_code}', 'http://10.0.0.20/e2e-forbidden/x')
+    check('rules', 'before the load the request is served', before.stdout == '404' or before.stdout == '200', http_code=before.stdout)
+    r = topo.client(*base, 'rules', 'load', path)
+    check('rules', 'secctl rules load over the management plane', r.returncode == 0 and 'rules load: ok, 1 rule' in r.stdout,
+          rc=r.returncode, out=(r.stdout + r.stderr).strip()[-200:])
+    after = topo.client('curl', '-s', '--max-time', '3', '-o', '/dev/null', '-w', '%{http_code}', 'http://10.0.0.20/e2e-forbidden/y')
+    topo.client('ss', '-K', 'dst', '10.0.0.20')
+    check('rules', 'the loaded rule drops the request (it never reaches the server)',
+          after.returncode != 0 and 'e2e-forbidden/y' not in topo.server_log(), curl_rc=after.returncode)
+    lst = topo.client(*base, 'rules', 'list')
+    row = [l for l in lst.stdout.splitlines() if l.strip().startswith('9100001')]
+    check('rules', 'rules list shows the rule with its hit', bool(row) and row[0].split()[3] != '0', rows=row)
 
 
 def phase_nmap(topo):
@@ -532,6 +567,10 @@ def main():
         return 1
     elf = os.environ.get('SECENGINE_E2E_ELF', a.elf)
     secreplay = a.secreplay if os.path.exists(a.secreplay) else None
+    secctl = os.path.join(ROOT, 'build', 'host', 'apps', 'secctl', 'secctl')
+    secctl = secctl if os.path.exists(secctl) else None
+    if not secctl:
+        print('note: %s not built: the rules phase is skipped (build the host tree first)' % os.path.join('build', 'host', 'apps', 'secctl', 'secctl'))
     if not secreplay:
         print('note: %s not built: EVE cross-checks of the captures skipped (build the host tree first)' % a.secreplay)
     import e2e_topology
@@ -555,6 +594,8 @@ def main():
             phase_attacks(topo, work, secreplay)
             phase_split(topo, work)
             phase_false_drops(topo)
+            if secctl:
+                phase_rules(topo, work, secctl)
             results['final_stats'] = topo.qemu.stats()
         with e2e_topology.Topology(elf, www, FLOOD_BOOTARGS, log_dir=work) as topo:
             results['flood_bootargs'] = FLOOD_BOOTARGS

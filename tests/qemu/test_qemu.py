@@ -367,7 +367,7 @@ def case_mixed():
         assert counts[0] == st['arp'] + st['ping'], ('replies on port 0 do not match', counts, st)
         assert st.get('scan', 0) > 0 and st.get('malformed', 0) > 0 and st.get('penalty_box', 0) > 0, st
         # The stack (stack= on the boot line, guarded by PMP) keeps a 768-byte margin after every path ran.
-        stack = int(a.wait_line(r'secengine: boot insns=.* stack=(\d+)', 5).group(1))
+        stack = int(a.wait_line(r'secengine: boot .*stack=(\d+)', 5).group(1))
         assert st['stack_max'] <= stack - 768, ('stack high-water mark too close to the guard', stack, st)
         expect_ping_reply(a, 0, HOST_A, '10.0.0.1')
         print('mixed: %d frames: %s' % (total, st))

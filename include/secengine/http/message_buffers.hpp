@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <span>
+#include <utility>
 
 #include <secengine/http/buffer.hpp>
 #include <secengine/http/parser.hpp>
@@ -104,7 +105,13 @@ public:
         switch (p) {
             case part::method: case part::target: case part::version: case part::status_code: case part::reason: {
                 slice& s = parts_[static_cast<std::size_t>(p)];
-                if (s.len == 0) s.off = static_cast<std::uint32_t>(line_.used);
+                if (s.len == 0 && !b.empty()) {
+                    // One SP before every part but the first, so that the whole start line is
+                    // one view (http.request_line / http.response_line) over the parts' bytes
+                    // instead of a second copy: the start line region holds longer lines.
+                    if (p != (response_ ? part::version : part::method)) line_.append(' ');
+                    s.off = static_cast<std::uint32_t>(line_.used);
+                }
                 s.len += static_cast<std::uint32_t>(line_.append(b));
                 break;
             }
@@ -213,16 +220,18 @@ private:
     constexpr void derive_start_line() noexcept {
         if (start_line_done_) return;
         start_line_done_ = true;
-        const std::size_t line_at = line_.used;
+        // The line: from the first part to the end of the last non-empty one (data() put one SP
+        // between them).
+        auto line_view = [&](part first, std::initializer_list<part> rest) {
+            const slice f = parts_[static_cast<std::size_t>(first)];
+            std::size_t end = f.off + f.len;
+            for (const part q : rest)
+                if (const slice x = parts_[static_cast<std::size_t>(q)]; x.len != 0) end = x.off + x.len;
+            return std::pair<std::size_t, std::size_t>{f.off, end - f.off};
+        };
         if (!response_) {
-            (void)line_.append(part_bytes(part::method));
-            line_.append(' ');
-            (void)line_.append(part_bytes(part::target));
-            if (parts_[static_cast<std::size_t>(part::version)].len != 0) {
-                line_.append(' ');
-                (void)line_.append(part_bytes(part::version));
-            }
-            put(buffer::request_line, line_, line_at, line_.used - line_at);
+            const auto [at_line, line_len] = line_view(part::method, {part::target, part::version});
+            put(buffer::request_line, line_, at_line, line_len);
             put(buffer::method, line_, parts_[0].off, parts_[0].len);
             put(buffer::raw_uri, line_, parts_[1].off, parts_[1].len);
             const auto target = part_bytes(part::target);
@@ -235,14 +244,8 @@ private:
                 line_.overflow = true;
             }
         } else {
-            (void)line_.append(part_bytes(part::version));
-            line_.append(' ');
-            (void)line_.append(part_bytes(part::status_code));
-            if (parts_[static_cast<std::size_t>(part::reason)].len != 0) {
-                line_.append(' ');
-                (void)line_.append(part_bytes(part::reason));
-            }
-            put(buffer::response_line, line_, line_at, line_.used - line_at);
+            const auto [at_line, line_len] = line_view(part::version, {part::status_code, part::reason});
+            put(buffer::response_line, line_, at_line, line_len);
             const slice sc = parts_[static_cast<std::size_t>(part::status_code)], sm = parts_[static_cast<std::size_t>(part::reason)];
             put(buffer::stat_code, line_, sc.off, sc.len);
             put(buffer::stat_msg, line_, sm.off, sm.len);
@@ -340,7 +343,7 @@ struct message_storage {
 };
 }  // namespace detail
 
-/// Storage for one direction's message buffers. LineBytes holds the start line twice plus the
+/// Storage for one direction's message buffers. LineBytes holds the start line once plus the
 /// normalised URI; FieldBytes the names and values; RawBytes the header section as sent;
 /// DerivedBytes the rebuilt http.header, names and values; BodyBytes the de-chunked body.
 template <std::size_t LineBytes, std::size_t FieldBytes, std::size_t RawBytes, std::size_t DerivedBytes, std::size_t BodyBytes,

@@ -74,8 +74,9 @@ struct appliance_stage_sizes {
     static constexpr std::size_t hit_slots = 64;      ///< rules whose hits are counted (the first N)
     static constexpr std::size_t sig_states = 32, sig_patterns = 4, sig_pool = 48, sig_dense = 32;  ///< runtime signatures
     static constexpr std::uint64_t ticks_per_ms = 10'000;  ///< QEMU virt's 10 MHz timer
-    /// Request buffers: start line 192, fields 256, raw header 320, derived 320, body 256, 10 fields.
-    using request_buffers = http::message_buffers<192, 256, 320, 320, 256, 10>;
+    /// Request buffers: start line 256 (the line once plus its normalised URI: http.uri exists for
+    /// request lines up to ~150 bytes), fields 256, raw header 256, derived 320, body 256, 10 fields.
+    using request_buffers = http::message_buffers<256, 256, 256, 320, 256, 10>;
 };
 
 /// Slot 6 over a rule database; see the file comment. Satisfies `pipeline_stage` and the
@@ -113,6 +114,9 @@ public:
     /// Where the next uploaded set goes: the RAM area the running set does not use.
     [[nodiscard]] constexpr std::span<std::byte> upload_area() noexcept { return areas_[static_cast<std::size_t>(next_area())]; }
     [[nodiscard]] static constexpr std::size_t upload_capacity() noexcept { return Sizes::upload_bytes; }
+    /// True when the last drop came from a `reject` rule: the caller owes the sender the answer
+    /// net::build_reject builds (a TCP reset or ICMP unreachable; include/secengine/net/reject.hpp).
+    [[nodiscard]] constexpr bool last_drop_rejects() const noexcept { return rejected_; }
 
     /// Validates the first `length` bytes of `upload_area()` and switches to them (atomically:
     /// between two packets). On any error the running set stays.
@@ -193,6 +197,7 @@ private:
     template <class Ring>
     stage_decision run(const stage_context& ctx, Ring& ring) noexcept {
         const net::packet_view& p = ctx.packet;
+        rejected_ = false;
         // Runtime signatures first (sig-add), as slot 6 did before the rules.
         if (const stage_decision d = sigs_.inspect(ctx); d.reason != drop_reason::none) {
             push(ring, ctx, d.detail, 1, 0, true);
@@ -240,7 +245,10 @@ private:
                 } else if (a.rule.rule < hits_.size()) {
                     ++hits_[a.rule.rule];
                 }
-                if (dropping && drop_sid == 0) drop_sid = a.rule.sid;
+                if (dropping && drop_sid == 0) {
+                    drop_sid = a.rule.sid;
+                    rejected_ = a.rule.act == action::reject;  // the first dropping rule decides (action order)
+                }
                 push(ring, ctx, a.rule.sid, a.rule.gid, a.rule.rev, dropping);
             },
             [&](session_type& s) { lend(*sl, s); });
@@ -368,6 +376,7 @@ private:
     db_error builtin_error_ = db_error::ok;
     bool detect_ = true;
     signatures_type sigs_{};
+    bool rejected_ = false;  ///< the last drop was a reject rule's (last_drop_rejects)
     std::array<slot, Sizes::sessions> slots_{};
     std::array<verdict_entry, Sizes::verdicts> verdicts_{};
     std::size_t verdict_next_ = 0;
