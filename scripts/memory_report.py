@@ -150,7 +150,7 @@ def main():
                   'holds only per-connection state and two upload areas:', '',
                   '| part | bytes |', '| --- | ---: |',
                   '| side table: %d sessions x (%d B session + 24 B key/time/buffer index) | %d |' % (n_sess, one, n_sess * (one + 24)),
-                  '| HTTP request buffers: %d x %d B (start line 256 (the line once + its normalised URI: http.uri for lines up to ~150 bytes), fields 256, raw header 256, derived 320, body 256) | %d |' % (
+                  '| HTTP request buffers: %d x %d B (start line 256 (the line once + its normalised URI: http.uri for request lines up to 134 bytes), fields 256, raw header 256, derived 320, body 256) | %d |' % (
                       nhttp, d.get('slot 6: one HTTP request buffer', 0), nhttp * d.get('slot 6: one HTTP request buffer', 0)),
                   '| upload areas: 2 x %d B (the new set is written where the running one is not) | %d |' % (area, 2 * area),
                   '| runtime signatures (sig-add): Aho-Corasick, 32 states, 4 patterns, 48 pattern bytes | %d |' % d.get('slot 6: runtime signatures', 0),

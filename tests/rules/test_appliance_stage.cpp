@@ -293,3 +293,22 @@ TEST_CASE("DNS questions are units of their own in slot 6", "[appliance_stage]")
     REQUIRE(al[0].rev == 2);
     REQUIRE((al[0].flags & alert_event::alert_only) != 0);
 }
+
+TEST_CASE("slot 6: URI rules see request lines up to the start-line region's reach", "[appliance_stage][property]") {
+    // The kernel's request buffers keep the start line once plus room for its normalised URI (as
+    // long as the target): request lines up to 134 bytes get an http.uri buffer in the 256-byte
+    // region, so a URI rule fires whatever the line's length up to there (with the line kept
+    // twice, a 58-byte target already had none).
+    rig r;
+    r.stage().set_detect_injections(false);  // the built-in rule alone
+    std::mt19937 rng(150);
+    for (int i = 0; i < 200; ++i) {
+        const std::size_t pad = rng() % 62;  // targets of 60..121 bytes
+        std::string target = "/p" + std::string(pad, 'a') + "?cat=1%20UNION%20SELECT%20username,password%20FROM%20users";
+        INFO("request line of " << (target.size() + 13) << " bytes");
+        REQUIRE(target.size() + 13 <= 134);
+        const verdict v = r.open_and_send(static_cast<std::uint16_t>(41000 + i), request(target));
+        REQUIRE(v.reason == drop_reason::dpi_signature);
+        REQUIRE(v.detail == 1001);
+    }
+}

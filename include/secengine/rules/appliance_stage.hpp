@@ -75,7 +75,7 @@ struct appliance_stage_sizes {
     static constexpr std::size_t sig_states = 32, sig_patterns = 4, sig_pool = 48, sig_dense = 32;  ///< runtime signatures
     static constexpr std::uint64_t ticks_per_ms = 10'000;  ///< QEMU virt's 10 MHz timer
     /// Request buffers: start line 256 (the line once plus its normalised URI: http.uri exists for
-    /// request lines up to ~150 bytes), fields 256, raw header 256, derived 320, body 256, 10 fields.
+    /// request lines up to 134 bytes), fields 256, raw header 256, derived 320, body 256, 10 fields.
     using request_buffers = http::message_buffers<256, 256, 256, 320, 256, 10>;
 };
 
