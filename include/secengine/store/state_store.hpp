@@ -349,7 +349,7 @@ private:
         for (std::uint16_t b = 0; b < n; ++b)
             if (b != head_ && !live(b)) ++free;
         if (free < (kind == record_kind::base ? 1u : 2u)) return fail(store_error::full);
-        const std::uint16_t start = head_ == no_block ? 0 : static_cast<std::uint16_t>((head_ + 1u) % n);
+        const auto start = static_cast<std::uint16_t>(head_ == no_block ? 0u : (head_ + 1u) % n);
         std::uint16_t pick = no_block;
         std::uint32_t pick_count = 0;
         for (std::uint16_t i = 0; i < n; ++i) {
