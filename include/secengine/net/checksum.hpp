@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <span>
 
+#include <secengine/net/protocol.hpp>
+
 namespace secengine::net {
 
 /// Running one's-complement sum of 16-bit big-endian words (RFC 1071 section 4.1); add
@@ -34,6 +36,29 @@ private:
     checksum_accumulator c;
     c.add(bytes);
     return c.fold();
+}
+
+/// The sum over an L4 segment and its pseudo header, ready to `fold()`: IPv4 addresses,
+/// protocol and length (RFC 9293 section 3.1; none for ICMPv4, RFC 792), or IPv6 addresses,
+/// length and next header (RFC 8200 section 8.1, which ICMPv6 uses too: RFC 4443 section 2.3).
+/// `ip` is the IP header the addresses are read from. One sum for building and for checking:
+/// the builder folds it with the checksum field zero, a verifier expects 0 over the whole segment.
+[[nodiscard]] constexpr checksum_accumulator l4_sum(const std::byte* ip, bool v4, std::uint8_t proto,
+                                                    std::span<const std::byte> l4) noexcept {
+    checksum_accumulator c;
+    if (v4) {
+        if (proto != ipproto::icmp) {
+            c.add({ip + 12, 8});
+            c.add16(proto);
+            c.add16(static_cast<std::uint16_t>(l4.size()));
+        }
+    } else {
+        c.add({ip + 8, 32});
+        c.add32(static_cast<std::uint32_t>(l4.size()));
+        c.add16(proto);
+    }
+    c.add(l4);
+    return c;
 }
 
 }  // namespace secengine::net

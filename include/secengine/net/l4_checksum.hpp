@@ -40,20 +40,8 @@ enum class checksum_status : std::uint8_t { ok, bad_ip_header, bad_l4, unchecked
     const std::size_t l4_len = end - p.l4_offset;
     if (proto == ipproto::udp && l4_len >= 8 && detail::load_be16(f + p.l4_offset + 6) == 0)
         return v4 ? checksum_status::ok : checksum_status::bad_l4;
-    checksum_accumulator c;
-    if (proto != ipproto::icmp) {  // ICMPv4 has no pseudo header
-        if (v4) {
-            c.add32(p.src4);
-            c.add32(p.dst4);
-        } else {
-            c.add(p.src6());
-            c.add(p.dst6());
-        }
-        c.add32(static_cast<std::uint32_t>(l4_len));
-        c.add16(proto);
-    }
-    c.add(p.frame.subspan(p.l4_offset, l4_len));
-    return c.fold() == 0 ? checksum_status::ok : checksum_status::bad_l4;
+    const bool sum_ok = l4_sum(f + p.l3_offset, v4, proto, p.frame.subspan(p.l4_offset, l4_len)).fold() == 0;
+    return sum_ok ? checksum_status::ok : checksum_status::bad_l4;
 }
 
 }  // namespace secengine::net

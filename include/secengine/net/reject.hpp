@@ -25,6 +25,7 @@
 #include <secengine/net/builder.hpp>
 #include <secengine/net/packet.hpp>
 #include <secengine/net/protocol.hpp>
+#include <secengine/net/reply.hpp>
 
 namespace secengine::net {
 
@@ -59,17 +60,6 @@ inline constexpr std::size_t ipv6_min_mtu = 1280;
     }
     return !zero && !loopback;
 }
-[[nodiscard]] constexpr mac_address mac_at(const std::byte* p) noexcept {
-    mac_address m{};
-    for (std::size_t i = 0; i < 6; ++i) m[i] = static_cast<std::uint8_t>(p[i]);
-    return m;
-}
-/// Pads a built frame to the 60-byte Ethernet minimum (IEEE 802.3 clause 4.2.3.3, FCS excluded).
-[[nodiscard]] constexpr std::size_t pad(std::span<std::byte> out, std::size_t n) noexcept {
-    if (n == 0) return 0;
-    for (; n < 60 && n < out.size(); ++n) out[n] = std::byte{0};
-    return n;
-}
 [[nodiscard]] constexpr ipv6_address ip6(std::span<const std::byte, 16> a) noexcept {
     ipv6_address v{};
     for (std::size_t i = 0; i < 16; ++i) v[i] = static_cast<std::uint8_t>(a[i]);
@@ -89,12 +79,12 @@ inline constexpr std::size_t ipv6_min_mtu = 1280;
     if (v4 ? !unicast4(p.src4) || !unicast4(p.dst4) || p.dst4 == 0xFFFFFFFFu : !unicast6(p.src6()) || !unicast6(p.dst6()))
         return 0;
     frame_builder b{out};
-    b.ethernet(mac_at(f + 6), mac_at(f));
+    b.ethernet(detail_reply::mac_at(f + 6), detail_reply::mac_at(f));
     if (p.vlan_count == 1) b.vlan(p.vlan_id, detail::load_be16(f + 12));
     const bool tcp = p.is_tcp();
     const std::uint8_t proto = tcp ? ipproto::tcp : (v4 ? ipproto::icmp : ipproto::icmpv6);
-    if (v4) b.ipv4(p.dst4, p.src4, proto);
-    else b.ipv6(ip6(p.dst6()), ip6(p.src6()), proto);
+    if (v4) b.ipv4(p.dst4, p.src4, proto, reply_ttl);
+    else b.ipv6(ip6(p.dst6()), ip6(p.src6()), proto, reply_ttl);
     if (tcp) {
         if ((p.tcp_flags & tcp_rst) != 0) return 0;
         const std::byte* t = f + p.l4_offset;
@@ -106,7 +96,7 @@ inline constexpr std::size_t ipv6_min_mtu = 1280;
                                       ((p.tcp_flags & tcp_fin) != 0 ? 1u : 0u);
             b.tcp(p.dport, p.sport, tcp_rst | tcp_ack, 0, seq + len, 0);
         }
-        return pad(out, b.finish());
+        return detail_reply::pad(out, b.finish());
     }
     if (p.has_l4 && icmp_error(p)) return 0;
     // The quoted part of the offending datagram (RFC 792: IP header + 8 bytes; RFC 4443: all
@@ -124,7 +114,7 @@ inline constexpr std::size_t ipv6_min_mtu = 1280;
     }
     if (p.l3_offset + quote > p.frame.size()) return 0;
     b.payload(p.frame.subspan(p.l3_offset, quote));
-    return pad(out, b.finish());
+    return detail_reply::pad(out, b.finish());
 }
 
 }  // namespace secengine::net
