@@ -2,11 +2,19 @@
 // prints rules.prefilter_ns_per_byte.<N> (whole evaluate() on a 16 KiB payload that holds a few
 // hits, divided by the bytes) and rules.candidates.<N>, rules.db_bytes.<N>; the same names with
 // _no_start_table for images compiled without start tables (secrules --no-start-tables).
+// With Hyperscan (libhs, the peer of issue 11's target) the same literals, caseless, in block mode
+// over the same payload: rules.hyperscan_ns_per_byte.<N>, rules.ratio_to_hyperscan.<N> (our
+// bytes/s over Hyperscan's, as dpi.ratio_to_hyperscan) and rules.memory_ratio_to_hyperscan.<N>
+// (our image over Hyperscan's database + scratch).
 #include <chrono>
 #include <cstdio>
 #include <random>
 #include <string>
 #include <vector>
+
+#ifdef SECENGINE_BENCH_HYPERSCAN
+#include <hs/hs.h>
+#endif
 
 #include <secengine/rules/db.hpp>
 #include <secengine/rules/evaluate.hpp>
@@ -15,6 +23,59 @@
 #include "rules_parser.hpp"
 
 using namespace secengine;
+
+namespace {
+
+#ifdef SECENGINE_BENCH_HYPERSCAN
+struct hyperscan_figures {
+    double ns_per_byte = 0;
+    std::size_t bytes = 0;
+    std::size_t matches = 0;
+};
+
+// Hyperscan's literal API on the same patterns and payload, timed like evaluate() above.
+hyperscan_figures run_hyperscan(const std::vector<std::string>& pats, const std::string& data, int reps) {
+    std::vector<const char*> exprs;
+    std::vector<std::size_t> lens;
+    std::vector<unsigned> flags, ids;
+    for (std::size_t i = 0; i < pats.size(); ++i) {
+        exprs.push_back(pats[i].data());
+        lens.push_back(pats[i].size());
+        flags.push_back(HS_FLAG_CASELESS);
+        ids.push_back(static_cast<unsigned>(i + 1));
+    }
+    hs_database_t* db = nullptr;
+    hs_compile_error_t* err = nullptr;
+    if (hs_compile_lit_multi(exprs.data(), flags.data(), ids.data(), lens.data(), static_cast<unsigned>(pats.size()),
+                             HS_MODE_BLOCK, nullptr, &db, &err) != HS_SUCCESS) {
+        std::fprintf(stderr, "bench_prefilter: hyperscan compile: %s\n", err != nullptr ? err->message : "?");
+        std::exit(1);
+    }
+    hs_scratch_t* scratch = nullptr;
+    if (hs_alloc_scratch(db, &scratch) != HS_SUCCESS) std::exit(1);
+    std::size_t db_bytes = 0, scratch_bytes = 0;
+    hs_database_size(db, &db_bytes);
+    hs_scratch_size(scratch, &scratch_bytes);
+    hyperscan_figures f;
+    f.bytes = db_bytes + scratch_bytes;
+    auto on_match = [](unsigned, unsigned long long, unsigned long long, unsigned, void* ctx) -> int {
+        ++*static_cast<std::size_t*>(ctx);
+        return 0;
+    };
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int r = 0; r < reps; ++r) {
+        f.matches = 0;
+        hs_scan(db, data.data(), static_cast<unsigned>(data.size()), 0, scratch, on_match, &f.matches);
+    }
+    const auto t1 = std::chrono::steady_clock::now();
+    f.ns_per_byte = std::chrono::duration<double, std::nano>(t1 - t0).count() / reps / static_cast<double>(data.size());
+    hs_free_scratch(scratch);
+    hs_free_database(db);
+    return f;
+}
+#endif
+
+}  // namespace
 
 int main() {
     std::mt19937 rng(42);
@@ -36,6 +97,8 @@ int main() {
         }
         std::string data = payload;
         for (int k = 0; k < 4; ++k) data.replace(static_cast<std::size_t>(k) * 4000, pats[static_cast<std::size_t>(k) % n].size(), pats[static_cast<std::size_t>(k) % n]);
+        double ours_ns = 0;
+        std::size_t ours_bytes = 0;
         // The default layout (start tables on) and the same rules without start tables.
         for (const bool start_tables : {true, false}) {
             const rulesc::compiled_db db = rulesc::compile(rules_in, {rulesc::default_dense_rows, start_tables});
@@ -60,7 +123,22 @@ int main() {
             std::printf("rules.candidates%s.%zu=%u\n", suffix, n, res.candidates);
             std::printf("rules.db_bytes%s.%zu=%zu\n", suffix, n, db.image.size());
             if (alerts == 0) return 1;
+            if (start_tables) {
+                ours_ns = ns;
+                ours_bytes = db.image.size();
+            }
         }
+#ifdef SECENGINE_BENCH_HYPERSCAN
+        const hyperscan_figures h = run_hyperscan(pats, data, 200);
+        if (h.matches == 0) return 1;  // the planted hits must be found by both
+        std::printf("rules.hyperscan_ns_per_byte.%zu=%.3f\n", n, h.ns_per_byte);
+        std::printf("rules.hyperscan_bytes.%zu=%zu\n", n, h.bytes);
+        std::printf("rules.ratio_to_hyperscan.%zu=%.3f\n", n, h.ns_per_byte / ours_ns);
+        std::printf("rules.memory_ratio_to_hyperscan.%zu=%.3f\n", n, static_cast<double>(ours_bytes) / static_cast<double>(h.bytes));
+#else
+        (void)ours_ns;
+        (void)ours_bytes;
+#endif
     }
     return 0;
 }
