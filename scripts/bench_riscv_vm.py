@@ -10,6 +10,8 @@ eBPF verifier and per-run setup, empty DPI scan), so the figures are marginal co
                                  with the kernel's default automaton (both lanes, no normaliser)
   riscv.insns_per_http_request = guest insns slot 6 (built-in rules + injection detector) spends on
                                  one ~330-byte browser GET in one segment, beyond an empty segment
+  riscv.insns_per_payload_byte.rules = guest insns per byte of the same 1460-byte payload walked by
+                                 the rule prefilter with the built-in database (stage 6's loop)
 Usage: bench_riscv_vm.py [unikernel.elf]
 """
 import os
@@ -29,6 +31,7 @@ def main():
         e = a.wait_line(r'selfbench ebpf_insns=(\d+) riscv_insns=(\d+)', 60)
         d = a.wait_line(r'selfbench dpi_bytes=(\d+) riscv_insns=(\d+) matches=(\d+)', 60)
         r = a.wait_line(r'selfbench http_requests=(\d+) riscv_insns=(\d+) request_bytes=(\d+)', 60)
+        w = a.wait_line(r'selfbench rules_bytes=(\d+) riscv_insns=(\d+) candidates=(\d+)', 60)
     finally:
         a.close()
     ebpf_n, ebpf_m = int(e.group(1)), int(e.group(2))
@@ -41,6 +44,10 @@ def main():
     if req_n and req_m:
         print('riscv.insns_per_http_request=%.0f' % (req_m / req_n))
         print('riscv.insns_per_http_request_byte=%.2f' % (req_m / req_n / int(r.group(3))))
+    walk_n, walk_m = int(w.group(1)), int(w.group(2))
+    if not (walk_n and walk_m):
+        raise SystemExit('bench_riscv_vm: zero measurement: %s' % w.string)
+    print('riscv.insns_per_payload_byte.rules=%.2f' % (walk_m / walk_n))
 
 
 if __name__ == '__main__':

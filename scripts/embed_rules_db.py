@@ -2,7 +2,7 @@
 """Writes include/secengine/rules/builtin_db.hpp: a compiled rule database as a C++ array in
 .rodata (read in place by rules::db_view, never copied into the kernel's RAM window).
 
-    secrules compile --quiet --dense-rows 1 --no-start-tables rules/builtin.rules -o build/builtin.db
+    secrules compile --quiet --dense-rows 1 rules/builtin.rules -o build/builtin.db
     scripts/embed_rules_db.py build/builtin.db rules/builtin.rules > include/secengine/rules/builtin_db.hpp
 
 --check HEADER: exit 1 when HEADER differs from what would be written (the stale-header test).
@@ -13,7 +13,7 @@ import sys
 def render(db: bytes, source: str) -> str:
     out = []
     out.append("#pragma once")
-    out.append(f"/// \\file The built-in rule set ({source}) compiled by `secrules compile --dense-rows 1 --no-start-tables`,")
+    out.append(f"/// \\file The built-in rule set ({source}) compiled by `secrules compile --dense-rows 1`,")
     out.append("/// embedded by scripts/embed_rules_db.py; do not edit (the test rules_builtin_db_fresh")
     out.append("/// fails when this file is stale). Lives in .rodata: db_view reads it in place.")
     out.append("#include <cstddef>")

@@ -9,7 +9,7 @@ import sys
 secrules, root, build = sys.argv[1:4]
 os.makedirs(build, exist_ok=True)
 db = os.path.join(build, "builtin.db")
-r = subprocess.run([secrules, "compile", "--quiet", "--dense-rows", "1", "--no-start-tables", os.path.join(root, "rules/builtin.rules"), "-o", db],
+r = subprocess.run([secrules, "compile", "--quiet", "--dense-rows", "1", os.path.join(root, "rules/builtin.rules"), "-o", db],
                    capture_output=True, text=True)
 print(r.stdout, r.stderr)
 if r.returncode != 0 or "skipped=0" not in r.stdout:
