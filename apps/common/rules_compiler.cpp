@@ -99,6 +99,47 @@ std::vector<std::uint8_t> start_table(const trie& t) {
     return bits;
 }
 
+// The skip window (format.hpp aw::skip_len): the shortest pattern's length, capped at
+// aw::skip_max_len; 0 when a pattern is shorter than aw::skip_min_len (no skip table then).
+std::uint32_t skip_window(const trie& t) {
+    std::size_t shortest = aw::skip_max_len;
+    std::vector<std::pair<std::uint32_t, std::size_t>> todo{{0u, 0u}};  // node, depth
+    while (!todo.empty()) {
+        const auto [n, depth] = todo.back();
+        todo.pop_back();
+        if (n != 0 && !t.nodes[n].outs.empty()) shortest = std::min(shortest, depth);
+        if (depth >= shortest) continue;  // deeper outputs cannot be shorter
+        for (const auto& [c, child] : t.nodes[n].next) todo.push_back({child, depth + 1});
+    }
+    return shortest >= aw::skip_min_len ? static_cast<std::uint32_t>(shortest) : 0u;
+}
+
+// The skip table for window m (format.hpp aw::skip): every trie path of depth m is the first m
+// bytes of a pattern (all patterns have >= m bytes, every trie node lies on a pattern), and
+// its block ending at q (q = 2..m) allows a shift of at most m - q.
+std::vector<std::uint8_t> skip_table(const trie& t, std::uint32_t m) {
+    std::vector<std::uint8_t> shift(aw::skip_table_bytes, static_cast<std::uint8_t>(m - 1));
+    std::vector<unsigned> path;
+    auto visit = [&](auto&& self, std::uint32_t n) -> void {
+        if (path.size() == m) {
+            for (std::size_t q = 2; q <= m; ++q)
+                for (unsigned b0 : unfold(path[q - 2]))
+                    for (unsigned b1 : unfold(path[q - 1])) {
+                        std::uint8_t& x = shift[aw::skip_index(static_cast<std::uint8_t>(b0), static_cast<std::uint8_t>(b1))];
+                        x = std::min<std::uint8_t>(x, static_cast<std::uint8_t>(m - q));
+                    }
+            return;
+        }
+        for (const auto& [c, child] : t.nodes[n].next) {
+            path.push_back(c);
+            self(self, child);
+            path.pop_back();
+        }
+    };
+    visit(visit, 0);
+    return shift;
+}
+
 // Writes buffer automaton with complete rows for its first `max_dense` states (and the start
 // table when asked); returns its offset.
 std::uint32_t write_automaton(writer& w, trie& t, std::size_t max_dense, bool with_start_table) {
@@ -148,6 +189,9 @@ std::uint32_t write_automaton(writer& w, trie& t, std::size_t max_dense, bool wi
     w.u32(no);
     w.u32(dense);
     w.u32(with_start_table ? outs + no * 4 : none32);
+    const std::uint32_t m = with_start_table ? skip_window(t) : 0u;
+    w.u32(m != 0 ? outs + no * 4 + static_cast<std::uint32_t>(aw::start_table_bytes) : none32);
+    w.u32(m);
     // Complete rows (Aho-Corasick's delta function) for BFS states 0..dense-1: a state's row is
     // its failure state's row (already built: the failure state is smaller) with its own edges.
     // Targets carry out_bit when the target state has outputs or an output link.
@@ -185,6 +229,8 @@ std::uint32_t write_automaton(writer& w, trie& t, std::size_t max_dense, bool wi
         for (auto r : t.nodes[bfs[i]].outs) w.u32(r);
     if (with_start_table)
         for (auto b : start_table(t)) w.u8(b);
+    if (m != 0)
+        for (auto x : skip_table(t, m)) w.u8(x);
     return at;
 }
 

@@ -258,3 +258,90 @@ TEST_CASE("engine: candidates stay few when most rules cannot match", "[rules][e
     CHECK(e.last.candidates == 2);
     CHECK_FALSE(e.last.overflow);
 }
+
+namespace {
+
+// The payload automaton's skip window m of an image (0: no skip table), read from its header.
+std::uint32_t skip_window_of(const rules::db_view& v) {
+    const std::uint32_t a = v.automaton(B::payload);
+    if (a == rules::none32) return 0;
+    const auto word = [&](std::size_t w) {
+        std::uint32_t x = 0;
+        for (int k = 0; k < 4; ++k) x |= static_cast<std::uint32_t>(v.bytes()[a + 4 * w + static_cast<std::size_t>(k)]) << (8 * k);
+        return x;
+    };
+    return word(rules::aw::skip) == rules::none32 ? 0 : word(rules::aw::skip_len);
+}
+
+bool folded_contains(const std::string& hay, const std::string& needle) {
+    auto low = [](std::string s) {
+        for (char& c : s) c = static_cast<char>(rules::fold(static_cast<std::uint8_t>(c)));
+        return s;
+    };
+    return low(hay).find(low(needle)) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("engine: the Wu-Manber skip walk finds exactly what a naive search finds", "[rules][engine][property]") {
+    // Patterns of >= 3 bytes from a small alphabet (many partial matches, shifts of every size),
+    // payloads with occurrences planted anywhere, also flush with the first and the last byte.
+    std::mt19937 rng(23);
+    const std::string alpha = "abcABxy-";
+    std::size_t windows_seen = 0, hits = 0, checks = 0;
+    for (int set = 0; set < 150; ++set) {
+        const std::size_t nrules = 1 + rng() % 30;
+        const std::size_t min_len = 3 + rng() % 6;
+        std::vector<std::string> pats, texts;
+        for (std::size_t i = 0; i < nrules; ++i) {
+            std::string p;
+            const std::size_t len = min_len + rng() % 8;
+            for (std::size_t k = 0; k < len; ++k) p += alpha[rng() % alpha.size()];
+            pats.push_back(p);
+            texts.push_back("alert tcp any any -> any any (content:\"" + p + "\"; nocase; sid:" + std::to_string(i + 1) + ";)");
+        }
+        engine skipping(texts, rulesc::default_vars(), {1, true});
+        engine dense_skipping(texts, rulesc::default_vars(), {256, true});
+        engine plain(texts, rulesc::default_vars(), {1, false});
+        const std::uint32_t m = skip_window_of(skipping.view);
+        REQUIRE(m >= rules::aw::skip_min_len);  // every pattern has >= 3 bytes: the table must exist
+        std::size_t shortest = pats[0].size();
+        for (const auto& pat : pats) shortest = std::min(shortest, pat.size());
+        REQUIRE(m == std::min<std::size_t>(shortest, rules::aw::skip_max_len));  // the window is the shortest pattern
+        REQUIRE(skip_window_of(plain.view) == 0);
+        windows_seen += m;
+        for (int pkt = 0; pkt < 40; ++pkt) {
+            std::string data;
+            const std::size_t len = rng() % 80;
+            for (std::size_t k = 0; k < len; ++k) data += alpha[rng() % alpha.size()];
+            if (rng() % 2 != 0) {  // plant one pattern, in random case, at a random place or an edge
+                std::string p = pats[rng() % pats.size()];
+                for (char& c : p)
+                    if (rng() % 2 != 0 && c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
+                const std::size_t where = rng() % 3 == 0 ? 0 : rng() % 3 == 0 ? data.size() : rng() % (data.size() + 1);
+                data.insert(where, p);
+            }
+            std::set<std::uint32_t> want;
+            for (std::size_t i = 0; i < pats.size(); ++i)
+                if (folded_contains(data, pats[i])) want.insert(static_cast<std::uint32_t>(i + 1));
+            packet p(data);
+            const V a = skipping.run(p.ctx), b = dense_skipping.run(p.ctx), c = plain.run(p.ctx);
+            INFO("set " << set << " m " << m << " data '" << data << "'");
+            REQUIRE(std::set<std::uint32_t>(a.begin(), a.end()) == want);
+            REQUIRE(std::set<std::uint32_t>(b.begin(), b.end()) == want);
+            REQUIRE(std::set<std::uint32_t>(c.begin(), c.end()) == want);
+            hits += want.size();
+            ++checks;
+        }
+    }
+    CHECK(hits > checks / 4);  // the planted occurrences are found (the test sees matches)
+    CHECK(windows_seen > 150 * 3);
+}
+
+TEST_CASE("engine: a one- or two-byte pattern keeps the automaton without a skip table", "[rules][engine]") {
+    engine e({"alert tcp any any -> any any (content:\"ab\"; sid:1;)", "alert tcp any any -> any any (content:\"longer\"; sid:2;)"},
+             rulesc::default_vars(), {1, true});
+    CHECK(skip_window_of(e.view) == 0);
+    packet p("xxlongerxxab");
+    CHECK(e.run(p.ctx) == V{1, 2});
+}

@@ -157,6 +157,15 @@ private:
         if (ns == 0 || ns > img_.size() || ne > img_.size() || no > img_.size()) return false;
         if (dense == 0 || dense > ns || !in(a + aw::words * 4, static_cast<std::size_t>(dense) * 256 * 4)) return false;
         if (const std::uint32_t st = u32(a + 4 * aw::start); st != none32 && !in(st, aw::start_table_bytes)) return false;
+        // A skip table needs the start table (the walk uses it on x = 0) and a window the walk's
+        // reads stay inside of: m >= 3 keeps d[i + m - 2] at or after d[i].
+        if (const std::uint32_t sk = u32(a + 4 * aw::skip); sk != none32) {
+            const std::uint32_t m = u32(a + 4 * aw::skip_len);
+            if (u32(a + 4 * aw::start) == none32 || !in(sk, aw::skip_table_bytes) || m < aw::skip_min_len || m > aw::skip_max_len)
+                return false;
+            for (std::size_t k = 0; k < aw::skip_table_bytes; ++k)
+                if (static_cast<std::uint32_t>(img_[sk + k]) > m - 1) return false;
+        }
         if (!in(so, static_cast<std::size_t>(ns) * aw::s_words * 4) || !in(eo, static_cast<std::size_t>(ne) * aw::e_words * 4) ||
             !in(oo, static_cast<std::size_t>(no) * 4))
             return false;

@@ -180,6 +180,8 @@ constexpr void prefilter(const db_view& db, std::uint32_t a, std::span<const std
     const std::uint32_t dense = rd(a + 4 * aw::dense);  // validated: 1 <= dense <= states
     auto sw = [&](std::uint32_t s, std::size_t w) { return rd(so + (std::size_t{s} * aw::s_words + w) * 4); };
     const std::uint32_t start = rd(a + 4 * aw::start);  // validated: none32 or a whole table inside the image
+    const std::uint32_t skip = rd(a + 4 * aw::skip);    // validated: none32, or a table with start, 3 <= m <= 64
+    const std::size_t m = rd(a + 4 * aw::skip_len);
     const std::byte* const d = data.data();
     const std::size_t len = data.size();
     std::uint32_t s = 0;  // current state | out_bit
@@ -188,10 +190,27 @@ constexpr void prefilter(const db_view& db, std::uint32_t a, std::span<const std
             // At the root: skip every position whose byte pair cannot begin a pattern (format.hpp,
             // aw::start). The loads are independent of each other, unlike the state walk's.
             const std::byte* const table = img + start;
-            while (i + 1 < len) {
-                const std::size_t pair = static_cast<std::size_t>(d[i]) | static_cast<std::size_t>(d[i + 1]) << 8;
-                if (((static_cast<unsigned>(table[pair >> 3]) >> (pair & 7)) & 1u) != 0) break;
-                ++i;
+            auto may_start = [&](std::size_t at) {
+                const std::size_t pair = static_cast<std::size_t>(d[at]) | static_cast<std::size_t>(d[at + 1]) << 8;
+                return ((static_cast<unsigned>(table[pair >> 3]) >> (pair & 7)) & 1u) != 0;
+            };
+            if (skip != none32) {
+                // Wu-Manber block shifts first (format.hpp aw::skip): up to m - 1 bytes per test.
+                // Every pattern has >= m bytes, so once the window leaves the data none can end.
+                const std::byte* const shifts = img + skip;
+                while (true) {
+                    if (i + m > len) return;
+                    const auto x = static_cast<std::size_t>(shifts[aw::skip_index(static_cast<std::uint8_t>(d[i + m - 2]),
+                                                                                 static_cast<std::uint8_t>(d[i + m - 1]))]);
+                    if (x != 0) {
+                        i += x;
+                        continue;
+                    }
+                    if (may_start(i)) break;
+                    ++i;
+                }
+            } else {
+                while (i + 1 < len && !may_start(i)) ++i;
             }
         }
         const std::uint8_t c = fold(static_cast<std::uint8_t>(d[i]));

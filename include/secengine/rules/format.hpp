@@ -19,7 +19,7 @@
 namespace secengine::rules {
 
 inline constexpr std::uint8_t db_magic[8] = {'S', 'E', 'C', 'R', 'U', 'L', 'E', 'S'};
-inline constexpr std::uint32_t db_version = 2;  // 2: automata carry a start table
+inline constexpr std::uint32_t db_version = 3;  // 2: automata carry a start table; 3: and a skip table
 inline constexpr std::uint32_t none32 = 0xFFFFFFFFu;
 
 /// Header word offsets (bytes). The MAC area is zero until the flash work signs images; the
@@ -109,10 +109,29 @@ inline constexpr std::size_t address_item_bytes = 32;
 /// again: the walk skips such bytes with one independent load each instead of a dependent
 /// state-to-state load (the idea of Hyperscan's and Suricata's "skip until a pattern could
 /// start" front ends, here the plainest form of it).
+///
+/// `skip` (none32: absent; written with the start table when every pattern of the automaton has
+/// at least 3 bytes) is the offset of a skip table of skip_table_bytes shift values, and
+/// `skip_len` the window length m (3 <= m <= skip_max_len, at most the shortest pattern's
+/// length). Wu and Manber's block shift ("A fast algorithm for multi-pattern searching", 1994)
+/// with blocks of two bytes: at the root with the window d[i .. i+m-1], entry
+/// skip_index(d[i+m-2], d[i+m-1]) is a shift x such that no pattern occurrence starts in
+/// [i, i+x) - the smallest m - q over every pattern block (p[q-2], p[q-1]), q = 2..m, of every
+/// pattern's first m case-folded bytes, in all case variants, hashed (a collision only makes a
+/// shift smaller), m - 1 for blocks that occur nowhere. x = 0 leaves the start pair test and the
+/// walk at i; a window that no longer fits in the data ends the walk (no pattern fits there).
+/// One test then moves up to m - 1 bytes instead of one.
 namespace aw {
 inline constexpr std::size_t states = 0, state_count = 1, edges = 2, edge_count = 3, outs = 4, out_count = 5,
-                             dense = 6 /* rows that follow the header, >= 1 (the root) */, start = 7, words = 8;
+                             dense = 6 /* rows that follow the header, >= 1 (the root) */, start = 7, skip = 8,
+                             skip_len = 9, words = 10;
 inline constexpr std::size_t start_table_bytes = 65536 / 8;
+inline constexpr std::size_t skip_table_bytes = 4096;
+inline constexpr std::uint32_t skip_min_len = 3, skip_max_len = 64;
+/// The skip table's index of the raw byte pair b0 b1 (12 bits: b0 << 4 < 4096, b1 < 256).
+[[nodiscard]] constexpr std::size_t skip_index(std::uint8_t b0, std::uint8_t b1) noexcept {
+    return (std::size_t{b0} << 4) ^ std::size_t{b1};
+}
 /// State record words: fail, first edge, edge count, first output, output count, output link.
 inline constexpr std::size_t s_fail = 0, s_edge = 1, s_nedge = 2, s_out = 3, s_nout = 4, s_link = 5, s_words = 6;
 /// A transition target (dense row entry, edge target) with this bit set leads to a state that
