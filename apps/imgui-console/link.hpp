@@ -35,6 +35,7 @@ struct result {
     wire::ack ack{};
     wire::error_reply error{};
     wire::msg_type request = wire::msg_type::ping;  ///< the command answered (names the ack's code)
+    std::uint32_t made_against = 0;  ///< a configuration change: the config version it was made against
     [[nodiscard]] bool ok() const {
         return answered && type != wire::msg_type::error_reply &&
                (type != wire::msg_type::ack || ack.result == wire::status::ok);

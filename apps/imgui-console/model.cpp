@@ -193,7 +193,16 @@ bool controller::record(const std::string& what, const result& r) {
     c.ok = r.ok();
     c.outcome = r.describe();
     c.config_version = r.type == wire::msg_type::ack ? r.ack.config_version : 0;
+    const bool stale = r.type == wire::msg_type::ack && r.ack.result == wire::status::stale_version;
+    if (stale) c.outcome += " - the configuration was re-read: check it and apply again";
     model_.changes.push_back(c);
+    if (stale) {
+        // Another client changed the configuration after this view was read (issue 16): show
+        // what is in force now, so the operator decides again on current numbers.
+        model_.limits_edited = false;
+        model_.config.reset();
+        (void)refresh_config();
+    }
     return c.ok;
 }
 

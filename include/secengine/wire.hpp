@@ -14,6 +14,7 @@
 ///   wire/session.hpp        appliance and client endpoints
 #include "wire/chunk_receiver.hpp"
 #include "wire/commands.hpp"
+#include "wire/config_version.hpp"
 #include "wire/datagram.hpp"
 #include "wire/error.hpp"
 #include "wire/event_limiter.hpp"

@@ -106,6 +106,13 @@ public:
         }
         subs_[ch].last_heard = now;
         context ctx{from, frame, o.hdr, now, 0, newest};
+        // Ordering across channels (wire/config_version.hpp): a change applies only to the
+        // configuration it was made against. A withheld change delivered after newer ones (from
+        // any channel) is refused and changes nothing - not even the version.
+        if (wire::carries_config_version(o.hdr.type) && (!o.versioned || o.config_version != version_)) {
+            ack(ctx, {o.versioned ? wire::status::stale_version : wire::status::version_required, 0, version_, false});
+            return ctx.reply_len;
+        }
         // Persist first (docs/store.md): a change is stored and read back before it is applied
         // and acked; one that cannot be stored is neither applied nor acked as done.
         if (is_configuration(o.hdr.type)) {

@@ -6,8 +6,9 @@
 ///     0  magic    u16  0x4553 ("SE" on the wire)     8  boot_id  u64  the appliance's boot
 ///     2  version  u8   1                             16 seq      u64  per sender, per boot
 ///     3  type     u8   msg_type                      24 payload  (length bytes)
-///     4  flags    u8   bit 0: from_appliance         24+length   tag u64: SipHash-2-4 over bytes
-///     5  channel  u8   client number (0: appliance)              [0, 24 + length)
+///     4  flags    u8   bit 0: from_appliance,        24+length   tag u64: SipHash-2-4 over bytes
+///                      bit 1: config_version                   [0, 24 + length)
+///     5  channel  u8   client number (0: appliance)
 ///     6  length   u16  payload bytes
 ///
 /// Magic and version stay at these offsets in every future version, so any receiver can tell
@@ -33,7 +34,10 @@ static_assert(max_datagram == 1472 && max_payload == 1440);
 /// Header flag bits; every other bit is reserved and must be zero (`bad_flags`).
 namespace flag {
 inline constexpr std::uint8_t from_appliance = 0x01;  ///< set by the appliance, clear by clients
-inline constexpr std::uint8_t defined = from_appliance;
+/// The payload starts with the u32 configuration version the change was made against
+/// (config_version.hpp); set on exactly the configuration changes.
+inline constexpr std::uint8_t config_version = 0x02;
+inline constexpr std::uint8_t defined = from_appliance | config_version;
 }  // namespace flag
 
 /// Message types. Commands (client -> appliance) are 0x01-0x3f; replies 0x40-0x4f and
