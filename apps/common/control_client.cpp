@@ -248,7 +248,20 @@ std::string response::describe() const {
             n = secengine::dpi::name(static_cast<secengine::dpi::dpi_error>(c));
         else if (request == wire::msg_type::set_limits && c < static_cast<std::uint16_t>(secengine::limits_error::count_))
             n = secengine::name(static_cast<secengine::limits_error>(c));
-        s += n.empty() ? " (code " + std::to_string(c) + ")" : " (" + std::string(n) + ")";
+        std::string limit;
+        if (request == wire::msg_type::add_signature && ack.result == wire::status::no_space && ack.detail != 0) {
+            // The capacity the refusal ran into (wire::capacity_detail): used | capacity << 16.
+            using secengine::dpi::dpi_error;
+            const auto e = static_cast<dpi_error>(c);
+            const char* what = e == dpi_error::pool_full       ? " pattern bytes used"
+                               : e == dpi_error::patterns_full ? " signatures loaded"
+                               : e == dpi_error::states_full   ? " automaton states used"
+                                                               : nullptr;
+            if (what != nullptr)
+                limit = ": " + std::to_string(wire::detail_used(ack.detail)) + " of " +
+                        std::to_string(wire::detail_capacity(ack.detail)) + what;
+        }
+        s += n.empty() ? " (code " + std::to_string(c) + ")" : " (" + std::string(n) + limit + ")";
     }
     return s;
 }

@@ -23,5 +23,6 @@
 #include "wire/replay_window.hpp"
 #include "wire/replies.hpp"
 #include "wire/session.hpp"
+#include "wire/signature_page.hpp"
 #include "wire/siphash.hpp"
 #include "wire/telemetry.hpp"

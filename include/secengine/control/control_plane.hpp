@@ -378,6 +378,13 @@ private:
         if (r.refused != wire::status::ok) return ack(c, {r.refused});
         reply(c, r.page);
     }
+    void apply(context& c, const wire::signature_list& m) noexcept {
+        // Records are staged where the encoder puts the entries tail, like map_read's.
+        constexpr std::size_t at = datagram_offset + wire::header_size + wire::signature_page_fixed;
+        constexpr std::size_t room = wire::max_payload - wire::signature_page_fixed;
+        if (c.frame.size() < at + room) return ack(c, {wire::status::invalid});
+        reply(c, control::make_signature_page(e_, m, c.hdr.seq, version_, c.frame.subspan(at, room)));
+    }
     void apply(context& c, const wire::rules_chunk& m) noexcept { ack(c, rules_.chunk(e_, m)); }
     void apply(context& c, const wire::rules_commit& m) noexcept { ack(c, rules_.commit(e_, m)); }
     void apply(context& c, const wire::rules_list& m) noexcept { reply(c, rules_.list(e_, m, c.hdr.seq)); }

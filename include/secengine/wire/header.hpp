@@ -65,6 +65,7 @@ enum class msg_type : std::uint8_t {
     rules_list = 0x13,
     store_status = 0x14,   ///< persistent appliance: state store version and flash health
     factory_reset = 0x15,  ///< persistent appliance: drop the running configuration, reboot
+    signature_list = 0x16, ///< the runtime signatures (id, lane, hits, pattern) and the DPI capacity
 
     ack = 0x40,
     error_reply = 0x41,
@@ -73,6 +74,7 @@ enum class msg_type : std::uint8_t {
     map_page = 0x44,
     rules_page = 0x45,
     store_report = 0x46,
+    signature_page = 0x47,
 
     stats = 0x50,
     dpi_hits = 0x51,
@@ -80,8 +82,8 @@ enum class msg_type : std::uint8_t {
     alert = 0x53,
 };
 
-inline constexpr std::uint8_t last_command = 0x15;
-inline constexpr std::uint8_t last_reply = 0x46;
+inline constexpr std::uint8_t last_command = 0x16;
+inline constexpr std::uint8_t last_reply = 0x47;
 inline constexpr std::uint8_t last_telemetry = 0x53;
 
 [[nodiscard]] constexpr bool is_command(msg_type t) noexcept {
@@ -103,8 +105,8 @@ inline constexpr std::uint8_t last_telemetry = 0x53;
         "ping",          "read_config",   "subscribe",    "unsubscribe",   "block_port",    "unblock_port",
         "add_signature", "remove_signature", "ebpf_chunk", "ebpf_commit",  "ebpf_unload",   "set_limits",
         "penalty_list",  "penalty_flush", "penalty_unban", "map_read",    "rules_chunk",   "rules_commit",
-        "rules_list",    "store_status",  "factory_reset"};
-    constexpr std::string_view replies[] = {"ack", "error_reply", "config", "penalty_page", "map_page", "rules_page", "store_report"};
+        "rules_list",    "store_status",  "factory_reset", "signature_list"};
+    constexpr std::string_view replies[] = {"ack", "error_reply", "config", "penalty_page", "map_page", "rules_page", "store_report", "signature_page"};
     constexpr std::string_view telemetry[] = {"stats", "dpi_hits", "map_counters", "alert"};
     static_assert(std::size(commands) == last_command && std::size(replies) == last_reply - 0x40 + 1 &&
                   std::size(telemetry) == last_telemetry - 0x50 + 1);
