@@ -15,7 +15,7 @@
 
 #include "address_text.hpp"
 #include "commands.hpp"
-#include "signature_view.hpp"
+#include "signature_listing.hpp"
 #include "telemetry_view.hpp"
 
 namespace secctl {
@@ -114,7 +114,7 @@ int cmd_stats(session& s, const command& c) {
 int cmd_sig_list(session& s, const command&) {
     // signature_list pages (wire/signature_page.hpp): id, lane, hits, pattern and the DPI
     // stage's capacity, paged until every signature the appliance counts is listed.
-    signature_listing l;
+    secengine::host::signature_listing l;
     for (int page = 0; page < 256; ++page) {
         const response r = s.req(wire::signature_list{static_cast<std::uint16_t>(l.rows.size())});
         if (!r.answered) return exit_no_answer;
@@ -123,13 +123,13 @@ int cmd_sig_list(session& s, const command&) {
             return exit_refused;
         }
         std::string err;
-        if (!add_signature_page(r.payload, l, err)) {
+        if (!secengine::host::add_signature_page(r.payload, l, err)) {
             std::fprintf(stderr, "secctl: sig-list: %s\n", err.c_str());
             return exit_refused;
         }
-        if (listing_complete(l)) break;
+        if (secengine::host::listing_complete(l)) break;
     }
-    std::printf("%s", signature_list_text(l).c_str());
+    std::printf("%s", secengine::host::signature_list_text(l).c_str());
     return exit_ok;
 }
 

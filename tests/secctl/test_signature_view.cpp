@@ -1,4 +1,4 @@
-// secctl sig-list (apps/secctl/signature_view.hpp): signature_page payloads as the appliance
+// secctl sig-list and the console (apps/common/signature_listing.hpp): signature_page payloads as the appliance
 // sends them - one page, several pages, hostile ones (truncated records, counts that do not
 // match, an unknown lane, a page from elsewhere) - and the text an operator reads.
 #include <catch2/catch.hpp>
@@ -8,12 +8,14 @@
 #include <vector>
 
 #include "command_line.hpp"
-#include "signature_view.hpp"
+#include "signature_listing.hpp"
 
 // The staging offset the plane uses is the encoder's real fixed size.
 static_assert(secengine::wire::max_payload_of<secengine::wire::signature_page> == secengine::wire::signature_page_fixed);
 
-using namespace secctl;
+using namespace secengine::host;
+using secctl::to_hex;
+namespace wire = secengine::wire;
 
 namespace {
 

@@ -1,11 +1,9 @@
-// secctl sig-list: decoding and text (signature_view.hpp).
-#include "signature_view.hpp"
+// Signature listings: decoding and text (signature_listing.hpp).
+#include "signature_listing.hpp"
 
 #include <cstdio>
 
-#include "command_line.hpp"
-
-namespace secctl {
+namespace secengine::host {
 
 bool add_signature_page(std::span<const std::byte> payload, signature_listing& out, std::string& err) {
     wire::signature_page p;
@@ -46,7 +44,15 @@ bool listing_complete(const signature_listing& out) { return out.rows.size() >= 
 std::string pattern_text(std::string_view bytes) {
     bool printable = !bytes.empty();
     for (const char ch : bytes) printable &= ch >= 0x20 && ch < 0x7f;
-    if (!printable) return "hex:" + to_hex(bytes);
+    if (!printable) {
+        std::string h = "hex:";
+        static constexpr char digits[] = "0123456789abcdef";
+        for (const char ch : bytes) {
+            h += digits[static_cast<unsigned char>(ch) >> 4];
+            h += digits[static_cast<unsigned char>(ch) & 15];
+        }
+        return h;
+    }
     std::string s = "\"";
     for (const char ch : bytes) {
         if (ch == '"' || ch == '\\') s += '\\';
@@ -74,4 +80,4 @@ std::string signature_list_text(const signature_listing& l) {
     return s;
 }
 
-}  // namespace secctl
+}  // namespace secengine::host

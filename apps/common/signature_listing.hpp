@@ -1,7 +1,8 @@
 #pragma once
-// `secctl sig-list` (docs/secctl.md): the signature_page replies (wire/signature_page.hpp)
-// gathered into rows and printed with the DPI stage's capacity, so an operator sees each
-// signature's lane and pattern and what still fits. Pure functions, tested in tests/secctl.
+// The runtime signatures as an operator sees them (`secctl sig-list`, the console's
+// signatures panel; docs/secctl.md): signature_page replies (wire/signature_page.hpp) gathered
+// into rows and printed with the DPI stage's capacity - each signature's lane and pattern and
+// what still fits. Pure functions, tested in tests/secctl/test_signature_view.cpp.
 #include <cstdint>
 #include <span>
 #include <string>
@@ -9,7 +10,7 @@
 
 #include <secengine/wire.hpp>
 
-namespace secctl {
+namespace secengine::host {
 
 namespace wire = secengine::wire;
 
@@ -44,4 +45,4 @@ bool add_signature_page(std::span<const std::byte> payload, signature_listing& o
 /// "580 of 600 pattern bytes used, 20 free; 3 of 16 signatures; 120 of 512 states".
 [[nodiscard]] std::string capacity_text(const wire::signature_page& p);
 
-}  // namespace secctl
+}  // namespace secengine::host
