@@ -297,9 +297,9 @@ void draw_sdn(app& a, node& n) {
             // What is loaded and what still fits (issue 13), as `secctl sig-list` prints it.
             const auto& l = *n.model.signatures;
             ImGui::TextUnformatted(secengine::host::capacity_text(l.capacity).c_str());
-            for (const auto& r : l.rows)
-                ImGui::BulletText("%u  %s  hits %u  %s", r.id, std::string(wire::name(r.lane)).c_str(), r.hits,
-                                  secengine::host::pattern_text(r.pattern).c_str());
+            for (const auto& row : l.rows)
+                ImGui::BulletText("%u  %s  hits %u  %s", row.id, std::string(wire::name(row.lane)).c_str(), row.hits,
+                                  secengine::host::pattern_text(row.pattern).c_str());
         }
         ImGui::InputTextWithHint("##rules", ".rules file path", &a.rules_path);
         ImGui::SameLine();
