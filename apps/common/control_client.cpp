@@ -231,7 +231,12 @@ std::string response::describe() const {
         return std::string("error_reply ") + std::string(wire::name(error.error));
     if (type != wire::msg_type::ack) return std::string(wire::name(type));
     std::string s(wire::name(ack.result));
-    if (ack.result == wire::status::verifier_rejected) {
+    if (ack.result == wire::status::stale_version) {
+        s += " (made against config version " + std::to_string(made_against) + ", the appliance is at " +
+             std::to_string(ack.detail) + ": another change came first; nothing was applied)";
+    } else if (ack.result == wire::status::version_required) {
+        s += " (the change carries no config version; the appliance is at " + std::to_string(ack.detail) + ")";
+    } else if (ack.result == wire::status::verifier_rejected) {
         const auto e = static_cast<secengine::ebpf::verify_error>(ack.error_code);
         s += " (" + std::string(secengine::ebpf::name(e)) + " at pc " + std::to_string(ack.detail) + ")";
     } else if (ack.error_code != 0) {
@@ -243,13 +248,43 @@ std::string response::describe() const {
             n = secengine::dpi::name(static_cast<secengine::dpi::dpi_error>(c));
         else if (request == wire::msg_type::set_limits && c < static_cast<std::uint16_t>(secengine::limits_error::count_))
             n = secengine::name(static_cast<secengine::limits_error>(c));
-        s += n.empty() ? " (code " + std::to_string(c) + ")" : " (" + std::string(n) + ")";
+        std::string limit;
+        if (request == wire::msg_type::add_signature && ack.result == wire::status::no_space && ack.detail != 0) {
+            // The capacity the refusal ran into (wire::capacity_detail): used | capacity << 16.
+            using secengine::dpi::dpi_error;
+            const auto e = static_cast<dpi_error>(c);
+            const char* what = e == dpi_error::pool_full       ? " pattern bytes used"
+                               : e == dpi_error::patterns_full ? " signatures loaded"
+                               : e == dpi_error::states_full   ? " automaton states used"
+                                                               : nullptr;
+            if (what != nullptr)
+                limit = ": " + std::to_string(wire::detail_used(ack.detail)) + " of " +
+                        std::to_string(wire::detail_capacity(ack.detail)) + what;
+        }
+        s += n.empty() ? " (code " + std::to_string(c) + ")" : " (" + std::string(n) + limit + ")";
     }
     return s;
 }
 
 client::client(transport& t, const wire::siphash_key& key, std::uint8_t channel, std::uint64_t first_seq)
     : t_(t), session_(key, channel, first_seq) {}
+
+void client::learn_version(const wire::opened& o) {
+    // Every ack, config and stats carries the configuration version after it (replies.hpp,
+    // telemetry.hpp): what the next change is made against. Versions only grow within a boot,
+    // so a stats message that was on its way while an ack overtook it never moves it back.
+    const auto see = [this](std::uint32_t v) { config_version_ = v > config_version_ ? v : config_version_; };
+    if (o.hdr.type == wire::msg_type::ack) {
+        wire::ack a;
+        if (wire::decode_payload(o.payload, a) == wire::wire_error::none) see(a.config_version);
+    } else if (o.hdr.type == wire::msg_type::config) {
+        wire::config c;
+        if (wire::decode_payload(o.payload, c) == wire::wire_error::none) see(c.config_version);
+    } else if (o.hdr.type == wire::msg_type::stats) {
+        wire::stats st;
+        if (wire::decode_payload(o.payload, st) == wire::wire_error::none) see(st.config_version);
+    }
+}
 
 void client::dispatch(const wire::opened& o) {
     if (wire::is_telemetry(o.hdr.type) && on_telemetry) on_telemetry(o.hdr, o.payload);
@@ -270,6 +305,8 @@ response client::wait_reply(std::uint64_t seq, bool& boot_changed) {
             ++refused[static_cast<std::size_t>(o.error)];
             continue;
         }
+        if (o.new_boot) config_version_ = 0;  // versions count from the boot's own start
+        learn_version(o);
         if (o.new_boot) {
             boot_changed = true;
             if (on_new_boot) on_new_boot(old_boot, session_.boot_id());
@@ -301,6 +338,7 @@ void client::pump(int ms) {
             ++refused[static_cast<std::size_t>(o.error)];
             continue;
         }
+        learn_version(o);
         dispatch(o);
     }
 }

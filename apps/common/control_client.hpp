@@ -78,6 +78,11 @@ struct response {
     wire::ack ack{};                      ///< when type == ack
     wire::error_reply error{};            ///< when type == error_reply
     wire::msg_type request = wire::msg_type::ping;  ///< the command this answers (names the ack's code)
+    /// Configuration changes (wire/config_version.hpp): the version the change was made
+    /// against, and - when the client retried once after stale_version - the one it first used.
+    std::uint32_t made_against = 0;
+    std::uint32_t retried_from = 0;  ///< 0: not retried
+    [[nodiscard]] bool stale() const { return answered && type == wire::msg_type::ack && ack.result == wire::status::stale_version; }
     [[nodiscard]] bool ok() const { return answered && type != wire::msg_type::error_reply &&
                                            (type != wire::msg_type::ack || ack.result == wire::status::ok); }
     /// "ok", "verifier_rejected (bad_helper at pc 7)", "no_space (pool_full)", "invalid
@@ -102,12 +107,58 @@ public:
     /// Datagrams refused by the session (count per wire_error, for diagnostics).
     std::array<std::uint64_t, wire::wire_error_count> refused{};
 
+    /// After `stale_version`, resend once against the version the refusal named - only for
+    /// changes made against the client's own reading (`request`), never for `request_at`: the
+    /// caller of that showed the operator a configuration that is no longer current
+    /// (docs/secctl.md "Configuration version").
+    bool retry_stale = true;
+    /// The config version of the appliance's current boot as last seen in an ack, config or
+    /// stats (0: none seen yet in this boot).
+    [[nodiscard]] std::uint32_t config_version() const { return config_version_; }
+
+    /// Sends `cmd` and waits for its answer. A configuration change is made against the
+    /// version last seen (a ping first if none was seen in this boot).
     template <wire::message M>
     response request(const M& cmd) {
-        response r = request_once(cmd);
+        if constexpr (wire::carries_config_version(M::type)) {
+            if (config_version_ == 0) {
+                response p = request_once(wire::ping{});
+                if (!p.answered || config_version_ == 0) {
+                    p.request = M::type;
+                    return p;
+                }
+            }
+            response r = change(cmd, config_version_);
+            if (retry_stale && r.stale() && config_version_ != r.made_against) {
+                const std::uint32_t first = r.made_against;
+                r = change(cmd, config_version_);
+                r.retried_from = first;
+            }
+            return r;
+        } else {
+            response r = request_once(cmd);
+            r.request = M::type;
+            return r;
+        }
+    }
+
+    /// A configuration change made against `version` (the one the operator's view shows); a
+    /// stale one is refused with stale_version and not retried.
+    template <wire::message M>
+    response request_at(const M& cmd, std::uint32_t version) {
+        return change(cmd, version);
+    }
+
+private:
+    template <wire::message M>
+    response change(const M& cmd, std::uint32_t version) {
+        response r = request_once(wire::versioned<M>{version, cmd});
         r.request = M::type;
+        r.made_against = version;
         return r;
     }
+
+public:
 
 private:
     template <wire::message M>
@@ -155,9 +206,12 @@ private:
     response wait_reply(std::uint64_t seq, bool& boot_changed);
     void dispatch(const wire::opened& o);
 
+    void learn_version(const wire::opened& o);
+
     transport& t_;
     wire::client_session session_;
     int attempts_extra_ = 0;
+    std::uint32_t config_version_ = 0;
 };
 
 /// Microseconds since the epoch: a stateless tool's first sequence number (docs/protocol.md).

@@ -25,7 +25,7 @@ namespace wire = secengine::wire;
 using command = std::variant<wire::ping, wire::read_config, wire::subscribe, wire::unsubscribe, wire::block_port,
                              wire::unblock_port, wire::add_signature, wire::remove_signature, wire::set_limits,
                              wire::penalty_list, wire::penalty_flush, wire::penalty_unban, wire::map_read,
-                             wire::ebpf_unload, wire::rules_list>;
+                             wire::ebpf_unload, wire::rules_list, wire::signature_list>;
 
 /// Outcome of one request: the decoded ack / error_reply, or the reply payload for data replies.
 struct result {
@@ -35,6 +35,7 @@ struct result {
     wire::ack ack{};
     wire::error_reply error{};
     wire::msg_type request = wire::msg_type::ping;  ///< the command answered (names the ack's code)
+    std::uint32_t made_against = 0;  ///< a configuration change: the config version it was made against
     [[nodiscard]] bool ok() const {
         return answered && type != wire::msg_type::error_reply &&
                (type != wire::msg_type::ack || ack.result == wire::status::ok);

@@ -20,6 +20,7 @@ std::string result::describe() const {
     r.ack = ack;
     r.error = error;
     r.request = request;
+    r.made_against = made_against;
     return r.describe();
 }
 

@@ -15,6 +15,7 @@ result convert(const control::response& r) {
     o.ack = r.ack;
     o.error = r.error;
     o.request = r.request;
+    o.made_against = r.made_against;
     return o;
 }
 
@@ -23,6 +24,10 @@ public:
     control_link(std::unique_ptr<control::transport> t, const endpoint& e)
         : t_(std::move(t)), client_(*t_, make_key(e.key), e.channel, now_us()), ep_(e) {
         client_.timeout_ms = e.timeout_ms;
+        // The operator decides on what the console shows: a change refused as stale_version is
+        // not resent behind their back; the controller re-reads and shows the refusal
+        // (docs/secctl.md "Configuration version").
+        client_.retry_stale = false;
         client_.on_telemetry = [this](const wire::header& h, std::span<const std::byte> p) {
             if (on_telemetry) on_telemetry(h, p);
         };

@@ -193,7 +193,16 @@ bool controller::record(const std::string& what, const result& r) {
     c.ok = r.ok();
     c.outcome = r.describe();
     c.config_version = r.type == wire::msg_type::ack ? r.ack.config_version : 0;
+    const bool stale = r.type == wire::msg_type::ack && r.ack.result == wire::status::stale_version;
+    if (stale) c.outcome += " - the configuration was re-read: check it and apply again";
     model_.changes.push_back(c);
+    if (stale) {
+        // Another client changed the configuration after this view was read (issue 16): show
+        // what is in force now, so the operator decides again on current numbers.
+        model_.limits_edited = false;
+        model_.config.reset();
+        (void)refresh_config();
+    }
     return c.ok;
 }
 
@@ -215,11 +224,15 @@ bool controller::add_signature(std::uint32_t id, const std::string& pattern, boo
     a.id = id;
     a.flags = nocase ? wire::signature_flag::nocase : 0;
     a.pattern = std::as_bytes(std::span<const char>(pattern.data(), pattern.size()));
-    return record("add signature " + std::to_string(id), link_.request(a));
+    const bool ok = record("add signature " + std::to_string(id), link_.request(a));
+    if (model_.signatures) (void)refresh_signatures();  // the list on screen shows the new capacity
+    return ok;
 }
 
 bool controller::remove_signature(std::uint32_t id) {
-    return record("remove signature " + std::to_string(id), link_.request(wire::remove_signature{id}));
+    const bool ok = record("remove signature " + std::to_string(id), link_.request(wire::remove_signature{id}));
+    if (model_.signatures) (void)refresh_signatures();
+    return ok;
 }
 
 bool controller::set_limits(const wire::limits& l) {
@@ -240,6 +253,29 @@ bool controller::unban(std::uint64_t source) {
 bool controller::subscribe(std::uint32_t interval_ms) {
     model_.interval_ms = interval_ms;
     return record("subscribe " + std::to_string(interval_ms) + " ms", link_.request(wire::subscribe{interval_ms}));
+}
+
+bool controller::refresh_signatures() {
+    secengine::host::signature_listing l;
+    for (int page = 0; page < 256; ++page) {
+        const result r = link_.request(wire::signature_list{static_cast<std::uint16_t>(l.rows.size())});
+        if (!r.answered || r.type != wire::msg_type::signature_page) {
+            model_.signatures.reset();
+            return record("list signatures", r);
+        }
+        std::string err;
+        if (!secengine::host::add_signature_page(r.payload, l, err)) {
+            model_.signatures.reset();
+            change_entry c;
+            c.what = "list signatures";
+            c.outcome = err;
+            model_.changes.push_back(c);
+            return false;
+        }
+        if (secengine::host::listing_complete(l)) break;
+    }
+    model_.signatures = std::move(l);
+    return true;
 }
 
 bool controller::refresh_config() {

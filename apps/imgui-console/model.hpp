@@ -15,6 +15,7 @@
 
 #include "alert_dedup.hpp"
 #include "link.hpp"
+#include "signature_listing.hpp"
 #include "telemetry.hpp"
 
 namespace console {
@@ -91,6 +92,8 @@ public:
     std::uint32_t interval_ms = 1000;   ///< the subscription interval asked for
     std::vector<change_entry> changes;
     std::optional<wire::config> config;
+    /// The runtime signatures with lane, hits and pattern and the DPI capacity (signature_list).
+    std::optional<secengine::host::signature_listing> signatures;
     std::vector<wire::penalty_entry> penalty;
     double penalty_read_s = -1e9;       ///< host time of the latest penalty-box read (tried)
     double config_read_s = -1e9;        ///< host time of the latest configuration read (tried)
@@ -159,6 +162,9 @@ public:
     bool subscribe(std::uint32_t interval_ms);
     bool refresh_config();
     bool refresh_penalty();
+    /// Reads every signature_page into `signatures` (false: no answer, or a page that does not
+    /// decode - then `signatures` is left unset and the change log says why).
+    bool refresh_signatures();
     bool upload(std::uint32_t program_id, const std::vector<secengine::ebpf::insn>& code,
                 const std::vector<wire::map_spec>& maps, result* out = nullptr);
 

@@ -291,6 +291,16 @@ void draw_sdn(app& a, node& n) {
             c.add_signature(static_cast<std::uint32_t>(a.sig_id), a.sig_pattern, a.sig_nocase);
         ImGui::SameLine();
         if (ImGui::Button("Remove signature")) c.remove_signature(static_cast<std::uint32_t>(a.sig_id));
+        ImGui::SameLine();
+        if (ImGui::Button("List signatures")) c.refresh_signatures();
+        if (n.model.signatures) {
+            // What is loaded and what still fits (issue 13), as `secctl sig-list` prints it.
+            const auto& l = *n.model.signatures;
+            ImGui::TextUnformatted(secengine::host::capacity_text(l.capacity).c_str());
+            for (const auto& row : l.rows)
+                ImGui::BulletText("%u  %s  hits %u  %s", row.id, std::string(wire::name(row.lane)).c_str(), row.hits,
+                                  secengine::host::pattern_text(row.pattern).c_str());
+        }
         ImGui::InputTextWithHint("##rules", ".rules file path", &a.rules_path);
         ImGui::SameLine();
         if (ImGui::Button("Import")) {

@@ -30,7 +30,7 @@ constexpr command_spec table[] = {
     {"unblock", 2, 3, "", "unblock PROTO PORT [in|out|both]"},
     {"sig-add", 2, 2, "--nocase --hex", "sig-add ID PATTERN [--nocase] [--hex] add or replace DPI signature ID"},
     {"sig-remove", 1, 1, "", "sig-remove ID"},
-    {"sig-list", 0, 0, "", "sig-list                              signature ids and hits (pattern text from --state)"},
+    {"sig-list", 0, 0, "", "sig-list                              signatures (id, lane, hits, pattern) and free capacity"},
     {"load", 1, 1, "--id= --section=", "load FILE [--id N] [--section S]      upload an eBPF program (clang .o or raw bytecode)"},
     {"unload", 0, 1, "", "unload [ID]"},
     {"limits", 0, 0, "--pps= --ban= --rate= --burst= --new= --syn-sent= --established= --fin-wait= --closed=",

@@ -15,6 +15,7 @@
 
 #include "address_text.hpp"
 #include "commands.hpp"
+#include "signature_listing.hpp"
 #include "telemetry_view.hpp"
 
 namespace secctl {
@@ -111,28 +112,24 @@ int cmd_stats(session& s, const command& c) {
 }
 
 int cmd_sig_list(session& s, const command&) {
-    // The protocol carries per-signature (id, hits) in dpi_hits telemetry only: subscribe for one
-    // page. Pattern text comes from the desired state when secctl pushed it; lane and free
-    // capacity are not on the wire (docs/secctl.md "Errors").
-    telemetry t;
-    if (s.opt.seconds == 0) s.opt.seconds = 10;
-    bool done = false;
-    const int rc = run_subscribed(s, t, [&] {
-        done = t.hits_seen > 0;
-        return !done;
-    });
-    if (rc != exit_ok) return rc;
-    if (!done) {
-        std::fprintf(stderr, "secctl: sig-list: subscribed, but no DPI hit counters arrived within %.0f s\n", s.opt.seconds);
-        return exit_no_answer;
+    // signature_list pages (wire/signature_page.hpp): id, lane, hits, pattern and the DPI
+    // stage's capacity, paged until every signature the appliance counts is listed.
+    secengine::host::signature_listing l;
+    for (int page = 0; page < 256; ++page) {
+        const response r = s.req(wire::signature_list{static_cast<std::uint16_t>(l.rows.size())});
+        if (!r.answered) return exit_no_answer;
+        if (r.type != wire::msg_type::signature_page) {
+            std::fprintf(stderr, "secctl: sig-list: %s\n", refusal_text(r).c_str());
+            return exit_refused;
+        }
+        std::string err;
+        if (!secengine::host::add_signature_page(r.payload, l, err)) {
+            std::fprintf(stderr, "secctl: sig-list: %s\n", err.c_str());
+            return exit_refused;
+        }
+        if (secengine::host::listing_complete(l)) break;
     }
-    std::printf("%zu signatures\n", t.hits.size());
-    for (const auto& h : t.hits) {
-        std::string text = "-";
-        for (const auto& sg : s.state.signatures)
-            if (sg.id == h.id) text = (sg.nocase ? "nocase " : "") + to_hex(sg.bytes);
-        std::printf("%u hits %u pattern %s\n", h.id, h.hits, text.c_str());
-    }
+    std::printf("%s", secengine::host::signature_list_text(l).c_str());
     return exit_ok;
 }
 

@@ -51,6 +51,15 @@ std::string session::unanswered_text(std::string_view what, const response& r, s
            " (it does not answer commands it cannot authenticate)";
 }
 
+void session::note_retried(std::string_view what, const response& r) {
+    // The client made the change against the version it had just read; another client's change
+    // came first, so it was refused (stale_version) and sent once more against the new version
+    // (docs/secctl.md "Configuration version"). Say so: the operator may want to look.
+    std::fprintf(stderr, "secctl: %.*s: the configuration changed (version %u -> %u) while this change was on its way; "
+                         "sent again against version %u\n",
+                 static_cast<int>(what.size()), what.data(), r.retried_from, r.made_against, r.made_against);
+}
+
 void session::explain_unanswered(std::string_view what, const response& r, std::uint64_t bad_mac_replies) const {
     std::fprintf(stderr, "secctl: %s\n", unanswered_text(what, r, bad_mac_replies).c_str());
 }

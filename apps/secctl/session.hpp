@@ -35,6 +35,7 @@ struct session {
         response r = c->request(m);
         if (!r.answered)
             explain_unanswered(wire::name(M::type), r, c->refused[static_cast<std::size_t>(wire::wire_error::bad_mac)] - bad_mac_before);
+        if (r.retried_from != 0) note_retried(wire::name(M::type), r);
         return r;
     }
 
@@ -52,6 +53,7 @@ struct session {
     [[nodiscard]] std::string appliance_text() const;
 
 private:
+    static void note_retried(std::string_view what, const response& r);
     void explain_unanswered(std::string_view what, const response& r, std::uint64_t bad_mac_replies) const;
 };
 

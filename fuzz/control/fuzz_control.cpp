@@ -8,13 +8,17 @@
 //      too), byte 1 the channel (0..7: 5-7 and 0 are out of range), the rest the payload;
 //      sealed with the right key, boot id and a fresh sequence number, so the fuzzer reaches
 //      every command's decoding and semantics,
+//      Bit 2 set: with flag config_version and the plane's current config version in front of
+//      the payload (wire/config_version.hpp), so configuration changes are applied; bits 2 and
+//      3 set: with another version (a stale change: never applied),
 //   2: the same with a wrong boot id or sequence number 0, which is never valid (bit 2 picks),
 //   3: a loop turn: time moves on by the bytes' value in milliseconds, the engine sees a frame
 //      made of them, and the plane sends the telemetry due.
 // Checked after every record (any failure traps): every frame the plane sent is a well-formed
 // Ethernet/IPv4/UDP frame from the management port whose datagram authenticates under the key
 // and comes from the appliance; no buffer is lost or returned twice (the harness aborts);
-// the config version never goes down; a wrong boot id or sequence number 0 is never accepted.
+// the config version never goes down and a stale change never moves it; a wrong boot id or
+// sequence number 0 is never accepted.
 #include <cstddef>
 #include <array>
 #include <cstdint>
@@ -30,10 +34,14 @@ namespace wire = secengine::wire;
 using app_type = harness::appliance<>;
 constexpr std::uint64_t boot = 0xf022'b007ull;
 
-std::vector<std::byte> sealed(std::span<const std::byte> body, std::uint64_t boot_id, std::uint64_t seq) {
+std::vector<std::byte> sealed(std::span<const std::byte> body, std::uint64_t boot_id, std::uint64_t seq,
+                              const std::uint32_t* version = nullptr) {
     const std::uint8_t type = body.empty() ? 1 : static_cast<std::uint8_t>(1 + static_cast<std::uint8_t>(body[0]) % 0x12);
     const std::uint8_t channel = body.size() < 2 ? 1 : static_cast<std::uint8_t>(static_cast<std::uint8_t>(body[1]) % 8);
-    const std::span<const std::byte> payload = body.size() > 2 ? body.subspan(2) : std::span<const std::byte>{};
+    std::vector<std::byte> payload;
+    if (version != nullptr)
+        for (std::size_t i = 0; i < wire::config_version_size; ++i) payload.push_back(static_cast<std::byte>(*version >> (8 * i)));
+    if (body.size() > 2) payload.insert(payload.end(), body.begin() + 2, body.end());
     std::vector<std::byte> d(wire::header_size);
     const auto put = [&d](std::size_t at, std::uint64_t v, std::size_t n) {
         for (std::size_t i = 0; i < n; ++i) d[at + i] = static_cast<std::byte>(v >> (8 * i));
@@ -41,7 +49,7 @@ std::vector<std::byte> sealed(std::span<const std::byte> body, std::uint64_t boo
     put(0, wire::magic, 2);
     put(2, wire::protocol_version, 1);
     put(3, type, 1);
-    put(4, 0, 1);
+    put(4, version != nullptr ? wire::flag::config_version : 0, 1);
     put(5, channel, 1);
     put(6, payload.size(), 2);
     put(8, boot_id, 8);
@@ -111,7 +119,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         case 0:
             a.deliver(body, now, from, nic);  // accepted only if the fuzzer found the tag (CMP hints can)
             break;
-        case 1: a.deliver(sealed(body, boot, ++seq), now, from, nic); break;
+        case 1: {
+            const bool versioned = (ctl & 4) != 0, stale = (ctl & 8) != 0;
+            const std::uint32_t v = stale ? version ^ (1u + (ctl >> 4)) : version;
+            a.deliver(sealed(body, boot, ++seq, versioned ? &v : nullptr), now, from, nic);
+            if (versioned && stale && a.plane().config_version() != version) __builtin_trap();  // never applied
+            break;
+        }
         case 2: {
             const bool stale = (ctl & 4) != 0;
             a.deliver(sealed(body, stale ? boot : boot ^ 1, stale ? 0 : ++seq), now, from, nic);  // 0 is never valid

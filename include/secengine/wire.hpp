@@ -14,6 +14,7 @@
 ///   wire/session.hpp        appliance and client endpoints
 #include "wire/chunk_receiver.hpp"
 #include "wire/commands.hpp"
+#include "wire/config_version.hpp"
 #include "wire/datagram.hpp"
 #include "wire/error.hpp"
 #include "wire/event_limiter.hpp"
@@ -22,5 +23,6 @@
 #include "wire/replay_window.hpp"
 #include "wire/replies.hpp"
 #include "wire/session.hpp"
+#include "wire/signature_page.hpp"
 #include "wire/siphash.hpp"
 #include "wire/telemetry.hpp"

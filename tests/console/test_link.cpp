@@ -157,6 +157,24 @@ struct null_imgui {
 
 }  // namespace
 
+TEST_CASE("controller against the real control plane: signatures are listed with lane and capacity") {
+    live_appliance f;
+    auto n = connect(f);
+    controller c(*n->link, n->model);
+    REQUIRE(c.refresh_signatures());
+    REQUIRE(n->model.signatures);
+    const std::size_t before = n->model.signatures->rows.size();
+    const std::uint16_t pool = n->model.signatures->capacity.pool_used;
+    REQUIRE(c.add_signature(9100, "Console Pattern", true));
+    REQUIRE(n->model.signatures->rows.size() == before + 1);  // refreshed after the change
+    CHECK(n->model.signatures->capacity.pool_used == pool + 15);
+    const auto& row = n->model.signatures->rows.back();
+    CHECK(row.id == 9100);
+    CHECK(row.lane == wire::signature_lane::text);
+    CHECK(row.pattern == "Console Pattern");
+    CHECK(n->model.signatures->capacity.pool_bytes > n->model.signatures->capacity.pool_used);
+}
+
 TEST_CASE("controller against the real control plane: every change shows its ack and config version") {
     live_appliance f;
     auto n = connect(f);

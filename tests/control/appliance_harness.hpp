@@ -237,19 +237,47 @@ public:
     client(const std::array<std::uint8_t, 16>& key, std::uint8_t channel, std::uint64_t boot_id, std::uint64_t first_seq = 1)
         : session_(to_session_key(key), channel, first_seq, boot_id) {}
 
+    /// Seals `m`; a configuration change is made against the version this client last saw
+    /// (wire/config_version.hpp), as the real client does.
     template <class M>
     std::vector<std::byte> seal(const M& m, std::uint64_t* seq = nullptr) {
+        if constexpr (!requires { M::has_config_version; } && wire::carries_config_version(M::type))
+            return seal_as_is(wire::versioned<M>{version_, m}, seq);
+        else
+            return seal_as_is(m, seq);
+    }
+    /// Seals `m` as given: a change without the version prefix is what an older client sends.
+    template <class M>
+    std::vector<std::byte> seal_as_is(const M& m, std::uint64_t* seq = nullptr) {
         std::array<std::byte, wire::max_datagram> buf{};
         const wire::encoded e = session_.seal(m, buf, seq);
         if (e.error != wire::wire_error::none) fail("harness: cannot seal");
         return {buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(e.size)};
     }
 
-    wire::opened open(std::span<const std::byte> d) { return session_.open(d); }
+    /// Opens a reply; acks, configs and stats teach the current config version.
+    wire::opened open(std::span<const std::byte> d) {
+        const wire::opened o = session_.open(d);
+        if (!o.ok()) return o;
+        if (o.hdr.type == wire::msg_type::ack) learn<wire::ack>(o);
+        if (o.hdr.type == wire::msg_type::config) learn<wire::config>(o);
+        if (o.hdr.type == wire::msg_type::stats) learn<wire::stats>(o);
+        return o;
+    }
     wire::client_session& session() { return session_; }
+    /// The config version the next change is made against.
+    [[nodiscard]] std::uint32_t version() const { return version_; }
+    void set_version(std::uint32_t v) { version_ = v; }
 
 private:
+    template <class M>
+    void learn(const wire::opened& o) {
+        M m{};
+        if (wire::decode_payload(o.payload, m) == wire::wire_error::none) version_ = m.config_version;
+    }
+
     wire::client_session session_;
+    std::uint32_t version_ = 1;  ///< a fresh plane's version
 };
 
 }  // namespace harness

@@ -176,8 +176,10 @@ def case_commands(b, xdp_obj):
     b.send([b.udp(9999, b'hello benign payload') for _ in range(2)])
     c.add('forwarded', 2)
     c.check(b.stats(), 'signature 9001 pushed')
-    out = b.secctl('sig-list', '--interval', '50')
-    assert '9001 hits 3 ' in out, out                               # id and hits from dpi_hits telemetry
+    out = b.secctl('sig-list')
+    # signature_page: id, lane (nocase: text), hits, the pattern as sig-add takes it, and the capacity
+    assert ['9001', 'text', '3', '"EvilPayload-42"'] in [l.split() for l in out.splitlines()], out
+    assert 'pattern bytes used' in out and 'automaton states' in out, out
 
     out = b.secctl('load', xdp_obj, '--id', '77')
     assert 'load: ok, program 77 active' in out, out

@@ -3,6 +3,8 @@
 // helpers that run a callable once per message type.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <random>
@@ -158,6 +160,22 @@ M random_message(std::mt19937_64& rng, std::deque<bytes>& store) {
         m.key = random_tail(r, 0, secengine::ebpf::max_key_size);
     } else if constexpr (std::is_same_v<M, factory_reset>) {
         m.confirm = factory_reset_confirm;  // any other value is refused (out_of_range)
+    } else if constexpr (std::is_same_v<M, signature_page>) {
+        m.pool_used = static_cast<std::uint16_t>(m.pool_used % (m.pool_bytes + 1u));
+        m.states_used = static_cast<std::uint16_t>(m.states_used % (m.max_states + 1u));
+        m.signatures = static_cast<std::uint16_t>(m.signatures % (m.max_signatures + 1u));
+        m.count = static_cast<std::uint16_t>(rng() % (std::min<std::size_t>(m.signatures, 5) + 1));
+        m.first = static_cast<std::uint16_t>(m.signatures - m.count);
+        auto& b = r.store.emplace_back(m.count * (signature_record_fixed + 255));
+        std::size_t at = 0;
+        for (std::size_t i = 0; i < m.count; ++i) {
+            std::array<std::byte, 255> pat{};
+            const std::size_t len = 1 + rng() % pat.size();
+            for (std::size_t k = 0; k < len; ++k) pat[k] = static_cast<std::byte>(rng());
+            at += put_signature_record(b.data() + at, static_cast<std::uint32_t>(rng()), static_cast<std::uint32_t>(rng()),
+                                       static_cast<signature_lane>(rng() % 2), std::span<const std::byte>(pat.data(), len));
+        }
+        m.entries = std::span<const std::byte>(b.data(), at);
     } else if constexpr (std::is_same_v<M, map_page>) {
         m.key_size = static_cast<std::uint16_t>(1 + rng() % 16);
         m.value_size = static_cast<std::uint16_t>(1 + rng() % 64);

@@ -167,7 +167,7 @@ TEST_CASE("header fields are checked in order", "[wire]") {
     CHECK(with(2, 2, true) == wire_error::unsupported_version);
     CHECK(with(7, 0x06, true) == wire_error::too_large);  // length 1536 > 1440
     CHECK(with(6, 1, true) == wire_error::truncated);      // says 1 byte, has 0
-    CHECK(with(4, 0x02, true) == wire_error::bad_flags);   // authentic, but a reserved bit
+    CHECK(with(4, 0x04, true) == wire_error::bad_flags);   // authentic, but a reserved bit
     CHECK(with(3, 0x3f, true) == wire_error::unknown_type);
     CHECK(with(3, 0x3f, false) == wire_error::bad_mac);    // a forger learns nothing more
 }

@@ -64,11 +64,12 @@ static_assert(max_payload_of<ping> == 0 && max_payload_of<read_config> == 2 && m
               max_payload_of<ebpf_chunk> == 12 && max_payload_of<ebpf_commit> == 10 + 8 * 8 &&
               max_payload_of<ebpf_unload> == 4 && max_payload_of<set_limits> == 36 && max_payload_of<penalty_list> == 4 &&
               max_payload_of<penalty_flush> == 0 && max_payload_of<penalty_unban> == 8 && max_payload_of<map_read> == 8 &&
-              max_payload_of<rules_chunk> == 12 && max_payload_of<rules_commit> == 8 && max_payload_of<rules_list> == 4);
+              max_payload_of<rules_chunk> == 12 && max_payload_of<rules_commit> == 8 && max_payload_of<rules_list> == 4 &&
+              max_payload_of<signature_list> == 2 && max_payload_of<versioned<block_port>> == 4 + 4);
 static_assert(max_payload_of<ack> == 20 && max_payload_of<error_reply> == 12 && max_payload_of<config> == 324 &&
               max_payload_of<penalty_page> == 1218 && max_payload_of<map_page> == 22 && max_payload_of<stats> == 860 &&
               max_payload_of<dpi_hits> == 1030 && max_payload_of<map_counters> == 1046 && max_payload_of<alert> == 60 &&
-              max_payload_of<rules_page> == 1201);
+              max_payload_of<rules_page> == 1201 && max_payload_of<signature_page> == signature_page_fixed);
 static_assert(constexpr_round_trip());
 // Protocol caps agree with the components that apply the commands.
 static_assert(max_pattern_bytes == secengine::dpi::max_pattern_length);

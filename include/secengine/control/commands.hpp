@@ -15,6 +15,7 @@
 #include <secengine/pipeline.hpp>
 #include <secengine/wire/commands.hpp>
 #include <secengine/wire/conversions.hpp>
+#include <secengine/wire/signature_page.hpp>
 
 namespace secengine::control {
 
@@ -37,6 +38,20 @@ constexpr outcome unblock_port(Engine& e, const wire::port_rule& r) noexcept {
     return ok_outcome(true);
 }
 
+/// The outcome of a DPI refusal, with the capacity it ran into in `detail`
+/// (wire::capacity_detail: used | capacity << 16) for the three "full" errors.
+template <class Automaton>
+constexpr outcome dpi_refusal(const Automaton& ac, dpi::dpi_error err) noexcept {
+    outcome o = dpi_outcome(err);
+    o.changed = false;
+    std::size_t pool = 0;
+    for (std::size_t i = 0; i < ac.pattern_count(); ++i) pool += ac.bytes(i).size();
+    if (err == dpi::dpi_error::pool_full) o.detail = wire::capacity_detail(pool, Automaton::pool_bytes);
+    if (err == dpi::dpi_error::patterns_full) o.detail = wire::capacity_detail(ac.pattern_count(), Automaton::max_patterns);
+    if (err == dpi::dpi_error::states_full) o.detail = wire::capacity_detail(ac.state_count(), Automaton::max_states);
+    return o;
+}
+
 /// add_signature: a new id is added; an existing id is replaced (the same pattern and flags is
 /// a no-op), and when the new pattern does not fit, the old one is restored so that a failed
 /// replace leaves the set as it was. The automaton is rebuilt by every call, so the old pattern
@@ -47,7 +62,10 @@ constexpr outcome add_signature(Engine& e, const wire::add_signature& s) noexcep
     const auto& ac = dpi.automaton();
     const bool nocase = (s.flags & wire::signature_flag::nocase) != 0;
     const std::uint16_t old = ac.find(s.id);
-    if (old == dpi::detail::none16) return dpi_outcome(dpi.add_signature(s.pattern, s.id, nocase));
+    if (old == dpi::detail::none16) {
+        const dpi::dpi_error err = dpi.add_signature(s.pattern, s.id, nocase);
+        return err == dpi::dpi_error::ok ? dpi_outcome(err) : dpi_refusal(ac, err);
+    }
     const auto ob = ac.bytes(old);
     const bool onc = ac.nocase(old);
     bool same = onc == nocase && ob.size() == s.pattern.size();
@@ -60,9 +78,7 @@ constexpr outcome add_signature(Engine& e, const wire::add_signature& s) noexcep
     const dpi::dpi_error err = dpi.add_signature(s.pattern, s.id, nocase);
     if (err != dpi::dpi_error::ok) {
         (void)dpi.add_signature(std::span<const std::byte>(saved.data(), n), s.id, onc);
-        outcome o = dpi_outcome(err);
-        o.changed = false;
-        return o;
+        return dpi_refusal(ac, err);  // the numbers of the set as restored
     }
     return ok_outcome(true);
 }

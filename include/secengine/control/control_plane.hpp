@@ -106,6 +106,13 @@ public:
         }
         subs_[ch].last_heard = now;
         context ctx{from, frame, o.hdr, now, 0, newest};
+        // Ordering across channels (wire/config_version.hpp): a change applies only to the
+        // configuration it was made against. A withheld change delivered after newer ones (from
+        // any channel) is refused and changes nothing - not even the version.
+        if (wire::carries_config_version(o.hdr.type) && (!o.versioned || o.config_version != version_)) {
+            ack(ctx, {o.versioned ? wire::status::stale_version : wire::status::version_required, 0, version_, false});
+            return ctx.reply_len;
+        }
         // Persist first (docs/store.md): a change is stored and read back before it is applied
         // and acked; one that cannot be stored is neither applied nor acked as done.
         if (is_configuration(o.hdr.type)) {
@@ -370,6 +377,13 @@ private:
         const map_read_result r = control::make_map_page(e_, m, c.hdr.seq, c.frame.subspan(at, room));
         if (r.refused != wire::status::ok) return ack(c, {r.refused});
         reply(c, r.page);
+    }
+    void apply(context& c, const wire::signature_list& m) noexcept {
+        // Records are staged where the encoder puts the entries tail, like map_read's.
+        constexpr std::size_t at = datagram_offset + wire::header_size + wire::signature_page_fixed;
+        constexpr std::size_t room = wire::max_payload - wire::signature_page_fixed;
+        if (c.frame.size() < at + room) return ack(c, {wire::status::invalid});
+        reply(c, control::make_signature_page(e_, m, c.hdr.seq, version_, c.frame.subspan(at, room)));
     }
     void apply(context& c, const wire::rules_chunk& m) noexcept { ack(c, rules_.chunk(e_, m)); }
     void apply(context& c, const wire::rules_commit& m) noexcept { ack(c, rules_.commit(e_, m)); }

@@ -6,12 +6,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <type_traits>
 
 #include <secengine/ebpf/maps.hpp>
 #include <secengine/penalty_box.hpp>
 #include <secengine/wire/commands.hpp>
 #include <secengine/wire/conversions.hpp>
 #include <secengine/wire/replies.hpp>
+#include <secengine/wire/signature_page.hpp>
 
 namespace secengine::control {
 
@@ -132,6 +134,39 @@ constexpr map_read_result make_map_page(Engine& e, const wire::map_read& m, std:
     r.count = static_cast<std::uint16_t>(count);
     r.entries = std::span<const std::byte>(st, count * entry);
     return out;
+}
+
+/// One page of the runtime signatures from slot `m.first` and the DPI capacity. The records
+/// are written to `stage`, where the encoder will put the entries tail in the reply (so its copy
+/// is a no-op); as many whole records as fit in `stage`.
+template <class Engine>
+constexpr wire::signature_page make_signature_page(Engine& e, const wire::signature_list& m, std::uint64_t request_seq,
+                                                   std::uint32_t config_version, std::span<std::byte> stage) noexcept {
+    const auto& ac = e.dpi().automaton();
+    using ac_type = std::remove_cvref_t<decltype(ac)>;
+    wire::signature_page r;
+    r.request_seq = request_seq;
+    r.config_version = config_version;
+    const std::size_t n = ac.pattern_count();
+    std::size_t pool = 0;
+    for (std::size_t i = 0; i < n; ++i) pool += ac.bytes(i).size();
+    r.pool_used = static_cast<std::uint16_t>(pool);
+    r.pool_bytes = static_cast<std::uint16_t>(ac_type::pool_bytes);
+    r.signatures = static_cast<std::uint16_t>(n);
+    r.max_signatures = static_cast<std::uint16_t>(ac_type::max_patterns);
+    r.states_used = static_cast<std::uint16_t>(ac.state_count());
+    r.max_states = static_cast<std::uint16_t>(ac_type::max_states);
+    r.first = m.first > n ? static_cast<std::uint16_t>(n) : m.first;
+    std::size_t at = 0;
+    for (std::size_t i = r.first; i < n; ++i) {
+        const auto p = ac.bytes(i);
+        if (stage.size() - at < wire::signature_record_fixed + p.size()) break;
+        at += wire::put_signature_record(stage.data() + at, ac.id(i), ac.hits(i),
+                                         ac.nocase(i) ? wire::signature_lane::text : wire::signature_lane::raw, p);
+        ++r.count;
+    }
+    r.entries = std::span<const std::byte>(stage.data(), at);
+    return r;
 }
 
 }  // namespace secengine::control

@@ -349,6 +349,14 @@ struct factory_reset {
     }
 };
 
+/// List the runtime signatures from slot `first`, with the DPI stage's capacity. Answer:
+/// signature_page.
+struct signature_list {
+    static constexpr msg_type type = msg_type::signature_list;
+    std::uint16_t first = 0;
+    template <class S, class IO> static constexpr void fields(S& s, IO& io) { io.field(s.first); }
+};
+
 // ---- chunking ---------------------------------------------------------------------------------
 
 /// Program bytes per ebpf_chunk: the payload minus the 12-byte chunk header, rounded down to

@@ -28,6 +28,8 @@ struct opened {
     header hdr{};
     std::span<const std::byte> payload;
     bool new_boot = false;  ///< set by client sessions when this reply taught them a new boot id
+    bool versioned = false;  ///< a command with flag::config_version: `config_version` is its prefix
+    std::uint32_t config_version = 0;  ///< the version the change was made against (config_version.hpp)
 
     [[nodiscard]] constexpr bool ok() const noexcept { return error == wire_error::none; }
 };

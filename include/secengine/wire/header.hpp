@@ -6,8 +6,9 @@
 ///     0  magic    u16  0x4553 ("SE" on the wire)     8  boot_id  u64  the appliance's boot
 ///     2  version  u8   1                             16 seq      u64  per sender, per boot
 ///     3  type     u8   msg_type                      24 payload  (length bytes)
-///     4  flags    u8   bit 0: from_appliance         24+length   tag u64: SipHash-2-4 over bytes
-///     5  channel  u8   client number (0: appliance)              [0, 24 + length)
+///     4  flags    u8   bit 0: from_appliance,        24+length   tag u64: SipHash-2-4 over bytes
+///                      bit 1: config_version                   [0, 24 + length)
+///     5  channel  u8   client number (0: appliance)
 ///     6  length   u16  payload bytes
 ///
 /// Magic and version stay at these offsets in every future version, so any receiver can tell
@@ -33,7 +34,10 @@ static_assert(max_datagram == 1472 && max_payload == 1440);
 /// Header flag bits; every other bit is reserved and must be zero (`bad_flags`).
 namespace flag {
 inline constexpr std::uint8_t from_appliance = 0x01;  ///< set by the appliance, clear by clients
-inline constexpr std::uint8_t defined = from_appliance;
+/// The payload starts with the u32 configuration version the change was made against
+/// (config_version.hpp); set on exactly the configuration changes.
+inline constexpr std::uint8_t config_version = 0x02;
+inline constexpr std::uint8_t defined = from_appliance | config_version;
 }  // namespace flag
 
 /// Message types. Commands (client -> appliance) are 0x01-0x3f; replies 0x40-0x4f and
@@ -61,6 +65,7 @@ enum class msg_type : std::uint8_t {
     rules_list = 0x13,
     store_status = 0x14,   ///< persistent appliance: state store version and flash health
     factory_reset = 0x15,  ///< persistent appliance: drop the running configuration, reboot
+    signature_list = 0x16, ///< the runtime signatures (id, lane, hits, pattern) and the DPI capacity
 
     ack = 0x40,
     error_reply = 0x41,
@@ -69,6 +74,7 @@ enum class msg_type : std::uint8_t {
     map_page = 0x44,
     rules_page = 0x45,
     store_report = 0x46,
+    signature_page = 0x47,
 
     stats = 0x50,
     dpi_hits = 0x51,
@@ -76,8 +82,8 @@ enum class msg_type : std::uint8_t {
     alert = 0x53,
 };
 
-inline constexpr std::uint8_t last_command = 0x15;
-inline constexpr std::uint8_t last_reply = 0x46;
+inline constexpr std::uint8_t last_command = 0x16;
+inline constexpr std::uint8_t last_reply = 0x47;
 inline constexpr std::uint8_t last_telemetry = 0x53;
 
 [[nodiscard]] constexpr bool is_command(msg_type t) noexcept {
@@ -99,8 +105,8 @@ inline constexpr std::uint8_t last_telemetry = 0x53;
         "ping",          "read_config",   "subscribe",    "unsubscribe",   "block_port",    "unblock_port",
         "add_signature", "remove_signature", "ebpf_chunk", "ebpf_commit",  "ebpf_unload",   "set_limits",
         "penalty_list",  "penalty_flush", "penalty_unban", "map_read",    "rules_chunk",   "rules_commit",
-        "rules_list",    "store_status",  "factory_reset"};
-    constexpr std::string_view replies[] = {"ack", "error_reply", "config", "penalty_page", "map_page", "rules_page", "store_report"};
+        "rules_list",    "store_status",  "factory_reset", "signature_list"};
+    constexpr std::string_view replies[] = {"ack", "error_reply", "config", "penalty_page", "map_page", "rules_page", "store_report", "signature_page"};
     constexpr std::string_view telemetry[] = {"stats", "dpi_hits", "map_counters", "alert"};
     static_assert(std::size(commands) == last_command && std::size(replies) == last_reply - 0x40 + 1 &&
                   std::size(telemetry) == last_telemetry - 0x50 + 1);

@@ -16,6 +16,7 @@
 #include "error.hpp"
 #include "header.hpp"
 #include "replies.hpp"
+#include "signature_page.hpp"
 #include "telemetry.hpp"
 
 namespace secengine::wire {
@@ -35,10 +36,11 @@ struct type_list {};
 using command_types = type_list<ping, read_config, subscribe, unsubscribe, block_port, unblock_port, add_signature,
                                 remove_signature, ebpf_chunk, ebpf_commit, ebpf_unload, set_limits, penalty_list,
                                 penalty_flush, penalty_unban, map_read, rules_chunk, rules_commit, rules_list, store_status,
-                                factory_reset>;
+                                factory_reset, signature_list>;
 /// Everything the appliance sends: replies and telemetry.
 using appliance_types =
-    type_list<ack, error_reply, config, penalty_page, map_page, rules_page, store_report, stats, dpi_hits, map_counters, alert>;
+    type_list<ack, error_reply, config, penalty_page, map_page, rules_page, store_report, signature_page, stats, dpi_hits,
+              map_counters, alert>;
 
 /// Result of an encode: bytes written, or why nothing usable was.
 struct encoded {

@@ -30,11 +30,14 @@ enum class status : std::uint8_t {
     verifier_rejected,  ///< error_code = verifier error, detail = pc
     busy,               ///< try again later (e.g. an upload of another program is in progress)
     storage_failed,     ///< the change could not be stored in flash, so it was not applied (error_code: store_error)
+    stale_version,      ///< made against an older config version (detail: the current one); nothing applied (config_version.hpp)
+    version_required,   ///< a configuration change without flag::config_version (an older client); detail: the current version
     count_
 };
 inline constexpr std::string_view status_names[] = {
     "ok", "invalid", "not_found", "exists", "no_space", "too_large",
-    "out_of_order", "incomplete", "verifier_rejected", "busy", "storage_failed"};
+    "out_of_order", "incomplete", "verifier_rejected", "busy", "storage_failed", "stale_version",
+    "version_required"};
 static_assert(std::size(status_names) == static_cast<std::size_t>(status::count_));
 [[nodiscard]] constexpr bool is_valid(status s) noexcept { return s < status::count_; }
 [[nodiscard]] constexpr std::string_view name(status s) noexcept {

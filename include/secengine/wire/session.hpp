@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <span>
 
+#include "config_version.hpp"
 #include "datagram.hpp"
 #include "error.hpp"
 #include "header.hpp"
@@ -66,8 +67,15 @@ public:
         if (r.hdr.boot_id != boot_id_) return fail(wire_error::wrong_boot);
         replay_window& w = windows_[r.hdr.channel - 1u];
         if (const wire_error e = w.check(r.hdr.seq); e != wire_error::none) return fail(e);
-        if (const wire_error e = validate_payload(command_types{}, r.hdr.type, r.payload); e != wire_error::none)
+        // A configuration change carries the version it was made against (config_version.hpp):
+        // the prefix is split off here, so `payload` is the command's own layout either way.
+        const version_split vs = split_config_version(r.hdr.type, r.hdr.flags, r.payload);
+        if (vs.error != wire_error::none) return fail(vs.error);
+        if (const wire_error e = validate_payload(command_types{}, r.hdr.type, vs.command); e != wire_error::none)
             return fail(e);
+        r.payload = vs.command;
+        r.versioned = vs.present;
+        r.config_version = vs.config_version;
         w.update(r.hdr.seq);
         return r;
     }
@@ -101,9 +109,11 @@ public:
           boot_id_(boot_id) {}
 
     /// Seals command `m` for the appliance; `out_seq` (if given) receives its sequence number.
+    /// A `versioned<M>` change gets flag::config_version (config_version.hpp).
     template <message M>
     [[nodiscard]] constexpr encoded seal(const M& m, std::span<std::byte> out, std::uint64_t* out_seq = nullptr) noexcept {
         header h;
+        h.flags = flags_for<M>();
         h.channel = channel_;
         h.boot_id = boot_id_;
         h.seq = next_seq_;
@@ -126,6 +136,7 @@ public:
             return r;
         };
         if (!r.hdr.from_appliance() || is_command(r.hdr.type)) return fail(wire_error::wrong_direction);
+        if ((r.hdr.flags & flag::config_version) != 0) return fail(wire_error::bad_flags);  // commands only
         if (r.hdr.channel != 0 && r.hdr.channel != channel_) return fail(wire_error::wrong_channel);
         if (const wire_error e = validate_payload(appliance_types{}, r.hdr.type, r.payload); e != wire_error::none)
             return fail(e);
