@@ -23,7 +23,7 @@ def report(r):
         out.append('| %s | %s | **%s** | %s | %s |' % (c['case'], c['what'], yes(c['attack_delivered']), yes(c['control_delivered']),
                                                       c['attack_server_got'].replace('|', '\\|')))
     if r.get('floods'):
-        out += ['', '| flood | measured on se-tap0 (pps) | kernel rx (pps) | benign answered before | during (target >= 90 %) | after | injection delivered during (whole / two segments / out of order) |',
+        out += ['', '| flood | hping3 offered / QEMU took on se-tap0 (pps) | kernel rx (pps) | benign answered before | during (target >= 90 %) | after | injection delivered during (whole / two segments / out of order) |',
                 '| --- | --- | --- | --- | --- | --- | --- |']
         for f in r['floods']:
             b = f['benign']
@@ -32,8 +32,8 @@ def report(r):
                 v = b.get(k, {})
                 return '%d/%d' % (v.get('answered', 0), v.get('tried', 0))
             ev = ' / '.join(yes(e['delivered']) for e in f['evasion'])
-            out.append('| %s, %.0f s | %d (%d frames, %d tx_dropped) | %d | %s | %s | %s | %s |' % (
-                f['flood'], f['seconds'], f['measured_pps'], f['tap_tx_packets'], f['tap_tx_dropped'], f['kernel_rx_pps'],
+            out.append('| %s, %.0f s | %s / %d (%d frames, %d tx_dropped) | %d | %s | %s | %s | %s |' % (
+                f['flood'], f['seconds'], f.get('offered_pps', '-'), f['measured_pps'], f['tap_tx_packets'], f['tap_tx_dropped'], f['kernel_rx_pps'],
                 share('before'), share('during'), share('after'), ev))
     m = r.get('mgmt') or {}
     if m.get('floods'):
