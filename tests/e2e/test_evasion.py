@@ -254,6 +254,13 @@ def sender_main():
             sent.append(['ipfrag', cut])
         else:
             return {'error': 'unknown plan %s' % plan}
+        if plan in ('ooo', 'rewrite'):
+            # What the sender's TCP does after its RTO when an in-order-only normaliser dropped a
+            # segment (docs/stream.md): one in-order retransmission of the whole request with the
+            # bytes first sent. It lets the benign control through such a normaliser; the attack's
+            # retransmission is then inspected in order and dropped.
+            time.sleep(0.3)
+            seg(0, P)
         time.sleep(c.get('linger', 1.0))
         # Reset our side so the server's socket ends now (the judge records it); L2, not iptables'd.
         send_ip(tcp_bytes(sport, dport, s0 + len(P), ack, 'R'), gap=0)
