@@ -106,6 +106,9 @@ e2e: deps build-host build-riscv
 	SECENGINE_E2E_FULL=1 meson test -C build/riscv --suite e2e --print-errorlogs --verbose --no-rebuild; rc=$$?; \
 	[ -f $(E2E_RESULTS) ] && python3 scripts/e2e_report.py $(E2E_RESULTS) $(E2E_REPORT) && \
 	  echo "e2e: report in $(E2E_REPORT); \`make docs\` puts it in docs/detection.md"; \
+	[ -f build/riscv/tests/e2e/evasion_results.json ] && \
+	  python3 scripts/evasion_report.py build/riscv/tests/e2e/evasion_results.json build/riscv/tests/e2e/evasion.md && \
+	  echo "e2e: evasion tables in build/riscv/tests/e2e/evasion.md (docs/evasion.md, Results)"; \
 	exit $$rc
 
 # The generated pages of docs/, regenerated explicitly (the only target that writes them):
