@@ -7,7 +7,7 @@ export DEBIAN_FRONTEND := noninteractive
 DEB_PACKAGES := meson ninja-build pkg-config catch2 g++ g++-riscv64-linux-gnu qemu-system-misc prometheus \
   clang llvm libclang-rt-14-dev lld libelf-dev libbpf-dev libpcap-dev libhyperscan-dev \
   modsecurity-crs sqlmap libimgui-dev libglfw3-dev libstb-dev libgl1-mesa-dri xvfb xauth \
-  imagemagick python3 iproute2 tcpdump tshark nmap hping3 curl \
+  imagemagick python3 iproute2 tcpdump tshark nmap hping3 curl python3-scapy iptables \
   libmodsecurity3 libmodsecurity-dev libyaml-cpp-dev jq libpcre2-dev fortunes fortune-mod wamerican time
 # Peers from bookworm-backports (Suricata 7 is not in bookworm main).
 BACKPORTS_PACKAGES := suricata
@@ -103,9 +103,12 @@ run: deps build-riscv
 E2E_RESULTS := build/riscv/tests/e2e/e2e_results.json
 E2E_REPORT := build/riscv/tests/e2e/detection.md
 e2e: deps build-host build-riscv
-	meson test -C build/riscv --suite e2e --print-errorlogs --verbose --no-rebuild; rc=$$?; \
+	SECENGINE_E2E_FULL=1 meson test -C build/riscv --suite e2e --print-errorlogs --verbose --no-rebuild; rc=$$?; \
 	[ -f $(E2E_RESULTS) ] && python3 scripts/e2e_report.py $(E2E_RESULTS) $(E2E_REPORT) && \
 	  echo "e2e: report in $(E2E_REPORT); \`make docs\` puts it in docs/detection.md"; \
+	[ -f build/riscv/tests/e2e/evasion_results.json ] && \
+	  python3 scripts/evasion_report.py build/riscv/tests/e2e/evasion_results.json build/riscv/tests/e2e/evasion.md && \
+	  echo "e2e: evasion tables in build/riscv/tests/e2e/evasion.md (docs/evasion.md, Results)"; \
 	exit $$rc
 
 # The generated pages of docs/, regenerated explicitly (the only target that writes them):
