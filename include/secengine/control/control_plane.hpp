@@ -371,9 +371,9 @@ private:
         if (r.refused != wire::status::ok) return ack(c, {r.refused});
         reply(c, r.page);
     }
-    void apply(context& c, const wire::rules_chunk& m) noexcept { ack(c, rules_.chunk(e_, m)); }
-    void apply(context& c, const wire::rules_commit& m) noexcept { ack(c, rules_.commit(e_, m)); }
-    void apply(context& c, const wire::rules_list& m) noexcept { reply(c, rules_.list(e_, m, c.hdr.seq)); }
+    void apply(context& c, const wire::rules_chunk& m) noexcept { ack(c, rules_.chunk(e_, persist_.slots(), m)); }
+    void apply(context& c, const wire::rules_commit& m) noexcept { ack(c, rules_.commit(e_, persist_.slots(), m)); }
+    void apply(context& c, const wire::rules_list& m) noexcept { reply(c, rules_.list(e_, persist_.slots(), m, c.hdr.seq)); }
 
     Engine& e_;
     [[no_unique_address]] Port port_;
