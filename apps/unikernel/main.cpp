@@ -584,9 +584,14 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     if (!flash_boot) read_bootargs(dtb);  // before PMP lockdown: the tree is outside the window
     // Bank 1 in both boots: the flash boot's state image, or the -kernel boot's drive-less bank
     // (QEMU keeps it in memory), where uploaded rule databases go (db_slots).
+    // Where the boot's instructions go (printed with -icount: docs/performance.md "Boot"): the
+    // instret at the end of each phase, in locals (no RAM).
+    const std::uint64_t t_uart = board::instret();
     bank1_error = board::flash::init();
     bank1 = bank1_error == board::flash::error::none;
+    const std::uint64_t t_flash = board::instret();
     if (flash_boot) open_state();
+    const std::uint64_t t_state = board::instret();
     nports = virtio::probe();
     for (int p = 0; p < nports; ++p) {
         for (std::size_t i = 0; i < 6; ++i) own_mac[p][i] = virtio::mac(p)[i];
@@ -603,7 +608,9 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     // Per-boot seed: the boot key and the time of boot, mixed (detail/hash.hpp).
     std::uint64_t seed = board::now_ticks();
     for (std::size_t i = 0; i < cfg.key.size(); ++i) seed = secengine::detail::mix64(seed ^ (std::uint64_t{cfg.key[i]} << (8 * (i & 7))));
+    const std::uint64_t t_virtio = board::instret();
     engine_ptr = new (engine_storage) engine_type(seed, board::now_ticks());
+    const std::uint64_t t_engine = board::instret();
     // Slot 6 starts with the built-in rule set, read in place from .rodata (validated here).
     // Constructed in place: a temporary would put the 10 KiB stage on the 4 KiB stack.
     if (engine_ptr->dpi().builtin_error() != secengine::rules::db_error::ok) {
@@ -620,16 +627,21 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
         if (engine_ptr->set_limits(l, board::now_ticks()) != secengine::limits_error::none)
             uart::puts("secengine: pps/ban_s rejected by the engine, defaults kept\n");
     }
+    const std::uint64_t t_config = board::instret();
     open_slots();  // an uploaded rule set in flash replaces the built-in one
+    const std::uint64_t t_slots = board::instret();
     control = new (control_storage) control_type(*engine_ptr, kernel::virtio_port{}, secengine::wire::siphash_key::from_octets(cfg.key),
                                                  boot_id(seed), {cfg.ip, cfg.mgmt_port, own_mac},
                                                  board::now_ticks(), kernel::persistence{state, slots});
     control->set_insn_counters(&counters.engine_insns, &counters.rx);
+    const std::uint64_t t_control = board::instret();
     // The stored changes, through the same code that applied them when they arrived.
     if (state != nullptr)
         state->replay([](std::uint16_t type, std::span<const std::byte> payload) { control->replay(type, payload, board::now_ticks()); });
+    const std::uint64_t t_replay = board::instret();
     board::pmp::lockdown(bank1);
     report_state();
+    const std::uint64_t t_report = board::instret();
     if (!cfg.key_given)
         uart::puts("secengine: WARNING: no key= given, built-in PUBLIC demo key in use; anyone with the source can manage this appliance; pass key=<32 hex digits>\n");
     const auto ram_used = static_cast<std::uint64_t>(__ram_end - __ram_start);
@@ -644,6 +656,19 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     put_state();
     uart::puts(" rules=");
     put_rules();
+    uart::putc('\n');
+    // Per phase, minstret deltas: instructions under -icount (the flash boot reads no boot
+    // args, so it cannot be told; the bench reads this line), host ticks otherwise.
+    uart::puts("secengine: boot phases uart=");
+    const std::uint64_t marks[] = {t_uart, t_flash, t_state, t_virtio, t_engine, t_config, t_slots, t_control, t_replay, t_report, ready_insns};
+    const char* const names[] = {" flash_probe=", " state_open=", " virtio=", " engine=", " config=", " slots=", " control=", " replay=", " report=", " to_ready="};
+    uart::put_dec(marks[0]);
+    for (std::size_t i = 1; i < std::size(marks); ++i) {
+        uart::puts(names[i - 1]);
+        uart::put_dec(marks[i] - marks[i - 1]);
+    }
+    uart::puts(" total=");
+    uart::put_dec(ready_insns);
     uart::putc('\n');
     // Under QEMU without -icount, minstret is host ticks, not instructions (target/riscv/csr.c
     // reads cpu_get_host_ticks() then): the count is printed only when the harness says it is one.
