@@ -160,10 +160,8 @@ struct record_view {
 
 /// Parses the record at the start of `at` (the rest of its block). With `key`, the MAC is
 /// checked too (bad_mac); a base record is checked under the key it carries, since it is where
-/// the key comes from. `check_crc` false skips the CRC: for a caller that checks the MAC over
-/// the same bytes next (the state store's second pass; the CRC is the cheap torn-write filter).
-[[nodiscard]] constexpr record_view parse_record(std::span<const std::byte> at, const wire::siphash_key* key,
-                                               bool check_crc = true) noexcept {
+/// the key comes from.
+[[nodiscard]] constexpr record_view parse_record(std::span<const std::byte> at, const wire::siphash_key* key) noexcept {
     record_view v;
     if (at.size() < 4) {
         v.error = store_error::truncated;
@@ -199,7 +197,7 @@ struct record_view {
     }
     const std::size_t covered = record_header_bytes + pad4(len);
     const std::span<const std::byte> body = at.first(covered);
-    if (check_crc && crc32_of(body) != load_le32(at.data() + covered)) {
+    if (crc32_of(body) != load_le32(at.data() + covered)) {
         v.error = store_error::bad_crc;
         return v;
     }
@@ -228,12 +226,6 @@ struct record_view {
     }
     v.error = store_error::none;
     return v;
-}
-
-/// The CRC check alone (the stored CRC-32 word against the record's bytes).
-[[nodiscard]] constexpr bool crc_ok(std::span<const std::byte> at, const record_view& v) noexcept {
-    const std::size_t covered = record_header_bytes + pad4(v.payload.size());
-    return crc32_of(at.first(covered)) == load_le32(at.data() + covered);
 }
 
 /// The MAC check alone, for a record `v` that parse_record(at, nullptr) accepted: lets a caller
