@@ -141,18 +141,21 @@ def main():
         n_sess = d.get('slot 6: sessions (side table)', 0)
         one = d.get('slot 6: one session', 0)
         nhttp = d.get('slot 6: HTTP request buffers', 0)
-        area = d.get('slot 6: upload areas (2 x)', 0)
+        slots = d.get('rule database slots (in flash)', 0)
         lines += ['', '## Slot 6: rules + injection detector (the trade)', '',
                   'Slot 6 used to be the DPI automaton (8,040 B of RAM for 55 literal signatures). It is now the rule',
                   'engine (include/secengine/rules/appliance_stage.hpp, docs/rules.md "In the appliance"): the built-in',
                   'rule set (rules/builtin.rules, the same 55 signatures as Suricata rules) is compiled into .rodata',
                   '(include/secengine/rules/builtin_db.hpp, ~31 KiB of image, 0 B of RAM) and read in place; the RAM',
-                  'holds only per-connection state and two upload areas:', '',
+                  'holds only per-connection state. An uploaded set is matched where it lies in a flash database slot',
+                  '(include/secengine/store/db_slots.hpp, docs/store.md "Database slots"); the two 2,432-byte RAM upload',
+                  'areas it replaced freed 4,864 B of the window (ram_used 65,408 -> 60,416 on 2026-12-01, with the',
+                  'slot bookkeeping of %d B and the upload receiver smaller than the chunk receiver it replaced):' % slots, '',
                   '| part | bytes |', '| --- | ---: |',
                   '| side table: %d sessions x (%d B session + 24 B key/time/buffer index) | %d |' % (n_sess, one, n_sess * (one + 24)),
                   '| HTTP request buffers: %d x %d B (start line 256 (the line once + its normalised URI: http.uri for request lines up to 134 bytes), fields 256, raw header 256, derived 320, body 256) | %d |' % (
                       nhttp, d.get('slot 6: one HTTP request buffer', 0), nhttp * d.get('slot 6: one HTTP request buffer', 0)),
-                  '| upload areas: 2 x %d B (the new set is written where the running one is not) | %d |' % (area, 2 * area),
+                  '| uploaded rule set: in flash slot A or B, read in place (the slot bookkeeping is in the kernel table above) | 0 |',
                   '| runtime signatures (sig-add): Aho-Corasick, 32 states, 4 patterns, 48 pattern bytes | %d |' % d.get('slot 6: runtime signatures', 0),
                   '| injection detector scratch 512, candidates 64 x 4, thresholds 4, hit counters 64 + 27, verdict ring 8 | rest |',
                   '| **slot 6 total** | **%d** |' % d['engine: slot 6 (rules + detector)'], '',
@@ -171,9 +174,8 @@ def main():
                   '  (http.stat_code, file_data) do not run there (`http_unbuffered` in the session counters); the host',
                   '  (`secreplay -S`) runs them. Requests larger than a region are inspected over what fits (`truncated`).',
                   '- **Untracked packets** (flow table full, fail-open): inspected alone in a fresh session (`untracked`).',
-                  '- **Uploaded sets** live in RAM until the flash issue lands: one area holds %d bytes, i.e. one' % area,
-                  '  prefilter automaton (~1.1 KiB for its dense root row) + ~340 B per rule: 2-3 content rules on one',
-                  '  buffer. `secctl rules load` refuses a larger set naming both sizes.',
+                  '- **Uploaded sets** live in a flash slot of 8 MiB - 64 B (one prefilter automaton ~1.1 KiB + ~340 B',
+                  '  per rule: ~24,000 content rules); `secctl rules load` refuses a larger set naming both sizes.',
                   '- **Stack**: 4,480 B (was 4,096; apps/unikernel/meson.build `--defsym=STACK_SIZE`). `stack_max` after a',
                   '  full-size (~1,400-byte) HTTP request through the rules and the injection detector, and a reject: 3,456 B',
                   '  (qemu_rules_*). From `-fstack-usage` (RV64 -O2) the deepest chains are pipeline (304) + slot 6',
@@ -199,8 +201,8 @@ def main():
               '| region | address | size | what |', '| --- | --- | ---: | --- |',
               '| bank 0: `unikernel.flash` | 0x20000000 | 32 MiB | .text, .rodata, .data load image; the rest 0xff |',
               '| bank 1 blocks 0-63: state log | 0x22000000 | 16 MiB | block header (erase count) + records: the boot configuration (base) and every configuration change (docs/store.md) |',
-              '| bank 1 blocks 64-95: signature database slot A | 0x23000000 | 8 MiB | reserved for the compiled rules database (issue 14 item 4; not written yet) |',
-              '| bank 1 blocks 96-127: signature database slot B | 0x23800000 | 8 MiB | reserved: the inactive slot an upload goes to, switched by one record |',
+              '| bank 1 blocks 64-95: rule database slot A | 0x23000000 | 8 MiB | 64-byte slot header (sequence number, length, MAC) + the compiled rules database, matched in place (store/db_slots.hpp) |',
+              '| bank 1 blocks 96-127: rule database slot B | 0x23800000 | 8 MiB | the same; an upload goes to the slot not in force, the newest valid header wins |',
               '',
               'Blocks are 256 KiB (read from the CFI query at boot: the device block times the interleave of QEMU\'s',
               'two 16-bit devices). The state store itself takes `state store` bytes of the window (table above; <= 512,',

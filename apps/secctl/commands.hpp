@@ -28,6 +28,8 @@ int cmd_factory_reset(session& s, const command& c);
 int run_provision(const command_line& line);
 /// config's `state` and `flash` lines (store_status).
 int print_store_status(session& s);
+/// One line on the running rule set (secctl config): source, flash slot and version, rule count.
+int print_rules_line(session& s);
 // commands_telemetry.cpp: subscriptions
 int cmd_stats(session& s, const command& c);
 int cmd_sig_list(session& s, const command& c);

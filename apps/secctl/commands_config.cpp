@@ -65,7 +65,10 @@ int cmd_config(session& s, const command&) {
             std::printf("block %s %u %s\n", proto_text(c.rules.items[i].protocol), c.rules.items[i].port,
                         dir_text(c.rules.items[i].direction));
         first = static_cast<std::uint16_t>(c.rule_first + c.rules.count);
-        if (c.rules.count == 0 || first >= c.rule_total) return print_store_status(s);
+        if (c.rules.count == 0 || first >= c.rule_total) {
+            if (const int rc = print_rules_line(s); rc != exit_ok) return rc;
+            return print_store_status(s);
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include <secengine/rules/error.hpp>
+#include <secengine/store/error.hpp>
 
 #include "commands.hpp"
 #include "rule_set.hpp"
@@ -35,6 +36,29 @@ bool first_page(session& s, std::uint32_t first, wire::rules_page& p, int& rc) {
     }
     return true;
 }
+
+/// Where the running set comes from: "built-in", "uploaded (set 7, flash slot A v3)".
+std::string source_text(const wire::rules_page& p) {
+    if (p.source == wire::rules_source::builtin) return "built-in";
+    if (p.source != wire::rules_source::uploaded) return "none";
+    std::string t = "uploaded (set " + std::to_string(p.set_id);
+    if (p.slot != 0) t += std::string(", flash slot ") + static_cast<char>('A' + p.slot - 1) + " v" + std::to_string(p.version);
+    return t + ")";
+}
+
+}  // namespace
+
+int print_rules_line(session& s) {
+    const response r = s.req(wire::rules_list{0});
+    if (!r.answered) return exit_no_answer;
+    wire::rules_page p;
+    if (r.type != wire::msg_type::rules_page || wire::decode_payload(r.payload, p) != wire::wire_error::none) return exit_ok;  // no rule engine
+    std::printf("rules %s, %u rules, %s bytes; slot capacity %s bytes\n", source_text(p).c_str(), p.total,
+                grouped(p.db_bytes).c_str(), grouped(p.capacity).c_str());
+    return exit_ok;
+}
+
+namespace {
 
 int rules_load(session& s, const command& c) {
     secengine::host::rule_set_options o;
@@ -67,7 +91,7 @@ int rules_load(session& s, const command& c) {
     int rc = 0;
     if (!first_page(s, 0, p, rc)) return rc;
     if (db.size() > p.capacity) {
-        std::printf("rules load: %s is %s bytes (%zu rules); the appliance holds %s; the previous rule set stays active\n",
+        std::printf("rules load: %s is %s bytes (%zu rules); a database slot of the appliance holds %s; the previous rule set stays active\n",
                     name.c_str(), grouped(db.size()).c_str(), set.loaded(), grouped(p.capacity).c_str());
         return exit_refused;
     }
@@ -86,7 +110,9 @@ int rules_load(session& s, const command& c) {
     if (r.type == wire::msg_type::ack && r.ack.result == wire::status::verifier_rejected)
         ctx = "database refused: " + std::string(secengine::rules::name(static_cast<secengine::rules::db_error>(r.ack.error_code)));
     else if (r.type == wire::msg_type::ack && r.ack.result == wire::status::too_large)
-        ctx = name + " is " + grouped(db.size()) + " bytes; the appliance holds " + grouped(r.ack.detail);
+        ctx = name + " is " + grouped(db.size()) + " bytes; a database slot of the appliance holds " + grouped(r.ack.detail);
+    else if (r.type == wire::msg_type::ack && r.ack.result == wire::status::storage_failed)
+        ctx = "writing the database slot failed: " + std::string(secengine::store::name(static_cast<secengine::store::store_error>(r.ack.error_code)));
     std::printf("rules load: %s; the previous rule set stays active\n", refusal_text(r, ctx).c_str());
     return exit_refused;
 }
@@ -99,10 +125,8 @@ int rules_list(session& s) {
         int rc = 0;
         if (!first_page(s, first, p, rc)) return rc;
         if (!header) {
-            const char* src = p.source == wire::rules_source::uploaded ? "uploaded" : p.source == wire::rules_source::builtin ? "built-in" : "none";
-            std::printf("rule set: %s", src);
-            if (p.source == wire::rules_source::uploaded) std::printf(" (set %u)", p.set_id);
-            std::printf(", %u rules, %s bytes; upload capacity %s bytes\n", p.total, grouped(p.db_bytes).c_str(), grouped(p.capacity).c_str());
+            std::printf("rule set: %s, %u rules, %s bytes; upload capacity %s bytes\n", source_text(p).c_str(), p.total,
+                        grouped(p.db_bytes).c_str(), grouped(p.capacity).c_str());
             std::printf("%10s %4s %4s %10s  %s\n", "sid", "gid", "rev", "hits", "msg");
             header = true;
         }

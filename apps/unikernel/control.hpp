@@ -10,6 +10,7 @@
 
 #include <secengine/control/control_plane.hpp>
 #include <secengine/control/persist.hpp>
+#include <secengine/store/db_slots.hpp>
 #include <secengine/store/state_store.hpp>
 #include <secengine/detail/hash.hpp>
 #include <secengine/wire/siphash.hpp>
@@ -43,6 +44,9 @@ struct virtio_port {
 
 /// The state store on bank 1 (flash boot); the -kernel boot passes no store (nothing kept).
 using state_store = secengine::store::state_store<state_bank>;
+/// The rule-database slots on bank 1 (both boots: the -kernel boot's bank 1 has no drive, so
+/// an upload lives in QEMU's memory until QEMU exits, as the RAM upload areas did before).
+using db_slots = secengine::store::db_slots<state_bank>;
 using persistence = secengine::control::store_persistence<state_bank>;
 
 template <class Engine>

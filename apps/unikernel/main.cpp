@@ -90,11 +90,11 @@ struct memory_item {
     {"slot 6: sessions (side table)", secengine::rules::appliance_stage_sizes::sessions},
     {"slot 6: one HTTP request buffer", sizeof(engine_type::dpi_type::request_buffers)},
     {"slot 6: HTTP request buffers", secengine::rules::appliance_stage_sizes::http_slots},
-    {"slot 6: upload areas (2 x)", secengine::rules::appliance_stage_sizes::upload_bytes},
     {"slot 6: runtime signatures", sizeof(engine_type::dpi_type::signatures_type)},
     {"engine: counters", sizeof(secengine::pipeline_stats)},
     {"control plane", sizeof(control_type)},
     {"state store", sizeof(kernel::state_store)},
+    {"rule database slots (in flash)", sizeof(kernel::db_slots)},
 };
 
 struct kernel_counters {
@@ -144,6 +144,54 @@ struct warm_state {
 kernel::state_bank bank;
 alignas(kernel::state_store) std::byte store_storage[sizeof(kernel::state_store)];
 kernel::state_store* state = nullptr;
+
+// The rule-database slots A/B on bank 1 (store/db_slots.hpp), null when bank 1 cannot be used:
+// uploads are then refused. Constructed in place like the store.
+alignas(kernel::db_slots) std::byte slots_storage[sizeof(kernel::db_slots)];
+kernel::db_slots* slots = nullptr;
+bool bank1 = false;  ///< the CFI probe of bank 1 succeeded (PMP maps it read-only)
+board::flash::error bank1_error = board::flash::error::not_probed;
+
+/// Opens the database slots under the boot key and runs the newest valid one (else the
+/// built-in set stays); a slot that fails its checks is named on the UART.
+void open_slots() {
+    if (!bank1) return;
+    kernel::db_slots& d = *new (slots_storage) kernel::db_slots(bank);
+    if (d.capacity() == 0) return;
+    slots = &d;
+    (void)d.open(secengine::wire::siphash_key::from_octets(cfg.key));
+    for (int s = 0; s < 2; ++s) {
+        const secengine::store::slot_info& i = d.info(s);
+        if (i.error == secengine::store::store_error::none || i.error == secengine::store::store_error::erased) continue;
+        uart::puts("secengine: rules: WARNING: database slot ");
+        uart::putc(static_cast<char>('A' + s));
+        uart::puts(" refused: ");
+        put_sv(secengine::store::name(i.error));
+        if (i.error == secengine::store::store_error::bad_payload) {
+            uart::puts(" (");
+            put_sv(secengine::rules::name(i.db));
+            uart::putc(')');
+        }
+        uart::putc('\n');
+    }
+    if (d.active() != kernel::db_slots::none &&
+        engine_ptr->dpi().install(d.active_image()) != secengine::rules::db_error::ok)
+        uart::puts("secengine: rules: WARNING: the stage refused the verified slot\n");
+}
+
+/// The ready line's `rules=` field: `slot-a v3 n=312` (uploaded set in flash slot A, its
+/// sequence number, rule count) or `builtin n=K`.
+void put_rules() {
+    const auto& st = engine_ptr->dpi();
+    if (st.active() == decltype(st.active())::uploaded && slots != nullptr && slots->active() >= 0) {
+        uart::puts(slots->active() == 0 ? "slot-a v" : "slot-b v");
+        uart::put_dec(slots->info(slots->active()).seq);
+    } else {
+        uart::puts(st.db().empty() ? "none" : "builtin");
+    }
+    uart::puts(" n=");
+    uart::put_dec(st.db().empty() ? 0 : st.db().rule_count());
+}
 
 /// The ready line's `state=` field: where the configuration in force came from - `flash vN`
 /// (the stored state, version N), `defaults` (unprovisioned bank) or `none` (no persistence).
@@ -227,10 +275,9 @@ void report_state() {
 
 /// The flash boot: probe bank 1, open the store, take the boot configuration from it.
 void open_state() {
-    const board::flash::error fe = board::flash::init();
-    if (fe != board::flash::error::none) {
+    if (!bank1) {
         uart::puts("secengine: state: flash bank 1: ");
-        uart::puts(board::flash::name(fe));
+        uart::puts(board::flash::name(bank1_error));
         uart::putc('\n');
         return;
     }
@@ -535,7 +582,16 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     // a bank-1 drive with -kernel), so it runs without persistence.
     const bool flash_boot = reinterpret_cast<std::uintptr_t>(_start) == board::flash0_base;
     if (!flash_boot) read_bootargs(dtb);  // before PMP lockdown: the tree is outside the window
+    // Bank 1 in both boots: the flash boot's state image, or the -kernel boot's drive-less bank
+    // (QEMU keeps it in memory), where uploaded rule databases go (db_slots).
+    // Where the boot's instructions go (printed with -icount: docs/performance.md "Boot"): the
+    // instret at the end of each phase, in locals (no RAM).
+    const std::uint64_t t_uart = board::instret();
+    bank1_error = board::flash::init();
+    bank1 = bank1_error == board::flash::error::none;
+    const std::uint64_t t_flash = board::instret();
     if (flash_boot) open_state();
+    const std::uint64_t t_state = board::instret();
     nports = virtio::probe();
     for (int p = 0; p < nports; ++p) {
         for (std::size_t i = 0; i < 6; ++i) own_mac[p][i] = virtio::mac(p)[i];
@@ -552,7 +608,9 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     // Per-boot seed: the boot key and the time of boot, mixed (detail/hash.hpp).
     std::uint64_t seed = board::now_ticks();
     for (std::size_t i = 0; i < cfg.key.size(); ++i) seed = secengine::detail::mix64(seed ^ (std::uint64_t{cfg.key[i]} << (8 * (i & 7))));
+    const std::uint64_t t_virtio = board::instret();
     engine_ptr = new (engine_storage) engine_type(seed, board::now_ticks());
+    const std::uint64_t t_engine = board::instret();
     // Slot 6 starts with the built-in rule set, read in place from .rodata (validated here).
     // Constructed in place: a temporary would put the 10 KiB stage on the 4 KiB stack.
     if (engine_ptr->dpi().builtin_error() != secengine::rules::db_error::ok) {
@@ -569,15 +627,21 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
         if (engine_ptr->set_limits(l, board::now_ticks()) != secengine::limits_error::none)
             uart::puts("secengine: pps/ban_s rejected by the engine, defaults kept\n");
     }
+    const std::uint64_t t_config = board::instret();
+    open_slots();  // an uploaded rule set in flash replaces the built-in one
+    const std::uint64_t t_slots = board::instret();
     control = new (control_storage) control_type(*engine_ptr, kernel::virtio_port{}, secengine::wire::siphash_key::from_octets(cfg.key),
                                                  boot_id(seed), {cfg.ip, cfg.mgmt_port, own_mac},
-                                                 board::now_ticks(), kernel::persistence{state});
+                                                 board::now_ticks(), kernel::persistence{state, slots});
     control->set_insn_counters(&counters.engine_insns, &counters.rx);
+    const std::uint64_t t_control = board::instret();
     // The stored changes, through the same code that applied them when they arrived.
     if (state != nullptr)
         state->replay([](std::uint16_t type, std::span<const std::byte> payload) { control->replay(type, payload, board::now_ticks()); });
-    board::pmp::lockdown(flash_boot);
+    const std::uint64_t t_replay = board::instret();
+    board::pmp::lockdown(bank1);
     report_state();
+    const std::uint64_t t_report = board::instret();
     if (!cfg.key_given)
         uart::puts("secengine: WARNING: no key= given, built-in PUBLIC demo key in use; anyone with the source can manage this appliance; pass key=<32 hex digits>\n");
     const auto ram_used = static_cast<std::uint64_t>(__ram_end - __ram_start);
@@ -590,6 +654,21 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     put_ip(cfg.ip);
     uart::puts(" state=");
     put_state();
+    uart::puts(" rules=");
+    put_rules();
+    uart::putc('\n');
+    // Per phase, minstret deltas: instructions under -icount (the flash boot reads no boot
+    // args, so it cannot be told; the bench reads this line), host ticks otherwise.
+    uart::puts("secengine: boot phases uart=");
+    const std::uint64_t marks[] = {t_uart, t_flash, t_state, t_virtio, t_engine, t_config, t_slots, t_control, t_replay, t_report, ready_insns};
+    const char* const names[] = {" flash_probe=", " state_open=", " virtio=", " engine=", " config=", " slots=", " control=", " replay=", " report=", " to_ready="};
+    uart::put_dec(marks[0]);
+    for (std::size_t i = 1; i < std::size(marks); ++i) {
+        uart::puts(names[i - 1]);
+        uart::put_dec(marks[i] - marks[i - 1]);
+    }
+    uart::puts(" total=");
+    uart::put_dec(ready_insns);
     uart::putc('\n');
     // Under QEMU without -icount, minstret is host ticks, not instructions (target/riscv/csr.c
     // reads cpu_get_host_ticks() then): the count is printed only when the harness says it is one.

@@ -39,15 +39,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         now += std::uint64_t{ctl & 0x3fu} * 100'000;
         if ((ctl & 0xc0) == 0xc0) {
             const auto before = s6.db().bytes();
-            auto area = s6.upload_area();
-            const std::size_t n = std::min(area.size(), frame.size());
-            for (std::size_t i = 0; i < n; ++i) area[i] = frame[i];
-            if (s6.install(n) != secengine::rules::db_error::ok) {
+            // The stage reads a set in place (a flash slot on the appliance): two buffers, the
+            // candidate never in the one that runs, as with the A/B slots.
+            static std::vector<std::byte> areas[2];
+            static int running = -1;
+            const int next = running == 0 ? 1 : 0;
+            areas[next] = frame;
+            if (s6.install(areas[next]) != secengine::rules::db_error::ok) {
                 check(s6.db().bytes().data() == before.data() && s6.db().bytes().size() == before.size());
+            } else {
+                running = next;
             }
             secengine::rules::db_view v;
             check(secengine::rules::db_view::open(s6.db().bytes(), v) == secengine::rules::db_error::ok);
-            if ((ctl & 1) != 0) s6.use_builtin();
+            if ((ctl & 1) != 0) {
+                s6.use_builtin();
+                running = -1;
+            }
             continue;
         }
         (void)engine->process(frame, now, (ctl & 0x80) ? secengine::direction::outbound : secengine::direction::inbound);

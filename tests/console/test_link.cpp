@@ -22,8 +22,12 @@
 
 #include <secengine/ebpf/program.hpp>
 
+#include <secengine/control/persist.hpp>
+#include <secengine/store/db_slots.hpp>
+
 #include "views.hpp"
 #include "../control/appliance_harness.hpp"
+#include "../flash/sim_flash.hpp"
 
 using namespace console;
 namespace eb = secengine::ebpf;
@@ -36,13 +40,16 @@ const std::array<std::uint8_t, 16> test_key{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 1
 /// 127.0.0.1, in a thread: each datagram goes through control_plane::on_datagram, replies and
 /// telemetry go back to the sender. A source at 192.168.1.1 keeps sending Xmas-tree segments
 /// (dropped by the heuristics stage, so they raise alerts and make it the top talker). The
-/// slot is bigger than the kernel's, so uploads of several chunks reach the verifier.
+/// slot is bigger than the kernel's, so uploads of several chunks reach the verifier. Rule sets
+/// go to the database slots of a small simulated flash bank (8 KiB - 64 B each).
 class live_appliance {
 public:
-    using appliance_type = harness::appliance<harness::big_slot_config>;
+    using persist_type = secengine::control::store_persistence<sim_flash>;
+    using appliance_type = harness::appliance<harness::big_slot_config, persist_type>;
     static constexpr std::uint64_t boot = 0x1234abcdull;
 
-    live_appliance() : app(boot, test_key) {
+    live_appliance() : app(boot, test_key, appliance_type::tps, persist_type{nullptr, &slots}) {
+        (void)slots.open(harness::to_session_key(test_key));
         fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
         sockaddr_in a{};
         a.sin_family = AF_INET;
@@ -61,6 +68,8 @@ public:
 
     std::uint16_t port = 0;
     std::mutex mu;  ///< held while the thread touches `app`; tests take it to look inside
+    sim_flash flash{1024, 32};
+    secengine::store::db_slots<sim_flash> slots{flash};
     appliance_type app;
 
     /// Port rules in the engine's firewall with destination port `p`.

@@ -35,8 +35,10 @@ struct answer {
     std::vector<std::byte> bytes;
 };
 
-/// The next datagram the appliance sent to `to`, opened by `c`.
-inline answer receive(appliance<>& a, client& c, const harness::client_address& to = {}) {
+/// The next datagram the appliance sent to `to`, opened by `c`. (`A`: any harness::appliance,
+/// whatever its persistence.)
+template <class A = appliance<>>
+inline answer receive(A& a, client& c, const harness::client_address& to = {}) {
     answer r;
     auto got = a.next_datagram(to);
     if (!got) return r;
@@ -46,8 +48,8 @@ inline answer receive(appliance<>& a, client& c, const harness::client_address& 
     return r;
 }
 
-template <class M>
-inline answer exchange(appliance<>& a, client& c, const M& m, std::uint64_t now, std::uint64_t* seq = nullptr) {
+template <class M, class A>
+inline answer exchange(A& a, client& c, const M& m, std::uint64_t now, std::uint64_t* seq = nullptr) {
     const auto d = c.seal(m, seq);
     a.deliver(d, now);
     answer r;
@@ -78,8 +80,8 @@ M reply_of(const answer& r) {
     return m;
 }
 
-template <class M>
-inline wire::ack command(appliance<>& a, client& c, const M& m, std::uint64_t now) {
+template <class M, class A>
+inline wire::ack command(A& a, client& c, const M& m, std::uint64_t now) {
     std::uint64_t seq = 0;
     const wire::ack k = ack_of(exchange(a, c, m, now, &seq));
     REQUIRE(k.request_seq == seq);

@@ -1,5 +1,6 @@
 // Rule set upload over the REAL control plane (include/secengine/control/rules_upload.hpp) into
-// the kernel's engine (pipeline<appliance_config>, slot 6 = rules/appliance_stage.hpp), in memory.
+// the kernel's engine (pipeline<appliance_config>, slot 6 = rules/appliance_stage.hpp), through
+// the database slots (store/db_slots.hpp) of a simulated flash bank, matched there in place.
 // Invariants: the running set changes only at a successful commit of a complete, valid database
 // (length, CRC, version); every refusal says why (status + db_error) and leaves the old set
 // running; rules_list pages cover the running set exactly once, in order.
@@ -12,12 +13,30 @@
 #include <secengine/rules/error.hpp>
 #include <secengine/rules/format.hpp>
 
+#include <secengine/control/persist.hpp>
+#include <secengine/store/db_slots.hpp>
+
+#include "../flash/sim_flash.hpp"
 #include "rules_compiler.hpp"
 #include "rules_parser.hpp"
 
 using namespace plane_test;
 
 namespace {
+
+using persist_type = secengine::control::store_persistence<sim_flash>;
+using box = harness::appliance<secengine::appliance_config, persist_type>;
+
+/// An appliance whose rule uploads go to the A/B slots of a 64 x 4 KiB simulated bank (no state
+/// store: nothing else is kept, as in the -kernel boot).
+struct rig {
+    sim_flash flash{4096, 64};
+    secengine::store::db_slots<sim_flash> slots{flash};
+    box a;
+    rig() : a(boot, harness::default_key, tps, persist_type{nullptr, &slots}) {
+        (void)slots.open(harness::to_session_key(harness::default_key));
+    }
+};
 
 std::vector<std::byte> compile(const std::vector<std::string>& texts) {
     secengine::rulesc::classification classes;
@@ -38,7 +57,8 @@ const std::string rule_a2 = R"(alert http any any -> any any (msg:"probe A2 path
 const std::string rule_b = R"(drop tcp any any -> any any (msg:"marker B"; content:"MARKER-B-XYZ"; sid:9100002; rev:1;))";
 
 // Uploads `db` as set `id`, chunk by chunk; returns the commit's ack.
-wire::ack upload(appliance<>& a, client& c, std::uint32_t id, const std::vector<std::byte>& db, std::uint64_t& now,
+template <class A>
+wire::ack upload(A& a, client& c, std::uint32_t id, const std::vector<std::byte>& db, std::uint64_t& now,
                  std::size_t chunks = ~std::size_t{0}) {
     const std::uint32_t n = wire::rules_chunk_count(db.size());
     for (std::uint32_t i = 0; i < n && i < chunks; ++i) {
@@ -49,27 +69,31 @@ wire::ack upload(appliance<>& a, client& c, std::uint32_t id, const std::vector<
     return command(a, c, wire::rules_commit{id, static_cast<std::uint32_t>(db.size())}, ++now);
 }
 
-bool http_dropped(appliance<>& a, std::uint32_t src, const std::string& target, std::uint64_t now) {
+template <class A>
+bool http_dropped(A& a, std::uint32_t src, const std::string& target, std::uint64_t now) {
     auto f = tcp_frame(src, 80, "GET " + target + " HTTP/1.1\r\nHost: h\r\n\r\n", net::tcpflag::ack | net::tcpflag::psh);
     return !a.engine().process(f, now).pass();
 }
 
-wire::rules_page list(appliance<>& a, client& c, std::uint32_t first, std::uint64_t now) {
+template <class A>
+wire::rules_page list(A& a, client& c, std::uint32_t first, std::uint64_t now) {
     return reply_of<wire::rules_page>(exchange(a, c, wire::rules_list{first}, now));
 }
 
 }  // namespace
 
 TEST_CASE("control plane: a rule set is uploaded in chunks, verified and switched to", "[control][rules]") {
-    appliance<> a(boot);
+    rig r;
+    auto& a = r.a;
     client c(harness::default_key, 1, boot);
     std::uint64_t now = tps;
     const auto db = compile({rule_a, rule_a2});
     REQUIRE(db.size() > wire::max_rules_chunk_bytes);  // more than one chunk
-    REQUIRE(db.size() <= a.engine().dpi().upload_capacity());
+    REQUIRE(db.size() <= r.slots.capacity());
     auto p = list(a, c, 0, ++now);
     REQUIRE(p.source == wire::rules_source::builtin);
-    REQUIRE(p.capacity == a.engine().dpi().upload_capacity());
+    REQUIRE(p.slot == 0);
+    REQUIRE(p.capacity == r.slots.capacity());
     REQUIRE(http_dropped(a, 0xc0a80110, "/?x=information_schema", ++now));  // the built-in set runs
 
     const auto k = upload(a, c, 77, db, now);
@@ -78,6 +102,12 @@ TEST_CASE("control plane: a rule set is uploaded in chunks, verified and switche
     p = list(a, c, 0, ++now);
     REQUIRE(p.source == wire::rules_source::uploaded);
     REQUIRE(p.set_id == 77);
+    REQUIRE(p.slot == 1);  // slot A, the first upload
+    REQUIRE(p.version == 1);
+    // The stage matches the database where it lies in the flash, not a copy.
+    REQUIRE(a.engine().dpi().db().bytes().data() == r.slots.active_image().data());
+    REQUIRE(a.engine().dpi().db().bytes().data() >= r.flash.bytes());
+    REQUIRE(a.engine().dpi().db().bytes().data() < r.flash.bytes() + r.flash.mem.size());
     REQUIRE(p.db_bytes == db.size());
     REQUIRE(p.total == 2);
     REQUIRE(p.entries.count == 2);
@@ -105,10 +135,11 @@ TEST_CASE("control plane: a rule set is uploaded in chunks, verified and switche
 }
 
 TEST_CASE("control plane: refused uploads name why and leave the running set", "[control][rules]") {
-    appliance<> a(boot);
+    rig r;
+    auto& a = r.a;
     client c(harness::default_key, 1, boot);
     std::uint64_t now = tps;
-    const auto cap = static_cast<std::uint32_t>(a.engine().dpi().upload_capacity());
+    const auto cap = static_cast<std::uint32_t>(r.slots.capacity());
     // Too large: refused at the first chunk, with the capacity in detail.
     std::vector<std::byte> big(cap + 4);
     auto k = command(a, c, wire::make_rules_chunk(5, big, 0), ++now);
@@ -156,7 +187,8 @@ TEST_CASE("control plane: refused uploads name why and leave the running set", "
 }
 
 TEST_CASE("control plane: an interrupted upload leaves the old set; the swap is atomic", "[control][rules]") {
-    appliance<> a(boot);
+    rig r;
+    auto& a = r.a;
     client c(harness::default_key, 1, boot);
     std::uint64_t now = tps;
     const auto da = compile({rule_a, rule_a2});
@@ -175,9 +207,30 @@ TEST_CASE("control plane: an interrupted upload leaves the old set; the swap is 
     const auto p = list(a, c, 0, ++now);
     REQUIRE(p.set_id == 3);
     REQUIRE(p.total == 1);
-    // Ping-pong areas: three installs in a row, each one runs.
+    REQUIRE(p.slot == 2);  // set 1 in A, the abandoned set 2 and then set 3 in B
+    // Ping-pong slots: each install goes to the slot not in force, and runs.
     REQUIRE(upload(a, c, 4, da, now).result == wire::status::ok);
     REQUIRE(http_dropped(a, 0xc0a80133, "/probe-a", ++now));
+    const auto q = list(a, c, 0, ++now);
+    REQUIRE(q.slot == 1);
+    REQUIRE(q.version > p.version);
+    // What a reboot finds: the newest slot, verified.
+    secengine::store::db_slots<sim_flash> again{r.flash};
+    REQUIRE(again.open(harness::to_session_key(harness::default_key)) == 0);
+    REQUIRE(again.info(0).set_id == 4);
+}
+
+TEST_CASE("control plane: without database slots an upload is refused, not half done", "[control][rules]") {
+    appliance<> a(boot);  // no_persistence: no slots
+    client c(harness::default_key, 1, boot);
+    std::uint64_t now = tps;
+    const auto db = compile({rule_a});
+    const auto k = command(a, c, wire::make_rules_chunk(9, db, 0), ++now);
+    REQUIRE(k.result == wire::status::invalid);
+    REQUIRE(k.error_code == static_cast<std::uint16_t>(secengine::store::store_error::disabled));
+    const auto p = list(a, c, 0, ++now);
+    REQUIRE(p.capacity == 0);
+    REQUIRE(p.source == wire::rules_source::builtin);
 }
 
 TEST_CASE("control plane: rules_list pages the running set exactly once, in order", "[control][rules]") {

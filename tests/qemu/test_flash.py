@@ -7,6 +7,10 @@ cases: persist     provision, boot from flash, changes with secctl, kill QEMU, b
        powercut    QEMU killed at random moments during ~1,000 changes (port rules, limits):
                    every boot succeeds and shows exactly the acknowledged state, or that plus
                    the one change in flight, whole
+       rules_db    a set of 300 rules (the old RAM areas held 2-3) uploaded into database slot A,
+                   QEMU killed, booted from the same image with no client: the set runs from
+                   flash (ready line, rules list) and a rule still drops; a corrupt slot is
+                   refused with a UART warning and the built-in set runs
        bad_images  erased and all-zero banks boot the defaults with the demo-key warning;
                    corrupt, truncated, foreign-key and wrong-version records are refused with a
                    UART message and a counter, the rest of the state still loads
@@ -321,12 +325,62 @@ def case_bad_images(b):
         print('ok: %s record refused (%s), the others load' % (name, counter))
 
 
+def case_rules_db(b):
+    img = b.provision()
+    a = b.boot(img)
+    assert re.search(r'rules=builtin n=\d+', a.ready.string), a.ready.string
+    n = 300
+    path = os.path.join(b.tmp, 'many.rules')
+    with open(path, 'w') as f:
+        for i in range(n):
+            f.write('drop tcp any any -> any any (msg:"flash marker %d"; content:"FLASH-MARK-%d-XYZ"; sid:%d; rev:1;)\n'
+                    % (i, i, 9400000 + i))
+    out = b.secctl('rules', 'load', path, timeout=120)
+    m = re.search(r'rules load: ok, %d rules, ([\d,]+) of ([\d,]+) bytes' % n, out)
+    assert m, out
+    size = int(m.group(1).replace(',', ''))
+    assert size > 2 * 2432 * 10, out  # far over the old RAM upload areas
+
+    def dropped(marker):
+        before = b.a.stats()
+        b.sport += 1
+        b.a.ports[0].send(h.eth(h.KERNEL_MAC[0], h.HOST_A, 0x0800,
+                                h.tcp(CLIENT, '10.0.0.9', b.sport, 8080, h.PSH | h.ACK, seq=1, ack=1,
+                                      payload=b'xx ' + marker + b' xx')))
+        b.a.wait_rx(before['rx'] + before['echo'] + 1, 20)
+        return b.a.stats().get('dpi_signature', 0) - before.get('dpi_signature', 0) == 1
+
+    assert dropped(b'FLASH-MARK-250-XYZ'), b.a.stats()
+    b.kill()  # a power cut: nothing but the flash survives
+    a = b.boot(img)
+    assert re.search(r'rules=slot-a v1 n=%d' % n, a.ready.string), a.ready.string
+    assert dropped(b'FLASH-MARK-250-XYZ'), b.a.stats()
+    assert not dropped(b'FLASH-MARK-none-XYZ'), b.a.stats()
+    out = b.secctl('rules', 'list')
+    assert re.search(r'rule set: uploaded \(set \d+, flash slot A v1\), %d rules' % n, out), out
+    assert 'flash marker 299' in out, out
+    out = b.secctl('config')
+    assert re.search(r'^rules uploaded \(set \d+, flash slot A v1\), %d rules' % n, out, re.M), out
+    b.kill()
+    # One flipped bit in the database in slot A (bank 1 block 64): refused, the built-in set runs.
+    with open(img, 'r+b') as f:
+        f.seek(64 * BLOCK + 64 + size // 2)
+        byte = f.read(1)
+        f.seek(64 * BLOCK + 64 + size // 2)
+        f.write(bytes([byte[0] ^ 0x04]))
+    a = b.boot(img)
+    assert re.search(r'rules=builtin n=\d+', a.ready.string), a.ready.string
+    assert 'database slot A refused: bad_mac' in a.uart(), a.uart()
+    assert not dropped(b'FLASH-MARK-250-XYZ'), b.a.stats()
+    print('ok: %d rules (%d bytes) uploaded to flash slot A, in force after a power cut; a corrupt slot refused' % (n, size))
+
+
 def main():
     flash, secctl, case = sys.argv[1:4]
     with tempfile.TemporaryDirectory() as tmp:
         b = Bench(flash, secctl, tmp)
         try:
-            {'persist': case_persist, 'powercut': case_powercut, 'bad_images': case_bad_images}[case](b)
+            {'persist': case_persist, 'powercut': case_powercut, 'bad_images': case_bad_images, 'rules_db': case_rules_db}[case](b)
         finally:
             b.kill()
 

@@ -163,13 +163,8 @@ TEST_CASE("alert rules report without dropping; uploaded sets switch atomically"
                    rulesc::default_vars(), {1, false});
     test::engine b({R"(drop http any any -> any any (msg:"b"; flow:to_server; http.uri; content:"/probe-b"; sid:9000002; rev:1;))"},
                    rulesc::default_vars(), {1, false});
-    REQUIRE(a.db.image.size() <= s.upload_capacity());
-    REQUIRE(b.db.image.size() <= s.upload_capacity());
-    auto put = [&](const std::vector<std::byte>& img) {
-        auto area = s.upload_area();
-        std::copy(img.begin(), img.end(), area.begin());
-        return s.install(img.size());
-    };
+    // The stage reads a set where it lies (a flash slot on the appliance): here the vectors.
+    auto put = [&](const std::vector<std::byte>& img) { return s.install(img); };
     REQUIRE(put(a.db.image) == rules::db_error::ok);
     REQUIRE(s.active() == rules::appliance_stage<>::source::uploaded);
     // An alert rule: passes, reported with its rev and the alert-only flag.
@@ -183,20 +178,20 @@ TEST_CASE("alert rules report without dropping; uploaded sets switch atomically"
     // The built-in rules no longer run.
     REQUIRE(r.open_and_send(42001, request("/?x=information_schema")).pass());
 
-    // An upload goes to the other area: writing it (even garbage) never touches the running set.
+    // Refusals: random bytes, a flipped bit (CRC), truncated, a header claiming more than the
+    // image holds; the old set stays.
     const auto running = s.db().bytes().data();
-    REQUIRE(s.upload_area().data() != running);
     std::mt19937 rng(9);
-    for (auto& x : s.upload_area()) x = static_cast<std::byte>(rng());
+    std::vector<std::byte> noise(1024);
+    for (auto& x : noise) x = static_cast<std::byte>(rng());
+    REQUIRE(put(noise) != rules::db_error::ok);
     REQUIRE(r.open_and_send(42002, request("/probe-a")).pass());
     REQUIRE(r.alerts().size() == 1);  // set a still runs
-    // Refusals: random bytes, a flipped bit (CRC), truncated, oversized; the old set stays.
-    REQUIRE(s.install(1024) != rules::db_error::ok);
     std::vector<std::byte> bad = b.db.image;
     bad[bad.size() / 2] ^= std::byte{1};
     REQUIRE(put(bad) == rules::db_error::bad_checksum);
     REQUIRE(put(std::vector<std::byte>(b.db.image.begin(), b.db.image.begin() + 100)) == rules::db_error::truncated);
-    REQUIRE(s.install(s.upload_capacity() + 8) == rules::db_error::truncated);
+    REQUIRE(s.install(std::span<const std::byte>(b.db.image).first(b.db.image.size() - 4)) == rules::db_error::truncated);
     REQUIRE(s.db().bytes().data() == running);
     REQUIRE(r.open_and_send(42003, request("/probe-a")).pass());
     REQUIRE(r.alerts().size() == 1);
@@ -267,9 +262,7 @@ TEST_CASE("DNS questions are units of their own in slot 6", "[appliance_stage]")
     auto& s = r.stage();
     test::engine d({R"(alert dns any any -> any any (msg:"evil name"; dns.query; content:"evil.example"; nocase; sid:9300001; rev:2;))"},
                    rulesc::default_vars(), {1, false});
-    auto area = s.upload_area();
-    std::copy(d.db.image.begin(), d.db.image.end(), area.begin());
-    REQUIRE(s.install(d.db.image.size()) == rules::db_error::ok);
+    REQUIRE(s.install(d.db.image) == rules::db_error::ok);
     auto query = [&](std::uint16_t sport, const std::vector<std::string>& labels) {
         std::vector<std::byte> q(12);
         q[1] = std::byte{1};   // id

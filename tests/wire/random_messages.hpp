@@ -87,7 +87,10 @@ inline void fix(config& c, std::mt19937_64& rng) {
 }
 inline void fix(penalty_page& p, std::mt19937_64& rng) { fix_page(p, p.entries.count, rng); }
 inline void fix(dpi_hits& p, std::mt19937_64& rng) { fix_page(p, p.entries.count, rng); }
-inline void fix(rules_page& p, std::mt19937_64& rng) { fix_page(p, p.entries.count, rng); }
+inline void fix(rules_page& p, std::mt19937_64& rng) {
+    p.slot = static_cast<std::uint8_t>(p.slot % 3);
+    fix_page(p, p.entries.count, rng);
+}
 inline void fix(rule_entry& e, std::mt19937_64& rng) { e.msg_len = static_cast<std::uint8_t>(rng() % (e.msg.size() + 1)); }
 
 /// Fills every field with a random value, then repairs it with `fix` where one exists.

@@ -69,7 +69,7 @@ static_assert(max_payload_of<ping> == 0 && max_payload_of<read_config> == 2 && m
 static_assert(max_payload_of<ack> == 20 && max_payload_of<error_reply> == 12 && max_payload_of<config> == 324 &&
               max_payload_of<penalty_page> == 1218 && max_payload_of<map_page> == 22 && max_payload_of<stats> == 860 &&
               max_payload_of<dpi_hits> == 1030 && max_payload_of<map_counters> == 1046 && max_payload_of<alert> == 60 &&
-              max_payload_of<rules_page> == 1201 && max_payload_of<signature_page> == signature_page_fixed);
+              max_payload_of<rules_page> == 1206 && max_payload_of<signature_page> == signature_page_fixed);
 static_assert(constexpr_round_trip());
 // Protocol caps agree with the components that apply the commands.
 static_assert(max_pattern_bytes == secengine::dpi::max_pattern_length);

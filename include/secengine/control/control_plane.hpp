@@ -385,9 +385,9 @@ private:
         if (c.frame.size() < at + room) return ack(c, {wire::status::invalid});
         reply(c, control::make_signature_page(e_, m, c.hdr.seq, version_, c.frame.subspan(at, room)));
     }
-    void apply(context& c, const wire::rules_chunk& m) noexcept { ack(c, rules_.chunk(e_, m)); }
-    void apply(context& c, const wire::rules_commit& m) noexcept { ack(c, rules_.commit(e_, m)); }
-    void apply(context& c, const wire::rules_list& m) noexcept { reply(c, rules_.list(e_, m, c.hdr.seq)); }
+    void apply(context& c, const wire::rules_chunk& m) noexcept { ack(c, rules_.chunk(e_, persist_.slots(), m)); }
+    void apply(context& c, const wire::rules_commit& m) noexcept { ack(c, rules_.commit(e_, persist_.slots(), m)); }
+    void apply(context& c, const wire::rules_list& m) noexcept { reply(c, rules_.list(e_, persist_.slots(), m, c.hdr.seq)); }
 
     Engine& e_;
     [[no_unique_address]] Port port_;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <span>
 
+#include <secengine/store/db_slots.hpp>
 #include <secengine/store/error.hpp>
 #include <secengine/store/flash.hpp>
 #include <secengine/store/state_store.hpp>
@@ -36,26 +37,33 @@ namespace secengine::control {
 }
 
 /// Stores configuration commands (`persist`: none = stored and read back), reports the
-/// store (`report`, request_seq left 0) and starts over from the boot configuration
-/// (`factory_reset`).
+/// store (`report`, request_seq left 0), starts over from the boot configuration
+/// (`factory_reset`) and holds the rule-database slots uploads go to (`slots`, null: none).
 template <class P>
 concept persistence = requires(P& p, const P& cp, wire::msg_type t, std::span<const std::byte> payload) {
     { p.persist(t, payload) } -> std::same_as<store::store_error>;
     { cp.report() } -> std::same_as<wire::store_report>;
     { p.factory_reset() } -> std::same_as<store::store_error>;
+    p.slots();
 };
 
-/// Nothing is stored: every change is lost at reboot (the -kernel boot; host tests).
+/// Nothing is stored: every change is lost at reboot; no database slots (rule uploads are
+/// refused). Host tests that upload rules use store_persistence over a simulated flash.
 struct no_persistence {
     constexpr store::store_error persist(wire::msg_type, std::span<const std::byte>) noexcept { return store::store_error::none; }
     [[nodiscard]] constexpr wire::store_report report() const noexcept { return {}; }
     constexpr store::store_error factory_reset() noexcept { return store::store_error::disabled; }
+    [[nodiscard]] constexpr store::db_slots<store::detail::sizing_flash>* slots() const noexcept { return nullptr; }
 };
 
-/// Changes kept in a state_store (null: none, like no_persistence).
+/// Changes kept in a state_store and rule sets in its bank's database slots (either null:
+/// not kept; the -kernel boot has slots on QEMU's drive-less bank 1 but no store).
 template <store::flash_device Flash>
 struct store_persistence {
     store::state_store<Flash>* store = nullptr;
+    store::db_slots<Flash>* db = nullptr;
+
+    [[nodiscard]] constexpr store::db_slots<Flash>* slots() const noexcept { return db; }
 
     constexpr store::store_error persist(wire::msg_type t, std::span<const std::byte> payload) noexcept {
         if (store == nullptr) return store::store_error::none;
@@ -84,8 +92,12 @@ struct store_persistence {
         r.block_size = static_cast<std::uint32_t>(store->block_size());
         return r;
     }
+    /// The database slots are revoked first: a cut between the two leaves the stored
+    /// configuration with the built-in rules (the reset was not acked), never the reverse.
     constexpr store::store_error factory_reset() noexcept {
         if (store == nullptr) return store::store_error::disabled;
+        if (db != nullptr)
+            if (const store::store_error e = db->revoke(); e != store::store_error::none) return e;
         return store->reset(store->boot());
     }
 };

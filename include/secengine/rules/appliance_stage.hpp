@@ -16,9 +16,10 @@
 ///    sessions that carry HTTP; responses are parsed (framing) but not buffered (`http_unbuffered`
 ///    counts the messages whose rules were not evaluated) - the kernel's RAM trade, docs/memory.md;
 ///  - the **rule database** is a validated `db_view` read in place: the built-in set compiled
-///    into .rodata (rules/builtin.rules), or an uploaded one in one of two RAM areas (`upload_area`
-///    / `install`): the new set replaces the old only once it is complete and `db_view::open`
-///    accepted it (length, CRC, version), so the old set runs until then;
+///    into .rodata (rules/builtin.rules), or an uploaded one where it lies - on the appliance a
+///    database slot in flash (store/db_slots.hpp), so its size costs flash, not the window
+///    (`install`: the new set replaces the old only once `db_view::open` accepted it - length,
+///    CRC, version, every offset - so the old set runs until then);
 ///  - **runtime signatures** (`sig-add`, wire add_signature): a small Aho-Corasick automaton
 ///    (dpi/stage.hpp) in front of the rules, as before, so operators keep `sig-add`/`sig-list`.
 /// Every alert (rule match, detector finding, runtime signature) goes to the pipeline's alert
@@ -67,7 +68,6 @@ struct appliance_stage_sizes {
     static constexpr std::size_t overlap = 64;        ///< stream bytes kept per side (session.hpp)
     static constexpr std::size_t flowbit_words = 1;   ///< 64 flowbits per connection
     static constexpr std::size_t sid_memory = 8;      ///< sids remembered per transaction
-    static constexpr std::size_t upload_bytes = 2432; ///< each of the two RAM areas for uploaded sets (docs/memory.md)
     static constexpr std::size_t inject_scratch = 512;///< decoding buffer of the injection detector
     static constexpr std::size_t candidates = 64;     ///< candidate rules per unit
     static constexpr std::size_t thresholds = 4;      ///< (rule, address) threshold counters
@@ -89,7 +89,7 @@ public:
     using request_buffers = typename Sizes::request_buffers;
     static_assert(Sizes::sessions >= 1 && Sizes::sessions <= 255, "slot indices are small");
     static_assert(Sizes::http_slots >= 1 && Sizes::http_slots <= Sizes::sessions);
-    static_assert(Sizes::verdicts >= 1 && Sizes::upload_bytes >= hdr::size && Sizes::upload_bytes % 8 == 0);
+    static_assert(Sizes::verdicts >= 1);
     static_assert(Sizes::inject_scratch >= 64 && Sizes::candidates >= 8 && Sizes::ticks_per_ms >= 1);
 
     /// Which rule set runs.
@@ -106,32 +106,28 @@ public:
         const db_error e = db_view::open(image, v);
         if (e != db_error::ok) return e;
         builtin_ = v;
-        switch_to(v, source::builtin, -1);
+        switch_to(v, source::builtin);
         return db_error::ok;
     }
     [[nodiscard]] constexpr db_error builtin_error() const noexcept { return builtin_error_; }
 
-    /// Where the next uploaded set goes: the RAM area the running set does not use.
-    [[nodiscard]] constexpr std::span<std::byte> upload_area() noexcept { return areas_[static_cast<std::size_t>(next_area())]; }
-    [[nodiscard]] static constexpr std::size_t upload_capacity() noexcept { return Sizes::upload_bytes; }
     /// True when the last drop came from a `reject` rule: the caller owes the sender the answer
     /// net::build_reject builds (a TCP reset or ICMP unreachable; include/secengine/net/reject.hpp).
     [[nodiscard]] constexpr bool last_drop_rejects() const noexcept { return rejected_; }
 
-    /// Validates the first `length` bytes of `upload_area()` and switches to them (atomically:
-    /// between two packets). On any error the running set stays.
-    constexpr db_error install(std::size_t length) noexcept {
-        if (length > Sizes::upload_bytes) return db_error::truncated;
-        const int a = next_area();
+    /// Validates `image` (read in place - a database slot in flash on the appliance - and
+    /// unchanged while it runs) and switches to it (atomically: between two packets). On any
+    /// error the running set stays.
+    db_error install(std::span<const std::byte> image) noexcept {
         db_view v;
-        const db_error e = db_view::open(std::span<const std::byte>(areas_[static_cast<std::size_t>(a)]).first(length), v);
+        const db_error e = db_view::open(image, v);
         if (e != db_error::ok) return e;
-        switch_to(v, source::uploaded, a);
+        switch_to(v, source::uploaded);
         return db_error::ok;
     }
     /// Back to the built-in set (if it opened).
     constexpr void use_builtin() noexcept {
-        if (!builtin_.empty()) switch_to(builtin_, source::builtin, -1);
+        if (!builtin_.empty()) switch_to(builtin_, source::builtin);
     }
 
     [[nodiscard]] constexpr const db_view& db() const noexcept { return db_; }
@@ -354,14 +350,11 @@ private:
         verdict_next_ = (verdict_next_ + 1) % verdicts_.size();
     }
 
-    [[nodiscard]] constexpr int next_area() const noexcept { return area_ == 0 ? 1 : 0; }
-
     // A new set: sessions restart (their flowbits and sid memories name the old set's rules),
     // thresholds and hits start at zero; flow verdicts (dropped / passed) stay.
-    void switch_to(const db_view& v, source s, int area) noexcept {
+    void switch_to(const db_view& v, source s) noexcept {
         db_ = v;
         source_ = s;
-        area_ = area;
         ++generation_;
         ++stats_.installs;
         for (auto& sl : slots_) free_slot(sl);
@@ -371,7 +364,6 @@ private:
 
     db_view db_{}, builtin_{};
     source source_ = source::none;
-    int area_ = -1;  ///< RAM area of the running set, -1 builtin/none
     std::uint32_t generation_ = 0;
     db_error builtin_error_ = db_error::ok;
     bool detect_ = true;
@@ -382,7 +374,6 @@ private:
     std::size_t verdict_next_ = 0;
     std::array<request_buffers, Sizes::http_slots> http_ = make_buffers(std::make_index_sequence<Sizes::http_slots>{});
     std::array<bool, Sizes::http_slots> http_used_{};
-    alignas(8) std::array<std::array<std::byte, Sizes::upload_bytes>, 2> areas_{};
     std::array<char, Sizes::inject_scratch> inject_scratch_{};
     std::array<std::uint32_t, Sizes::candidates> candidates_{};
     threshold_table<Sizes::thresholds> thresholds_{};

@@ -26,13 +26,14 @@ enum class store_error : std::uint8_t {
     verify_failed,   ///< the record read back differs from what was written
     not_provisioned, ///< no boot configuration in the bank: running on defaults
     disabled,        ///< no state bank (the -kernel boot): nothing is persisted
+    revoked,         ///< a database slot given up by a factory reset (store/db_slots.hpp)
     count_
 };
 
 inline constexpr std::string_view store_error_names[] = {
     "none",     "erased",      "bad_magic", "bad_version",    "bad_length",   "truncated",
     "bad_crc",  "bad_mac",     "bad_payload", "bad_geometry", "too_large",    "full",
-    "program_failed", "erase_failed", "verify_failed", "not_provisioned", "disabled",
+    "program_failed", "erase_failed", "verify_failed", "not_provisioned", "disabled", "revoked",
 };
 static_assert(std::size(store_error_names) == static_cast<std::size_t>(store_error::count_));
 

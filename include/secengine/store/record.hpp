@@ -43,7 +43,16 @@ inline constexpr std::size_t block_header_bytes = 16;
 enum class record_kind : std::uint8_t {
     base = 1,     ///< a boot configuration: the state starts here (provision, factory reset)
     command = 2,  ///< a configuration change: `type` is its wire message type, payload its body
+    /// Compaction's base (docs/store.md "Compaction"): the boot configuration plus the range of
+    /// the copy records just before it that hold the compacted state (snapshot_bytes payload).
+    snapshot = 3,
+    /// A command of a compacted state: replayed only when the snapshot after it names it, so
+    /// a compaction cut before its snapshot leaves only dead copies behind.
+    copy = 4,
 };
+
+/// Kinds that start a state (carry the boot configuration and are checked under its key).
+[[nodiscard]] constexpr bool is_base(record_kind k) noexcept { return k == record_kind::base || k == record_kind::snapshot; }
 
 [[nodiscard]] constexpr std::size_t pad4(std::size_t n) noexcept { return (n + 3) & ~std::size_t{3}; }
 /// Flash bytes a record with `payload` bytes takes.
@@ -97,6 +106,39 @@ inline constexpr std::size_t boot_config_bytes = 24;
     for (std::size_t i = 0; i < 16; ++i) r.key[i] = static_cast<std::uint8_t>(p[8 + i]);
     if (r.prefix > 32 || r.mgmt_port == 0) return false;
     c = r;
+    return true;
+}
+
+/// A snapshot's payload (40 bytes): the boot configuration's 24, then u64 sequence number of
+/// the first copy record, u32 number of copies, u32 0. The copies are the records with
+/// sequence numbers [first, the snapshot's own): written and read back before it.
+inline constexpr std::size_t snapshot_bytes = 40;
+struct snapshot_info {
+    boot_config boot{};
+    std::uint64_t first = 0;
+    std::uint32_t copies = 0;
+};
+[[nodiscard]] constexpr std::array<std::byte, snapshot_bytes> encode(const snapshot_info& s) noexcept {
+    std::array<std::byte, snapshot_bytes> b{};
+    const std::array<std::byte, boot_config_bytes> c = encode(s.boot);
+    for (std::size_t i = 0; i < c.size(); ++i) b[i] = c[i];
+    store_le32(b.data() + 24, static_cast<std::uint32_t>(s.first));
+    store_le32(b.data() + 28, static_cast<std::uint32_t>(s.first >> 32));
+    store_le32(b.data() + 32, s.copies);
+    return b;
+}
+/// The payload of a base (kind base or snapshot) -> its boot configuration and copy range
+/// (a plain base: no copies); false when it does not decode.
+[[nodiscard]] constexpr bool decode_base(record_kind kind, std::span<const std::byte> p, snapshot_info& s) noexcept {
+    snapshot_info r;
+    if (kind == record_kind::base) {
+        if (!decode(p, r.boot)) return false;
+    } else {
+        if (p.size() != snapshot_bytes || !decode(p.first(boot_config_bytes), r.boot) || load_le32(p.data() + 36) != 0) return false;
+        r.first = load_le64(p.data() + 24);
+        r.copies = load_le32(p.data() + 32);
+    }
+    s = r;
     return true;
 }
 
@@ -159,19 +201,22 @@ struct record_view {
         v.error = store_error::bad_crc;
         return v;
     }
-    if (v.kind != record_kind::base && v.kind != record_kind::command) {
+    if (v.kind != record_kind::base && v.kind != record_kind::command && v.kind != record_kind::snapshot &&
+        v.kind != record_kind::copy) {
         v.error = store_error::bad_payload;
         return v;
     }
     v.mac = load_le64(at.data() + covered + 4);
-    boot_config own;
-    if (v.kind == record_kind::base && !decode(v.payload, own)) {
+    snapshot_info own;
+    if (is_base(v.kind) && !decode_base(v.kind, v.payload, own)) {
         v.error = store_error::bad_payload;
         return v;
     }
-    const wire::siphash_key* k = v.kind == record_kind::base ? nullptr : key;
-    const wire::siphash_key own_key = key_of(own);
-    if (v.kind == record_kind::base) k = &own_key;
+    // A base's own key is derived only for a base: deriving it for every command cost ~15 % of
+    // the boot's record walk (docs/performance.md "Flash boot").
+    wire::siphash_key own_key{};
+    if (is_base(v.kind)) own_key = key_of(own.boot);
+    const wire::siphash_key* k = is_base(v.kind) ? &own_key : key;
     if (k != nullptr) {
         v.computed_mac = wire::siphash(*k, body);
         if (v.computed_mac != v.mac) {

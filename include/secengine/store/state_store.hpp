@@ -73,6 +73,8 @@ struct store_health {
     std::uint32_t erases = 0;         ///< since load
     std::uint32_t appends = 0;        ///< records written and verified since load
     std::uint32_t failures = 0;       ///< appends that failed (program, erase, verify, full)
+    std::uint32_t compactions = 0;    ///< since load
+    std::uint32_t missing_copies = 0; ///< copies the snapshot in force names but the load did not find
     std::uint16_t blocks_used = 0;    ///< state blocks holding live records
     std::uint16_t blocks_total = 0;
     store_error last_error = store_error::none;
@@ -107,6 +109,9 @@ public:
         head_ = no_block;
         provisioned_ = false;
         base_seq_ = 0;
+        live_from_ = 0;
+        copies_ = 0;
+        compacting_from_ = 0;
         next_seq_ = 1;
         version_ = 0;
         boot_ = defaults;
@@ -131,7 +136,7 @@ public:
             }
             std::size_t off = block_header_bytes;
             for (;;) {
-                const record_view v = parse_record(rest(b, off), nullptr);
+                const record_view v = parse_at(b, off);
                 if (v.error == store_error::erased) break;
                 // Only an intact record's number counts: a torn one's may itself be torn (any
                 // bits of a half-programmed word), and a next_seq_ pushed to 2^64 would wrap.
@@ -145,10 +150,15 @@ public:
                         newest = v.seq;
                         head_ = b;
                     }
-                    if (v.kind == record_kind::base && (!provisioned_ || v.seq > base_seq_)) {
+                    if (is_base(v.kind) && (!provisioned_ || v.seq > base_seq_)) {
+                        snapshot_info si;
+                        (void)decode_base(v.kind, v.payload, si);  // parse_record decoded it already
                         provisioned_ = true;
                         base_seq_ = v.seq;
-                        (void)decode(v.payload, boot_);
+                        boot_ = si.boot;
+                        // a snapshot's state starts at its first copy (a plain base: itself)
+                        live_from_ = v.kind == record_kind::snapshot ? si.first : v.seq;
+                        copies_ = si.copies;
                     }
                 } else if (v.error != store_error::bad_mac) {
                     count(v.error);
@@ -181,8 +191,10 @@ public:
     void replay(Replay&& replay) noexcept {
         if (!provisioned_) return;
         // Pass 2: the commands after the base, block by block in the order of their first
-        // record's sequence number (within a block records are in sequence order).
+        // record's sequence number (within a block records are in sequence order). After a
+        // snapshot, its copies come first (their numbers are below the snapshot's).
         std::uint64_t last_first = 0;
+        std::uint32_t copies = 0;
         for (;;) {
             std::uint16_t next = no_block;
             std::uint64_t best = ~std::uint64_t{0};
@@ -199,22 +211,72 @@ public:
             std::size_t off = block_header_bytes;
             for (;;) {
                 const std::span<const std::byte> at = rest(next, off);
-                const record_view v = parse_record(at, nullptr);  // CRC only: the MAC below, when needed
+                // The CRC again (pass 1 kept no per-record RAM): skipping it would accept a record
+                // whose CRC word alone is corrupt, since the MAC does not cover that word.
+                const record_view v = parse_at(next, off);  // CRC only: the MAC below, when needed
                 if (v.size == 0) break;
                 off += v.size;
-                if (!v.ok() || v.seq <= base_seq_) continue;  // counted in pass 1; older than the base
+                if (!v.ok() || !in_force(v)) continue;  // counted in pass 1; older than the state
                 used = true;
-                if (v.kind != record_kind::command) continue;   // the base itself
+                if (is_base(v.kind)) continue;  // the base itself
                 if (!mac_ok(at, v, key_)) {
                     count(store_error::bad_mac);
                     continue;
                 }
                 replay(v.type, v.payload);
                 ++health_.records;
-                version_ = v.seq;
+                if (v.kind == record_kind::copy) ++copies;
+                if (v.seq > version_) version_ = v.seq;
             }
             if (used) ++health_.blocks_used;
         }
+        // Every copy was read back before the snapshot was written: one missing now is
+        // corruption after the fact (counted, the rest of the state still replays).
+        if (copies < copies_) {
+            health_.missing_copies = copies_ - copies;
+            health_.skipped += copies_ - copies;
+        }
+    }
+
+    /// Log compaction (docs/store.md "Compaction"): the running configuration, as the commands
+    /// `source(put)` hands to `put(type, payload)` (which returns false once a write failed),
+    /// is written as copy records, read back, then one snapshot record (the boot configuration
+    /// and the copies' range) makes them the state: every block before it becomes reclaimable.
+    /// A cut before the snapshot's last word leaves the old state in force and the copies dead
+    /// (a copy is replayed only inside its snapshot's range). Returns none, or the failed
+    /// write's error (the old state still in force; `full`: the compacted state does not fit).
+    template <class Source>
+    store_error compact(Source&& source) noexcept {
+        if (lay_.state_blocks == 0) return fail(store_error::bad_geometry);
+        const std::uint64_t first = next_seq_;
+        compacting_from_ = first;  // the copies written so far are live to open_block
+        std::uint32_t n = 0;
+        store_error e = store_error::none;
+        source([&](std::uint16_t type, std::span<const std::byte> payload) noexcept -> bool {
+            if (e != store_error::none) return false;
+            e = write(record_kind::copy, type, payload);
+            if (e == store_error::none) ++n;
+            return e == store_error::none;
+        });
+        if (e == store_error::none) e = write(record_kind::snapshot, 0, encode(snapshot_info{boot_, first, n}));
+        compacting_from_ = 0;
+        if (e != store_error::none) return e;
+        provisioned_ = true;
+        base_seq_ = version_;
+        live_from_ = first;
+        copies_ = n;
+        health_.records = 1 + n;
+        ++health_.compactions;
+        return e;
+    }
+
+    /// Reclaimable state blocks (neither live nor the head): when this falls to the caller's
+    /// threshold (e.g. a quarter of the log) it is time to compact; below 2, commands are refused.
+    [[nodiscard]] std::uint16_t free_blocks() const noexcept {
+        std::uint16_t free = 0;
+        for (std::uint16_t b = 0; b < lay_.state_blocks; ++b)
+            if (b != head_ && !live(b)) ++free;
+        return free;
     }
 
     /// Persists one configuration change (its wire type and payload) and reads it back:
@@ -227,6 +289,8 @@ public:
             if (e != store_error::none) return e;
             provisioned_ = true;
             base_seq_ = version_;
+            live_from_ = base_seq_;
+            copies_ = 0;
             health_.records = 1;
         }
         const store_error e = write(record_kind::command, type, payload);
@@ -249,6 +313,8 @@ public:
         boot_ = cfg;
         provisioned_ = true;
         base_seq_ = version_;
+        live_from_ = base_seq_;
+        copies_ = 0;
         health_.records = 1;
         return e;
     }
@@ -275,6 +341,12 @@ private:
     [[nodiscard]] std::span<const std::byte> rest(std::uint16_t b, std::size_t off) const noexcept {
         return {block(b) + off, f_.block_size() - off};
     }
+    /// The record at `off` of block `b`; a block filled to its last byte ends like an erased
+    /// rest (nothing left to parse is not a torn record).
+    [[nodiscard]] record_view parse_at(std::uint16_t b, std::size_t off) const noexcept {
+        if (off >= f_.block_size()) return record_view{};
+        return parse_record(rest(b, off), nullptr);
+    }
     store_error fail(store_error e) noexcept {
         health_.last_error = e;
         return e;
@@ -293,20 +365,25 @@ private:
     /// the log. (A torn record's number may be torn too, so it cannot order blocks.)
     [[nodiscard]] std::uint64_t first_seq(std::uint16_t b) const noexcept {
         for (std::size_t off = block_header_bytes;;) {
-            const record_view v = parse_record(rest(b, off), nullptr);
+            const record_view v = parse_at(b, off);
             if (v.size == 0) return ~std::uint64_t{0};
             if (v.ok()) return v.seq;
             off += v.size;
         }
     }
-    /// Highest sequence number of an intact record (CRC checked) in the block (0: none). Torn
-    /// records do not count: a block holding only those is reclaimable.
-    [[nodiscard]] std::uint64_t last_seq(std::uint16_t b) const noexcept {
-        std::uint64_t s = 0;
+    /// Part of the state in force: the base, the commands after it, a snapshot's copies. A
+    /// copy outside its snapshot's range is left over from a compaction cut short: dead.
+    [[nodiscard]] bool in_force(const record_view& v) const noexcept {
+        if (v.kind == record_kind::copy) return v.seq >= live_from_ && v.seq < base_seq_;
+        return v.seq >= base_seq_;
+    }
+    /// Holds an intact record (CRC checked) of the state in force, or a copy of the compaction
+    /// running now. Torn records do not count: a block holding only those is reclaimable.
+    [[nodiscard]] bool holds_live(std::uint16_t b) const noexcept {
         for (std::size_t off = block_header_bytes;;) {
-            const record_view v = parse_record(rest(b, off), nullptr);
-            if (v.size == 0) return s;
-            if (v.ok() && v.seq > s) s = v.seq;
+            const record_view v = parse_at(b, off);
+            if (v.size == 0) return false;
+            if (v.ok() && (in_force(v) || (compacting_from_ != 0 && v.seq >= compacting_from_))) return true;
             off += v.size;
         }
     }
@@ -321,11 +398,11 @@ private:
         }
     }
     /// Holds the base in force or a change after it: must not be erased.
-    [[nodiscard]] bool live(std::uint16_t b) const noexcept { return provisioned_ && last_seq(b) >= base_seq_; }
+    [[nodiscard]] bool live(std::uint16_t b) const noexcept { return (provisioned_ || compacting_from_ != 0) && holds_live(b); }
     /// Offset after the block's last parseable record (0: the parse ends on garbage).
     [[nodiscard]] std::size_t parse_end(std::uint16_t b) const noexcept {
         for (std::size_t off = block_header_bytes;;) {
-            const record_view v = parse_record(rest(b, off), nullptr);
+            const record_view v = parse_at(b, off);
             if (v.error == store_error::erased) return off;
             if (v.size == 0) return 0;
             off += v.size;
@@ -348,7 +425,7 @@ private:
         std::uint16_t free = 0;
         for (std::uint16_t b = 0; b < n; ++b)
             if (b != head_ && !live(b)) ++free;
-        if (free < (kind == record_kind::base ? 1u : 2u)) return fail(store_error::full);
+        if (free < (is_base(kind) ? 1u : 2u)) return fail(store_error::full);
         const auto start = static_cast<std::uint16_t>(head_ == no_block ? 0u : (head_ + 1u) % n);
         std::uint16_t pick = no_block;
         std::uint32_t pick_count = 0;
@@ -431,6 +508,9 @@ private:
     boot_config boot_{};
     wire::siphash_key key_{};
     std::uint64_t base_seq_ = 0;  ///< sequence number of the base in force
+    std::uint64_t live_from_ = 0; ///< first record of the state in force (a snapshot's first copy)
+    std::uint64_t compacting_from_ = 0;  ///< first copy of the compaction running (0: none)
+    std::uint32_t copies_ = 0;    ///< copies the snapshot in force names
     std::uint64_t next_seq_ = 1;
     std::uint64_t version_ = 0;
     store_health health_{};

@@ -166,24 +166,26 @@ struct rule_entry {
 enum class rules_source : std::uint8_t { none = 0, builtin = 1, uploaded = 2 };
 [[nodiscard]] constexpr bool is_valid(rules_source s) noexcept { return static_cast<std::uint8_t>(s) <= 2; }
 
-/// The answer to rules_list: rules [first, first + count) of `total` in the running set, and
-/// what the appliance can hold (`capacity`: bytes of one upload area).
+/// The answer to rules_list: rules [first, first + count) of `total` in the running set, where
+/// it runs from, and what the appliance can hold (`capacity`: bytes of one database slot).
 struct rules_page {
     static constexpr msg_type type = msg_type::rules_page;
     std::uint64_t request_seq = 0;
     rules_source source = rules_source::none;
     std::uint32_t set_id = 0;     ///< the uploader's id (0 for the built-in set)
     std::uint32_t db_bytes = 0;   ///< size of the running database
-    std::uint32_t capacity = 0;   ///< largest database an upload may have
+    std::uint32_t capacity = 0;   ///< largest database an upload may have (the size of a flash slot)
+    std::uint8_t slot = 0;        ///< uploaded: the flash slot it runs from, 1 = A, 2 = B (0: none)
+    std::uint32_t version = 0;    ///< uploaded: the slot's sequence number (higher = newer upload)
     std::uint32_t total = 0;
     std::uint32_t first = 0;
     bounded<rule_entry, 18> entries;
     template <class S, class IO> static constexpr void fields(S& s, IO& io) {
         io.field(s.request_seq); io.field(s.source); io.field(s.set_id); io.field(s.db_bytes); io.field(s.capacity);
-        io.field(s.total); io.field(s.first); io.field(s.entries);
+        io.field(s.slot); io.field(s.version); io.field(s.total); io.field(s.first); io.field(s.entries);
     }
     [[nodiscard]] constexpr wire_error check() const noexcept {
-        if (!is_valid(source) || std::uint64_t{first} + entries.count > total) return wire_error::out_of_range;
+        if (!is_valid(source) || slot > 2 || std::uint64_t{first} + entries.count > total) return wire_error::out_of_range;
         for (std::size_t i = 0; i < entries.count; ++i)
             if (entries.items[i].check() != wire_error::none) return wire_error::out_of_range;
         return wire_error::none;
