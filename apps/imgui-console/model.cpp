@@ -358,7 +358,7 @@ controller::rule_set_result controller::load_rule_set(const std::string& path, s
     rule_set_result out;
     secengine::host::rule_set_options o;
     o.files = {path};
-    o.layout = {1, false};  // the appliance's RAM upload area (docs/rules.md "In the appliance")
+    o.layout = {1, true};  // as secctl: the appliance matches it in flash (docs/rules.md "Uploaded sets")
     secengine::host::rule_set set;
     secengine::host::load_rule_set(o, set);
     const std::string name = path.substr(path.find_last_of('/') + 1);

@@ -63,7 +63,7 @@ namespace {
 int rules_load(session& s, const command& c) {
     secengine::host::rule_set_options o;
     o.files = {c.file};
-    o.layout = {1, false};  // the RAM area's budget: 1 KiB per automaton, no 8 KiB start table
+    o.layout = {1, true};  // flash slot: one dense row (more buy little), start + skip tables (12 KiB per automaton, no RAM)
     secengine::host::rule_set set;
     secengine::host::load_rule_set(o, set);
     if (!set.error.empty()) {
