@@ -141,8 +141,9 @@ def client_requests(frames):
         if flags & 0x02:  # SYN: a new connection on this port (ports may come round again)
             key = (sport, seq)
             conns[sport] = key
-            order.append(key)
-            conns[key] = {}
+            if key not in conns:  # not a retransmitted SYN
+                order.append(key)
+                conns[key] = {}
             continue
         key = conns.get(sport)
         if key is not None and payload:
@@ -164,19 +165,21 @@ def delta(a, b):
     return {k: b.get(k, 0) - a.get(k, 0) for k in set(a) | set(b) if k != 't' and b.get(k, 0) != a.get(k, 0)}
 
 
-def crs_compare(crs, reqs, work):
-    """The captured requests through ModSecurity + CRS PL1: how many it blocks (None without the tool)."""
-    if not crs or not reqs:
-        return None
-    path = os.path.join(work, 'requests.tsv')
+def crs_compare(crs, reqs, path):
+    """The captured requests (written to `path`, crs_requests' format) through ModSecurity + CRS
+    PL1: how many it blocks (None without the tool)."""
     with open(path, 'w', encoding='latin-1') as f:
         for m, u, b in reqs:
             f.write('%s\t%s\t%s\n' % (m, u, b.replace('\t', '%09').replace('\n', '%0A').replace('\r', '%0D')))
-    r = subprocess.run([crs, '--paranoia', '1', path], capture_output=True, text=True, timeout=600)
+    if not crs or not reqs:
+        return None
+    verdicts = path + '.crs'
+    r = subprocess.run([crs, '--paranoia', '1', '--verdicts', verdicts, path], capture_output=True, text=True, timeout=1200)
     figs = dict(l.split('=', 1) for l in r.stdout.splitlines() if '=' in l)
     if r.returncode != 0 or 'crs.blocked' not in figs:
         return {'error': (r.stdout + r.stderr)[-300:]}
-    return {'requests': int(figs['crs.requests']), 'blocked': int(figs['crs.blocked'])}
+    return {'requests': int(figs['crs.requests']), 'blocked': int(figs['crs.blocked']),
+            'verdicts': [l.strip() == '1' for l in open(verdicts)]}
 
 
 # --- one attack on one injection point ---------------------------------------------------------
@@ -197,21 +200,44 @@ def attack(topo, point, levels, work, tag, log, crs, kernel_figures):
     for e in got:
         k = (e['method'], e['path'], e['body'])
         pending[k] = pending.get(k, 0) + 1
-    passed = []
+    passed, ours = [], []  # ours[i]: the appliance blocked request i (it never reached the target)
     for m, u, b in reqs:
-        if pending.get((m, u, b), 0) > 0:
+        reached = pending.get((m, u, b), 0) > 0
+        ours.append(not reached)
+        if reached:
             pending[(m, u, b)] -= 1
             passed.append(u if m == 'GET' else '%s %s %s' % (m, u, b))
+    # sqlmap's own requests of the original page (the baseline it compares answers with) are
+    # benign: the attack share is counted without them.
+    p = POINTS[point]
+    orig = p['url'].split(SERVER, 1)[1]
+    baseline = sum(1 for m, u, b in reqs if u == orig and b == (p['data'] or ''))
+    attacks = sent - baseline
+    blocked = sent - len(got)
     row = {'run': tag, 'point': point, 'place': POINTS[point]['place'], 'parameter': POINTS[point]['param'],
            'sqlmap_args': ' '.join(levels), 'bootargs': topo.bootargs, **run,
-           'requests_sent': sent, 'reached_target': len(got), 'blocked': sent - len(got),
-           'blocked_pct': round(100.0 * (sent - len(got)) / sent, 2) if sent else None,
+           'requests_sent': sent, 'reached_target': len(got), 'blocked': blocked,
+           'blocked_pct': round(100.0 * blocked / sent, 2) if sent else None,
+           'baseline_requests': baseline, 'attack_requests': attacks,
+           'attack_blocked_pct': round(100.0 * blocked / attacks, 2) if attacks else None,
            'passed_requests': passed[:40], 'kernel_delta': d}
     if kernel_figures:
-        row['crs_pl1'] = crs_compare(crs, reqs, os.path.join(work))
+        c = crs_compare(crs, reqs, os.path.join(work, tag + '.requests.tsv'))
+        if c and 'verdicts' in c:
+            v = c.pop('verdicts')
+            c['blocked_pct'] = round(100.0 * c['blocked'] / c['requests'], 2) if c['requests'] else None
+            # Request by request: what one side blocks and the other lets through.
+            c['crs_only'] = [reqs[i][1] + (' ' + reqs[i][2] if reqs[i][2] else '') for i in range(len(v)) if v[i] and not ours[i]][:20]
+            c['ours_only'] = [reqs[i][1] + (' ' + reqs[i][2] if reqs[i][2] else '') for i in range(len(v)) if ours[i] and not v[i]][:20]
+            c['both_blocked'] = sum(1 for i in range(len(v)) if v[i] and ours[i])
+            crs_base = sum(1 for i in range(len(v)) if v[i] and reqs[i][1] == orig and reqs[i][2] == (p['data'] or ''))
+            c['attack_blocked_pct'] = round(100.0 * (c['blocked'] - crs_base) / attacks, 2) if attacks else None
+        row['crs_pl1'] = c
     results['runs'].append(row)
     print('info [%s] %s' % (tag, json.dumps({k: row[k] for k in ('verdict', 'seconds', 'requests_sent', 'reached_target',
-                                                                  'blocked', 'kernel_delta')})), flush=True)
+                                                                  'blocked', 'attack_blocked_pct', 'kernel_delta')} |
+                                            {'crs_pl1': {k: v for k, v in (row.get('crs_pl1') or {}).items() if 'only' not in k}})),
+          flush=True)
     return row
 
 
@@ -266,6 +292,11 @@ def main():
                 check('attack', '%s: the target logged no more requests than the client sent, and fewer' % point,
                       row['requests_sent'] > row['reached_target'] >= 1,
                       sent=row['requests_sent'], reached=row['reached_target'])
+                # Every request that did not reach the target was reset by the kernel, once: the
+                # capture, the target's log and the kernel's counter tell the same story.
+                check('attack', '%s: requests blocked (sent - reached) == resets the kernel sent' % point,
+                      row['blocked'] == row['kernel_delta'].get('rejects', 0),
+                      blocked=row['blocked'], rejects=row['kernel_delta'].get('rejects', 0))
             target.kill()
             target.wait()
             results['final_stats'] = topo.qemu.stats()
