@@ -30,8 +30,16 @@ LOCK = threading.Lock()
 ITEMS = [(1, 'walking boots', 79), (2, 'rain jacket', 120), (3, 'wool socks', 12), (4, 'day pack', 55)]
 
 
+# sqlmap's SQLite time-based payload is a heavy query, RANDOMBLOB(500000000/2) hex-encoded: ~1 GB
+# per request. Strings and blobs are capped at 16 MiB so the target stays small on a shared
+# machine; that payload then fails (an SQL error, no delay) and sqlmap finds the parameters by
+# boolean inference instead - as injectable as before.
+MAX_LENGTH = 16 << 20
+
+
 def database():
     db = sqlite3.connect(':memory:')
+    db.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_LENGTH)
     db.execute('CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT, price INTEGER)')
     db.execute('CREATE TABLE users (id INTEGER PRIMARY KEY, login TEXT, password TEXT)')
     db.executemany('INSERT INTO items VALUES (?, ?, ?)', ITEMS)
