@@ -114,8 +114,9 @@ public:
     /// Where the next uploaded set goes: the RAM area the running set does not use.
     [[nodiscard]] constexpr std::span<std::byte> upload_area() noexcept { return areas_[static_cast<std::size_t>(next_area())]; }
     [[nodiscard]] static constexpr std::size_t upload_capacity() noexcept { return Sizes::upload_bytes; }
-    /// True when the last drop came from a `reject` rule: the caller owes the sender the answer
-    /// net::build_reject builds (a TCP reset or ICMP unreachable; include/secengine/net/reject.hpp).
+    /// True when the last drop came from a `reject` rule, or from any drop with `set_drops_reject`
+    /// on: the caller owes the sender the answer net::build_reject builds (a TCP reset or ICMP
+    /// unreachable; include/secengine/net/reject.hpp).
     [[nodiscard]] constexpr bool last_drop_rejects() const noexcept { return rejected_; }
 
     /// Validates the first `length` bytes of `upload_area()` and switches to them (atomically:
