@@ -99,7 +99,9 @@ run: deps build-riscv
 # End-to-end (root): the appliance inline between two network namespaces, attacked by real tools
 # (tests/e2e/test_e2e.py); writes its report to build/ ($(E2E_REPORT)); `make docs` copies it into
 # docs/detection.md. `make test` runs the same test in build/riscv, where it skips itself (with a
-# message) unless run as root. No test or run target writes a tracked file.
+# message) unless run as root. No test or run target writes a tracked file. SECENGINE_E2E_FULL=1:
+# tests/e2e/test_sqlmap.py runs sqlmap at level 3 risk 2 (all techniques, GET and POST) instead of
+# the slice `make test` runs; its figures go to build/riscv/tests/e2e/sqlmap_results.json.
 E2E_RESULTS := build/riscv/tests/e2e/e2e_results.json
 E2E_REPORT := build/riscv/tests/e2e/detection.md
 e2e: deps build-host build-riscv

@@ -9,7 +9,9 @@
 /// `stages=<digits>` (only the listed pipeline stages run, e.g. `stages=1234`; for cost breakdowns) and
 /// `selfbench=1` (measure eBPF and DPI instruction costs at boot, selfbench.hpp) and
 /// `icount=1` (the emulator counts instructions, QEMU -icount: minstret is exact, so the boot line
-/// reports `insns=`; without it QEMU's minstret reads host ticks, and the boot line says `icount=0`).
+/// reports `insns=`; without it QEMU's minstret reads host ticks, and the boot line says `icount=0`)
+/// and `inject=0` (slot 6's injection detector off; the rules still run) and `drop_reset=1` (slot
+/// 6's drops answer the sender as a `reject` rule does - a TCP reset - instead of silently).
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -36,6 +38,8 @@ struct boot_config {
     bool selfbench = false;
     bool icount = false;  ///< minstret counts guest instructions (QEMU -icount), announced by the harness
     std::uint8_t stages = 0x7e;  ///< bit n: stage n enabled (pipeline's stage_id numbering)
+    bool inject = true;        ///< slot 6's injection detector runs
+    bool drop_reset = false;   ///< slot 6's drops answer with a reset (appliance_stage::set_drops_reject)
 };
 
 /// Why one argument was not taken. Every status but `ok` and `unknown` is fatal: the kernel halts
@@ -186,6 +190,11 @@ constexpr arg_status apply_arg(std::string_view arg, boot_config& cfg) {
             mask = static_cast<std::uint8_t>(mask | (1u << (c - '0')));
         }
         cfg.stages = mask;
+        return arg_status::ok;
+    }
+    if (name == "inject" || name == "drop_reset") {
+        if (value != "1" && value != "0") return arg_status::bad_value;
+        (name == "inject" ? cfg.inject : cfg.drop_reset) = value == "1";
         return arg_status::ok;
     }
     if (name == "selftest") {

@@ -620,6 +620,11 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     }
     for (unsigned st = 1; st <= 6; ++st)
         engine_ptr->set_stage_enabled(static_cast<secengine::stage_id>(st), ((cfg.stages >> st) & 1u) != 0);
+    // inject=0: the detector off; drop_reset=1: slot 6's drops answer with a reset (send_reject).
+    engine_ptr->dpi().set_detect_injections(cfg.inject);
+    engine_ptr->dpi().set_drops_reject(cfg.drop_reset);
+    if (!cfg.inject) uart::puts("secengine: injection detector off (inject=0)\n");
+    if (cfg.drop_reset) uart::puts("secengine: slot 6 drops answer with a TCP reset (drop_reset=1)\n");
     if (cfg.pps >= 0 || cfg.ban_s >= 0) {
         secengine::engine_limits l = engine_ptr->limits();
         if (cfg.pps >= 0) l.per_source_pps = static_cast<std::uint32_t>(cfg.pps);

@@ -56,6 +56,24 @@ TEST_CASE("bootargs: good lines are taken", "[bootargs]") {
     CHECK_FALSE(parse("icount=0").cfg.icount);
 }
 
+TEST_CASE("bootargs: inject= and drop_reset= set slot 6's detector and answer", "[bootargs]") {
+    const parsed d = parse("ip=10.0.0.2/24");
+    CHECK(d.cfg.inject);           // the detector runs by default
+    CHECK_FALSE(d.cfg.drop_reset);  // and drops are silent
+    CHECK_FALSE(parse("inject=0").cfg.inject);
+    CHECK(parse("inject=1").cfg.inject);
+    CHECK(parse("drop_reset=1").cfg.drop_reset);
+    CHECK_FALSE(parse("drop_reset=0").cfg.drop_reset);
+    const parsed both = parse("inject=0 drop_reset=1");
+    CHECK(both.fatals == 0);
+    CHECK_FALSE(both.cfg.inject);
+    CHECK(both.cfg.drop_reset);
+    // A bad value is fatal and changes nothing (the kernel halts rather than guess).
+    const parsed bad = parse("drop_reset=1 drop_reset=on");
+    CHECK(bad.fatals == 1);
+    CHECK(bad.cfg.drop_reset);
+}
+
 TEST_CASE("bootargs: no key means the demo key, flagged as not given", "[bootargs]") {
     const parsed p = parse("ip=10.0.0.2/24");
     CHECK(p.fatals == 0);
@@ -105,6 +123,12 @@ TEST_CASE("bootargs: bad values are fatal and named", "[bootargs]") {
         {"report_ms=0", arg_status::bad_value},
         {"bench=2", arg_status::bad_value},
         {"selftest=heap", arg_status::bad_value},
+        {"inject=", arg_status::bad_value},
+        {"inject=off", arg_status::bad_value},  // flags are 0/1, as bench= and icount=
+        {"inject", arg_status::bad_value},
+        {"drop_reset=yes", arg_status::bad_value},
+        {"drop_reset=", arg_status::bad_value},
+        {"drop_reset=2", arg_status::bad_value},
     };
     for (const row& r : rows) {
         INFO(r.arg);
@@ -150,7 +174,7 @@ TEST_CASE("bootargs: a key far into a long line is read whole", "[bootargs]") {
 TEST_CASE("bootargs: random lines never fall back silently", "[bootargs][property]") {
     std::mt19937 rng(1602);
     const std::string alphabet = "key=ip.mgmt_port/stages0123456789abcdefxyz ";
-    const std::vector<std::string> names = {"key=", "ip=", "mgmt_port=", "stages=", "report_ms=", "pps=", "bench="};
+    const std::vector<std::string> names = {"key=", "ip=", "mgmt_port=", "stages=", "report_ms=", "pps=", "bench=", "inject=", "drop_reset="};
     for (int iter = 0; iter < 5000; ++iter) {
         std::string line;
         const int nargs = static_cast<int>(rng() % 5);

@@ -107,6 +107,35 @@ TEST_CASE("slot 6 runs the injection detector on HTTP requests", "[appliance_sta
     REQUIRE(r.alerts().empty());
 }
 
+TEST_CASE("slot 6's drops answer with a reset only when the operator chose so", "[appliance_stage]") {
+    // drop_reset=1 in the kernel (docs/unikernel.md): last_drop_rejects() tells the caller to
+    // send net::build_reject's TCP reset, for the detector's drops and a drop rule's alike. Its
+    // twins: by default both drop silently, a passed request owes nothing, and the later packets
+    // of a dropped flow are dropped from the verdict ring without a second answer.
+    const std::string attacks[] = {"/item?id=1%27%20AND%207029%3D8688%20AND%20%27a%27%3D%27a",
+                                   "/item?id=1%29%20AND%209053%3D9053%20AND%20%288211%3D8211",
+                                   "/item?id=-5765%27%20OR%205203%3D5203--%20DNsx",
+                                   "/?id=1%20UNION%20SELECT%20pass"};  // the built-in literal rule 1001 (action drop)
+    for (const bool reset : {false, true}) {
+        rig r;
+        REQUIRE_FALSE(r.stage().drops_reject());
+        r.stage().set_drops_reject(reset);
+        REQUIRE(r.stage().drops_reject() == reset);
+        std::uint16_t port = 42000;
+        for (const std::string& a : attacks) {
+            INFO(a << " reset=" << reset);
+            const verdict v = r.open_and_send(++port, request(a));
+            REQUIRE(v.drop());
+            REQUIRE((v.detail == 1001 || v.detail >= 1200001));
+            REQUIRE(r.stage().last_drop_rejects() == reset);
+            REQUIRE(r.send(port, request(a)).drop());  // a retransmission: verdict ring, no new answer
+            REQUIRE_FALSE(r.stage().last_drop_rejects());
+        }
+        REQUIRE(r.open_and_send(++port, request("/item?q=o%27neil%20boots")).pass());
+        REQUIRE_FALSE(r.stage().last_drop_rejects());
+    }
+}
+
 TEST_CASE("a split request is inspected as one message (property over cut points)", "[appliance_stage]") {
     const std::string attack = request("/?q=%3Cscript%3Ealert(document.cookie)%3C/script%3E");
     for (std::size_t cut = 1; cut < attack.size(); cut += 3) {

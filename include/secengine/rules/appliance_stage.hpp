@@ -111,8 +111,9 @@ public:
     }
     [[nodiscard]] constexpr db_error builtin_error() const noexcept { return builtin_error_; }
 
-    /// True when the last drop came from a `reject` rule: the caller owes the sender the answer
-    /// net::build_reject builds (a TCP reset or ICMP unreachable; include/secengine/net/reject.hpp).
+    /// True when the last drop came from a `reject` rule, or from any drop with `set_drops_reject`
+    /// on: the caller owes the sender the answer net::build_reject builds (a TCP reset or ICMP
+    /// unreachable; include/secengine/net/reject.hpp).
     [[nodiscard]] constexpr bool last_drop_rejects() const noexcept { return rejected_; }
 
     /// Validates `image` (read in place - a database slot in flash on the appliance - and
@@ -149,6 +150,14 @@ public:
     }
     /// The injection detector runs on HTTP requests (on by default).
     constexpr void set_detect_injections(bool on) noexcept { detect_ = on; }
+    /// Every drop slot 6 decides (a drop rule's, the detector's, a runtime signature's) answers
+    /// like a `reject` rule's (`last_drop_rejects`: a TCP reset or ICMP unreachable to the
+    /// sender) instead of silently; off by default. The operator's choice, as ModSecurity's
+    /// `SecDefaultAction "deny"` answers where Suricata's `drop` is silent: an attack tool learns
+    /// nothing from the reset it would not learn from the silence, but it stops waiting for its
+    /// timeout at once (sqlmap: 3 s at least, 30 by default, per try), and so do clients.
+    constexpr void set_drops_reject(bool on) noexcept { drops_reject_ = on; }
+    [[nodiscard]] constexpr bool drops_reject() const noexcept { return drops_reject_; }
 
     // Runtime signatures (the control plane's add_signature / remove_signature / dpi_hits).
     constexpr dpi::dpi_error add_signature(std::span<const std::byte> b, std::uint32_t id, bool nocase) noexcept {
@@ -198,6 +207,7 @@ private:
         if (const stage_decision d = sigs_.inspect(ctx); d.reason != drop_reason::none) {
             push(ring, ctx, d.detail, 1, 0, true);
             ++stats_.drops;
+            rejected_ = drops_reject_;
             return d;
         }
         if (!p.is_ip() || (db_.empty() && !detect_)) return {};
@@ -243,7 +253,8 @@ private:
                 }
                 if (dropping && drop_sid == 0) {
                     drop_sid = a.rule.sid;
-                    rejected_ = a.rule.act == action::reject;  // the first dropping rule decides (action order)
+                    // The first dropping rule decides (action order), or the operator (set_drops_reject).
+                    rejected_ = a.rule.act == action::reject || drops_reject_;
                 }
                 push(ring, ctx, a.rule.sid, a.rule.gid, a.rule.rev, dropping);
             },
@@ -367,6 +378,7 @@ private:
     std::uint32_t generation_ = 0;
     db_error builtin_error_ = db_error::ok;
     bool detect_ = true;
+    bool drops_reject_ = false;  ///< every drop answers as a reject rule's (set_drops_reject)
     signatures_type sigs_{};
     bool rejected_ = false;  ///< the last drop was a reject rule's (last_drop_rejects)
     std::array<slot, Sizes::sessions> slots_{};
