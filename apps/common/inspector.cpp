@@ -127,6 +127,11 @@ bool inspector::process(const net::packet_view& p, std::uint64_t now_ms) {
     pf.established = f.established;
     pf.tcp_flags = p.is_tcp() ? p.tcp_flags : 0;
     pf.payload = p.payload();
+    if (p.is_tcp()) {  // normalised like the kernel's slot 6 (rules/session.hpp)
+        pf.sequenced = true;
+        pf.seq = p.tcp_seq();
+        pf.ack = p.tcp_ack();
+    }
     const bool pass = f.session.inspect(db_, pf, &thresholds_, candidates_, inject_scratch_, now_ms, [&](const rules::session_alert& a) {
         rule_alert out;
         out.flow_id = f.id;
@@ -176,8 +181,9 @@ bool inspector::process(const net::packet_view& p, std::uint64_t now_ms) {
         release_sink(std::move(f.to_client));
     }
     if (!pass) {
-        ++stats_.dropped_flows;
         ++stats_.dropped_packets;
+        if (f.session.refusal() != rules::stream_refusal::none) ++stats_.refused[static_cast<std::size_t>(f.session.refusal())];
+        else ++stats_.dropped_flows;
     }
     return pass;
 }

@@ -50,6 +50,10 @@ struct default_config {
     static constexpr std::size_t penalty_capacity = 64;
     static constexpr penalty_full_policy penalty_policy = penalty_full_policy::evict_soonest;
 
+    /// IPv4 header and TCP / UDP / ICMP checksums checked before stage 2; bad ones are dropped
+    /// (drop_reason::bad_checksum). Run-time switch: pipeline::set_verify_checksums.
+    static constexpr bool verify_checksums = true;
+
     // Stage 2: connection tracking and firewall rules.
     static constexpr std::size_t flow_capacity = 1024;
     static constexpr std::size_t flow_probe_window = 8;

@@ -23,6 +23,7 @@
 #include <secengine/flow_key.hpp>
 #include <secengine/flow_table.hpp>
 #include <secengine/heuristics.hpp>
+#include <secengine/net/l4_checksum.hpp>
 #include <secengine/net/packet.hpp>
 #include <secengine/penalty_box.hpp>
 #include <secengine/sketch_deferral.hpp>
@@ -142,6 +143,15 @@ public:
                     return drop(p, now, {drop_reason::heavy_hitter, estimate}, 1);
                 }
             }
+            // Checksums before anything trusts the packet's flags or bytes: a segment the host's
+            // stack discards for its checksum must neither move a flow's state nor reach the
+            // inspection as stream data ("insertion", Ptacek and Newsham 1998, section 4.2).
+            // Counted, not alerted (line noise looks the same); reported as stage 2.
+            if (checksums_verified()) {
+                const net::checksum_status c = net::verify_checksums(p);
+                if (c == net::checksum_status::bad_ip_header || c == net::checksum_status::bad_l4)
+                    return drop(p, now, {drop_reason::bad_checksum, static_cast<std::uint32_t>(c)}, 2, false);
+            }
             if (enabled(stage_id::flows)) {
                 const stage_decision d = track(p, now, dir, flow, from_initiator);
                 if (d.reason != drop_reason::none) return drop(p, now, d, 2);
@@ -199,6 +209,11 @@ public:
         enabled_ = static_cast<std::uint8_t>(on ? (enabled_ | bit) : (enabled_ & ~bit));
     }
     [[nodiscard]] constexpr bool enabled(stage_id s) const noexcept { return (enabled_ >> static_cast<unsigned>(s)) & 1u; }
+    /// IPv4 header and TCP / UDP / ICMP checksums verified before stage 2 (Config::verify_checksums
+    /// at start; a capture taken with checksum offload on the sending host has partial sums,
+    /// so secreplay can turn this off like Suricata's `-k none`).
+    constexpr void set_verify_checksums(bool on) noexcept { set_bit(checksum_bit, on); }
+    [[nodiscard]] constexpr bool checksums_verified() const noexcept { return (enabled_ & checksum_bit) != 0; }
 
     [[nodiscard]] constexpr const pipeline_stats& stats() const noexcept { return stats_; }
     [[nodiscard]] constexpr const engine_limits& limits() const noexcept { return limits_; }
@@ -286,7 +301,11 @@ private:
     // Member order: the per-packet scalars and small tables first, the big tables last, so on
     // RV64 (12-bit load/store offsets) the hot fields are reached from the object's address
     // without an address computation; the 16 KiB flow table and the stage 5/6 slots go last.
-    std::uint8_t enabled_ = 0x7e;  ///< bits 1-6: stages
+    static constexpr std::uint8_t checksum_bit = 0x80;
+    constexpr void set_bit(std::uint8_t bit, bool on) noexcept {
+        enabled_ = static_cast<std::uint8_t>(on ? (enabled_ | bit) : (enabled_ & ~bit));
+    }
+    std::uint8_t enabled_ = static_cast<std::uint8_t>(0x7e | (Config::verify_checksums ? checksum_bit : 0));  ///< bits 1-6: stages, 7: checksums
     std::uint32_t far_below_ = 0;
     std::uint32_t evict_min_idle_ = 0;
     std::uint32_t rules_generation_ = 0;

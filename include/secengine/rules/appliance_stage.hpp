@@ -57,6 +57,7 @@ struct appliance_stage_counters {
     std::uint64_t verdicts_overwritten = 0; ///< flow verdicts forgotten when the ring wrapped
     std::uint64_t installs = 0;             ///< rule sets switched to
     std::uint64_t candidate_overflow = 0;   ///< evaluations whose candidate list overflowed
+    std::uint64_t refused = 0;              ///< of the drops: TCP segments refused by the normalisation (session.hpp)
 };
 
 /// The sizes of the stage; the appliance's are `appliance_stage_sizes`.
@@ -233,6 +234,11 @@ private:
         pf.established = ctx.flow != nullptr && ctx.flow->state() == flow_state::established;
         pf.tcp_flags = p.is_tcp() ? p.tcp_flags : 0;
         pf.payload = p.payload();
+        if (p.is_tcp()) {  // normalised: the session sees the stream the host will reassemble
+            pf.sequenced = true;
+            pf.seq = p.tcp_seq();
+            pf.ack = p.tcp_ack();
+        }
         std::uint32_t drop_sid = 0;
         const std::span<char> scratch = detect_ ? std::span<char>(inject_scratch_) : std::span<char>{};
         const auto before = sl->s.stats().candidate_overflow;
@@ -263,7 +269,24 @@ private:
         }
         if (pass) return {};
         ++stats_.drops;
+        if (const stream_refusal r = sl->s.refusal(); r != stream_refusal::none) {
+            ++stats_.refused;
+            const drop_reason why = refusal_reason(r);
+            // Bytes rewritten under an inspected stream are an attack (or a broken sender):
+            // alerted; the others are what networks do (reordering, stray RSTs): counted only.
+            if (r == stream_refusal::rewrite) push(ring, ctx, 0, 1, 0, true, why);
+            return {why, 0};
+        }
         return {drop_reason::dpi_signature, drop_sid};
+    }
+
+    static constexpr drop_reason refusal_reason(stream_refusal r) noexcept {
+        switch (r) {
+            case stream_refusal::out_of_order: return drop_reason::stream_out_of_order;
+            case stream_refusal::rewrite: return drop_reason::stream_rewrite;
+            case stream_refusal::out_of_window: return drop_reason::out_of_window;
+            default: return drop_reason::stream_invalid;
+        }
     }
 
     static constexpr address address_of(const net::packet_view& p, bool source) noexcept {
@@ -275,10 +298,11 @@ private:
     }
 
     template <class Ring>
-    void push(Ring& ring, const stage_context& ctx, std::uint32_t sid, std::uint32_t gid, std::uint32_t rev, bool dropped) noexcept {
+    void push(Ring& ring, const stage_context& ctx, std::uint32_t sid, std::uint32_t gid, std::uint32_t rev, bool dropped,
+              drop_reason why = drop_reason::dpi_signature) noexcept {
         alert_event e;
         e.time = ctx.now;
-        e.reason = drop_reason::dpi_signature;
+        e.reason = why;
         e.stage = 6;
         e.detail = sid;
         e.gid = static_cast<std::uint8_t>(gid > 255 ? 255 : gid);
