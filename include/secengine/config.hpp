@@ -68,6 +68,10 @@ struct default_config {
     /// An established flow is only evicted for a new one after this much idle time.
     static constexpr std::uint32_t evict_min_idle_s = 5;
     static constexpr flow_full_policy flow_policy = flow_full_policy::fail_open;
+    /// A TCP segment other than a SYN without a flow: true = picked up as established (loose,
+    /// like Linux's nf_conntrack_tcp_loose), false = dropped (drop_reason::no_flow). The
+    /// appliance runs with false (appliance.hpp). Run-time switch: pipeline::set_tcp_pickup.
+    static constexpr bool tcp_pickup = true;
     static constexpr std::size_t firewall_capacity = 32;
     static constexpr rule_action firewall_default = rule_action::allow;
     /// Replies within an allowed flow pass without matching the rules (stateful firewall).
