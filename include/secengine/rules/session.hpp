@@ -120,8 +120,6 @@ public:
 
     struct counters {
         std::uint32_t units = 0, http_messages = 0, http_unbuffered = 0, dns_queries = 0, sid_set_full = 0, candidate_overflow = 0;
-        std::uint32_t refused = 0;      ///< TCP segments refused by the normalisation
-        std::uint32_t unverified = 0;   ///< retransmitted bytes older than the tail (passed uncompared)
     };
 
     /// Lends the two directions' message buffers (reset here; the session never frees them).
@@ -179,11 +177,7 @@ public:
         stream::segment_decision seg{};
         if (tcp && pf.sequenced) {
             refusal_ = normalise(pf, side, seg);
-            if (refusal_ != stream_refusal::none) {
-                ++stats_.refused;
-                return false;
-            }
-            stats_.unverified += seg.unverified;
+            if (refusal_ != stream_refusal::none) return false;
             fresh = seg.action == stream::segment_action::inspect ? pf.payload.subspan(seg.fresh_from) : std::span<const std::byte>{};
         }
         if (tcp && !fresh.empty() && pf.to_server && detect_ == detection::undecided) {
@@ -455,7 +449,7 @@ private:
     std::array<std::uint64_t, FlowbitWords> flowbits_{};
     std::array<stream::tcp_normalizer<Overlap>, 2> norm_{};  // per side: checks and the stream's tail
     std::array<sid_set<SidMemory>, 2> tx_seen_{};
-    std::array<std::uint64_t, 2> tx_{};
+    std::array<std::uint32_t, 2> tx_{};  // transactions per side (32 bits: the kernel's RAM, docs/memory.md)
     std::array<std::byte, http::max_request_start> pending_{};  // the client's first bytes while undecided
     std::uint8_t pending_len_ = 0;
     detection detect_ = detection::undecided;

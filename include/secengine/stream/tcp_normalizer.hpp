@@ -164,15 +164,13 @@ private:
         // Bytes [seq, end) are old: compare those still in the tail.
         const auto old = static_cast<std::uint32_t>(-ahead);
         const std::uint32_t old_in_payload = old < len ? old : len;
-        std::uint16_t unverified = 0;
-        for (std::uint32_t k = 0; k < old_in_payload; ++k) {
-            const std::uint32_t back = old - k;  // how far before end this byte lies (>= 1)
-            if (back > kept) {
-                ++unverified;
-                continue;
-            }
-            if (payload[k] != tail_[kept - back]) return {segment_action::drop_rewrite, 0, 0};
-        }
+        // Payload byte k lies old - k bytes before end; the first (old - kept) of them are
+        // older than the tail and cannot be compared.
+        const auto k_tail = static_cast<std::uint32_t>(old > kept ? old - kept : 0);
+        const std::uint32_t first_compared = k_tail < old_in_payload ? k_tail : old_in_payload;
+        const auto unverified = static_cast<std::uint16_t>(first_compared);
+        for (std::uint32_t k = first_compared; k < old_in_payload; ++k)
+            if (payload[k] != tail_[kept - (old - k)]) return {segment_action::drop_rewrite, 0, 0};
         const bool fresh_data = len > old_in_payload, has_fin = (flags & tcp_flag::fin) != 0;
         // A FIN sits after the segment's data; one that would end the stream before its end
         // (a legitimate sender never sends it) is refused.
