@@ -262,7 +262,9 @@ private:
             if (found.entry == nullptr) return {drop_reason::no_flow, 0};
             found.entry->last_seen = clock;
         } else {
-            found = flows_.track(key.fingerprint, clock, timeouts_, evict_min_idle_);
+            // Without pickup an evicted established flow could not come back (its next segment
+            // is no_flow): a new, unconfirmed flow - a SYN flood's - never evicts one then.
+            found = flows_.track(key.fingerprint, clock, timeouts_, tcp_pickup() ? evict_min_idle_ : ~std::uint32_t{0});
         }
         // Expired entries are freed off the per-packet path: a slice of the table each time the
         // coarse clock ticks (0.105 s by default), the whole table every 16 ticks, instead of one
