@@ -562,6 +562,7 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     }
     for (unsigned st = 1; st <= 6; ++st)
         engine_ptr->set_stage_enabled(static_cast<secengine::stage_id>(st), ((cfg.stages >> st) & 1u) != 0);
+    engine_ptr->set_tcp_pickup(cfg.tcp_pickup);  // pickup=1 (docs/stream.md); off: flows start with a SYN
     if (cfg.pps >= 0 || cfg.ban_s >= 0) {
         secengine::engine_limits l = engine_ptr->limits();
         if (cfg.pps >= 0) l.per_source_pps = static_cast<std::uint32_t>(cfg.pps);

@@ -452,6 +452,5 @@ TEST_CASE("inline: without a flow entry (table full) TCP data is never inspected
             still += p.process(a, now += 10).pass();
         }
         if (!pickup) CHECK(still == opened);
-        else CHECK(still <= opened);
     }
 }
