@@ -155,6 +155,12 @@ public:
             }
             if (enabled(stage_id::flows)) {
                 const stage_decision d = track(p, now, dir, flow, from_initiator, closing);
+                // A segment without a flow that stage 3 would call a scan (NULL, Xmas, ...) is
+                // reported as the scan it is, not as no_flow.
+                if (d.reason == drop_reason::no_flow && enabled(stage_id::heuristics)) {
+                    const stage_decision h = inspect_heuristics(p, heuristics_);
+                    if (h.reason != drop_reason::none) return drop(p, now, h, 3);
+                }
                 if (d.reason != drop_reason::none) return drop(p, now, d, 2);
             }
             if (enabled(stage_id::heuristics)) {

@@ -15,12 +15,6 @@ class checksum_accumulator {
 public:
     constexpr void add(std::span<const std::byte> bytes) noexcept {
         std::size_t i = 0;
-        // 32-bit big-endian words into the 64-bit sum: the same folded result as 16-bit words,
-        // as 2^16 = 1 modulo 2^16 - 1 (RFC 1071 section 2 (C), "parallel summation"); half
-        // the loop iterations, and the compiler may widen further.
-        for (; i + 4 <= bytes.size(); i += 4)
-            sum_ += (std::uint32_t{static_cast<std::uint8_t>(bytes[i])} << 24) | (std::uint32_t{static_cast<std::uint8_t>(bytes[i + 1])} << 16) |
-                    (std::uint32_t{static_cast<std::uint8_t>(bytes[i + 2])} << 8) | static_cast<std::uint8_t>(bytes[i + 3]);
         for (; i + 1 < bytes.size(); i += 2)
             sum_ += (std::uint32_t{static_cast<std::uint8_t>(bytes[i])} << 8) | static_cast<std::uint8_t>(bytes[i + 1]);
         if (i < bytes.size()) sum_ += std::uint32_t{static_cast<std::uint8_t>(bytes[i])} << 8;
