@@ -165,24 +165,24 @@ public:
             }
             if (enabled(stage_id::heuristics)) {
                 const stage_decision d = inspect_heuristics(p, heuristics_);
-                if (d.reason != drop_reason::none) return drop(p, now, d, 3);
+                if (d.reason != drop_reason::none) return late_drop(p, now, d, 3, flow, closing);
             }
         }
-        if (enabled(stage_id::rate) && !bucket_.consume(now)) return drop(p, now, {drop_reason::rate_limit, 0}, 4);
+        if (enabled(stage_id::rate) && !bucket_.consume(now)) return late_drop(p, now, {drop_reason::rate_limit, 0}, 4, flow, closing);
         const stage_context ctx{p, frame, flow, from_initiator, now};
         if (enabled(stage_id::ebpf)) {
             const stage_decision d = ebpf_.inspect(ctx);
-            if (d.reason != drop_reason::none) return drop(p, now, d, 5);
+            if (d.reason != drop_reason::none) return late_drop(p, now, d, 5, flow, closing);
         }
         if (enabled(stage_id::dpi)) {
             // A slot-6 stage that reports several alerts per packet (rule matches that do not
             // drop, with sid/gid/rev) pushes them to the ring itself, the drop's included.
             if constexpr (requires { dpi_.inspect(ctx, alerts_); }) {
                 const stage_decision d = dpi_.inspect(ctx, alerts_);
-                if (d.reason != drop_reason::none) return drop(p, now, d, 6, false);
+                if (d.reason != drop_reason::none) return late_drop(p, now, d, 6, flow, closing, false);
             } else {
                 const stage_decision d = dpi_.inspect(ctx);
-                if (d.reason != drop_reason::none) return drop(p, now, d, 6);
+                if (d.reason != drop_reason::none) return late_drop(p, now, d, 6, flow, closing);
             }
         }
         // A FIN or RST moves the flow only when it passed: one that slot 6 refused (a RST not
@@ -320,6 +320,18 @@ private:
         if (m.rule < 0) return {drop_reason::firewall, 0xffff};
         const auto& r = rules_.rules()[static_cast<std::size_t>(m.rule)];
         return {r.is_port_block() ? drop_reason::port_blocked : drop_reason::firewall, static_cast<std::uint32_t>(m.rule)};
+    }
+
+    /// A drop after stage 2: a FIN's or RST's state change is kept back only when slot 6 refused
+    /// the segment itself (a RST out of window, a FIN out of order: it never reached the host);
+    /// dropped for any other reason (e.g. its connection's earlier verdict) the flow still closes,
+    /// so it leaves the table at the closed timeout, not the established one.
+    constexpr verdict late_drop(const net::packet_view& p, std::uint64_t now, stage_decision d, std::uint8_t stage,
+                                flow_entry* flow, flow_state closing, bool push_alert = true) noexcept {
+        const bool refused = d.reason == drop_reason::out_of_window || d.reason == drop_reason::stream_out_of_order ||
+                             d.reason == drop_reason::stream_rewrite || d.reason == drop_reason::stream_invalid;
+        if (closing != flow_state::empty && !refused) flow->set_state(closing);
+        return drop(p, now, d, stage, push_alert);
     }
 
     constexpr verdict drop(const net::packet_view& p, std::uint64_t now, stage_decision d, std::uint8_t stage,
