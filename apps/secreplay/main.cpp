@@ -53,6 +53,7 @@ struct options {
     long long pps = -1, ban_s = -1;
     bool pass_fragments = false;
     bool no_checksums = false;  // -k none
+    bool pickup = false;        // --pickup
 };
 
 void usage(std::FILE* f) {
@@ -79,6 +80,8 @@ void usage(std::FILE* f) {
         "  --drop-out FILE   write dropped packets to a pcap\n"
         "  --reject-out FILE write the answers of reject rules (TCP RST, ICMP unreachable) to a pcap\n"
         "  --fragments drop|pass  IP fragments: dropped (default: the appliance does not reassemble)\n"
+        "  --pickup          TCP segments without a flow start one mid-stream (the kernel's pickup=1;\n"
+        "                    default: dropped as drop.no_flow, only a client SYN opens a flow)\n"
         "  -k all|none       checksum checks (Suricata's flag): all (default) drops frames with a bad\n"
         "                    IPv4, TCP or UDP checksum (drop.bad_checksum); none for captures taken\n"
         "                    on a sending host with checksum offload\n"
@@ -135,6 +138,8 @@ bool parse_args(int argc, char** argv, options& o) {
             o.rules.classification_file = v;
         } else if (a == "--no-detect") {
             o.no_detect = true;
+        } else if (a == "--pickup") {
+            o.pickup = true;
         } else if (a == "-k") {
             const char* v = value("-k");
             if (!v) return false;
@@ -373,6 +378,7 @@ int main(int argc, char** argv) {
             if (o.pass_fragments) engine.heuristics().fragments = secengine::fragment_policy::pass;
             if (o.no_detect) engine.dpi().set_detect_injections(false);  // --no-detect: slot 6's detector too
             if (o.no_checksums) engine.set_verify_checksums(false);
+            if (o.pickup) engine.set_tcp_pickup(true);
             if (o.pps >= 0 || o.ban_s >= 0) {
                 secengine::engine_limits l = engine.limits();
                 if (o.pps >= 0) l.per_source_pps = static_cast<std::uint32_t>(o.pps);

@@ -406,6 +406,18 @@ TEST_CASE("inline: RSTs only at the exact sequence number, ACKs only of sent dat
     connection d(*e, now, 42001, 77);
     REQUIRE(d.handshake());
     CHECK(d.send(frame(false, d.cport, 80, rst, snd_nxt, 0, {}), false).pass());
+    // Half close: after the client's FIN the server still sends; the client's ACKs (at FIN + 1) pass.
+    connection h(*e, now, 42002, 500);
+    REQUIRE(h.handshake());
+    const bytes req = to_bytes(benign[0]), resp = to_bytes("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    REQUIRE(h.data(0, req).pass());
+    const auto fin_seq = h.isn + 1 + static_cast<std::uint32_t>(req.size());
+    REQUIRE(h.send(frame(true, h.cport, 80, fin | ack, fin_seq, snd_nxt, {})).pass());
+    REQUIRE(h.send(frame(false, h.cport, 80, psh | ack, snd_nxt, fin_seq + 1, resp), false).pass());
+    const auto resp_end = snd_nxt + static_cast<std::uint32_t>(resp.size());
+    CHECK(h.send(frame(true, h.cport, 80, ack, fin_seq + 1, resp_end, {})).pass());
+    CHECK(h.send(frame(false, h.cport, 80, fin | ack, resp_end, fin_seq + 1, {}), false).pass());
+    CHECK(h.send(frame(true, h.cport, 80, ack, fin_seq + 1, resp_end + 1, {})).pass());
 }
 
 namespace {

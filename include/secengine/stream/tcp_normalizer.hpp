@@ -157,7 +157,12 @@ private:
                                                    std::span<const std::byte> payload) const noexcept {
         const auto len = static_cast<std::uint32_t>(payload.size());
         const auto ahead = static_cast<std::int32_t>(seq - end);
-        if (ahead > 0) return {fin_seen && ahead == 1 && len != 0 ? segment_action::drop_invalid : segment_action::drop_ahead, 0, 0};
+        if (ahead > 0) {
+            // After its FIN a side's segments sit at FIN + 1: its ACKs (of the other side's data,
+            // a half-closed connection) pass; data there is data after the FIN.
+            if (fin_seen && ahead == 1) return {len == 0 ? segment_action::pass_old : segment_action::drop_invalid, 0, 0};
+            return {segment_action::drop_ahead, 0, 0};
+        }
         // Data from before the stream's start: before the ISN, or - picked up in the middle -
         // bytes nobody inspected; the host may still be waiting for them, so they never pass.
         if (len != 0 && static_cast<std::int32_t>(seq - start) < 0) return {segment_action::drop_invalid, 0, 0};
