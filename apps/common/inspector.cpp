@@ -91,6 +91,19 @@ bool inspector::process(const net::packet_view& p, std::uint64_t now_ms) {
     k.pb = src_low ? dp : sp;
     k.proto = p.ip_proto;
     auto it = flows_.find(k);
+    // A SYN on a connection that ended (both FINs or a RST): a new connection on the same ports,
+    // inspected from scratch like the kernel, whose flow reopens with a fresh slot-6 session (the
+    // old one's stream state - sequence numbers, tail - would misjudge the new stream).
+    if (it != flows_.end() && p.is_tcp() && (p.tcp_flags & (tcp_syn | tcp_ack)) == tcp_syn && it->second->session.closed() &&
+        !it->second->to_server) {
+        const auto& c = it->second->session.stats();
+        stats_.units += c.units;
+        stats_.http_messages += c.http_messages;
+        stats_.dns_queries += c.dns_queries;
+        stats_.candidate_overflows += c.candidate_overflow;
+        flows_.erase(it);
+        it = flows_.end();
+    }
     if (it == flows_.end()) {
         auto f = std::make_unique<flow>();
         f->id = next_flow_++;
@@ -127,6 +140,11 @@ bool inspector::process(const net::packet_view& p, std::uint64_t now_ms) {
     pf.established = f.established;
     pf.tcp_flags = p.is_tcp() ? p.tcp_flags : 0;
     pf.payload = p.payload();
+    if (p.is_tcp()) {  // normalised like the kernel's slot 6 (rules/session.hpp)
+        pf.sequenced = true;
+        pf.seq = p.tcp_seq();
+        pf.ack = p.tcp_ack();
+    }
     const bool pass = f.session.inspect(db_, pf, &thresholds_, candidates_, inject_scratch_, now_ms, [&](const rules::session_alert& a) {
         rule_alert out;
         out.flow_id = f.id;
@@ -176,8 +194,9 @@ bool inspector::process(const net::packet_view& p, std::uint64_t now_ms) {
         release_sink(std::move(f.to_client));
     }
     if (!pass) {
-        ++stats_.dropped_flows;
         ++stats_.dropped_packets;
+        if (f.session.refusal() != rules::stream_refusal::none) ++stats_.refused[static_cast<std::size_t>(f.session.refusal())];
+        else ++stats_.dropped_flows;
     }
     return pass;
 }

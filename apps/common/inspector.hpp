@@ -12,6 +12,8 @@
 // and every matching rule is reported once per unit. A `drop`/`reject` match drops the packet
 // and every later packet of the flow (reported once); a `pass` match ends the flow's inspection.
 // Segments are taken in arrival order (see http_sessions.hpp for the same caveat).
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -54,6 +56,8 @@ struct rule_alert {
 struct inspector_stats {
     std::uint64_t packets = 0, units = 0, alerts = 0, dropped_packets = 0, dropped_flows = 0, passed_flows = 0;
     std::uint64_t flows = 0, http_messages = 0, dns_queries = 0, candidate_overflows = 0;
+    /// TCP segments refused by the normalisation, by rules::stream_refusal (the flow goes on).
+    std::array<std::uint64_t, static_cast<std::size_t>(rules::stream_refusal::count_)> refused{};
 };
 
 /// The library's per-connection inspection with the host's sizes.

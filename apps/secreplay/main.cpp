@@ -52,6 +52,8 @@ struct options {
     double seconds = -1;
     long long pps = -1, ban_s = -1;
     bool pass_fragments = false;
+    bool no_checksums = false;  // -k none
+    bool pickup = false;        // --pickup
 };
 
 void usage(std::FILE* f) {
@@ -78,6 +80,11 @@ void usage(std::FILE* f) {
         "  --drop-out FILE   write dropped packets to a pcap\n"
         "  --reject-out FILE write the answers of reject rules (TCP RST, ICMP unreachable) to a pcap\n"
         "  --fragments drop|pass  IP fragments: dropped (default: the appliance does not reassemble)\n"
+        "  --pickup          TCP segments without a flow start one mid-stream (the kernel's pickup=1;\n"
+        "                    default: dropped as drop.no_flow, only a client SYN opens a flow)\n"
+        "  -k all|none       checksum checks (Suricata's flag): all (default) drops frames with a bad\n"
+        "                    IPv4, TCP or UDP checksum (drop.bad_checksum); none for captures taken\n"
+        "                    on a sending host with checksum offload\n"
         "                    or passed uninspected (docs/heuristics.md)\n"
         "  --pps N           per-source packets/s before a ban (0 = off), as the kernel's pps= boot arg\n"
         "  --ban-s N         ban duration in seconds, as the kernel's ban_s= boot arg\n"
@@ -131,6 +138,17 @@ bool parse_args(int argc, char** argv, options& o) {
             o.rules.classification_file = v;
         } else if (a == "--no-detect") {
             o.no_detect = true;
+        } else if (a == "--pickup") {
+            o.pickup = true;
+        } else if (a == "-k") {
+            const char* v = value("-k");
+            if (!v) return false;
+            if (std::string_view(v) == "none") o.no_checksums = true;
+            else if (std::string_view(v) == "all") o.no_checksums = false;
+            else {
+                std::fprintf(stderr, "secreplay: -k takes all or none, not %s\n", v);
+                return false;
+            }
         } else if (a == "--with-defaults") {
             o.with_defaults = true;
         } else if (a == "--sensor") {
@@ -359,6 +377,8 @@ int main(int argc, char** argv) {
             if (!o.rules.files.empty() && !o.with_defaults) engine.set_stage_enabled(secengine::stage_id::dpi, false);
             if (o.pass_fragments) engine.heuristics().fragments = secengine::fragment_policy::pass;
             if (o.no_detect) engine.dpi().set_detect_injections(false);  // --no-detect: slot 6's detector too
+            if (o.no_checksums) engine.set_verify_checksums(false);
+            if (o.pickup) engine.set_tcp_pickup(true);
             if (o.pps >= 0 || o.ban_s >= 0) {
                 secengine::engine_limits l = engine.limits();
                 if (o.pps >= 0) l.per_source_pps = static_cast<std::uint32_t>(o.pps);
@@ -445,6 +465,11 @@ int main(int argc, char** argv) {
         line("rules.alerts", rule_alerts);
         line("rules.dropped_packets", is.dropped_packets);
         line("rules.dropped_flows", is.dropped_flows);
+        for (std::size_t r = 1; r < is.refused.size(); ++r)
+            if (is.refused[r] != 0)
+                std::fprintf(report, "rules.refused.%s=%llu\n",
+                             std::string(secengine::rules::name(static_cast<secengine::rules::stream_refusal>(r))).c_str(),
+                             static_cast<unsigned long long>(is.refused[r]));
         line("rules.rejects_sent", rejects_sent);
         line("rules.flows", is.flows);
         line("rules.http_messages", is.http_messages);

@@ -8,6 +8,7 @@
 /// `bench=1` (add instructions-retired counters to the stats line; meaningful under -icount) and
 /// `stages=<digits>` (only the listed pipeline stages run, e.g. `stages=1234`; for cost breakdowns) and
 /// `selfbench=1` (measure eBPF and DPI instruction costs at boot, selfbench.hpp) and
+/// `pickup=1` (TCP segments without a flow start one mid-stream; default off: dropped as no_flow) and
 /// `icount=1` (the emulator counts instructions, QEMU -icount: minstret is exact, so the boot line
 /// reports `insns=`; without it QEMU's minstret reads host ticks, and the boot line says `icount=0`)
 /// and `inject=0` (slot 6's injection detector off; the rules still run) and `drop_reset=1` (slot
@@ -40,6 +41,7 @@ struct boot_config {
     std::uint8_t stages = 0x7e;  ///< bit n: stage n enabled (pipeline's stage_id numbering)
     bool inject = true;        ///< slot 6's injection detector runs
     bool drop_reset = false;   ///< slot 6's drops answer with a reset (appliance_stage::set_drops_reject)
+    bool tcp_pickup = false;  ///< pickup=1: TCP segments without a flow are picked up mid-stream (docs/stream.md)
 };
 
 /// Why one argument was not taken. Every status but `ok` and `unknown` is fatal: the kernel halts
@@ -174,6 +176,11 @@ constexpr arg_status apply_arg(std::string_view arg, boot_config& cfg) {
     if (name == "icount") {
         if (value != "1" && value != "0") return arg_status::bad_value;
         cfg.icount = value == "1";
+        return arg_status::ok;
+    }
+    if (name == "pickup") {  // mid-stream TCP pickup (e.g. right after a reboot); off: no_flow drops
+        if (value != "1" && value != "0") return arg_status::bad_value;
+        cfg.tcp_pickup = value == "1";
         return arg_status::ok;
     }
     if (name == "selfbench") {

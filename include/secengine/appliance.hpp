@@ -74,6 +74,9 @@ public:
 /// detector in slot 6.
 struct appliance_config : default_config {
     static constexpr std::size_t flow_capacity = 1024;
+    /// Flows start with a client SYN only (issue 16: one spoofed reply must not open a blocked
+    /// port); mid-stream pickup after a reboot is the run-time switch pipeline::set_tcp_pickup.
+    static constexpr bool tcp_pickup = false;
     using ebpf_stage = appliance::default_ebpf_stage;
     using dpi_stage = appliance::default_rules_stage;
 };

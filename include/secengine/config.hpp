@@ -50,6 +50,10 @@ struct default_config {
     static constexpr std::size_t penalty_capacity = 64;
     static constexpr penalty_full_policy penalty_policy = penalty_full_policy::evict_soonest;
 
+    /// IPv4 header and TCP / UDP / ICMP checksums checked before stage 2; bad ones are dropped
+    /// (drop_reason::bad_checksum). Run-time switch: pipeline::set_verify_checksums.
+    static constexpr bool verify_checksums = true;
+
     // Stage 2: connection tracking and firewall rules.
     static constexpr std::size_t flow_capacity = 1024;
     static constexpr std::size_t flow_probe_window = 8;
@@ -64,6 +68,10 @@ struct default_config {
     /// An established flow is only evicted for a new one after this much idle time.
     static constexpr std::uint32_t evict_min_idle_s = 5;
     static constexpr flow_full_policy flow_policy = flow_full_policy::fail_open;
+    /// A TCP segment other than a SYN without a flow: true = picked up as established (loose,
+    /// like Linux's nf_conntrack_tcp_loose), false = dropped (drop_reason::no_flow). The
+    /// appliance runs with false (appliance.hpp). Run-time switch: pipeline::set_tcp_pickup.
+    static constexpr bool tcp_pickup = true;
     static constexpr std::size_t firewall_capacity = 32;
     static constexpr rule_action firewall_default = rule_action::allow;
     /// Replies within an allowed flow pass without matching the rules (stateful firewall).

@@ -23,6 +23,7 @@
 #include <secengine/flow_key.hpp>
 #include <secengine/flow_table.hpp>
 #include <secengine/heuristics.hpp>
+#include <secengine/net/l4_checksum.hpp>
 #include <secengine/net/packet.hpp>
 #include <secengine/penalty_box.hpp>
 #include <secengine/sketch_deferral.hpp>
@@ -127,6 +128,7 @@ public:
         }
         flow_entry* flow = nullptr;
         bool from_initiator = true;
+        flow_state closing = flow_state::empty;  // a FIN's or RST's new state, applied once the packet passes
         if (p.is_ip()) {
             if (enabled(stage_id::sketch) && (dir != direction::outbound || Config::meter_outbound_sources)) {
                 const std::uint64_t src = source_key(p, seed_);
@@ -142,32 +144,50 @@ public:
                     return drop(p, now, {drop_reason::heavy_hitter, estimate}, 1);
                 }
             }
+            // Checksums before anything trusts the packet's flags or bytes: a segment the host's
+            // stack discards for its checksum must neither move a flow's state nor reach the
+            // inspection as stream data ("insertion", Ptacek and Newsham 1998, section 4.2).
+            // Counted, not alerted (line noise looks the same); reported as stage 2.
+            if (checksums_verified()) {
+                const net::checksum_status c = net::verify_checksums(p);
+                if (c == net::checksum_status::bad_ip_header || c == net::checksum_status::bad_l4)
+                    return drop(p, now, {drop_reason::bad_checksum, static_cast<std::uint32_t>(c)}, 2, false);
+            }
             if (enabled(stage_id::flows)) {
-                const stage_decision d = track(p, now, dir, flow, from_initiator);
+                const stage_decision d = track(p, now, dir, flow, from_initiator, closing);
+                // A segment without a flow that stage 3 would call a scan (NULL, Xmas, ...) is
+                // reported as the scan it is, not as no_flow.
+                if (d.reason == drop_reason::no_flow && enabled(stage_id::heuristics)) {
+                    const stage_decision h = inspect_heuristics(p, heuristics_);
+                    if (h.reason != drop_reason::none) return drop(p, now, h, 3);
+                }
                 if (d.reason != drop_reason::none) return drop(p, now, d, 2);
             }
             if (enabled(stage_id::heuristics)) {
                 const stage_decision d = inspect_heuristics(p, heuristics_);
-                if (d.reason != drop_reason::none) return drop(p, now, d, 3);
+                if (d.reason != drop_reason::none) return late_drop(p, now, d, 3, flow, closing);
             }
         }
-        if (enabled(stage_id::rate) && !bucket_.consume(now)) return drop(p, now, {drop_reason::rate_limit, 0}, 4);
+        if (enabled(stage_id::rate) && !bucket_.consume(now)) return late_drop(p, now, {drop_reason::rate_limit, 0}, 4, flow, closing);
         const stage_context ctx{p, frame, flow, from_initiator, now};
         if (enabled(stage_id::ebpf)) {
             const stage_decision d = ebpf_.inspect(ctx);
-            if (d.reason != drop_reason::none) return drop(p, now, d, 5);
+            if (d.reason != drop_reason::none) return late_drop(p, now, d, 5, flow, closing);
         }
         if (enabled(stage_id::dpi)) {
             // A slot-6 stage that reports several alerts per packet (rule matches that do not
             // drop, with sid/gid/rev) pushes them to the ring itself, the drop's included.
             if constexpr (requires { dpi_.inspect(ctx, alerts_); }) {
                 const stage_decision d = dpi_.inspect(ctx, alerts_);
-                if (d.reason != drop_reason::none) return drop(p, now, d, 6, false);
+                if (d.reason != drop_reason::none) return late_drop(p, now, d, 6, flow, closing, false);
             } else {
                 const stage_decision d = dpi_.inspect(ctx);
-                if (d.reason != drop_reason::none) return drop(p, now, d, 6);
+                if (d.reason != drop_reason::none) return late_drop(p, now, d, 6, flow, closing);
             }
         }
+        // A FIN or RST moves the flow only when it passed: one that slot 6 refused (a RST not
+        // at the exact sequence number, RFC 5961 section 3) never closes a live connection.
+        if (closing != flow_state::empty) flow->set_state(closing);
         ++stats_.passed;
         stats_.passed_bytes += frame.size();
         return {};
@@ -199,6 +219,17 @@ public:
         enabled_ = static_cast<std::uint8_t>(on ? (enabled_ | bit) : (enabled_ & ~bit));
     }
     [[nodiscard]] constexpr bool enabled(stage_id s) const noexcept { return (enabled_ >> static_cast<unsigned>(s)) & 1u; }
+    /// IPv4 header and TCP / UDP / ICMP checksums verified before stage 2 (Config::verify_checksums
+    /// at start; a capture taken with checksum offload on the sending host has partial sums,
+    /// so secreplay can turn this off like Suricata's `-k none`).
+    constexpr void set_verify_checksums(bool on) noexcept { set_bit(checksum_bit, on); }
+    [[nodiscard]] constexpr bool checksums_verified() const noexcept { return (enabled_ & checksum_bit) != 0; }
+    /// Mid-stream pickup (Config::tcp_pickup at start): a TCP segment other than a client's SYN
+    /// without a flow creates one, taken as established (e.g. live connections after a reboot).
+    /// Off, it is dropped (drop_reason::no_flow): a flow starts only with a SYN, so a spoofed
+    /// reply never makes a connection "established by the other side".
+    constexpr void set_tcp_pickup(bool on) noexcept { set_bit(pickup_bit, on); }
+    [[nodiscard]] constexpr bool tcp_pickup() const noexcept { return (enabled_ & pickup_bit) != 0; }
 
     [[nodiscard]] constexpr const pipeline_stats& stats() const noexcept { return stats_; }
     [[nodiscard]] constexpr const engine_limits& limits() const noexcept { return limits_; }
@@ -220,14 +251,27 @@ public:
 private:
     /// Stage 2: find or create the flow, advance its state, apply the (cached) rule verdict.
     constexpr stage_decision track(const net::packet_view& p, std::uint64_t now, direction dir, flow_entry*& flow,
-                                   bool& from_initiator) noexcept {
+                                   bool& from_initiator, flow_state& closing) noexcept {
         if (rules_.generation() != rules_generation_) {  // rules changed: every cached verdict is stale
             rules_generation_ = rules_.generation();
             flows_.for_each([](flow_entry& e) { e.set(flow_entry::fw_checked_bit, false); });
         }
         const std::uint32_t clock = flow_clock(now);
         const flow_key key = make_flow_key(p, seed_);
-        const flow_lookup found = flows_.track(key.fingerprint, clock, timeouts_, evict_min_idle_);
+        using namespace net::tcpflag;
+        const bool tcp = p.is_tcp();
+        const bool syn_only = tcp && (p.tcp_flags & (syn | ack)) == syn;
+        flow_lookup found{};
+        if (tcp && !syn_only && !tcp_pickup()) {
+            // Only a SYN opens a flow: anything else needs a live entry (and never makes one).
+            found.entry = flows_.find(key.fingerprint, clock, timeouts_);
+            if (found.entry == nullptr) return {drop_reason::no_flow, 0};
+            found.entry->last_seen = clock;
+        } else {
+            // Without pickup an evicted established flow could not come back (its next segment
+            // is no_flow): a new, unconfirmed flow - a SYN flood's - never evicts one then.
+            found = flows_.track(key.fingerprint, clock, timeouts_, tcp_pickup() ? evict_min_idle_ : ~std::uint32_t{0});
+        }
         // Expired entries are freed off the per-packet path: a slice of the table each time the
         // coarse clock ticks (0.105 s by default), the whole table every 16 ticks, instead of one
         // slot per packet (250,000 slots a second at 250 kpps for timeouts of 10 s and more).
@@ -237,14 +281,24 @@ private:
         }
         if (!found.entry) {
             if constexpr (Config::flow_policy == flow_full_policy::fail_closed) return {drop_reason::flow_table_full, 0};
+            // TCP data without an entry would be inspected alone (no stream, no normalisation):
+            // less than a tracked segment, so it is dropped whatever the policy (docs/flow_table.md).
+            if (tcp && p.payload_length != 0) return {drop_reason::flow_table_full, 0};
             ++stats_.untracked;
             return check_rules(p, dir);
         }
         flow = found.entry;
         if (found.created) flow->set(flow_entry::initiator_low_bit, key.src_is_low);
         from_initiator = flow->has(flow_entry::initiator_low_bit) == key.src_is_low;
-        flow->set_state(p.is_tcp() ? next_tcp_state(flow->state(), p.tcp_flags, from_initiator, found.created)
-                                   : next_datagram_state(flow->state(), from_initiator));
+        // A tracked flow's roles are fixed by its SYN: a SYN from the responder (or a SYN+ACK
+        // from the initiator) would swap them; a real stack sends neither (simultaneous open
+        // aside, RFC 9293 section 3.5), a spoofer does.
+        if (tcp && !found.created && (p.tcp_flags & syn) != 0 && ((p.tcp_flags & ack) == 0) != from_initiator)
+            return {drop_reason::tcp_state, 0};
+        const flow_state next = tcp ? next_tcp_state(flow->state(), p.tcp_flags, from_initiator, found.created)
+                                    : next_datagram_state(flow->state(), from_initiator);
+        if (tcp && !found.created && (p.tcp_flags & (fin | rst)) != 0) closing = next;
+        else flow->set_state(next);
         // Rules are judged on the initiator's packets and the answer is cached in the entry;
         // replies ride on an allowed flow (stateful firewall) or are matched on their own.
         if (from_initiator) {
@@ -268,6 +322,18 @@ private:
         return {r.is_port_block() ? drop_reason::port_blocked : drop_reason::firewall, static_cast<std::uint32_t>(m.rule)};
     }
 
+    /// A drop after stage 2: a FIN's or RST's state change is kept back only when slot 6 refused
+    /// the segment itself (a RST out of window, a FIN out of order: it never reached the host);
+    /// dropped for any other reason (e.g. its connection's earlier verdict) the flow still closes,
+    /// so it leaves the table at the closed timeout, not the established one.
+    constexpr verdict late_drop(const net::packet_view& p, std::uint64_t now, stage_decision d, std::uint8_t stage,
+                                flow_entry* flow, flow_state closing, bool push_alert = true) noexcept {
+        const bool refused = d.reason == drop_reason::out_of_window || d.reason == drop_reason::stream_out_of_order ||
+                             d.reason == drop_reason::stream_rewrite || d.reason == drop_reason::stream_invalid;
+        if (closing != flow_state::empty && !refused) flow->set_state(closing);
+        return drop(p, now, d, stage, push_alert);
+    }
+
     constexpr verdict drop(const net::packet_view& p, std::uint64_t now, stage_decision d, std::uint8_t stage,
                            bool push_alert = true) noexcept {
         ++stats_.dropped[static_cast<std::size_t>(d.reason)];
@@ -286,7 +352,12 @@ private:
     // Member order: the per-packet scalars and small tables first, the big tables last, so on
     // RV64 (12-bit load/store offsets) the hot fields are reached from the object's address
     // without an address computation; the 16 KiB flow table and the stage 5/6 slots go last.
-    std::uint8_t enabled_ = 0x7e;  ///< bits 1-6: stages
+    static constexpr std::uint8_t checksum_bit = 0x80, pickup_bit = 0x01;
+    constexpr void set_bit(std::uint8_t bit, bool on) noexcept {
+        enabled_ = static_cast<std::uint8_t>(on ? (enabled_ | bit) : (enabled_ & ~bit));
+    }
+    std::uint8_t enabled_ = static_cast<std::uint8_t>(0x7e | (Config::verify_checksums ? checksum_bit : 0) |
+                                                      (Config::tcp_pickup ? pickup_bit : 0));  ///< bits 1-6: stages, 7: checksums, 0: pickup
     std::uint32_t far_below_ = 0;
     std::uint32_t evict_min_idle_ = 0;
     std::uint32_t rules_generation_ = 0;

@@ -5,8 +5,9 @@
 /// sides (cf. Linux nf_conntrack_proto_tcp): SYN -> syn_sent; the responder's SYN+ACK (or any
 /// ACK from it) -> established; FIN from either side -> fin_wait; a second FIN or any RST ->
 /// closed; a new SYN on a closed flow reopens it. A mid-stream packet with no entry (e.g. after
-/// the appliance restarted) is picked up as established ("loose pickup"), so reboots do not cut
-/// live connections. Non-TCP flows are new_flow until the responder answers, then established.
+/// the appliance restarted) is picked up as established ("loose pickup") only when the pipeline's
+/// pickup switch is on (Config::tcp_pickup; the appliance runs with it off: such packets are
+/// dropped as no_flow and make no entry, docs/stream.md). Non-TCP flows are new_flow until the responder answers, then established.
 #include <cstdint>
 
 #include <secengine/flow_entry.hpp>

@@ -22,6 +22,13 @@ enum class drop_reason : std::uint8_t {
     ebpf,             ///< stage 5: the program returned XDP_DROP
     ebpf_aborted,     ///< stage 5: XDP_ABORTED, a run-time fault or the instruction budget ran out
     dpi_signature,    ///< stage 6: a signature matched
+    bad_checksum,     ///< before stage 2: IPv4 header or TCP / UDP / ICMP checksum wrong (the host would discard it)
+    no_flow,          ///< stage 2: a TCP segment other than a client SYN without a flow (no mid-stream pickup)
+    tcp_state,        ///< stage 2: a SYN from a tracked flow's responder side (would re-label directions)
+    stream_out_of_order, ///< stage 6: TCP data after a hole (tcp_normalizer drop_ahead)
+    stream_rewrite,   ///< stage 6: retransmitted TCP bytes that differ from the inspected ones
+    stream_invalid,   ///< stage 6: data after FIN / without ACK, a second ISN, before the pickup point
+    out_of_window,    ///< stage 6: RST not at the exact next sequence number, ACK of unsent data (RFC 5961)
     count_
 };
 
@@ -31,6 +38,8 @@ inline constexpr std::string_view drop_reason_names[] = {
     "pass",      "malformed",  "heavy_hitter", "penalty_box", "port_blocked",
     "firewall",  "flow_table_full", "scan",    "land_attack", "bad_header",
     "shellcode", "rate_limit", "ebpf",         "ebpf_aborted", "dpi_signature",
+    "bad_checksum", "no_flow",  "tcp_state", "stream_out_of_order", "stream_rewrite",
+    "stream_invalid", "out_of_window",
 };
 static_assert(std::size(drop_reason_names) == drop_reason_count);
 

@@ -129,6 +129,9 @@ public:
     explicit appliance(std::uint64_t boot_id = 0x5eed'b007ull, const std::array<std::uint8_t, 16>& key = default_key,
                        std::uint64_t now = tps, Persist persist = {})
         : pool_(std::make_unique<buffer_pool>(16)), engine_(std::make_unique<engine_type>(0x1234, now)) {
+        // These tests drive the control plane with single data segments (no handshake): the
+        // engine picks them up mid-stream (docs/stream.md; the kernel's pickup=1).
+        engine_->set_tcp_pickup(true);
         macs_[0] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
         macs_[1] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x57};
         plane_ = std::make_unique<plane_type>(*engine_, pool_port{pool_.get()}, to_session_key(key), boot_id,
@@ -139,6 +142,7 @@ public:
     void reboot(std::uint64_t boot_id, std::uint64_t now, const std::array<std::uint8_t, 16>& key = default_key) {
         plane_.reset();
         engine_ = std::make_unique<engine_type>(0x1234, now);
+        engine_->set_tcp_pickup(true);
         plane_ = std::make_unique<plane_type>(*engine_, pool_port{pool_.get()}, to_session_key(key), boot_id,
                                               ctl::local_address{ip, mgmt_port, macs_.data()}, now);
     }

@@ -76,9 +76,15 @@ TEST_CASE("default eBPF program is verified and matches its reference model", "[
 TEST_CASE("appliance pipeline runs all six stages", "[appliance]") {
     static pipeline<appliance_config> engine{1234, 0};
     std::array<std::byte, 512> buf{};
+    // Each connection's segments follow one another (slot 6 normalises the stream: a SYN at ISN 0,
+    // then data from sequence number 1 on).
+    std::vector<std::uint32_t> next_seq(65536, 0);
     auto tcp_frame = [&](std::uint16_t sport, std::uint16_t dport, std::uint8_t flags, std::string_view payload) {
         net::frame_builder b{buf};
-        b.ethernet(mac_a, mac_b).ipv4(0x0a00000a, 0x0a000014, net::ipproto::tcp).tcp(sport, dport, flags, 1, 1).payload(bytes(payload));
+        if (flags & 0x02) next_seq[sport] = 0;
+        const std::uint32_t seq = next_seq[sport];
+        next_seq[sport] += static_cast<std::uint32_t>(payload.size()) + ((flags & 0x02) ? 1u : 0u);
+        b.ethernet(mac_a, mac_b).ipv4(0x0a00000a, 0x0a000014, net::ipproto::tcp).tcp(sport, dport, flags, seq, 1).payload(bytes(payload));
         return std::span<std::byte>{buf.data(), b.finish()};
     };
     std::uint64_t now = 1;

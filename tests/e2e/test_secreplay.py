@@ -73,11 +73,16 @@ try:
     r2 = kv(run('--quiet', passed_pcap).stdout)
     check(r2.get('dropped') == '0', 'replaying pass-out drops nothing (dropped=%s)' % r2.get('dropped'))
     # Replaying what was dropped: every drop decided by the packet alone happens again (the
-    # split signature's second half and the flood, below the threshold on its own, pass).
-    r3 = kv(run('--quiet', dropped_pcap).stdout)
+    # split signature's second half and the flood, below the threshold on its own, pass). The
+    # requests come without their handshakes: --pickup lets them start flows (without it they
+    # are no_flow drops, checked below).
+    r3 = kv(run('--quiet', '--pickup', dropped_pcap).stdout)
     check(r3.get('drop.scan') == expected['drop.scan'] and r3.get('drop.ebpf') == expected['drop.ebpf'] and
           r3.get('drop.dpi_signature') == str(int(expected['drop.dpi_signature']) - 1),
           'replaying drop-out: scans, eBPF and whole-packet signatures dropped again (%s)' % r3)
+    r4 = kv(run('--quiet', dropped_pcap).stdout)
+    check(r4.get('drop.no_flow') == str(int(expected['drop.dpi_signature'])) and r4.get('drop.dpi_signature') is None,
+          'replaying drop-out without --pickup: the handshake-less requests are no_flow drops (%s)' % r4)
 
     # EVE: one JSON object per line, Suricata's alert shape; counters on stderr.
     r = run('--eve', mixed)

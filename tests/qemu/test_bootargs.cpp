@@ -53,6 +53,9 @@ TEST_CASE("bootargs: good lines are taken", "[bootargs]") {
     // icount=1: the harness says QEMU counts instructions; the boot line may report them.
     CHECK_FALSE(parse("ip=10.0.0.2/24").cfg.icount);
     CHECK(parse("icount=1").cfg.icount);
+    CHECK(parse("pickup=1").cfg.tcp_pickup);
+    CHECK_FALSE(parse("pickup=0").cfg.tcp_pickup);
+    CHECK_FALSE(parse("ip=10.0.0.2/24").cfg.tcp_pickup);  // flows start with a SYN unless asked
     CHECK_FALSE(parse("icount=0").cfg.icount);
 }
 
@@ -122,6 +125,8 @@ TEST_CASE("bootargs: bad values are fatal and named", "[bootargs]") {
         {"stages=0", arg_status::bad_stages},
         {"report_ms=0", arg_status::bad_value},
         {"bench=2", arg_status::bad_value},
+        {"pickup=yes", arg_status::bad_value},
+        {"pickup=", arg_status::bad_value},
         {"selftest=heap", arg_status::bad_value},
         {"inject=", arg_status::bad_value},
         {"inject=off", arg_status::bad_value},  // flags are 0/1, as bench= and icount=

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <array>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -32,12 +33,22 @@ struct rig {
     std::array<std::byte, 1600> buf{};
     std::uint64_t now = 1000;
 
+    // Per connection and side, the next sequence number (a real sender's: each segment follows
+    // the last, so slot 6's normalisation passes them; a SYN starts at ISN 1).
+    std::map<std::pair<std::uint16_t, bool>, std::uint32_t> next_seq;
+
     verdict send(std::uint16_t sport, std::string_view payload, std::uint8_t flags = 0x18, bool reply = false) {
         net::frame_builder b{buf};
         const std::uint32_t c = 0xCB007107, s = 0x0A000014;
+        std::uint32_t& seq = next_seq.try_emplace({sport, reply}, 1).first->second;
+        if (flags & 0x02) seq = 1;
+        const std::uint32_t this_seq = seq;
+        seq += static_cast<std::uint32_t>(payload.size()) + ((flags & 0x03) != 0 ? 1 : 0);
+        const auto other = next_seq.find({sport, !reply});
+        const std::uint32_t ack = other != next_seq.end() ? other->second : 0;
         b.ethernet(mac_a, mac_b)
             .ipv4(reply ? s : c, reply ? c : s, net::ipproto::tcp)
-            .tcp(reply ? 80 : sport, reply ? sport : 80, flags, 1, 1)
+            .tcp(reply ? 80 : sport, reply ? sport : 80, flags, this_seq, ack)
             .payload(std::span<const std::byte>(reinterpret_cast<const std::byte*>(payload.data()), payload.size()));
         return e->process(std::span<std::byte>(buf.data(), b.finish()), now += 1000, reply ? direction::outbound : direction::inbound);
     }

@@ -3,6 +3,7 @@
 // "none" over IPv4 and invalid over IPv6.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -72,4 +73,31 @@ TEST_CASE("checksums: UDP zero checksum, non-IP, fragments", "[stream][checksum]
     packet_view arp;
     arp.l3 = l3_kind::arp;
     CHECK(verify_checksums(arp) == checksum_status::unchecked);
+}
+
+TEST_CASE("checksums: the accumulator equals RFC 1071's 16-bit sum, however the data is split", "[stream][checksum][property]") {
+    std::mt19937 rng(1071);
+    for (int iter = 0; iter < 5000; ++iter) {
+        std::vector<std::byte> data(rng() % 1600);
+        for (auto& b : data) b = static_cast<std::byte>(rng() % 4 == 0 ? 0xff : rng());
+        // The reference: big-endian 16-bit words, the odd byte padded, end-around carries.
+        std::uint32_t ref = 0;
+        for (std::size_t i = 0; i < data.size(); i += 2) {
+            ref += std::uint32_t{static_cast<std::uint8_t>(data[i])} << 8;
+            if (i + 1 < data.size()) ref += static_cast<std::uint8_t>(data[i + 1]);
+            ref = (ref & 0xffffu) + (ref >> 16);
+        }
+        const auto expect = static_cast<std::uint16_t>(~ref & 0xffffu);
+        REQUIRE(internet_checksum(data) == expect);
+        // In pieces of even length (only the last may be odd).
+        checksum_accumulator acc;
+        std::size_t at = 0;
+        while (at < data.size()) {
+            std::size_t n = std::min<std::size_t>(data.size() - at, 2 * (rng() % 40));
+            if (n == 0) n = data.size() - at;
+            acc.add(std::span<const std::byte>(data).subspan(at, n));
+            at += n;
+        }
+        REQUIRE(acc.fold() == expect);
+    }
 }

@@ -244,6 +244,8 @@ TEST_CASE("tcp_normalizer: each rule on a hand-made case", "[stream]") {
     CHECK(n.on_segment(s0 + 16, tcp_flag::fin | ack, {}).action == segment_action::inspect);
     CHECK(n.fin_seen());
     CHECK(n.on_segment(s0 + 17, ack, b("Z")).action == segment_action::drop_invalid);      // after the FIN
+    CHECK(n.on_segment(s0 + 17, ack, {}).action == segment_action::pass_old);               // its ACKs after the FIN (half close)
+    CHECK(n.on_segment(s0 + 18, ack, {}).action == segment_action::drop_ahead);
     CHECK(n.on_segment(s0 + 16, tcp_flag::fin | ack, {}).action == segment_action::pass_old);  // FIN again
     CHECK(n.on_segment(isn + 100, tcp_flag::syn, {}).action == segment_action::drop_invalid);  // a second ISN
     CHECK(n.on_segment(s0 + 3, tcp_flag::rst, {}).action == segment_action::pass_old);

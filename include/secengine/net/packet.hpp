@@ -58,6 +58,9 @@ struct packet_view {
     [[nodiscard]] constexpr std::span<const std::byte> payload() const noexcept {
         return frame.subspan(payload_offset, payload_length);
     }
+    /// TCP sequence and acknowledgment numbers (only meaningful when is_tcp()).
+    [[nodiscard]] constexpr std::uint32_t tcp_seq() const noexcept { return secengine::detail::load_be32(frame.data() + l4_offset + 4); }
+    [[nodiscard]] constexpr std::uint32_t tcp_ack() const noexcept { return secengine::detail::load_be32(frame.data() + l4_offset + 8); }
     /// IPv6 source and destination (16 bytes each); only meaningful when l3 == ipv6.
     [[nodiscard]] constexpr std::span<const std::byte, 16> src6() const noexcept {
         return frame.subspan(l3_offset + 8u).first<16>();

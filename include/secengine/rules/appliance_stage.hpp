@@ -189,15 +189,12 @@ private:
     };
     struct slot {
         std::uint64_t fp = 0;  ///< flow fingerprint, 0 = free
-        std::uint64_t last = 0;
+        std::uint32_t last = 0;  ///< lru_clock(now): the side table's LRU order
         std::int8_t http = -1;  ///< lent request buffer, -1 none
         session_type s{};
     };
     enum class ended : std::uint8_t { dropped, passed };
-    struct verdict_entry {
-        std::uint64_t fp = 0;
-        ended how = ended::dropped;
-    };
+    static_assert(Sizes::verdicts <= 64, "one bit per verdict says how the flow ended");
 
     template <class Ring>
     stage_decision run(const stage_context& ctx, Ring& ring) noexcept {
@@ -213,9 +210,9 @@ private:
         if (!p.is_ip() || (db_.empty() && !detect_)) return {};
         const std::uint64_t fp = ctx.flow != nullptr ? ctx.flow->fingerprint : 0;
         if (fp != 0) {
-            for (const auto& v : verdicts_) {
-                if (v.fp != fp) continue;
-                if (v.how == ended::passed) return {};
+            for (std::size_t i = 0; i < verdict_fp_.size(); ++i) {
+                if (verdict_fp_[i] != fp) continue;
+                if ((verdict_passed_ >> i) & 1u) return {};
                 ++stats_.drops;
                 ++stats_.verdict_drops;
                 return {drop_reason::dpi_signature, 0};  // reported once, when it was decided
@@ -239,6 +236,11 @@ private:
         pf.established = ctx.flow != nullptr && ctx.flow->state() == flow_state::established;
         pf.tcp_flags = p.is_tcp() ? p.tcp_flags : 0;
         pf.payload = p.payload();
+        if (p.is_tcp()) {  // normalised: the session sees the stream the host will reassemble
+            pf.sequenced = true;
+            pf.seq = p.tcp_seq();
+            pf.ack = p.tcp_ack();
+        }
         std::uint32_t drop_sid = 0;
         const std::span<char> scratch = detect_ ? std::span<char>(inject_scratch_) : std::span<char>{};
         const auto before = sl->s.stats().candidate_overflow;
@@ -270,7 +272,23 @@ private:
         }
         if (pass) return {};
         ++stats_.drops;
+        if (const stream_refusal r = sl->s.refusal(); r != stream_refusal::none) {
+            const drop_reason why = refusal_reason(r);
+            // Bytes rewritten under an inspected stream are an attack (or a broken sender):
+            // alerted; the others are what networks do (reordering, stray RSTs): counted only.
+            if (r == stream_refusal::rewrite) push(ring, ctx, 0, 1, 0, true, why);
+            return {why, 0};
+        }
         return {drop_reason::dpi_signature, drop_sid};
+    }
+
+    static constexpr drop_reason refusal_reason(stream_refusal r) noexcept {
+        switch (r) {
+            case stream_refusal::out_of_order: return drop_reason::stream_out_of_order;
+            case stream_refusal::rewrite: return drop_reason::stream_rewrite;
+            case stream_refusal::out_of_window: return drop_reason::out_of_window;
+            default: return drop_reason::stream_invalid;
+        }
     }
 
     static constexpr address address_of(const net::packet_view& p, bool source) noexcept {
@@ -282,10 +300,11 @@ private:
     }
 
     template <class Ring>
-    void push(Ring& ring, const stage_context& ctx, std::uint32_t sid, std::uint32_t gid, std::uint32_t rev, bool dropped) noexcept {
+    void push(Ring& ring, const stage_context& ctx, std::uint32_t sid, std::uint32_t gid, std::uint32_t rev, bool dropped,
+              drop_reason why = drop_reason::dpi_signature) noexcept {
         alert_event e;
         e.time = ctx.now;
-        e.reason = drop_reason::dpi_signature;
+        e.reason = why;
         e.stage = 6;
         e.detail = sid;
         e.gid = static_cast<std::uint8_t>(gid > 255 ? 255 : gid);
@@ -296,12 +315,16 @@ private:
         ++stats_.alerts;
     }
 
+    /// The side table's clock: ticks >> 16 (6.6 ms at 10 MHz) in 32 bits, wrapping after 325
+    /// days (one wrong LRU choice then); 4 bytes a slot instead of 8 (docs/memory.md).
+    static constexpr std::uint32_t lru_clock(std::uint64_t now) noexcept { return static_cast<std::uint32_t>(now >> 16); }
+
     slot* find_or_start(std::uint64_t fp, std::uint64_t now) noexcept {
         slot* free = nullptr;
         slot* oldest = &slots_[0];
         for (auto& s : slots_) {
             if (s.fp == fp) {
-                s.last = now;
+                s.last = lru_clock(now);
                 return &s;
             }
             if (s.fp == 0 && free == nullptr) free = &s;
@@ -313,7 +336,7 @@ private:
             free = oldest;
         }
         free->fp = fp;
-        free->last = now;
+        free->last = lru_clock(now);
         fresh(free->s);
         ++stats_.sessions;
         return free;
@@ -355,10 +378,12 @@ private:
         sl.last = 0;
     }
     void remember(std::uint64_t fp, ended how) noexcept {
-        verdict_entry& v = verdicts_[verdict_next_];
-        if (v.fp != 0) ++stats_.verdicts_overwritten;
-        v = {fp, how};
-        verdict_next_ = (verdict_next_ + 1) % verdicts_.size();
+        const std::size_t i = verdict_next_;
+        if (verdict_fp_[i] != 0) ++stats_.verdicts_overwritten;
+        verdict_fp_[i] = fp;
+        const std::uint64_t bit = std::uint64_t{1} << i;
+        verdict_passed_ = how == ended::passed ? (verdict_passed_ | bit) : (verdict_passed_ & ~bit);
+        verdict_next_ = (verdict_next_ + 1) % verdict_fp_.size();
     }
 
     // A new set: sessions restart (their flowbits and sid memories name the old set's rules),
@@ -382,7 +407,10 @@ private:
     signatures_type sigs_{};
     bool rejected_ = false;  ///< the last drop was a reject rule's (last_drop_rejects)
     std::array<slot, Sizes::sessions> slots_{};
-    std::array<verdict_entry, Sizes::verdicts> verdicts_{};
+    // The verdict ring as fingerprints + one bit each (passed / dropped): 8 bytes a flow, not 16
+    // (the RAM the normalisation's drop counters take, docs/memory.md).
+    std::array<std::uint64_t, Sizes::verdicts> verdict_fp_{};
+    std::uint64_t verdict_passed_ = 0;
     std::size_t verdict_next_ = 0;
     std::array<request_buffers, Sizes::http_slots> http_ = make_buffers(std::make_index_sequence<Sizes::http_slots>{});
     std::array<bool, Sizes::http_slots> http_used_{};

@@ -6,8 +6,15 @@
 /// Per packet of a connection (`inspect`):
 ///  - the **packet** unit: buffer `payload` = the packet's payload; rules without content
 ///    (header, flow, dsize) alert on every packet;
+///  - **normalisation** first (TCP, `packet_facts::sequenced`): one stream::tcp_normalizer per
+///    direction decides whether the segment may reach the host at all - out of order after a
+///    hole, a retransmission that rewrites inspected bytes, data after the FIN or without ACK,
+///    a RST not at the exact next sequence number or an ACK of data never sent (RFC 5961
+///    sections 3 and 5) are refused (`refusal()`; the packet is dropped, the connection is not)
+///    - and which of its bytes are new; every unit below sees only those new bytes, in stream
+///    order, so segment boundaries, duplicates and overlaps never change what is inspected;
 ///  - the **stream** unit (TCP): the last `Overlap` bytes the same side sent before, followed
-///    by this payload's first `Overlap` bytes, so a buffer-less content split over segments
+///    by this payload's first `Overlap` new bytes, so a buffer-less content split over segments
 ///    matches; it reports what the packet unit did not, as Suricata's inline raw stream
 ///    inspection does (which also re-reports a match while it stays in the window - seen on
 ///    Suricata 7.0.10 with --simulate-ips, tests/rules/test_session.cpp);
@@ -32,6 +39,7 @@
 #include <secengine/http/request_start.hpp>
 #include <secengine/inject/http_request.hpp>
 #include <secengine/rules/evaluate.hpp>
+#include <secengine/stream/tcp_normalizer.hpp>
 
 namespace secengine::rules {
 
@@ -83,7 +91,23 @@ struct packet_facts {
     bool established = false;
     std::uint8_t tcp_flags = 0;
     std::span<const std::byte> payload{};
+    /// TCP: `seq` and `ack` are the segment's, and the session normalises the stream; false:
+    /// every payload is taken as the next bytes of its side's stream (a caller that feeds
+    /// reassembled data, e.g. unit tests of the units).
+    bool sequenced = false;
+    std::uint32_t seq = 0, ack = 0;
 };
+
+/// Why the session refused a TCP segment (normalisation; the connection goes on).
+enum class stream_refusal : std::uint8_t { none, out_of_order, rewrite, invalid, out_of_window, count_ };
+
+inline constexpr std::string_view stream_refusal_names[] = {"none", "out_of_order", "rewrite", "invalid", "out_of_window"};
+static_assert(std::size(stream_refusal_names) == static_cast<std::size_t>(stream_refusal::count_));
+
+[[nodiscard]] constexpr std::string_view name(stream_refusal r) noexcept {
+    const auto i = static_cast<std::size_t>(r);
+    return i < std::size(stream_refusal_names) ? stream_refusal_names[i] : std::string_view{"unknown"};
+}
 
 /// Per-connection inspection state. `Overlap`: stream bytes kept per side; `FlowbitWords`:
 /// 64 flowbits each; `SidMemory`: sids remembered per transaction and per stream side. HTTP
@@ -117,15 +141,21 @@ public:
     [[nodiscard]] constexpr bool passed() const noexcept { return passed_; }
     [[nodiscard]] constexpr app_protocol app() const noexcept { return app_; }
     [[nodiscard]] constexpr const counters& stats() const noexcept { return stats_; }
+    /// Why the last `inspect` refused its segment (`none` when it did not).
+    [[nodiscard]] constexpr stream_refusal refusal() const noexcept { return refusal_; }
+    /// One direction's normaliser (0: to the server).
+    [[nodiscard]] constexpr const stream::tcp_normalizer<Overlap>& stream_state(std::size_t side) const noexcept { return norm_[side & 1]; }
 
     /// Inspects one packet; calls on_alert(const session_alert&) for each report, and
     /// lend_http(session&) once, when HTTP is found, so the caller can `attach_http` buffers
     /// before the first bytes are parsed. `inject_scratch` non-empty: every HTTP request also
     /// goes through the injection detector (inject/http_request.hpp), whose first finding drops
-    /// the connection with one alert. Returns false when the packet is dropped.
+    /// the connection with one alert. Returns false when the packet is dropped: by a rule (the
+    /// connection stays dropped, `dropped()`) or by the normalisation (`refusal()`).
     template <class OnAlert, class LendHttp>
     bool inspect(const db_view& db, const packet_facts& pf, threshold_table_base* thresholds, std::span<std::uint32_t> scratch,
                  std::span<char> inject_scratch, std::uint64_t now_ms, OnAlert&& on_alert, LendHttp&& lend_http) noexcept {
+        refusal_ = stream_refusal::none;
         if (dropped_) return false;
         if (passed_) return true;
         packet_context ctx;
@@ -141,8 +171,17 @@ public:
         const bool tcp = pf.ip_proto == 6;
         const std::size_t side = pf.to_server ? 0 : 1;
         consumed_ = false;
-        if (tcp && !pf.payload.empty() && pf.to_server && detect_ == detection::undecided) {
-            detect(pf.payload);
+        // The new stream bytes of this packet: all of it, or (normalised) what lies after the
+        // inspected stream; nothing for a retransmission.
+        std::span<const std::byte> fresh = pf.payload;
+        stream::segment_decision seg{};
+        if (tcp && pf.sequenced) {
+            refusal_ = normalise(pf, side, seg);
+            if (refusal_ != stream_refusal::none) return false;
+            fresh = seg.action == stream::segment_action::inspect ? pf.payload.subspan(seg.fresh_from) : std::span<const std::byte>{};
+        }
+        if (tcp && !fresh.empty() && pf.to_server && detect_ == detection::undecided) {
+            detect(fresh);
             if (app_ == app_protocol::http) lend_http(*this);
         }
         if (app_ == app_protocol::none && (pf.sport == 53 || pf.dport == 53)) app_ = app_protocol::dns;
@@ -161,7 +200,11 @@ public:
 
         // Packet unit, then the stream unit (own frame: its two buffer sets and the window are
         // off the stack again before the HTTP units and the injection detector run).
-        packet_and_stream(db, ctx, st, now_ms, tcp, side, pf.payload, on_alert, drop);
+        packet_and_stream(db, ctx, st, now_ms, tcp, side, fresh, on_alert, drop);
+        if (tcp) {  // the side's stream moves on (after the stream unit read the tail before it)
+            if (pf.sequenced) norm_[side].commit(pf.seq, pf.tcp_flags, pf.payload, seg);
+            else norm_[side].append_unchecked(fresh);
+        }
 
         // HTTP transactions.
         if (app_ == app_protocol::http && !passed_ && !drop) {
@@ -207,9 +250,9 @@ public:
                 http::feed(request_, pair_, std::span<const std::byte>(pending_.data(), pending_len_), sink_req);
                 pending_len_ = 0;
             }
-            if (!pf.payload.empty() && !consumed_) {
-                if (pf.to_server) http::feed(request_, pair_, pf.payload, sink_req);
-                else http::feed(response_, pair_, pf.payload, sink_resp);
+            if (!fresh.empty() && !consumed_) {
+                if (pf.to_server) http::feed(request_, pair_, fresh, sink_req);
+                else http::feed(response_, pair_, fresh, sink_resp);
             }
             if (tcp && (pf.tcp_flags & (net_fin | net_rst)) != 0) {
                 if ((pf.tcp_flags & net_rst) != 0 || !pf.to_server) http::finish(response_, pair_, sink_resp);
@@ -220,8 +263,8 @@ public:
         }
 
         // DNS questions (own frame, as above).
-        if (app_ == app_protocol::dns && !pf.payload.empty() && !passed_ && !drop)
-            dns_units(db, ctx, st, now_ms, tcp, pf.payload, on_alert, drop);
+        if (app_ == app_protocol::dns && !fresh.empty() && !passed_ && !drop)
+            dns_units(db, ctx, st, now_ms, tcp, fresh, on_alert, drop);
 
         if (tcp) {
             if ((pf.tcp_flags & net_fin) != 0) fin_[side] = true;
@@ -268,12 +311,13 @@ private:
         ctx.buffers = &packet_buffers;
         sid_set<SidMemory> in_packet;
         run_unit(db, ctx, st, now_ms, unit_kind::packet, nullptr, 0, &in_packet, keep_all, on_alert, drop);
+        const std::span<const std::byte> tail = norm_[side].tail();
         if (tcp && !payload.empty() && !drop && !passed_) {
-            if (tail_len_[side] != 0) {
+            if (!tail.empty()) {
                 static_assert(Overlap >= 16 && Overlap <= 1024, "stream window lives on the stack: 2 x Overlap bytes");
                 std::array<std::byte, Overlap + stream_chunk> window{};
                 std::size_t at = 0;
-                for (std::size_t k = 0; k < tail_len_[side]; ++k) window[at++] = tail_[side][k];
+                for (std::size_t k = 0; k < tail.size(); ++k) window[at++] = tail[k];
                 const std::size_t take = payload.size() < stream_chunk ? payload.size() : stream_chunk;
                 for (std::size_t k = 0; k < take; ++k) window[at++] = payload[k];
                 // The packet's buffer set again, now over the window (one set on the stack).
@@ -281,7 +325,6 @@ private:
                 run_unit(db, ctx, st, now_ms, unit_kind::stream, nullptr, 0, nullptr,
                          [&](std::uint32_t sid) { return !in_packet.has(sid); }, on_alert, drop);
             }
-            remember_tail(side, payload);
         }
     }
 
@@ -300,7 +343,7 @@ private:
         });
     }
 
-    static constexpr std::uint8_t net_fin = 0x01, net_rst = 0x04;
+    static constexpr std::uint8_t net_fin = 0x01, net_rst = 0x04, net_ack = 0x10;
     // The stream unit joins the tail to the payload's first Overlap bytes: a match of up to
     // Overlap bytes that crosses the border lies in there; later ones the packet unit sees.
     static constexpr std::size_t stream_chunk = Overlap;
@@ -332,18 +375,36 @@ private:
         }
     }
 
-    constexpr void remember_tail(std::size_t side, std::span<const std::byte> payload) noexcept {
-        std::array<std::byte, Overlap>& t = tail_[side];
-        std::size_t len = tail_len_[side];
-        if (payload.size() >= Overlap) {
-            for (std::size_t k = 0; k < Overlap; ++k) t[k] = payload[payload.size() - Overlap + k];
-            tail_len_[side] = static_cast<std::uint16_t>(Overlap);
-            return;
+    // The TCP checks before any unit: RSTs and ACKs against the other side's stream (RFC
+    // 5961), then the side's normaliser (stream/tcp_normalizer.hpp). `seg` gets the decision.
+    constexpr stream_refusal normalise(const packet_facts& pf, std::size_t side, stream::segment_decision& seg) const noexcept {
+        const auto& own = norm_[side];
+        const auto& other = norm_[side ^ 1];
+        const bool has_ack = (pf.tcp_flags & net_ack) != 0;
+        if ((pf.tcp_flags & net_rst) != 0) {
+            // RFC 5961 section 3.2: a RST is accepted only at exactly RCV.NXT (a RST in the
+            // window but elsewhere earns a challenge ACK, which the appliance leaves to the
+            // host by dropping it); before the sender's SYN, only as the answer to the other
+            // side's SYN (RFC 9293 section 3.10.7.3: its ACK acknowledges the SYN).
+            if (own.synchronised()) {
+                if (pf.seq != own.next_seq()) return stream_refusal::out_of_window;
+            } else if (other.synchronised() && (!has_ack || pf.ack != other.next_seq())) {
+                return stream_refusal::out_of_window;
+            }
+            seg = {stream::segment_action::pass_old, 0, 0};
+            return stream_refusal::none;
         }
-        const std::size_t keep = (len + payload.size() > Overlap) ? Overlap - payload.size() : len;
-        for (std::size_t k = 0; k < keep; ++k) t[k] = t[len - keep + k];
-        for (std::size_t k = 0; k < payload.size(); ++k) t[keep + k] = payload[k];
-        tail_len_[side] = static_cast<std::uint16_t>(keep + payload.size());
+        // RFC 9293 section 3.10.7.4 (fifth check) and RFC 5961 section 5: an ACK of data the
+        // other side never sent (past what passed here) is not acceptable.
+        if (has_ack && other.synchronised() && static_cast<std::int32_t>(pf.ack - other.next_seq()) > 0)
+            return stream_refusal::out_of_window;
+        seg = own.decide(pf.seq, pf.tcp_flags, pf.payload);
+        switch (seg.action) {
+            case stream::segment_action::drop_ahead: return stream_refusal::out_of_order;
+            case stream::segment_action::drop_rewrite: return stream_refusal::rewrite;
+            case stream::segment_action::drop_invalid: return stream_refusal::invalid;
+            default: return stream_refusal::none;
+        }
     }
 
     // Forwards parser events to the lent buffers and records how far each message progressed;
@@ -386,16 +447,16 @@ private:
     http::parser_state request_ = http::parser_state::for_requests(), response_ = http::parser_state::for_responses();
     http::pairing pair_{};
     std::array<std::uint64_t, FlowbitWords> flowbits_{};
-    std::array<std::array<std::byte, Overlap>, 2> tail_{};
-    std::array<std::uint16_t, 2> tail_len_{};
+    std::array<stream::tcp_normalizer<Overlap>, 2> norm_{};  // per side: checks and the stream's tail
     std::array<sid_set<SidMemory>, 2> tx_seen_{};
-    std::array<std::uint64_t, 2> tx_{};
+    std::array<std::uint32_t, 2> tx_{};  // transactions per side (32 bits: the kernel's RAM, docs/memory.md)
     std::array<std::byte, http::max_request_start> pending_{};  // the client's first bytes while undecided
     std::uint8_t pending_len_ = 0;
     detection detect_ = detection::undecided;
     app_protocol app_ = app_protocol::none;
     std::array<bool, 2> fin_{};
     bool dropped_ = false, passed_ = false, closed_ = false, consumed_ = false, head_checked_ = false;
+    stream_refusal refusal_ = stream_refusal::none;
     counters stats_{};
 };
 

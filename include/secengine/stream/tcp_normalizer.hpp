@@ -26,8 +26,10 @@
 ///    another ISN on a connection that carried data is dropped as invalid.
 ///  - RST: passes without inspection (the caller's connection tracking decides about it).
 ///
-/// A connection picked up in the middle synchronises on its first data segment.
-/// State: next sequence number, flags and the tail: 8 + Window bytes per direction.
+/// A connection picked up in the middle synchronises on its first data segment; data from
+/// before that point is dropped as invalid (nobody inspected it, and the host may be missing
+/// it: a session evicted and picked up again never lets an attacker fill a hole behind it).
+/// State: stream start and end, tail length and flags, the tail: 11 + Window bytes per direction.
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -72,73 +74,121 @@ inline constexpr std::uint8_t fin = 0x01, syn = 0x02, rst = 0x04, ack = 0x10;
 }
 
 /// One direction's normaliser; Window = bytes of stream kept to check retransmissions.
+/// `decide` judges a segment without changing anything, `commit` applies a passing decision
+/// (so a caller can still read the tail as it was before the segment, e.g. to inspect a
+/// match that crosses the segment border); `on_segment` does both.
 template <std::size_t Window>
 class tcp_normalizer {
     static_assert(Window >= 1 && Window <= 4096, "the tail lives in the connection's state");
 
 public:
-    /// Decides about one segment and, when it passes with new bytes, appends them to the tail.
-    [[nodiscard]] constexpr segment_decision on_segment(std::uint32_t seq, std::uint8_t flags,
-                                                        std::span<const std::byte> payload) noexcept {
+    /// What `on_segment` would decide, without changing the state.
+    [[nodiscard]] constexpr segment_decision decide(std::uint32_t seq, std::uint8_t flags,
+                                                    std::span<const std::byte> payload) const noexcept {
         using namespace tcp_flag;
         if ((flags & rst) != 0) return {segment_action::pass_old, 0, 0};
         const auto len = static_cast<std::uint32_t>(payload.size());
+        std::uint32_t end = end_, start = start_;
+        bool fin_seen = has(fin_bit);
         if ((flags & syn) != 0) {
-            if (synced_ && seq != isn_ && (has_data_ || fin_)) return {segment_action::drop_invalid, 0, 0};
-            if (!synced_ || seq != isn_) reset(seq);
+            if (has(synced_bit) && seq + 1 != start_ && (has(data_bit) || fin_seen)) return {segment_action::drop_invalid, 0, 0};
+            if (!has(synced_bit) || seq + 1 != start_) {  // a new ISN: the stream starts after it
+                end = start = seq + 1;
+                fin_seen = false;
+                if (len == 0) return {segment_action::pass_old, 0, 0};
+                return judge(seq + 1, end, start, fin_seen, 0, flags, payload);  // nothing kept yet
+            }
             seq += 1;  // SYN data starts after the ISN
             if (len == 0) return {segment_action::pass_old, 0, 0};
-        } else if (!synced_) {
+        } else if (!has(synced_bit)) {
             if (len == 0 && (flags & fin) == 0) return {segment_action::pass_old, 0, 0};  // a bare ACK before any data
-            synced_ = true;  // picked up in the middle: this segment starts the stream
-            end_ = seq;
+            end = start = seq;  // picked up in the middle: this segment starts the stream
         } else if ((flags & ack) == 0 && len != 0) {
             return {segment_action::drop_invalid, 0, 0};
         }
-        // end_ is the sequence number after the last data byte; a FIN, once seen, sits at end_.
-        const auto ahead = static_cast<std::int32_t>(seq - end_);
-        if (ahead > 0) return {fin_ && ahead == 1 && len != 0 ? segment_action::drop_invalid : segment_action::drop_ahead, 0, 0};
-        // Bytes [seq, end_) are old: compare those still in the tail.
-        const auto old = static_cast<std::uint32_t>(-ahead);
-        const std::uint32_t old_in_payload = old < len ? old : len;
-        std::uint16_t unverified = 0;
-        for (std::uint32_t k = 0; k < old_in_payload; ++k) {
-            const std::uint32_t back = old - k;  // how far before end_ this byte lies (>= 1)
-            if (back > tail_len_) {
-                ++unverified;
-                continue;
-            }
-            if (payload[k] != tail_[tail_len_ - back]) return {segment_action::drop_rewrite, 0, 0};
-        }
-        const bool fresh_data = len > old_in_payload, has_fin = (flags & fin) != 0;
-        // A FIN sits after the segment's data; one that would end the stream before its end
-        // (a legitimate sender never sends it) is refused.
-        if (has_fin && !fresh_data && seq + len != end_) return {segment_action::drop_invalid, 0, 0};
-        if (!fresh_data && (!has_fin || fin_)) return {segment_action::pass_old, 0, unverified};  // nothing new
-        if (fin_) return {segment_action::drop_invalid, 0, 0};  // data after the FIN
-        if (fresh_data) {
-            append(payload.subspan(old_in_payload));
-            end_ += len - old_in_payload;
-            has_data_ = true;
-        }
-        if (has_fin) fin_ = true;
-        return {segment_action::inspect, static_cast<std::uint16_t>(old_in_payload), unverified};
+        return judge(seq, end, start, fin_seen, tail_len_, flags, payload);
     }
+
+    /// Applies `d` (from `decide` on the same segment, with no other segment in between);
+    /// a drop changes nothing.
+    constexpr void commit(std::uint32_t seq, std::uint8_t flags, std::span<const std::byte> payload,
+                          const segment_decision& d) noexcept {
+        using namespace tcp_flag;
+        if (!passes(d.action) || (flags & rst) != 0) return;
+        if ((flags & syn) != 0) {
+            if (!has(synced_bit) || seq + 1 != start_) reset(seq + 1);
+        } else if (!has(synced_bit)) {
+            if (payload.empty() && (flags & fin) == 0) return;
+            reset(seq);
+        }
+        if (d.action != segment_action::inspect) return;
+        const auto fresh = payload.subspan(d.fresh_from);
+        if (!fresh.empty()) {
+            append(fresh);
+            end_ += static_cast<std::uint32_t>(fresh.size());
+            set(data_bit, true);
+        }
+        if ((flags & fin) != 0) set(fin_bit, true);
+    }
+
+    /// Decides about one segment and, when it passes with new bytes, appends them to the tail.
+    constexpr segment_decision on_segment(std::uint32_t seq, std::uint8_t flags, std::span<const std::byte> payload) noexcept {
+        const segment_decision d = decide(seq, flags, payload);
+        commit(seq, flags, payload, d);
+        return d;
+    }
+
+    /// Takes `payload` as the next stream bytes without checking (a caller that has no sequence
+    /// numbers, e.g. one fed reassembled data); the tail follows, nothing else does.
+    constexpr void append_unchecked(std::span<const std::byte> payload) noexcept { append(payload); }
 
     /// The last bytes of the stream, oldest first (what a stream unit re-inspects).
     [[nodiscard]] constexpr std::span<const std::byte> tail() const noexcept { return {tail_.data(), tail_len_}; }
-    [[nodiscard]] constexpr bool synchronised() const noexcept { return synced_; }
+    [[nodiscard]] constexpr bool synchronised() const noexcept { return has(synced_bit); }
     /// The next sequence number the receiver expects (after the data, and after a FIN).
-    [[nodiscard]] constexpr std::uint32_t next_seq() const noexcept { return end_ + (fin_ ? 1u : 0u); }
-    [[nodiscard]] constexpr bool fin_seen() const noexcept { return fin_; }
+    [[nodiscard]] constexpr std::uint32_t next_seq() const noexcept { return end_ + (has(fin_bit) ? 1u : 0u); }
+    [[nodiscard]] constexpr bool fin_seen() const noexcept { return has(fin_bit); }
 
 private:
-    constexpr void reset(std::uint32_t isn) noexcept {
-        synced_ = true;
-        isn_ = isn;
-        end_ = isn + 1;
+    // The segment [seq, seq + len) against a stream that ends at `end` (after its last data
+    // byte; a FIN, once seen, sits at end) and began at `start`, with `kept` tail bytes.
+    [[nodiscard]] constexpr segment_decision judge(std::uint32_t seq, std::uint32_t end, std::uint32_t start, bool fin_seen,
+                                                   std::size_t kept, std::uint8_t flags,
+                                                   std::span<const std::byte> payload) const noexcept {
+        const auto len = static_cast<std::uint32_t>(payload.size());
+        const auto ahead = static_cast<std::int32_t>(seq - end);
+        if (ahead > 0) {
+            // After its FIN a side's segments sit at FIN + 1: its ACKs (of the other side's data,
+            // a half-closed connection) pass; data there is data after the FIN.
+            if (fin_seen && ahead == 1) return {len == 0 ? segment_action::pass_old : segment_action::drop_invalid, 0, 0};
+            return {segment_action::drop_ahead, 0, 0};
+        }
+        // Data from before the stream's start: before the ISN, or - picked up in the middle -
+        // bytes nobody inspected; the host may still be waiting for them, so they never pass.
+        if (len != 0 && static_cast<std::int32_t>(seq - start) < 0) return {segment_action::drop_invalid, 0, 0};
+        // Bytes [seq, end) are old: compare those still in the tail.
+        const auto old = static_cast<std::uint32_t>(-ahead);
+        const std::uint32_t old_in_payload = old < len ? old : len;
+        // Payload byte k lies old - k bytes before end; the first (old - kept) of them are
+        // older than the tail and cannot be compared.
+        const auto k_tail = static_cast<std::uint32_t>(old > kept ? old - kept : 0);
+        const std::uint32_t first_compared = k_tail < old_in_payload ? k_tail : old_in_payload;
+        const auto unverified = static_cast<std::uint16_t>(first_compared);
+        for (std::uint32_t k = first_compared; k < old_in_payload; ++k)
+            if (payload[k] != tail_[kept - (old - k)]) return {segment_action::drop_rewrite, 0, 0};
+        const bool fresh_data = len > old_in_payload, has_fin = (flags & tcp_flag::fin) != 0;
+        // A FIN sits after the segment's data; one that would end the stream before its end
+        // (a legitimate sender never sends it) is refused.
+        if (has_fin && !fresh_data && seq + len != end) return {segment_action::drop_invalid, 0, 0};
+        if (!fresh_data && (!has_fin || fin_seen)) return {segment_action::pass_old, 0, unverified};  // nothing new
+        if (fin_seen) return {segment_action::drop_invalid, 0, 0};  // data after the FIN
+        return {segment_action::inspect, static_cast<std::uint16_t>(old_in_payload), unverified};
+    }
+
+    constexpr void reset(std::uint32_t start) noexcept {
+        flags_ = synced_bit;
+        start_ = end_ = start;
         tail_len_ = 0;
-        has_data_ = fin_ = false;
     }
     /// Keeps the last Window bytes of tail + fresh: one shift per segment, not per byte.
     constexpr void append(std::span<const std::byte> fresh) noexcept {
@@ -154,10 +204,16 @@ private:
         for (std::size_t i = 0; i < n; ++i) tail_[keep + i] = fresh[i];
         tail_len_ = static_cast<std::uint16_t>(keep + n);
     }
+    static constexpr std::uint8_t synced_bit = 1, data_bit = 2, fin_bit = 4;
+    [[nodiscard]] constexpr bool has(std::uint8_t b) const noexcept { return (flags_ & b) != 0; }
+    constexpr void set(std::uint8_t b, bool on) noexcept {
+        flags_ = static_cast<std::uint8_t>(on ? (flags_ | b) : (flags_ & ~b));
+    }
 
-    std::uint32_t end_ = 0, isn_ = 0;
+    std::uint32_t end_ = 0;    ///< sequence number after the last data byte
+    std::uint32_t start_ = 0;  ///< the first data byte's (ISN + 1, or where the stream was picked up)
     std::uint16_t tail_len_ = 0;
-    bool synced_ = false, has_data_ = false, fin_ = false;
+    std::uint8_t flags_ = 0;
     std::array<std::byte, Window> tail_{};
 };
 
