@@ -41,7 +41,7 @@ const std::array<std::uint8_t, 16> test_key{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 1
 /// telemetry go back to the sender. A source at 192.168.1.1 keeps sending Xmas-tree segments
 /// (dropped by the heuristics stage, so they raise alerts and make it the top talker). The
 /// slot is bigger than the kernel's, so uploads of several chunks reach the verifier. Rule sets
-/// go to the database slots of a small simulated flash bank (8 KiB - 64 B each).
+/// go to the database slots of a small simulated flash bank (32 KiB - 64 B each).
 class live_appliance {
 public:
     using persist_type = secengine::control::store_persistence<sim_flash>;
@@ -68,7 +68,7 @@ public:
 
     std::uint16_t port = 0;
     std::mutex mu;  ///< held while the thread touches `app`; tests take it to look inside
-    sim_flash flash{1024, 32};
+    sim_flash flash{4096, 32};
     secengine::store::db_slots<sim_flash> slots{flash};
     appliance_type app;
 
