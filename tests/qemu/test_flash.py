@@ -342,12 +342,16 @@ def case_rules_db(b):
     assert size > 2 * 2432 * 10, out  # far over the old RAM upload areas
 
     def dropped(marker):
+        # A connection as the appliance admits it (flows start with a client SYN, docs/stream.md):
+        # SYN, the server's SYN-ACK (same port: this appliance has one), then the data segment.
         before = b.a.stats()
         b.sport += 1
-        b.a.ports[0].send(h.eth(h.KERNEL_MAC[0], h.HOST_A, 0x0800,
-                                h.tcp(CLIENT, '10.0.0.9', b.sport, 8080, h.PSH | h.ACK, seq=1, ack=1,
-                                      payload=b'xx ' + marker + b' xx')))
-        b.a.wait_rx(before['rx'] + before['echo'] + 1, 20)
+        for src, dst, sp, dp, flags, seq, ack, data in (
+                (CLIENT, '10.0.0.9', b.sport, 8080, h.SYN, 100, 0, b''),
+                ('10.0.0.9', CLIENT, 8080, b.sport, h.SYN | h.ACK, 500, 101, b''),
+                (CLIENT, '10.0.0.9', b.sport, 8080, h.PSH | h.ACK, 101, 501, b'xx ' + marker + b' xx')):
+            b.a.ports[0].send(h.eth(h.KERNEL_MAC[0], h.HOST_A, 0x0800, h.tcp(src, dst, sp, dp, flags, seq=seq, ack=ack, payload=data)))
+        b.a.wait_rx(before['rx'] + before['echo'] + 3, 20)
         return b.a.stats().get('dpi_signature', 0) - before.get('dpi_signature', 0) == 1
 
     assert dropped(b'FLASH-MARK-250-XYZ'), b.a.stats()
