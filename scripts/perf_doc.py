@@ -8,7 +8,7 @@ so docs/performance.md holds every figure and command. Run it after updating a c
 import os
 
 root = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'docs')
-order = ['engine', 'unikernel', 'ebpf', 'dpi', 'rules', 'stream', 'detect', 'wire', 'control', 'secreplay', 'console']
+order = ['engine', 'unikernel', 'ebpf', 'dpi', 'rules', 'stream', 'detect', 'wire', 'control', 'flash', 'secreplay', 'console']
 parts = sorted(f[:-3] for f in os.listdir(os.path.join(root, 'performance')) if f.endswith('.md'))
 parts = [p for p in order if p in parts] + [p for p in parts if p not in order]
 

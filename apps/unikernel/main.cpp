@@ -47,7 +47,7 @@ using secengine::drop_reason;
 using secengine::drop_reason_count;
 
 /// The kernel's engine: the library defaults (1024 flows, 4 x 512 sketch, ...) plus slot 6
-/// (rules + injection detector, its side table and upload areas) fit the window next to 12
+/// (rules + injection detector and its side table; uploaded rule sets stay in flash) fit the window next to 12
 /// packet buffers; docs/memory.md has the table.
 // The same configuration as the host tools (secreplay): stages 1-4 defaults, the default eBPF
 // program in slot 5 and the built-in rule set (rules/builtin.rules, in .rodata) with the
