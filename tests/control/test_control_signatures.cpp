@@ -3,6 +3,7 @@
 // capacity; an add_signature refused with no_space names the numbers it ran into, and the
 // shared client (apps/common/control_client) words them ("pool_full: 580 of 600 pattern bytes
 // used").
+#include <deque>
 #include <random>
 
 #include "control_client.hpp"
@@ -12,8 +13,12 @@ using namespace plane_test;
 
 namespace {
 
+// The decoded page views the reply's bytes: they are kept here until the next listing (the
+// answer must outlive the page - a temporary answer left `entries` dangling, found by ASan).
 wire::signature_page list(appliance<>& a, client& c, std::uint16_t first, std::uint64_t now) {
-    return reply_of<wire::signature_page>(exchange(a, c, wire::signature_list{first}, now));
+    static std::deque<answer> kept;
+    kept.push_back(exchange(a, c, wire::signature_list{first}, now));
+    return reply_of<wire::signature_page>(kept.back());
 }
 
 std::vector<wire::signature_record> records(const wire::signature_page& p) {
