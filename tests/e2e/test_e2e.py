@@ -337,9 +337,13 @@ def phase_attacks(topo, work, secreplay):
     dpi = d.get('dpi_signature', 0)
     check('attacks', 'kernel dropped the attack segments by signature (dpi_signature counter)', dpi >= len(ATTACKS),
           dpi_signature=dpi, attacks=len(ATTACKS))
-    check('attacks', 'only signature drops (no other reason) during the attacks',
-          set(k for k in d if k not in ('rx', 'fwd', 'drop', 'self', 'echo', 'arp', 'ping', 'mgmt', 'flows', 'hh')) <= {'dpi_signature'},
-          kernel_delta=d)
+    # Besides the signature drops only the stream normaliser's refusals (docs/stream.md) may show:
+    # segments of the dropped attack connections that come after their verdict left the ring
+    # (curl's FIN then retransmitted data, a reset out of window) - at most a few per connection.
+    others = {k: v for k, v in d.items() if k not in ('rx', 'fwd', 'drop', 'self', 'echo', 'arp', 'ping', 'mgmt', 'flows', 'hh', 'dpi_signature')}
+    normaliser = ('stream_invalid', 'stream_out_of_order', 'out_of_window')
+    check('attacks', 'only signature drops (and the normaliser refusing stray segments of the dropped connections) during the attacks',
+          set(others) <= set(normaliser) and sum(others.values()) <= 3 * len(ATTACKS), kernel_delta=d)
     check('attacks', 'benign request during the attacks served (no false drop)', control.stdout == '200', http_code=control.stdout)
     if secreplay:
         # Drops, not alerts: slot 6 alerts once per connection and drops its retransmissions

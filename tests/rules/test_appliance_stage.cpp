@@ -217,6 +217,32 @@ TEST_CASE("a SYN flood between two segments of a request never pushes its sessio
     }
 }
 
+TEST_CASE("a connection whose request buffer another one took never sends a request uninspected", "[appliance_stage]") {
+    // The kernel has fewer request buffers than sessions: a new HTTP connection takes the idlest
+    // one's. Found in integration: the connection that lost its buffer then parsed every later
+    // request without buffers, so an attacker who opened a second connection could send
+    // injections on the first uninspected. Now a connection between requests takes a buffer back
+    // for its next request, and a request that loses its buffer halfway is dropped (fail closed).
+    const std::string attack = request("/item?cat=1%20UNION%20SELECT%20username,password%20FROM%20users");
+    constexpr std::size_t bufs = rules::appliance_stage_sizes::http_slots;
+    for (const bool mid_request : {false, true}) {
+        rig r;
+        INFO("theft mid-request " << mid_request);
+        REQUIRE(r.open_and_send(43000, request("/index.html")).pass());  // A: a benign request, its buffer held
+        if (mid_request) REQUIRE(r.send(43000, attack.substr(0, 20)).pass());
+        for (std::size_t c = 0; c < bufs; ++c)  // others take every buffer, A's too
+            REQUIRE(r.open_and_send(static_cast<std::uint16_t>(43100 + c), request("/other.html")).pass());
+        REQUIRE(r.stage().stats().http_pool_empty >= 1);
+        // A's injection (the rest of it when the theft came mid-request) must not pass.
+        const verdict v = r.send(43000, mid_request ? attack.substr(20) : attack);
+        REQUIRE(v.drop());
+        if (mid_request) REQUIRE(v.reason == drop_reason::http_uninspected);
+        REQUIRE(r.alerts().size() == 1);
+        // The others keep working: a benign request on one of them passes.
+        REQUIRE(r.send(43100, request("/next.html")).pass());
+    }
+}
+
 TEST_CASE("alert rules report without dropping; uploaded sets switch atomically", "[appliance_stage]") {
     rig r;
     auto& s = r.stage();

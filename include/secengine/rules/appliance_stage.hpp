@@ -56,6 +56,7 @@ struct appliance_stage_counters {
     std::uint64_t untracked = 0;            ///< packets without a flow entry, inspected alone
     std::uint64_t sessionless = 0;          ///< payload-less packets of new connections passed without a session (every slot carried data)
     std::uint64_t http_pool_empty = 0;      ///< HTTP connections that found no free request buffer (took the idlest one's)
+    std::uint64_t http_uninspected = 0;     ///< flows dropped: a request lost its buffer halfway (fail closed)
     std::uint64_t alerts = 0;               ///< alerts pushed (rules, detector, runtime signatures)
     std::uint64_t drops = 0;                ///< packets dropped by slot 6
     std::uint64_t verdict_drops = 0;        ///< of those: later packets of a flow dropped earlier
@@ -250,6 +251,12 @@ private:
             pf.seq = p.tcp_seq();
             pf.ack = p.tcp_ack();
         }
+        // A connection that lost its request buffer (another took it) takes one back before its
+        // next request: between requests nothing of a message is in the buffers yet.
+        if (sl->http < 0 && sl->s.app() == app_protocol::http && !sl->s.request_open() && ctx.from_initiator &&
+            !p.payload().empty())
+            lend(*sl, sl->s);
+        const auto unbuffered_before = sl->s.stats().requests_unbuffered;
         std::uint32_t drop_sid = 0;
         const std::span<char> scratch = detect_ ? std::span<char>(inject_scratch_) : std::span<char>{};
         const auto before = sl->s.stats().candidate_overflow;
@@ -271,6 +278,17 @@ private:
             },
             [&](session_type& s) { lend(*sl, s); });
         stats_.candidate_overflow += sl->s.stats().candidate_overflow - before;
+        if (pass && sl->s.stats().requests_unbuffered != unbuffered_before) {
+            // Fail closed (issue 16): this request lost its buffer halfway (the parser goes on,
+            // the HTTP units and the detector cannot), so the flow is dropped, not passed unseen.
+            ++stats_.http_uninspected;
+            ++stats_.drops;
+            push(ring, ctx, 0, 1, 0, true, drop_reason::http_uninspected);
+            rejected_ = drops_reject_;
+            if (fp != 0) remember(fp, ended::dropped);
+            free_slot(*sl);
+            return {drop_reason::http_uninspected, 0};
+        }
         if (fp == 0) {
             free_slot(*sl);
         } else if (sl->s.dropped() || sl->s.passed() || sl->s.closed()) {

@@ -119,7 +119,7 @@ public:
     static constexpr std::size_t overlap = Overlap;
 
     struct counters {
-        std::uint32_t units = 0, http_messages = 0, http_unbuffered = 0, dns_queries = 0, sid_set_full = 0, candidate_overflow = 0;
+        std::uint32_t units = 0, http_messages = 0, http_unbuffered = 0, requests_unbuffered = 0, dns_queries = 0, sid_set_full = 0, candidate_overflow = 0;
     };
 
     /// Lends the two directions' message buffers (reset here; the session never frees them).
@@ -140,6 +140,10 @@ public:
     /// A `pass` rule matched: the connection is no longer inspected.
     [[nodiscard]] constexpr bool passed() const noexcept { return passed_; }
     [[nodiscard]] constexpr app_protocol app() const noexcept { return app_; }
+    /// A request is being parsed (its start line has begun, its end not yet seen).
+    [[nodiscard]] constexpr bool request_open() const noexcept { return request_.in_message(); }
+    /// Request buffers are attached (attach_http).
+    [[nodiscard]] constexpr bool has_request_buffers() const noexcept { return bufs_[0] != nullptr; }
     [[nodiscard]] constexpr const counters& stats() const noexcept { return stats_; }
     /// Why the last `inspect` refused its segment (`none` when it did not).
     [[nodiscard]] constexpr stream_refusal refusal() const noexcept { return refusal_; }
@@ -215,6 +219,7 @@ public:
                 http::message_buffers_base* b = bufs_[k.side];
                 if (b == nullptr) {
                     if (phase == 3) ++stats_.http_unbuffered;
+                    if (k.side == 0) ++stats_.requests_unbuffered;  // a request's part that no HTTP unit saw
                     return;
                 }
                 if (phase == 3) ++stats_.http_messages;
