@@ -103,13 +103,13 @@ std::vector<std::uint8_t> start_table(const trie& t) {
 // aw::skip_max_len; 0 when a pattern is shorter than aw::skip_min_len (no skip table then).
 std::uint32_t skip_window(const trie& t) {
     std::size_t shortest = aw::skip_max_len;
-    std::vector<std::pair<std::uint32_t, std::size_t>> todo{{0u, 0u}};  // node, depth
-    while (!todo.empty()) {
-        const auto [n, depth] = todo.back();
-        todo.pop_back();
+    std::vector<std::pair<std::uint32_t, std::size_t>> stack{{0u, 0u}};  // depth-first: node, depth
+    while (!stack.empty()) {
+        const auto [n, depth] = stack.back();
+        stack.pop_back();
         if (n != 0 && !t.nodes[n].outs.empty()) shortest = std::min(shortest, depth);
         if (depth >= shortest) continue;  // deeper outputs cannot be shorter
-        for (const auto& [c, child] : t.nodes[n].next) todo.push_back({child, depth + 1});
+        for (const auto& [c, child] : t.nodes[n].next) stack.push_back({child, depth + 1});
     }
     return shortest >= aw::skip_min_len ? static_cast<std::uint32_t>(shortest) : 0u;
 }
