@@ -1,4 +1,5 @@
-// secctl's command table and strict parser (command_line.hpp).
+// secctl's strict parser (command_line.hpp): global options wherever they stand, the command's
+// own options and positionals, each checked against the command table (command_table.hpp).
 #include "command_line.hpp"
 #include "state_image.hpp"
 
@@ -10,87 +11,11 @@
 #include <limits>
 
 #include "address_text.hpp"
+#include "command_table.hpp"
 
 namespace secctl {
 
 namespace {
-
-/// One row of the command table: name, positional arity, the options that belong to it, usage.
-struct command_spec {
-    std::string_view name;
-    std::size_t min_args, max_args;
-    std::string_view options;  ///< space-separated options this command takes (value options end in '=')
-    std::string_view synopsis;
-};
-
-constexpr command_spec table[] = {
-    {"ping", 0, 0, "", "ping                                  liveness, prints the boot id"},
-    {"config", 0, 0, "", "config                                limits, program, signature count, port rules"},
-    {"block", 2, 3, "", "block PROTO PORT [in|out|both]        PROTO: tcp, udp or any"},
-    {"unblock", 2, 3, "", "unblock PROTO PORT [in|out|both]"},
-    {"sig-add", 2, 2, "--nocase --hex", "sig-add ID PATTERN [--nocase] [--hex] add or replace DPI signature ID"},
-    {"sig-remove", 1, 1, "", "sig-remove ID"},
-    {"sig-list", 0, 0, "", "sig-list                              signatures (id, lane, hits, pattern) and free capacity"},
-    {"load", 1, 1, "--id= --section=", "load FILE [--id N] [--section S]      upload an eBPF program (clang .o or raw bytecode)"},
-    {"unload", 0, 1, "", "unload [ID]"},
-    {"limits", 0, 0, "--pps= --ban= --rate= --burst= --new= --syn-sent= --established= --fin-wait= --closed=",
-     "limits [--pps N] [--ban S] [--rate N] [--burst N] [--new S] [--syn-sent S]\n"
-     "         [--established S] [--fin-wait S] [--closed S]   change some limits, keep the rest"},
-    {"penalty", 1, 2, "", "penalty list | flush | unban IP|ipv6-key:0x...  (the spelling `penalty list` prints)"},
-    {"map-read", 1, 1, "", "map-read MAP_ID"},
-    {"rules", 1, 2, "--id=", "rules load RULES.rules|rules.db [--id N] | rules list   rule set of slot 6 (sid, msg, hits)"},
-    {"stats", 0, 0, "--json", "stats [--json]                        one stats message"},
-    {"watch", 0, 0, "", "watch                                 live terminal view"},
-    {"alerts", 0, 0, "--eve --all --sensor=",
-     "alerts [--eve] [--all] [--sensor NAME]  alerts with wall-clock time, as text or Suricata EVE JSON\n"
-     "         lines; one per flow and cause (--all: every repeat); NAME: EVE's host (default secengine@IP)"},
-    {"metrics", 0, 0, "--listen=", "metrics --listen [IP:]PORT            Prometheus text exposition on /metrics"},
-    {"apply", 0, 0, "", "apply                                 re-apply the desired state (--state) now"},
-    {"factory-reset", 0, 0, "--yes", "factory-reset --yes                   drop the stored running configuration, reboot"},
-    {"provision", 1, 1, "--ip= --mgmt-port=",
-     "provision STATE.img --key HEX32 --ip A.B.C.D/N [--mgmt-port P]\n"
-     "         write a 32 MiB flash state image (bank 1) for the flash boot; contacts no appliance"},
-};
-
-const command_spec* find_command(std::string_view name) {
-    for (const auto& c : table)
-        if (c.name == name) return &c;
-    return nullptr;
-}
-
-/// Does `spec` take option `opt`, and does it want a value?
-bool command_takes(const command_spec& spec, std::string_view opt, bool& wants_value) {
-    std::string_view s = spec.options;
-    while (!s.empty()) {
-        const auto sp = s.find(' ');
-        std::string_view w = s.substr(0, sp);
-        s = sp == std::string_view::npos ? std::string_view{} : s.substr(sp + 1);
-        const bool value = !w.empty() && w.back() == '=';
-        if (value) w.remove_suffix(1);
-        if (w == opt) {
-            wants_value = value;
-            return true;
-        }
-    }
-    wants_value = false;
-    return false;
-}
-
-/// Levenshtein distance (Wagner-Fischer, one row): the "did you mean" of git and cargo.
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diag = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t up = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0u : 1u)});
-            diag = up;
-        }
-    }
-    return row[b.size()];
-}
 
 constexpr std::string_view global_value_options[] = {"--appliance", "--netdev", "--src-ip", "--src-port", "--key",
                                                      "--channel",   "--state",  "--timeout", "--seconds", "--count",
@@ -273,122 +198,6 @@ bool parse_positionals(command& c, const std::vector<std::string>& pos, bool hex
 
 }  // namespace
 
-bool parse_endpoint(std::string_view token, std::string_view what, std::uint32_t& ip, std::uint16_t& port, std::string& err) {
-    std::string_view host = token;
-    std::uint16_t p = port;
-    if (const auto c = token.rfind(':'); c != std::string_view::npos) {
-        host = token.substr(0, c);
-        std::uint64_t n = 0;
-        if (!parse_number(token.substr(c + 1), std::string(what) + " port", 1, 65535, n, err)) return false;
-        p = static_cast<std::uint16_t>(n);
-    }
-    std::uint32_t a = 0;
-    if (!secengine::host::parse_ipv4(host, a)) {
-        err = std::string(what) + " must be IPv4[:PORT], got '" + std::string(token) + "'";
-        return false;
-    }
-    ip = a;
-    port = p;
-    return true;
-}
-
-bool from_hex(std::string_view h, std::string& out) {
-    if (h.size() % 2) return false;
-    std::string o;
-    const auto nib = [](char c) {
-        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-    };
-    for (std::size_t i = 0; i < h.size(); i += 2) {
-        const int hi = nib(h[i]), lo = nib(h[i + 1]);
-        if (hi < 0 || lo < 0) return false;
-        o += static_cast<char>(hi << 4 | lo);
-    }
-    out = std::move(o);
-    return true;
-}
-
-std::string to_hex(std::string_view s) {
-    std::string o;
-    char b[3];
-    for (unsigned char c : s) {
-        std::snprintf(b, sizeof b, "%02x", c);
-        o += b;
-    }
-    return o;
-}
-
-bool parse_rule(std::string_view proto, std::string_view port, std::string_view dir, wire::port_rule& r, std::string& err) {
-    wire::port_rule x{};
-    if (proto == "tcp") x.protocol = wire::l4_protocol::tcp;
-    else if (proto == "udp") x.protocol = wire::l4_protocol::udp;
-    else if (proto == "any") x.protocol = wire::l4_protocol::any;
-    else {
-        err = "protocol must be tcp, udp or any, got '" + std::string(proto) + "'";
-        return false;
-    }
-    std::uint64_t n = 0;
-    if (!parse_number(port, "port", 1, 65535, n, err)) return false;
-    x.port = static_cast<std::uint16_t>(n);
-    if (dir == "in" || dir.empty()) x.direction = wire::traffic_direction::inbound;
-    else if (dir == "out") x.direction = wire::traffic_direction::outbound;
-    else if (dir == "both") x.direction = wire::traffic_direction::both;
-    else {
-        err = "direction must be in, out or both, got '" + std::string(dir) + "'";
-        return false;
-    }
-    r = x;
-    return true;
-}
-
-const char* proto_text(wire::l4_protocol p) {
-    return p == wire::l4_protocol::tcp ? "tcp" : p == wire::l4_protocol::udp ? "udp" : "any";
-}
-const char* dir_text(wire::traffic_direction d) {
-    return d == wire::traffic_direction::inbound ? "in" : d == wire::traffic_direction::outbound ? "out" : "both";
-}
-
-std::vector<std::string_view> command_names() {
-    std::vector<std::string_view> v;
-    for (const auto& c : table) v.push_back(c.name);
-    return v;
-}
-
-std::optional<std::string_view> closest_command(std::string_view word) {
-    std::optional<std::string_view> best;
-    std::size_t best_d = 3;  // at most two edits: a typo, not another word
-    for (const auto& c : table) {
-        const std::size_t d = edit_distance(word, c.name);
-        if (d < best_d) {
-            best_d = d;
-            best = c.name;
-        }
-    }
-    return best;
-}
-
-std::string usage_text() {
-    std::string u = R"(usage: secctl [options] COMMAND [args]
-
-options (anywhere on the line):
-  --appliance IP[:PORT]   management address (default 10.0.0.2:7400)
-  --netdev SPEC           talk through a QEMU socket netdev instead of the host's IP stack:
-                          mcast=GROUP:PORT[,localaddr=IP] or udp=HOST:A,localaddr=HOST:B
-  --src-ip IP             our address on the netdev segment (default 10.0.0.100)
-  --src-port N            our UDP port on the netdev segment (default 40000 + channel)
-  --key HEX32             the appliance's key (default: $SECCTL_KEY, else the demo key)
-  --channel N             client channel 1..4 (default 1; the console uses 2)
-  --state FILE            desired state: updated by changes, re-applied after a reboot
-  --timeout MS            per attempt (default 1000)
-  --seconds S, --count N  stop long-running commands after S seconds / N stats messages
-  --interval MS           telemetry interval 10..3600000 (default 1000)
-
-commands:
-)";
-    for (const auto& c : table) u += "  " + std::string(c.synopsis) + "\n";
-    u += "\nexit: 0 ok, 1 the appliance refused, 2 no authentic answer, 64 usage error\n";
-    return u;
-}
-
 parse_result parse_command_line(std::span<const std::string> args, const char* env_key) {
     parse_result r;
     global_options& o = r.line.opt;
@@ -412,7 +221,7 @@ parse_result parse_command_line(std::span<const std::string> args, const char* e
         }
         if (!a.empty() && a[0] == '-') {
             bool wants_value = false;
-            for (const auto& t : table)
+            for (const auto& t : command_table())
                 if (command_takes(t, a, wants_value)) break;
             if (is_global_value_option(a) || wants_value) ++i;  // the option's value is not the command
             continue;
@@ -449,7 +258,7 @@ parse_result parse_command_line(std::span<const std::string> args, const char* e
             }
             bool wants_value = false;
             if (!command_takes(*spec, a, wants_value)) {
-                for (const auto& other : table)
+                for (const auto& other : command_table())
                     if (command_takes(other, a, wants_value))
                         return fail("option '" + a + "' belongs to '" + std::string(other.name) + "', not '" + c.name + "'");
                 return fail("unknown option '" + a + "'");
