@@ -11,7 +11,7 @@ flags="-std=c++20 -O2 -ffreestanding -fno-exceptions -fno-rtti -fno-threadsafe-s
   -nostdlib -nostartfiles -static -fno-pie -no-pie -Wl,--build-id=none -march=rv64gc -mabi=lp64d -mcmodel=medany
   -Wall -Wextra -Wconversion -Wshadow -Werror"
 # shellcheck disable=SC2086
-riscv64-linux-gnu-g++ $flags -Iinclude \
+riscv64-linux-gnu-g++ $flags -Iinclude -Ibench/common \
   -DSQLMAP_FILE="\"tests/inject/data/sqlmap.txt\"" -DPROSE_FILE="\"tests/inject/data/benign_prose.txt\"" \
   -T "$src/probe.ld" "$src/start.S" "$src/probe.cpp" -o "$out/probe.elf" || exit 1
 timeout 300 qemu-system-riscv64 -machine virt -bios none -nographic -m 128M -icount shift=0,sleep=off \

@@ -1,5 +1,6 @@
-# Bare-metal entry for the RV64 protocol benchmark: QEMU -bios none jumps to 0x80000000 in
-# M-mode with a0 = hart id. One hart runs; the others park. No .bss to clear (main uses locals).
+# Bare-metal entry of the RV64 benchmarks (bench/common/riscv_harness.hpp, run by
+# scripts/bench_bare_riscv.sh): QEMU -bios none jumps to 0x80000000 in M-mode with a0 = hart id.
+# One hart runs; the others park. .bss is not cleared: QEMU's RAM starts zeroed.
     .section .text.boot, "ax"
     .globl _start
 _start:
