@@ -1,10 +1,12 @@
 #pragma once
-// Helpers of the control plane tests (test_control_commands.cpp, test_control_refusals.cpp):
-// exchanging commands with the real plane in memory (appliance_harness.hpp) and building the
-// frames, programs and datagrams the tests send. Catch2 assertions: include from test files only.
+// Helpers of the control plane tests (test_control_*.cpp): exchanging commands with the real
+// plane in memory (appliance_harness.hpp) and building the frames, programs and datagrams the
+// tests send, hostile ones included. Catch2 assertions: include from test files only.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <array>
+#include <random>
 #include <string_view>
 #include <vector>
 
@@ -129,5 +131,66 @@ inline void require_checksums(std::span<const std::byte> f) {
     REQUIRE(c.fold() == 0);
 }
 
+
+/// What an attacker on the management network sends (test_control_refusals.cpp,
+/// test_control_flood.cpp): recordings of a previous boot's datagrams, of fresh clients' first
+/// datagrams (boot id 0: valid in every boot), of this boot's commands (accepted once when
+/// recorded, so every later copy is a replay), datagrams forged under another key (some of
+/// another protocol version), and random bytes - from random sources.
+struct hostile_traffic {
+    std::vector<std::vector<std::byte>> prev_boot, this_boot, asking;
+    client forger;
+    bool forge_commands;  ///< the forged datagrams are block_port commands (else pings)
+
+    /// Records the datagrams: this boot's are delivered to `a` once (at ++now each), then what
+    /// `a` answered is cleared. `forger_key` is the key the forger holds (not the appliance's).
+    template <class A>
+    hostile_traffic(A& a, const std::array<std::uint8_t, 16>& key, const std::array<std::uint8_t, 16>& forger_key,
+                    std::uint64_t& now, bool commands = false)
+        : forger(forger_key, 1, boot, 1), forge_commands(commands) {
+        client prev(key, 1, boot - 1, 1);
+        for (int i = 0; i < 32; ++i) prev_boot.push_back(prev.seal(wire::ping{}));
+        for (int i = 0; i < 8; ++i) {
+            client early(key, 1, 0, 1 + static_cast<std::uint64_t>(i));
+            asking.push_back(early.seal(wire::ping{}));
+        }
+        client current(key, 2, boot, 1);
+        for (int i = 0; i < 8; ++i) {
+            this_boot.push_back(current.seal(wire::ping{}));
+            REQUIRE(a.deliver(this_boot.back(), ++now));  // accepted once: later copies are replays
+        }
+        a.clear_sent();
+    }
+
+    /// One hostile datagram, its kind drawn from `rng` (one in six each).
+    std::vector<std::byte> next(std::mt19937& rng) {
+        std::vector<std::byte> d;
+        switch (rng() % 6) {
+        case 0: d = prev_boot[rng() % prev_boot.size()]; break;
+        case 1: d = this_boot[rng() % this_boot.size()]; break;
+        case 2:
+            d = forge_commands ? forger.seal(wire::block_port{{wire::l4_protocol::tcp, wire::traffic_direction::inbound, 22}})
+                               : forger.seal(wire::ping{});
+            break;
+        case 3:
+            d = forger.seal(wire::ping{});
+            d[2] = std::byte{static_cast<unsigned char>(2 + rng() % 200)};  // another version
+            break;
+        case 4: d = asking[rng() % asking.size()]; break;
+        default:
+            d.resize(rng() % 80);
+            for (auto& b : d) b = static_cast<std::byte>(rng());
+        }
+        return d;
+    }
+
+    /// A random source on the management network (10.0.x.y, an unprivileged port).
+    static harness::client_address source(std::mt19937& rng) {
+        harness::client_address from;
+        from.ip = 0x0a000000u | (rng() & 0xffffu);
+        from.port = static_cast<std::uint16_t>(1024 + rng() % 60000);
+        return from;
+    }
+};
 
 }  // namespace plane_test

@@ -35,43 +35,18 @@ TEST_CASE("flood: 1,000 hostile datagrams per second; 10/10 fresh pings, the sub
         REQUIRE(ack_of({true, sub.open(*got), *got}).result == wire::status::ok);
     }
 
-    // Recordings the attacker holds.
-    client prev(key, 1, boot - 1, 1);
-    std::vector<std::vector<std::byte>> prev_boot, this_boot, asking;
-    for (int i = 0; i < 32; ++i) prev_boot.push_back(prev.seal(wire::ping{}));
-    for (int i = 0; i < 8; ++i) asking.push_back(client(key, 1, 0, 1 + static_cast<std::uint64_t>(i)).seal(wire::ping{}));
-    client current(key, 2, boot, 1);
-    for (int i = 0; i < 8; ++i) {
-        this_boot.push_back(current.seal(wire::ping{}));
-        REQUIRE(a.deliver(this_boot.back(), ++now));
-    }
-    a.clear_sent();
+    // Recordings the attacker holds, and a forger with a key one bit off.
     auto other_key = key;
     other_key[5] ^= 0x01;
-    client forger(other_key, 1, boot, 1);
+    hostile_traffic hostile(a, key, other_key, now, true);
 
     const std::uint64_t step = tps / 1000;  // 1,000 per second
     int pings_ok = 0, keepalives_ok = 0, stats_seen = 0;
     const int seconds = 10;
     for (int sec = 0; sec < seconds; ++sec) {
         for (int i = 0; i < 1000; ++i) {
-            std::vector<std::byte> d;
-            switch (rng() % 6) {
-            case 0: d = prev_boot[rng() % prev_boot.size()]; break;
-            case 1: d = this_boot[rng() % this_boot.size()]; break;
-            case 2: d = forger.seal(wire::block_port{{wire::l4_protocol::tcp, wire::traffic_direction::inbound, 22}}); break;
-            case 3:
-                d = forger.seal(wire::ping{});
-                d[2] = std::byte{static_cast<unsigned char>(2 + rng() % 200)};
-                break;
-            case 4: d = asking[rng() % asking.size()]; break;
-            default:
-                d.resize(rng() % 80);
-                for (auto& b : d) b = static_cast<std::byte>(rng());
-            }
-            harness::client_address from;
-            from.ip = 0x0a000000u | (rng() & 0xffffu);
-            from.port = static_cast<std::uint16_t>(1024 + rng() % 60000);
+            const std::vector<std::byte> d = hostile.next(rng);
+            const harness::client_address from = hostile_traffic::source(rng);
             a.deliver(d, now, from);
             a.turn(now, 0);  // the loop polls after every frame; spares come from recycled frames
             now += step;

@@ -205,48 +205,19 @@ TEST_CASE("control plane: 1,000 forged or replayed datagrams per second never st
     appliance<> a(boot);
     std::uint64_t now = tps;
     const auto key = harness::default_key;
-    // Recordings: datagrams authentic under the key for a previous boot, and for this one.
-    client prev(key, 1, boot - 1, 1);
-    std::vector<std::vector<std::byte>> prev_boot, this_boot;
-    for (int i = 0; i < 32; ++i) prev_boot.push_back(prev.seal(wire::ping{}));
-    // Fresh clients' first datagrams (boot id 0: valid in every boot), recorded earlier.
-    std::vector<std::vector<std::byte>> asking;
-    for (int i = 0; i < 8; ++i) {
-        client early(key, 1, 0, 1 + static_cast<std::uint64_t>(i));
-        asking.push_back(early.seal(wire::ping{}));
-    }
-    client current(key, 2, boot, 1);
-    for (int i = 0; i < 8; ++i) {
-        this_boot.push_back(current.seal(wire::ping{}));
-        REQUIRE(a.deliver(this_boot.back(), ++now));  // accepted once: later copies are replays
-    }
-    a.clear_sent();
+    // Recordings: datagrams authentic under the key for a previous boot, fresh clients' first
+    // datagrams, this boot's; a forger with a key one bit off.
     auto other_key = key;
     other_key[3] ^= 0x10;
-    client forger(other_key, 1, boot, 1);
+    hostile_traffic hostile(a, key, other_key, now);
     const std::uint64_t step = tps / 1000;
     int pings_ok = 0;
     int hostile_answered = 0;
     const int seconds = 20;
     for (int sec = 0; sec < seconds; ++sec) {
         for (int i = 0; i < 1000; ++i) {
-            std::vector<std::byte> d;
-            switch (rng() % 6) {
-            case 0: d = prev_boot[rng() % prev_boot.size()]; break;
-            case 4: d = asking[rng() % asking.size()]; break;
-            case 1: d = this_boot[rng() % this_boot.size()]; break;
-            case 2: d = forger.seal(wire::ping{}); break;
-            case 3:
-                d = forger.seal(wire::ping{});
-                d[2] = std::byte{static_cast<unsigned char>(2 + rng() % 200)};  // another version
-                break;
-            default:
-                d.resize(rng() % 80);
-                for (auto& b : d) b = static_cast<std::byte>(rng());
-            }
-            harness::client_address from;
-            from.ip = 0x0a000000u | (rng() & 0xffffu);
-            from.port = static_cast<std::uint16_t>(1024 + rng() % 60000);
+            const std::vector<std::byte> d = hostile.next(rng);
+            const harness::client_address from = hostile_traffic::source(rng);
             hostile_answered += a.deliver(d, now, from);
             now += step;
         }
@@ -267,7 +238,7 @@ TEST_CASE("control plane: 1,000 forged or replayed datagrams per second never st
     // direct-mapped discovery memory.
     REQUIRE(hostile_answered <= static_cast<int>(appliance<>::plane_type::stranger_rate) * seconds +
                                     static_cast<int>(appliance<>::plane_type::stranger_burst) +
-                                    static_cast<int>(asking.size()) + seconds);
+                                    static_cast<int>(hostile.asking.size()) + seconds);
     REQUIRE(a.plane().rejected(wire::wire_error::unsupported_version) > 0);
     REQUIRE(a.plane().rejected(wire::wire_error::replayed) > 0);
 }
