@@ -15,6 +15,7 @@
 #include <secengine/wire.hpp>
 
 #include "address_text.hpp"
+#include "control_client.hpp"
 
 namespace console {
 
@@ -27,23 +28,10 @@ using command = std::variant<wire::ping, wire::read_config, wire::subscribe, wir
                              wire::penalty_list, wire::penalty_flush, wire::penalty_unban, wire::map_read,
                              wire::ebpf_unload, wire::rules_list, wire::signature_list>;
 
-/// Outcome of one request: the decoded ack / error_reply, or the reply payload for data replies.
-struct result {
-    bool answered = false;  ///< false: no valid reply before the timeout (or the send failed)
-    wire::msg_type type = wire::msg_type::ack;
-    std::vector<std::byte> payload;
-    wire::ack ack{};
-    wire::error_reply error{};
-    wire::msg_type request = wire::msg_type::ping;  ///< the command answered (names the ack's code)
-    std::uint32_t made_against = 0;  ///< a configuration change: the config version it was made against
-    [[nodiscard]] bool ok() const {
-        return answered && type != wire::msg_type::error_reply &&
-               (type != wire::msg_type::ack || ack.result == wire::status::ok);
-    }
-    /// control::response::describe's words: "ok", "verifier_rejected (uninit_register at pc 7)",
-    /// "error_reply wrong_boot", "timeout (no authenticated reply)".
-    [[nodiscard]] std::string describe() const;
-};
+/// Outcome of one request: the shared control client's response (apps/common/control_client.hpp),
+/// so that the console and secctl read and word a reply the same way (`describe()`: "ok",
+/// "verifier_rejected (uninit_register at pc 7)", "error_reply wrong_boot", "timeout ...").
+using result = control::response;
 
 /// Authenticated telemetry handed to the model: the header and the still-encoded payload.
 using telemetry_sink = std::function<void(const wire::header&, std::span<const std::byte>)>;

@@ -1,4 +1,4 @@
-// Small helpers of the link layer and result::describe.
+// Small helpers of the link layer: the session key from key bytes, the wall clock in microseconds.
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -10,19 +10,6 @@
 #include "link.hpp"
 
 namespace console {
-
-std::string result::describe() const {
-    // The shared client's wording (apps/common/control_client.cpp), so that the console and
-    // secctl name a refusal the same way: status names, verifier errors by name and pc.
-    control::response r;
-    r.answered = answered;
-    r.type = type;
-    r.ack = ack;
-    r.error = error;
-    r.request = request;
-    r.made_against = made_against;
-    return r.describe();
-}
 
 wire::siphash_key make_key(const std::array<std::uint8_t, 16>& k) {
     std::array<std::byte, 16> b{};

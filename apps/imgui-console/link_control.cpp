@@ -7,18 +7,6 @@
 namespace console {
 namespace {
 
-result convert(const control::response& r) {
-    result o;
-    o.answered = r.answered;
-    o.type = r.type;
-    o.payload = r.payload;
-    o.ack = r.ack;
-    o.error = r.error;
-    o.request = r.request;
-    o.made_against = r.made_against;
-    return o;
-}
-
 class control_link final : public appliance_link {
 public:
     control_link(std::unique_ptr<control::transport> t, const endpoint& e)
@@ -33,12 +21,12 @@ public:
         };
     }
     result request(const command& c) override {
-        return std::visit([this](const auto& m) { return convert(client_.request(m)); }, c);
+        return std::visit([this](const auto& m) { return client_.request(m); }, c);
     }
-    result upload_rules(std::uint32_t id, std::span<const std::byte> db) override { return convert(client_.upload_rules(id, db)); }
+    result upload_rules(std::uint32_t id, std::span<const std::byte> db) override { return client_.upload_rules(id, db); }
     result upload_program(std::uint32_t id, std::span<const std::byte> code,
                           std::span<const wire::map_spec> maps) override {
-        return convert(client_.upload_program(id, code, maps));
+        return client_.upload_program(id, code, maps);
     }
     // control::client::pump(0) returns before reading; the UI polls with 0 every frame, so
     // drain for 1 ms instead (everything already queued is read, at most 1 ms per frame).

@@ -68,7 +68,7 @@ std::string rule_text(const wire::port_rule& r);
 struct change_entry {
     std::string what;
     bool ok = false;
-    std::string outcome;            ///< result::describe()
+    std::string outcome;            ///< result::describe() (control::response)
     std::uint32_t config_version = 0;
 };
 
