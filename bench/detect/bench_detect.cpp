@@ -11,11 +11,7 @@
 #include <string>
 #include <vector>
 
-#include <modsecurity/intervention.h>
-#include <modsecurity/modsecurity.h>
-#include <modsecurity/rules_set.h>
-#include <modsecurity/transaction.h>
-
+#include "crs_engine.hpp"
 #include "inject_corpus.hpp"
 #include "secengine/inject/detector.hpp"
 
@@ -36,50 +32,6 @@ constexpr corpus_spec corpora[] = {
     {"xss", "xss.txt", false, true},               {"cmd", "cmd.txt", false, true},
     {"path", "path.txt", false, true},             {"benign_prose", "benign_prose.txt", true, false},
     {"benign_browser", "benign_browser.txt", false, false},
-};
-
-std::string crs_config(int paranoia) {
-    std::string c;
-    c += "SecRuleEngine On\nSecRequestBodyAccess On\n";
-    c += "Include /etc/modsecurity/crs/crs-setup.conf\n";
-    c += "SecAction \"id:900000,phase:1,nolog,pass,t:none,setvar:tx.paranoia_level=" + std::to_string(paranoia) + "\"\n";
-    c += "SecAction \"id:900001,phase:1,nolog,pass,t:none,setvar:tx.executing_paranoia_level=" + std::to_string(paranoia) + "\"\n";
-    c += "Include /usr/share/modsecurity-crs/rules/*.conf\n";
-    return c;
-}
-
-struct crs {
-    modsecurity::ModSecurity ms;
-    modsecurity::RulesSet rules;
-    bool ok = false;
-    explicit crs(int paranoia) {
-        ms.setServerLogCb([](void*, const void*) {});  // CRS logs every match; the figures are enough
-        ok = rules.load(crs_config(paranoia).c_str()) >= 0;
-        if (!ok) std::fprintf(stderr, "bench_detect: CRS load failed: %s\n", rules.getParserError().c_str());
-    }
-    bool blocks(const std::string& uri) {
-        modsecurity::Transaction t(&ms, &rules, nullptr);
-        t.processConnection("192.0.2.10", 50000, "192.0.2.1", 80);
-        t.processURI(uri.c_str(), "GET", "1.1");
-        t.addRequestHeader("Host", "shop.example.com");  // a name: a numeric Host scores 3 (920350)
-        t.addRequestHeader("User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0");
-        t.addRequestHeader("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
-        t.addRequestHeader("Accept-Language", "en-US,en;q=0.5");
-        t.addRequestHeader("Accept-Encoding", "gzip, deflate");
-        t.addRequestHeader("Connection", "keep-alive");
-        t.processRequestHeaders();
-        t.processRequestBody();
-        modsecurity::ModSecurityIntervention it;
-        it.status = 200;
-        it.pause = 0;
-        it.url = nullptr;
-        it.log = nullptr;
-        it.disruptive = 0;
-        const bool hit = t.intervention(&it) && it.disruptive;
-        free(it.url);
-        free(it.log);
-        return hit;
-    }
 };
 
 }  // namespace
@@ -122,12 +74,19 @@ int main() {
     double crs_rps = 0;
     std::vector<std::vector<double>> crs_pct(2);
     for (int pl = 1; pl <= 2; ++pl) {
-        crs c(pl);
-        if (!c.ok) return 1;
+        bench_detect::crs_engine c(pl);
+        if (!c.ok()) {
+            std::fprintf(stderr, "bench_detect: CRS load failed: %s\n", c.error().c_str());
+            return 1;
+        }
+        bench_detect::crs_request req;
         const auto c0 = clock_type::now();
         for (const auto& u : uris) {
             std::size_t hits = 0;
-            for (const auto& uri : u) hits += c.blocks(uri);
+            for (const auto& uri : u) {
+                req.target = uri;
+                hits += c.blocks(req);
+            }
             crs_pct[pl - 1].push_back(100.0 * static_cast<double>(hits) / static_cast<double>(u.size()));
         }
         const double s = std::chrono::duration<double>(clock_type::now() - c0).count();
