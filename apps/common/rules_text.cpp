@@ -12,7 +12,16 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
-std::string quote(std::string_view s) { return "'" + std::string(s) + "'"; }
+// Built by appending: `"'" + std::string(s)` trips GCC 12's -Wrestrict false positive at -O3
+// (GCC bug 105329) once quote() is compiled on its own.
+std::string quote(std::string_view s) {
+    std::string q;
+    q.reserve(s.size() + 2);
+    q += '\'';
+    q.append(s);
+    q += '\'';
+    return q;
+}
 
 bool parse_i64(std::string_view s, std::int64_t& v) {
     s = trim(s);
