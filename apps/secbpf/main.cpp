@@ -65,7 +65,7 @@ bool parse_hex_bytes(const std::string& text, std::vector<uint8_t>& out) {
     return true;
 }
 
-// ---- .data files (../shared/conformance/README.md) ----
+// ---- .data files (the bpf_conformance format; docs/ebpf.md, conformance) ----
 struct data_test {
     std::string asm_text, raw_text, mem_text, result_text;
     bool has_asm = false, has_raw = false, has_result = false, expect_error = false;
