@@ -15,6 +15,7 @@
 #include <secengine/ebpf/isa.hpp>
 #include <secengine/ebpf/maps.hpp>
 #include <secengine/ebpf/predecoded.hpp>
+#include <secengine/ebpf/threaded.hpp>
 #include <secengine/ebpf/verifier.hpp>
 #include <secengine/ebpf/vm.hpp>
 
@@ -67,6 +68,7 @@ public:
         (void)maps_.configure(p.maps());
         for (std::size_t k = 0; k < N; ++k) code_[k] = p.code()[k];
         n_ = static_cast<std::uint32_t>(N);
+        thread_code();
         type_ = p.options().type;
         counters_.fill(0);
         ::new (static_cast<void*>(&work_.regs)) register_file{};
@@ -86,6 +88,12 @@ public:
     [[nodiscard]] std::span<const std::uint64_t> trace() const noexcept { return trace_; }
     std::uint64_t budget = 1u << 16;  ///< per-run loop budget (instructions of loop bodies)
     bool fuse_idioms = true;          ///< superinstructions at load (detail/fuse.hpp)
+    /// Run through the threaded form (threaded.hpp); off: the byte-dispatch reference (vm.hpp).
+    /// Takes effect at the next load.
+    bool threaded_dispatch = true;
+    /// Whether the loaded program runs threaded (false only when switched off or a handler lies
+    /// beyond the threaded slot's 16-bit reach, which tests/ebpf checks does not happen).
+    [[nodiscard]] bool threaded() const noexcept { return threaded_; }
 
     /// XDP run: r1 = struct xdp_md (data, data_end point into `frame`). Per-run work is the
     /// packet bounds, the context fields and the registers; everything else is set at load.
@@ -99,7 +107,7 @@ public:
         env_.ctx[xdp_field::ingress_ifindex] = ifindex;
         env_.now_ns = now_ns;
         env_.budget = budget;
-        return run<Limits::max_frames>(code(), env_, work_.regs, reinterpret_cast<std::uintptr_t>(env_.ctx.data()), 0);
+        return dispatch(reinterpret_cast<std::uintptr_t>(env_.ctx.data()), 0);
     }
 
     /// Raw run (conformance suite): r1 = memory, r2 = its length.
@@ -108,7 +116,7 @@ public:
         env_.pkt_end = mem.data() + mem.size();
         env_.now_ns = now_ns;
         env_.budget = budget;
-        return run<Limits::max_frames>(code(), env_, work_.regs, reinterpret_cast<std::uintptr_t>(mem.data()), mem.size());
+        return dispatch(reinterpret_cast<std::uintptr_t>(mem.data()), mem.size());
     }
 
     [[nodiscard]] std::uint64_t trace_total() const noexcept { return env_.trace_total; }
@@ -117,6 +125,19 @@ public:
     static constexpr std::size_t bytes() noexcept { return sizeof(program); }
 
 private:
+    run_result dispatch(std::uint64_t r1, std::uint64_t r2) noexcept {
+        if (threaded_) [[likely]]
+            return run_threaded<Limits::max_frames>(thr_.data(), code_.data(), n_, env_, work_.regs, r1, r2);
+        return run<Limits::max_frames>(code(), env_, work_.regs, r1, r2);
+    }
+    /// Build the threaded form of the decoded program (threaded.hpp).
+    [[gnu::cold]] void thread_code() noexcept {
+        threaded_ = false;
+        if (!threaded_dispatch) return;
+        handler_map m;
+        (void)run_threaded<Limits::max_frames>(nullptr, nullptr, 0, env_, work_.regs, 0, 0, &m);
+        threaded_ = translate(code(), thr_, m);
+    }
     [[gnu::cold]] load_result load_into_slot(std::span<const insn> code, std::span<const map_spec> maps, verifier_options opt) noexcept {
         if (code.size() > Limits::max_insns) return {verify_error::too_long, static_cast<std::uint32_t>(Limits::max_insns)};
         if (opt.max_frames > Limits::max_frames) opt.max_frames = static_cast<std::uint32_t>(Limits::max_frames);
@@ -142,6 +163,7 @@ private:
         if (fuse_idioms)
             detail::fuse(out, std::span<const std::uint32_t>(scratch.leader.data(), scratch.blocks));
         n_ = static_cast<std::uint32_t>(code.size());
+        thread_code();
         type_ = opt.type;
         counters_.fill(0);
         return r;
@@ -165,7 +187,9 @@ private:
         return {};
     }
     std::array<insn, Limits::max_insns> code_{};
+    std::array<tslot, Limits::max_insns> thr_{};  // parallel to code_ (threaded.hpp)
     std::uint32_t n_ = 0;
+    bool threaded_ = false;
     prog_type type_ = prog_type::xdp;
     map_set<Limits::max_maps, Limits::map_bytes> maps_{};
     std::array<std::uint64_t, Limits::counters> counters_{};

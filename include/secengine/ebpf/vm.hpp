@@ -147,7 +147,7 @@ template <std::size_t MaxFrames>
     run_fault fault = run_fault::none;
 
     static const void* const tbl[256] = {
-            &&L_bad, &&L_bad, &&L_02, &&L_03, &&L_04, &&L_05, &&L_06, &&L_07, &&L_bad, &&L_bad, &&L_0a, &&L_0b, &&L_0c, &&L_bad, &&L_bad, &&L_0f,
+            &&L_bad, &&L_bad, &&L_02, &&L_03, &&L_04, &&L_05, &&L_06, &&L_07, &&L_bad, &&L_bad, &&L_0a, &&L_0b, &&L_0c, &&L_0d, &&L_0e, &&L_0f,
             &&L_bad, &&L_bad, &&L_12, &&L_13, &&L_14, &&L_15, &&L_16, &&L_17, &&L_18, &&L_bad, &&L_1a, &&L_1b, &&L_1c, &&L_1d, &&L_1e, &&L_1f,
             &&L_20, &&L_bad, &&L_bad, &&L_bad, &&L_24, &&L_25, &&L_26, &&L_27, &&L_28, &&L_bad, &&L_bad, &&L_bad, &&L_2c, &&L_2d, &&L_2e, &&L_2f,
             &&L_bad, &&L_bad, &&L_bad, &&L_bad, &&L_34, &&L_35, &&L_36, &&L_37, &&L_38, &&L_bad, &&L_bad, &&L_bad, &&L_3c, &&L_3d, &&L_3e, &&L_3f,
@@ -156,7 +156,7 @@ template <std::size_t MaxFrames>
             &&L_60, &&L_61, &&L_62, &&L_63, &&L_64, &&L_65, &&L_66, &&L_67, &&L_68, &&L_69, &&L_6a, &&L_6b, &&L_6c, &&L_6d, &&L_6e, &&L_6f,
             &&L_70, &&L_71, &&L_72, &&L_73, &&L_74, &&L_75, &&L_76, &&L_77, &&L_78, &&L_79, &&L_7a, &&L_7b, &&L_7c, &&L_7d, &&L_7e, &&L_7f,
             &&L_80, &&L_81, &&L_bad, &&L_bad, &&L_84, &&L_85, &&L_bad, &&L_87, &&L_88, &&L_89, &&L_bad, &&L_bad, &&L_8c, &&L_8d, &&L_bad, &&L_8f,
-            &&L_90, &&L_91, &&L_bad, &&L_bad, &&L_94, &&L_95, &&L_bad, &&L_97, &&L_bad, &&L_bad, &&L_bad, &&L_bad, &&L_9c, &&L_bad, &&L_bad, &&L_9f,
+            &&L_90, &&L_91, &&L_bad, &&L_bad, &&L_94, &&L_95, &&L_bad, &&L_97, &&L_bad, &&L_bad, &&L_bad, &&L_bad, &&L_9c, &&L_9d, &&L_9e, &&L_9f,
             &&L_bad, &&L_bad, &&L_bad, &&L_bad, &&L_a4, &&L_a5, &&L_a6, &&L_a7, &&L_bad, &&L_bad, &&L_bad, &&L_bad, &&L_ac, &&L_ad, &&L_ae, &&L_af,
             &&L_bad, &&L_bad, &&L_bad, &&L_bad, &&L_b4, &&L_b5, &&L_b6, &&L_b7, &&L_bad, &&L_bad, &&L_bad, &&L_bad, &&L_bc, &&L_bd, &&L_be, &&L_bf,
             &&L_bad, &&L_bad, &&L_c2, &&L_c3, &&L_c4, &&L_c5, &&L_c6, &&L_c7, &&L_bad, &&L_bad, &&L_bad, &&L_bad, &&L_cc, &&L_cd, &&L_ce, &&L_cf,
@@ -394,6 +394,19 @@ L_f5: {
     SE_LDJ(L_ed, std::uint32_t, true)
     SE_LDJ(L_fd, std::uint32_t, false)
 #undef SE_LDJ
+#define SE_AJ(L, OP, EQ)                                                                   \
+    L: {                                                                                   \
+        std::uint64_t& a = SE_DST;                                                         \
+        a OP SE_IMM64;                                                                     \
+        ++ip;                                                                              \
+        if ((a == SE_IMM64) == (EQ)) SE_JUMP(ip->off);                                     \
+    }                                                                                      \
+    SE_NEXT;
+    SE_AJ(L_0d, +=, true)
+    SE_AJ(L_0e, +=, false)
+    SE_AJ(L_9d, -=, true)
+    SE_AJ(L_9e, -=, false)
+#undef SE_AJ
 
 L_bad:
     fault = run_fault::bad_opcode;

@@ -1,11 +1,12 @@
 #pragma once
 /// \file Load-time superinstructions for clang's commonest XDP idioms.
 ///
-/// Dispatch dominates an interpreter's cost on short filters, so four idioms are fused into one
+/// Dispatch dominates an interpreter's cost on short filters, so five idioms are fused into one
 /// dispatch after verification: the packet bounds check `mov rX, rA; add rX, K; jgt rX, rB, L`
 /// (from `if (p + K > data_end)`), a proven load followed by `jeq/jne` of the loaded register
 /// against an immediate (header field tests), the two context loads every XDP program starts
-/// with (`data`, `data_end`) and `mov r0, K; exit` (`return XDP_PASS;`). The fused opcode replaces the first slot only; the
+/// with (`data`, `data_end`), `mov r0, K; exit` (`return XDP_PASS;`) and `add/sub rX, K` followed
+/// by `jeq/jne rX, K2` (a counted loop's decrement-and-branch). The fused opcode replaces the first slot only; the
 /// others keep their decoded form, and fusion happens only where no jump lands inside the group
 /// (the verifier's block leaders), so the program's meaning and pc numbering are unchanged.
 #include <cstdint>
@@ -50,6 +51,12 @@ constexpr void fuse(std::span<insn> code, std::span<const std::uint32_t> leaders
         }
         if (a.opcode == 0xb7 && a.dst() == 0 && b.opcode == op::exit_insn) {
             a.opcode = iop::mov_r0_exit;
+            ++pc;
+            continue;
+        }
+        if ((a.opcode == 0x07 || a.opcode == 0x17) && (b.opcode == 0x15 || b.opcode == 0x55) && b.dst() == a.dst()) {
+            const bool eq = b.opcode == 0x15;
+            a.opcode = a.opcode == 0x07 ? (eq ? iop::add_jeq : iop::add_jne) : (eq ? iop::sub_jeq : iop::sub_jne);
             ++pc;
             continue;
         }

@@ -47,5 +47,7 @@ inline constexpr std::uint8_t ldxb_jeq = 0xe6, ldxb_jne = 0xee, ldxh_jeq = 0xf6,
                               ldxw_jne = 0xfd;  ///< proven load, then jeq/jne of the loaded register with imm
 inline constexpr std::uint8_t ld_ctx2 = 0x20;       ///< two struct xdp_md loads (clang's data, data_end prologue)
 inline constexpr std::uint8_t mov_r0_exit = 0x28;   ///< mov r0, K; exit (clang's `return K;`)
+/// add/sub rX, K, then jeq/jne rX, K2 (a counted loop's decrement-and-branch, a running index test)
+inline constexpr std::uint8_t add_jeq = 0x0d, add_jne = 0x0e, sub_jeq = 0x9d, sub_jne = 0x9e;
 
 }  // namespace secengine::ebpf::detail::iop
