@@ -14,24 +14,35 @@
 //   2: the same with a wrong boot id or sequence number 0, which is never valid (bit 2 picks),
 //   3: a loop turn: time moves on by the bytes' value in milliseconds, the engine sees a frame
 //      made of them, and the plane sends the telemetry due.
+// The plane is the kernel's (kernel::control_plane is control_plane<pipeline<appliance_config>,
+// virtio_port, store_persistence>): with input size bit 1 set it persists as the kernel does, into a
+// state store and rule-database slots on simulated flash (tests/flash/sim_flash.hpp), and after
+// the input the bank is opened again and its records replayed into a fresh appliance, as at boot.
 // Checked after every record (any failure traps): every frame the plane sent is a well-formed
 // Ethernet/IPv4/UDP frame from the management port whose datagram authenticates under the key
 // and comes from the appliance; no buffer is lost or returned twice (the harness aborts);
 // the config version never goes down and a stale change never moves it; a wrong boot id or
-// sequence number 0 is never accepted.
+// sequence number 0 is never accepted; a bank the plane wrote to opens again (none) and replays.
 #include <cstddef>
 #include <array>
 #include <cstdint>
 #include <vector>
 
+#include <secengine/control/persist.hpp>
+#include <secengine/store/db_slots.hpp>
+#include <secengine/store/state_store.hpp>
 #include <secengine/wire.hpp>
 
 #include "../../tests/control/appliance_harness.hpp"
+#include "../../tests/flash/sim_flash.hpp"
 
 namespace {
 
 namespace wire = secengine::wire;
-using app_type = harness::appliance<>;
+using plain_app = harness::appliance<>;
+using persist_type = secengine::control::store_persistence<sim_flash>;
+using persisted_app = harness::appliance<secengine::appliance_config, persist_type>;
+constexpr std::uint64_t tps = plain_app::tps;
 constexpr std::uint64_t boot = 0xf022'b007ull;
 
 std::vector<std::byte> sealed(std::span<const std::byte> body, std::uint64_t boot_id, std::uint64_t seq,
@@ -60,7 +71,8 @@ std::vector<std::byte> sealed(std::span<const std::byte> body, std::uint64_t boo
     return d;
 }
 
-void check_sent(app_type& a) {
+template <class App>
+void check_sent(App& a, std::uint64_t boot_id = boot) {
     while (!a.pool().sent.empty()) {
         const harness::sent_frame f = a.pool().sent.front();
         secengine::net::packet_view v;
@@ -69,16 +81,15 @@ void check_sent(app_type& a) {
         const auto d = a.next_datagram(to);  // checks source address, port, MAC, minimum size
         if (!d) __builtin_trap();
         const wire::opened o = wire::open_datagram(harness::to_session_key(harness::default_key), *d);
-        if (!o.ok() || !o.hdr.from_appliance() || o.hdr.boot_id != boot || wire::is_command(o.hdr.type)) __builtin_trap();
+        if (!o.ok() || !o.hdr.from_appliance() || o.hdr.boot_id != boot_id || wire::is_command(o.hdr.type)) __builtin_trap();
     }
 }
 
-}  // namespace
-
 /// State that commands read but cannot create cheaply: banned sources and a running program
 /// with an array and a hash map (map_read pages, map_counters telemetry).
-void populate(app_type& a, std::uint64_t now) {
-    for (std::uint64_t s = 1; s <= 3; ++s) (void)a.engine().penalty().ban(0xc0a80100 + s, now, 30 * app_type::tps);
+template <class App>
+void populate(App& a, std::uint64_t now) {
+    for (std::uint64_t s = 1; s <= 3; ++s) (void)a.engine().penalty().ban(0xc0a80100 + s, now, 30 * tps);
     namespace eb = secengine::ebpf;
     const std::vector<eb::insn> code = harness::pass_program(2);
     std::array<eb::map_spec, 2> maps{};
@@ -95,8 +106,9 @@ void populate(app_type& a, std::uint64_t now) {
     (void)a.engine().ebpf().prog().maps().update(1, k.data(), v.data(), 0);
 }
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    app_type a(boot);
+template <class App>
+std::uint64_t run(App& a, const std::uint8_t* data, std::size_t size) {
+    using app_type = App;
     std::uint64_t now = app_type::tps;
     if (size % 2 == 1) populate(a, now);
     std::uint64_t seq = 1000;
@@ -149,5 +161,47 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     a.turn(now + 100 * app_type::tps);
     check_sent(a);
     if (a.pool().free.size() != 16) __builtin_trap();
+    return now;
+}
+
+secengine::store::boot_config provisioned() {
+    secengine::store::boot_config c;
+    c.key = harness::default_key;
+    return c;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    if ((size & 2) == 0) {
+        plain_app a(boot);
+        (void)run(a, data, size);
+        return 0;
+    }
+    // The kernel's persistence: configuration changes into the state store, rule uploads into
+    // the database slots (small geometries: 8 blocks of 512 bytes, 2 slots' worth of 4 KiB blocks).
+    sim_flash bank(512, 8), db_bank(4096, 64);
+    secengine::store::state_store<sim_flash> store(bank);
+    if (store.open(provisioned()) != secengine::store::store_error::not_provisioned) __builtin_trap();  // erased bank
+    secengine::store::db_slots<sim_flash> slots(db_bank);
+    (void)slots.open(harness::to_session_key(harness::default_key));
+    std::uint64_t now = 0;
+    {
+        persisted_app a(boot, harness::default_key, tps, persist_type{&store, &slots});
+        now = run(a, data, size);
+    }
+    // Boot again from the same flash: a bank the plane wrote to opens (none; one it never wrote
+    // to is still not_provisioned) and every stored change replays.
+    const bool written = store.provisioned();
+    secengine::store::state_store<sim_flash> again(bank);
+    const secengine::store::store_error reopened = again.open(provisioned());
+    if (reopened != (written ? secengine::store::store_error::none : secengine::store::store_error::not_provisioned))
+        __builtin_trap();
+    secengine::store::db_slots<sim_flash> slots2(db_bank);
+    (void)slots2.open(harness::to_session_key(harness::default_key));
+    persisted_app b(boot + 1, harness::default_key, now, persist_type{&again, &slots2});
+    if (written) again.replay([&](std::uint16_t t, std::span<const std::byte> p) { b.plane().replay(t, p, now); });
+    b.turn(now + tps);
+    check_sent(b, boot + 1);
     return 0;
 }

@@ -93,7 +93,9 @@ public:
             off = detail::round8(static_cast<std::uint32_t>(off + m.spec.max_entries));
             if (off > arena_.size()) return {verify_error::bad_map_spec, static_cast<std::uint32_t>(i)};
         }
-        for (auto& b : arena_) b = std::byte{0};
+        // One memset, not a byte loop: the same code at -O2, but under the fuzz build's coverage
+        // instrumentation the loop traced a compare per byte (37% of fuzz_ebpf's time).
+        if (!arena_.empty()) __builtin_memset(arena_.data(), 0, arena_.size());
         count_ = static_cast<std::uint32_t>(specs.size());
         return {};
     }
