@@ -238,6 +238,38 @@ public:
         }
     }
 
+    /// Every command of the state in force (a snapshot's copies included) in replay order, its
+    /// MAC checked, to `f(type, payload)` (payload in place in the flash), until `f` returns
+    /// false. Counts nothing: for a compaction source that keeps some records as they were
+    /// stored (control/config_source.hpp: the eBPF upload's). Safe during compact(): the copies
+    /// it writes are not in force until the snapshot, and no block in force is erased.
+    template <class F>
+    void for_each_in_force(F&& f) const noexcept {
+        if (!provisioned_) return;
+        std::uint64_t last_first = 0;
+        for (;;) {
+            std::uint16_t next = no_block;
+            std::uint64_t best = ~std::uint64_t{0};
+            for (std::uint16_t b = 0; b < lay_.state_blocks; ++b) {
+                const std::uint64_t s = first_seq(b);
+                if (s != ~std::uint64_t{0} && s > last_first && s < best) {
+                    best = s;
+                    next = b;
+                }
+            }
+            if (next == no_block) return;
+            last_first = best;
+            for (std::size_t off = block_header_bytes;;) {
+                const std::span<const std::byte> at = rest(next, off);
+                const record_view v = parse_at(next, off);
+                if (v.size == 0) break;
+                off += v.size;
+                if (!v.ok() || !in_force(v) || is_base(v.kind) || !mac_ok(at, v, key_)) continue;
+                if (!f(v.type, v.payload)) return;
+            }
+        }
+    }
+
     /// Log compaction (docs/store.md "Compaction"): the running configuration, as the commands
     /// `source(put)` hands to `put(type, payload)` (which returns false once a write failed),
     /// is written as copy records, read back, then one snapshot record (the boot configuration
