@@ -81,8 +81,8 @@ struct running_config {
             m.value = l;
             if (!emit(m)) return;
         }
-        store.for_each_in_force([&](std::uint16_t type, std::span<const std::byte> payload) noexcept -> bool {
-            return !is_ebpf_upload(type) || put(type, payload);
+        store.for_each_in_force(is_ebpf_upload, [&](std::uint16_t type, std::span<const std::byte> payload) noexcept -> bool {
+            return put(type, payload);
         });
     }
 };

@@ -244,13 +244,15 @@ public:
         }
     }
 
-    /// Every command of the state in force (a snapshot's copies included) in replay order, its
-    /// MAC checked, to `f(type, payload)` (payload in place in the flash), until `f` returns
-    /// false. Counts nothing: for a compaction source that keeps some records as they were
-    /// stored (control/config_source.hpp: the eBPF upload's). Safe during compact(): the copies
-    /// it writes are not in force until the snapshot, and no block in force is erased.
-    template <class F>
-    void for_each_in_force(F&& f) const noexcept {
+    /// Every command of the state in force (a snapshot's copies included) whose type `want`
+    /// accepts, in replay order, its MAC checked, to `f(type, payload)` (payload in place in the
+    /// flash), until `f` returns false. `want` is asked before the MAC is computed (the MAC is
+    /// most of a record's cost). Counts nothing: for a compaction source that keeps some records
+    /// as they were stored (control/config_source.hpp: the eBPF upload's). Safe during
+    /// compact(): the copies it writes are not in force until the snapshot, and no block in
+    /// force is erased.
+    template <class Want, class F>
+    void for_each_in_force(Want&& want, F&& f) const noexcept {
         if (!provisioned_) return;
         std::uint64_t last_first = 0;
         for (;;) {
@@ -270,7 +272,7 @@ public:
                 const record_view v = parse_at(next, off);
                 if (v.size == 0) break;
                 off += v.size;
-                if (!v.ok() || !in_force(v) || is_base(v.kind) || !mac_ok(at, v, key_)) continue;
+                if (!v.ok() || !in_force(v) || is_base(v.kind) || !want(v.type) || !mac_ok(at, v, key_)) continue;
                 if (!f(v.type, v.payload)) return;
             }
         }
