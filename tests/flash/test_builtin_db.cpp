@@ -29,7 +29,12 @@
 
 namespace r = secengine::rules;
 
+// GCC evaluates it (the kernel's compiler: apps/unikernel/builtin_check.cpp asserts the same);
+// clang's default constexpr step limit (-fconstexpr-steps, 2^20) is below what the 68 KB check
+// needs, so a clang build of this test runs the same check at run time only (below).
+#if !defined(__clang__)
 static_assert(r::builtin_check() == r::db_error::ok, "the built-in rule set must pass the full check");
+#endif
 
 namespace {
 
