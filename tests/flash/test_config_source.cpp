@@ -249,8 +249,20 @@ TEST_CASE("config source: a power cut at a random step of a compaction boots the
         life l(f, 0x3001);
         for (int i = 0; i < 120; ++i) random_change(rng, l, keep, prog);
         before = take(l);
-        f.budget = static_cast<std::int64_t>(rng() % 1200);  // program words and erases
+        // The compaction's flash steps (program words and erases), counted on a copy; the cut
+        // falls anywhere in them or just after the last.
+        std::uint64_t steps = 0;
+        {
+            sim_flash probe = f;
+            life p(probe, 0x3100);
+            const std::uint64_t at = probe.ops;
+            REQUIRE(p.compact() == st::store_error::none);
+            steps = probe.ops - at;
+        }
+        const std::uint64_t budget = rng() % (steps + 2);
+        f.budget = static_cast<std::int64_t>(budget);
         cut_short = l.compact() != st::store_error::none;
+        CHECK(cut_short == (budget < steps));  // the same steps as on the copy
     }
     f.power_on();
     {
