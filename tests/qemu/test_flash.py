@@ -11,7 +11,7 @@ cases: persist     provision, boot from flash, changes with secctl, kill QEMU, b
                    QEMU killed, booted from the same image with no client: the set runs from
                    flash (ready line, rules list) and a rule still drops; a corrupt slot is
                    refused with a UART warning and the built-in set runs
-       compact     300 stored changes compacted by the kernel after boot, power cuts around it and
+       compaction  300 stored changes compacted by the kernel after boot, power cuts around it and
                    during the secctl changes that trigger the next compaction: the acknowledged
                    configuration after every boot, far fewer records replayed
        bad_images  erased and all-zero banks boot the defaults with the demo-key warning;
@@ -491,7 +491,7 @@ def main():
         b = Bench(flash, secctl, tmp)
         try:
             {'persist': case_persist, 'powercut': case_powercut, 'bad_images': case_bad_images, 'rules_db': case_rules_db,
-             'compact': case_compact}[case](b)
+             'compaction': case_compact}[case](b)
         finally:
             b.kill()
 
