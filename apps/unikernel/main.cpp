@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "bootargs.hpp"
+#include "compaction.hpp"
 #include "control.hpp"
 #include "fdt.hpp"
 #include "memlayout.hpp"
@@ -144,6 +145,7 @@ struct warm_state {
 kernel::state_bank bank;
 alignas(kernel::state_store) std::byte store_storage[sizeof(kernel::state_store)];
 kernel::state_store* state = nullptr;
+kernel::compactor compaction;  // when the state log is compacted (compaction.hpp)
 
 // The rule-database slots A/B on bank 1 (store/db_slots.hpp), null when bank 1 cannot be used:
 // uploads are then refused. Constructed in place like the store.
@@ -522,6 +524,31 @@ void read_bootargs(const void* dtb) {
     board::shutdown(3);
 }
 
+/// Log compaction with the running configuration as its source; one UART line either way.
+void compact_state() {
+    const std::uint32_t before = state->health().records;
+    const std::uint64_t t0 = board::instret();
+    const secengine::store::store_error e =
+        state->compact(secengine::control::running_config<engine_type, kernel::state_bank>{*engine_ptr, *state});
+    const std::uint64_t spent = board::instret() - t0;
+    compaction.done(*state);
+    uart::puts(e == secengine::store::store_error::none ? "secengine: state: compacted records=" : "secengine: state: WARNING: compaction failed (");
+    if (e != secengine::store::store_error::none) {
+        put_sv(secengine::store::name(e));
+        uart::puts("), old state kept, records=");
+    }
+    uart::put_dec(before);
+    uart::puts("->");
+    uart::put_dec(state->health().records);
+    uart::puts(" v");
+    uart::put_dec(state->version());
+    uart::puts(" free_blocks=");
+    uart::put_dec(state->free_blocks());
+    uart::puts(" insns=");
+    uart::put_dec(spent);
+    uart::putc('\n');
+}
+
 [[noreturn]] void event_loop() {
     const std::uint64_t period = board::ticks_per_second / 1000 * cfg.report_ms;
     std::uint64_t next_report = board::now_ticks() + period;
@@ -552,6 +579,8 @@ void read_bootargs(const void* dtb) {
             counters.busy_frames += frames;
         } else if (uart::getc() == 's') {
             report(now);  // on demand, for test harnesses: one line now, without waiting
+        } else if (state != nullptr && compaction.due(*state)) {
+            compact_state();  // an idle turn only: never in a packet burst (compaction.hpp)
         }
         if (control->reboot_requested()) {
             // Factory reset acked: give the ack 100 ms to leave, then start again from flash.

@@ -11,6 +11,9 @@ cases: persist     provision, boot from flash, changes with secctl, kill QEMU, b
                    QEMU killed, booted from the same image with no client: the set runs from
                    flash (ready line, rules list) and a rule still drops; a corrupt slot is
                    refused with a UART warning and the built-in set runs
+       compaction  300 stored changes compacted by the kernel after boot, power cuts around it and
+                   during the secctl changes that trigger the next compaction: the acknowledged
+                   configuration after every boot, far fewer records replayed
        bad_images  erased and all-zero banks boot the defaults with the demo-key warning;
                    corrupt, truncated, foreign-key and wrong-version records are refused with a
                    UART message and a counter, the rest of the state still loads
@@ -265,6 +268,109 @@ def case_powercut(b):
     b.kill()
 
 
+def ports_of(b):
+    rules, out = b.blocked_rules()
+    return frozenset(int(p) for proto, p, d in rules), out
+
+
+def case_compact(b):
+    """Log compaction by the kernel (apps/unikernel/compaction.hpp, docs/store.md): a state of
+    300 stored changes (written here, independently) is compacted at the first idle turn after
+    boot to one record per port rule in force; power cuts around that compaction and during
+    ~260 changes from secctl that trigger the next one: every boot shows exactly the
+    acknowledged configuration (or it plus the change in flight, whole)."""
+    rng = random.Random(int(os.environ.get('SECENGINE_SEED', '14')))
+    img = b.provision()
+    data = bytearray(open(img, 'rb').read())
+    typ_block, typ_unblock = wire_type('block_port'), wire_type('unblock_port')
+    ports, blob = set(), b''
+    for i in range(300):
+        p, blk = rng.randrange(1000, 1024), rng.random() < 0.6
+        blob += record(2, typ_block if blk else typ_unblock, 2 + i, port_rule(6, p, 0), KEY)
+        ports = ports | {p} if blk else ports - {p}
+    end = records_end(data)
+    data[end:end + len(blob)] = blob
+    fresh = bytes(data)
+    ports = frozenset(ports)
+
+    # Power cuts around the compaction that follows the boot, each on a fresh copy.
+    cut = os.path.join(b.tmp, 'cut.img')
+    during = 0
+    for k in range(5):
+        with open(cut, 'wb') as f:
+            f.write(fresh)
+        a = b.boot(cut)
+        time.sleep(rng.uniform(0, 0.05))
+        done = 'compacted' in a.uart()
+        b.kill()
+        a = b.boot(cut)
+        got, out = ports_of(b)
+        assert got == ports, 'cut %d (compaction %s): %s != %s\n%s' % (k, 'done' if done else 'not seen', got, ports, a.uart())
+        during += not done
+        b.kill()
+
+    with open(img, 'wb') as f:
+        f.write(fresh)
+    a = b.boot(img)
+    assert 'replayed=300' in b.state_line(), a.uart()
+    m = a.wait_line(r'secengine: state: compacted records=(\d+)->(\d+) v\d+ free_blocks=(\d+) insns=(\d+)', 20)
+    assert int(m.group(1)) == 301 and int(m.group(2)) == 1 + len(ports), (m.string, len(ports))
+    got, out = ports_of(b)
+    assert got == ports, (got, ports)
+    print('ok: 300 stored changes compacted to %d records after boot (minstret %s: host ticks without -icount); %d power cuts '
+          'around it (%d before it finished) boot the same %d port rules' % (int(m.group(2)), m.group(4), 5, during, len(ports)))
+    b.kill()
+    a = b.boot(img)
+    st = b.state_line()
+    assert 'replayed=%d ' % len(ports) in st + ' ', st
+
+    # Changes from secctl until the kernel compacts again, then a cut at a random moment.
+    model = (ports, 2000)
+    inflight = None
+    acked = 0
+    stop = threading.Event()
+
+    def changes():
+        nonlocal model, inflight, acked
+        while not stop.is_set():
+            k = rng.random()
+            if k < 0.1:
+                change = ('pps', rng.randrange(100, 100000))
+                args = ('limits', '--pps', str(change[1]))
+            else:
+                change = ('block' if k < 0.6 else 'unblock', rng.randrange(1000, 1024))
+                args = (change[0], 'tcp', str(change[1]), 'in')
+            inflight = change
+            try:
+                out = b.secctl(*args, expect=None, timeout=10)
+            except Exception:
+                return
+            if stop.is_set():
+                return
+            if ': ok' in out or 'not_found' in out:
+                model = apply_change(model, change)
+                acked += 1
+            inflight = None
+
+    t = threading.Thread(target=changes, daemon=True)
+    t.start()
+    m = a.wait_line(r'secengine: state: compacted records=(\d+)->(\d+)', 120, a.last_index)
+    time.sleep(rng.uniform(0, 1.5))
+    stop.set()
+    b.kill()
+    t.join(15)
+    a = b.boot(img)
+    got, out = ports_of(b)
+    state = (got, int(re.search(r'pps=(\d+)', out).group(1)))
+    assert state == model or (inflight is not None and state == apply_change(model, inflight)), (state, model, inflight)
+    st = b.state_line()
+    n = int(re.search(r'replayed=(\d+)', st).group(1))
+    assert n < 100, st  # the compacted state plus the changes after it, not every change
+    print('ok: %d acknowledged changes from secctl, compacted by the kernel (%s -> %s records), a power cut: the '
+          'reboot shows the acknowledged configuration and replays %d records' % (acked, m.group(1), m.group(2), n))
+    b.kill()
+
+
 def boot_state(b, img):
     a = b.boot(img)
     return a, b.state_line()
@@ -384,7 +490,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         b = Bench(flash, secctl, tmp)
         try:
-            {'persist': case_persist, 'powercut': case_powercut, 'bad_images': case_bad_images, 'rules_db': case_rules_db}[case](b)
+            {'persist': case_persist, 'powercut': case_powercut, 'bad_images': case_bad_images, 'rules_db': case_rules_db,
+             'compaction': case_compact}[case](b)
         finally:
             b.kill()
 

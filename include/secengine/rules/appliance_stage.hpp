@@ -104,11 +104,18 @@ public:
     /// Starts with `builtin` (validated; an image that fails leaves the stage without rules and
     /// returns the error from `builtin_error()`).
     explicit appliance_stage(std::span<const std::byte> builtin) noexcept { builtin_error_ = set_builtin(builtin); }
+    /// Tag: the built-in image was checked in full when the program was built (the constant
+    /// rules::embedded::builtin_db, rules/builtin_check.hpp), so boot opens it with the O(1)
+    /// header checks of `db_view::open_trusted` (docs/performance/flash.md).
+    struct prechecked_t {};
+    static constexpr prechecked_t prechecked{};
+    appliance_stage(std::span<const std::byte> builtin, prechecked_t) noexcept { builtin_error_ = set_builtin(builtin, true); }
 
-    /// Validates `image` (read in place, must outlive the stage) and runs it from now on.
-    db_error set_builtin(std::span<const std::byte> image) noexcept {
+    /// Validates `image` (read in place, must outlive the stage) and runs it from now on;
+    /// `trusted`: only the header (the image was checked at build time, see above).
+    db_error set_builtin(std::span<const std::byte> image, bool trusted = false) noexcept {
         db_view v;
-        const db_error e = db_view::open(image, v);
+        const db_error e = trusted ? db_view::open_trusted(image, v) : db_view::open(image, v);
         if (e != db_error::ok) return e;
         builtin_ = v;
         switch_to(v, source::builtin);

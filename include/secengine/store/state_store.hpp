@@ -114,6 +114,7 @@ public:
         compacting_from_ = 0;
         next_seq_ = 1;
         version_ = 0;
+        used_ = 0;
         boot_ = defaults;
         key_ = key_of(defaults);
         const std::size_t bs = f_.block_size();
@@ -135,6 +136,7 @@ public:
                 if (load_le32(block(b)) == 0 && load_le32(block(b) + block_header_bytes) == 0) continue;
             }
             std::size_t off = block_header_bytes;
+            bool garbage = false;  // the parse ended on a record it cannot skip
             for (;;) {
                 const record_view v = parse_at(b, off);
                 if (v.error == store_error::erased) break;
@@ -143,9 +145,11 @@ public:
                 if (v.ok() && v.seq >= next_seq_) next_seq_ = v.seq + 1;
                 if (v.size == 0) {  // the rest of the block cannot be parsed
                     count(v.error);
+                    garbage = true;
                     break;
                 }
                 if (v.ok()) {
+                    if (b < 64) used_ |= std::uint64_t{1} << b;
                     if (v.seq >= newest) {
                         newest = v.seq;
                         head_ = b;
@@ -165,11 +169,13 @@ public:
                 }
                 off += v.size;
             }
+            // Where this block's parse ended is parse_end(b), known here without a second walk
+            // (which cost a third CRC of every record at boot).
+            if (head_ == b) head_off_ = garbage ? 0u : static_cast<std::uint32_t>(off);
         }
         if (head_ != no_block) {
             // Appends continue after the last parseable record of the newest record's block,
             // never after garbage (parse_end 0): then the next append opens a block.
-            head_off_ = static_cast<std::uint32_t>(parse_end(head_));
             if (head_off_ == 0) head_ = no_block;
         }
         if (!provisioned_) {
@@ -235,6 +241,40 @@ public:
         if (copies < copies_) {
             health_.missing_copies = copies_ - copies;
             health_.skipped += copies_ - copies;
+        }
+    }
+
+    /// Every command of the state in force (a snapshot's copies included) whose type `want`
+    /// accepts, in replay order, its MAC checked, to `f(type, payload)` (payload in place in the
+    /// flash), until `f` returns false. `want` is asked before the MAC is computed (the MAC is
+    /// most of a record's cost). Counts nothing: for a compaction source that keeps some records
+    /// as they were stored (control/config_source.hpp: the eBPF upload's). Safe during
+    /// compact(): the copies it writes are not in force until the snapshot, and no block in
+    /// force is erased.
+    template <class Want, class F>
+    void for_each_in_force(Want&& want, F&& f) const noexcept {
+        if (!provisioned_) return;
+        std::uint64_t last_first = 0;
+        for (;;) {
+            std::uint16_t next = no_block;
+            std::uint64_t best = ~std::uint64_t{0};
+            for (std::uint16_t b = 0; b < lay_.state_blocks; ++b) {
+                const std::uint64_t s = first_seq(b);
+                if (s != ~std::uint64_t{0} && s > last_first && s < best) {
+                    best = s;
+                    next = b;
+                }
+            }
+            if (next == no_block) return;
+            last_first = best;
+            for (std::size_t off = block_header_bytes;;) {
+                const std::span<const std::byte> at = rest(next, off);
+                const record_view v = parse_at(next, off);
+                if (v.size == 0) break;
+                off += v.size;
+                if (!v.ok() || !in_force(v) || is_base(v.kind) || !want(v.type) || !mac_ok(at, v, key_)) continue;
+                if (!f(v.type, v.payload)) return;
+            }
         }
     }
 
@@ -364,6 +404,7 @@ private:
     /// Sequence number of the block's first intact record (~0: none): the block's place in
     /// the log. (A torn record's number may be torn too, so it cannot order blocks.)
     [[nodiscard]] std::uint64_t first_seq(std::uint16_t b) const noexcept {
+        if (b < 64 && ((used_ >> b) & 1u) == 0) return ~std::uint64_t{0};  // no intact record since open()
         for (std::size_t off = block_header_bytes;;) {
             const record_view v = parse_at(b, off);
             if (v.size == 0) return ~std::uint64_t{0};
@@ -399,15 +440,6 @@ private:
     }
     /// Holds the base in force or a change after it: must not be erased.
     [[nodiscard]] bool live(std::uint16_t b) const noexcept { return (provisioned_ || compacting_from_ != 0) && holds_live(b); }
-    /// Offset after the block's last parseable record (0: the parse ends on garbage).
-    [[nodiscard]] std::size_t parse_end(std::uint16_t b) const noexcept {
-        for (std::size_t off = block_header_bytes;;) {
-            const record_view v = parse_at(b, off);
-            if (v.error == store_error::erased) return off;
-            if (v.size == 0) return 0;
-            off += v.size;
-        }
-    }
     [[nodiscard]] bool erased(std::uint16_t b, std::size_t off, std::size_t n) const noexcept {
         const std::byte* p = block(b) + off;
         for (std::size_t i = 0; i < n; i += 4)
@@ -473,6 +505,7 @@ private:
             head_ = no_block;  // something is written there: never program over it
         }
         const record_writer w(kind, type, seq, payload, key_);
+        if (head_ < 64) used_ |= std::uint64_t{1} << head_;
         const std::size_t base = (std::size_t{lay_.state_first} + head_) * f_.block_size() + head_off_;
         next_seq_ = seq + 1;  // used even if the write fails: a torn record keeps its number
         std::array<std::uint32_t, 8> chunk{};
@@ -513,6 +546,12 @@ private:
     std::uint32_t copies_ = 0;    ///< copies the snapshot in force names
     std::uint64_t next_seq_ = 1;
     std::uint64_t version_ = 0;
+    /// Bit b (b < 64): state block b may hold an intact record - found by open() or written
+    /// since; never cleared before the next open(). The replay's search for the next block in
+    /// order skips the others instead of parsing all 64 block starts twice (~14,000 RV64
+    /// instructions of the flash boot, docs/performance/flash.md). Blocks from 64 on are
+    /// always searched.
+    std::uint64_t used_ = 0;
     store_health health_{};
 };
 
