@@ -266,13 +266,15 @@ std::uint32_t write_literals(writer& w, const std::vector<literal>& lits) {
     const std::size_t recs_at = heads_at + ((std::size_t{1} << b) + 1) * 4;
     const std::size_t nrec = longs.size() + shorts.size();
     const std::size_t short_at = recs_at + nrec * lw::r_words * 4;
-    const std::size_t pool_at = short_at + (shorts.empty() ? 0 : lw::short_bits_bytes);
+    const std::size_t teddy_at = short_at + (shorts.empty() ? 0 : lw::short_bits_bytes);
+    const bool teddy = !longs.empty() && longs.size() <= lw::teddy_max_literals;
+    const std::size_t pool_at = teddy_at + (teddy ? lw::teddy_bytes : 0);
     std::size_t pool_len = 0;
     for (const auto& l : lits) pool_len += l.bytes.size();
     for (std::uint32_t v : {static_cast<std::uint32_t>(nrec), k, static_cast<std::uint32_t>(filter_at), b, static_cast<std::uint32_t>(heads_at),
                             static_cast<std::uint32_t>(recs_at), static_cast<std::uint32_t>(longs.size()),
                             shorts.empty() ? none32 : static_cast<std::uint32_t>(short_at), static_cast<std::uint32_t>(pool_at),
-                            static_cast<std::uint32_t>(pool_len)})
+                            static_cast<std::uint32_t>(pool_len), teddy ? static_cast<std::uint32_t>(teddy_at) : none32})
         w.u32(v);
     std::vector<std::uint8_t> filter(std::size_t{1} << (k - 3));
     for (const literal* l : longs) {
@@ -299,6 +301,26 @@ std::uint32_t write_literals(writer& w, const std::vector<literal>& lits) {
             bits[c >> 3] = static_cast<std::uint8_t>(bits[c >> 3] | (1u << (c & 7)));
         }
         for (auto x : bits) w.u8(x);
+    }
+    if (teddy) {
+        // Buckets of neighbours in key order: literals that share prefix bytes share nibbles, so
+        // a bucket's sets stay small (Hyperscan groups its Teddy buckets by similarity too).
+        std::vector<std::uint32_t> keys;
+        for (const literal* l : longs) keys.push_back(key(*l));
+        auto as_string = [](std::uint32_t x) {  // the first 3 key bytes, byte 0 most significant
+            return (x & 0xFF) << 16 | (x & 0xFF00) | (x >> 16 & 0xFF);
+        };
+        std::sort(keys.begin(), keys.end(), [&](std::uint32_t x, std::uint32_t y) { return as_string(x) < as_string(y); });
+        std::array<std::uint8_t, lw::teddy_bytes> masks{};
+        for (std::size_t q = 0; q < keys.size(); ++q) {
+            const auto bucket = static_cast<unsigned>(q * 8 / keys.size());
+            for (unsigned j = 0; j < 3; ++j) {
+                const unsigned c = (keys[q] >> (8 * j)) & 0xFF;
+                masks[32 * j + (c & 15)] = static_cast<std::uint8_t>(masks[32 * j + (c & 15)] | (1u << bucket));
+                masks[32 * j + 16 + (c >> 4)] = static_cast<std::uint8_t>(masks[32 * j + 16 + (c >> 4)] | (1u << bucket));
+            }
+        }
+        for (auto x : masks) w.u8(x);
     }
     w.bytes(pool);
     w.align();

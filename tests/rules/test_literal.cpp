@@ -157,6 +157,30 @@ TEST_CASE("literal: outputs equal the automaton walk and a naive search (propert
     }
 }
 
+TEST_CASE("literal: small sets carry Teddy masks, large ones the gathered filter; both agree with the walk", "[rules][literal]") {
+    for (const std::size_t nlits : {std::size_t{8}, std::size_t{lw::teddy_max_literals}, std::size_t{lw::teddy_max_literals + 1}, std::size_t{500}}) {
+        std::mt19937 rng(static_cast<std::uint32_t>(nlits));
+        std::vector<std::string> lits;
+        for (std::size_t i = 0; i < nlits; ++i) {
+            std::string l;
+            for (std::size_t k = 0, len = 4 + rng() % 6; k < len; ++k) l += "abcdAB"[rng() % 6];
+            lits.push_back(l);
+        }
+        const auto texts = rule_texts(lits, rng);
+        test::engine ac(texts);
+        test::engine lit(texts, rulesc::default_vars(), literal_only());
+        const rules::detail::literal_table t(lit.view.bytes().data(), lit.view.literal_table(http::buffer::payload));
+        INFO(nlits << " literals");
+        CHECK((t.teddy != rules::none32) == (nlits <= lw::teddy_max_literals));
+        for (int round = 0; round < 30; ++round) {
+            std::string data;
+            for (std::size_t k = 0, len = rng() % 400; k < len; ++k) data += "abcdABx"[rng() % 7];
+            REQUIRE(scan(lit, data, rules::literal_path::simd) == walk(ac, data));
+            REQUIRE(scan(lit, data, rules::literal_path::scalar) == walk(ac, data));
+        }
+    }
+}
+
 TEST_CASE("literal: the candidate scratch overflows exactly where the walk's does", "[rules][literal]") {
     std::mt19937 rng(99);
     const std::vector<std::string> lits = {"aaaa", "aa", "a", "aaaaaaa", "baaa"};
@@ -208,6 +232,7 @@ TEST_CASE("literal: db_view refuses inconsistent literal tables", "[rules][liter
     const std::uint32_t recs = word(lw::records), heads = word(lw::heads), filter = word(lw::filter);
     REQUIRE(word(lw::count) == 5);
     REQUIRE(word(lw::long_count) == 3);
+    REQUIRE(word(lw::teddy) != rules::none32);  // a small set: the SIMD path's Teddy masks are there
     auto rec = [&](std::uint32_t r, std::size_t w) { return recs + 4 * (r * lw::r_words + w); };
     struct change { const char* what; std::size_t at; std::uint32_t value; db_error want; };
     const std::vector<change> changes = {
@@ -232,12 +257,16 @@ TEST_CASE("literal: db_view refuses inconsistent literal tables", "[rules][liter
         {"literal bytes outside the pool", rec(1, lw::r_data), static_cast<std::uint32_t>(good.size() - 2), db_error::bad_prefilter},
         {"short bits missing", t + 4 * lw::short_bits, rules::none32, db_error::bad_prefilter},
         {"filter bits cleared", filter, 0, db_error::bad_prefilter},
+        {"teddy masks past the end", t + 4 * lw::teddy, static_cast<std::uint32_t>(good.size() - 8), db_error::bad_prefilter},
+        {"teddy masks cleared", word(lw::teddy), 0, db_error::bad_prefilter},
     };
     for (const auto& c : changes) {
         auto img = good;
         put32(img, c.at, c.value);
         if (std::string_view(c.what) == "filter bits cleared")
             for (std::size_t k = 0; k < (std::size_t{1} << word(lw::filter_log2)) / 8; ++k) img[filter + k] = std::byte{0};
+        if (std::string_view(c.what) == "teddy masks cleared")
+            for (std::size_t k = 0; k < lw::teddy_bytes; ++k) img[word(lw::teddy) + k] = std::byte{0};
         INFO(c.what);
         CHECK(reopen(img) == c.want);
     }

@@ -24,9 +24,15 @@
 /// checks that against the walk and a naive search), so the candidate set and the scratch
 /// overflow point do not change.
 ///
+/// For small sets the AVX2 path first applies Teddy's filter (Hyperscan, src/fdr/teddy.c; the
+/// NSDI paper's section 4.2): the literals split into 8 buckets, and for each of the key's first
+/// 3 bytes two 16-entry tables (low and high nibble) give the buckets with such a byte there;
+/// two pshufb and an AND per byte test 32 positions without a memory gather.
+///
 /// Layout at the table's offset L (u32 words, all offsets from the image start):
 ///     lw::count, filter_log2 k, filter (2^k bits), bucket_log2 b, heads (2^b + 1 words),
-///     records (count x lw::r_words), long_count, short_bits (32 bytes or none32), pool, pool_len
+///     records (count x lw::r_words), long_count, short_bits (32 bytes or none32), pool, pool_len,
+///     teddy (lw::teddy_bytes or none32)
 /// Records [0, long_count) are the >= 4-byte literals in bucket order; [long_count, count) the
 /// 1-3 byte ones sorted by first byte. A record: prefix (the first min(4, len) folded bytes,
 /// byte j at bits 8j, zero padded), len, data (offset of the len folded bytes), rule.
@@ -44,7 +50,12 @@ namespace secengine::rules {
 
 namespace lw {
 inline constexpr std::size_t count = 0, filter_log2 = 1, filter = 2, bucket_log2 = 3, heads = 4, records = 5,
-                             long_count = 6, short_bits = 7, pool = 8, pool_len = 9, words = 10;
+                             long_count = 6, short_bits = 7, pool = 8, pool_len = 9, teddy = 10, words = 11;
+/// Teddy masks (none32: absent; written for small sets, <= teddy_max_literals long literals):
+/// for key byte j = 0..2, 16 bytes indexed by its low nibble then 16 by its high nibble, each a
+/// bit set of the 8 buckets whose literals have such a nibble there.
+inline constexpr std::size_t teddy_bytes = 3 * 32;
+inline constexpr std::uint32_t teddy_max_literals = 64;
 inline constexpr std::size_t r_prefix = 0, r_len = 1, r_data = 2, r_rule = 3, r_words = 4;
 inline constexpr std::uint32_t filter_log2_min = 6, filter_log2_max = 24, bucket_log2_min = 1, bucket_log2_max = 20;
 inline constexpr std::uint32_t key_len = 4;  ///< bytes of a long literal's key; shorter ones go to the short pass
@@ -96,7 +107,7 @@ template <class W>
 /// The table's words, read once per scan (the table was validated by db_view::open).
 struct literal_table {
     const std::byte* img = nullptr;
-    std::uint32_t count = 0, k = 0, filter = 0, b = 0, heads = 0, records = 0, long_count = 0, short_bits = 0;
+    std::uint32_t count = 0, k = 0, filter = 0, b = 0, heads = 0, records = 0, long_count = 0, short_bits = 0, teddy = 0;
 
     constexpr literal_table(const std::byte* image, std::uint32_t at) noexcept : img(image) {
         auto w = [&](std::size_t i) { return lit_u32(image + at + 4 * i); };
@@ -108,6 +119,7 @@ struct literal_table {
         records = w(lw::records);
         long_count = w(lw::long_count);
         short_bits = w(lw::short_bits);
+        teddy = w(lw::teddy);
     }
     [[nodiscard]] constexpr std::uint32_t rec(std::uint32_t r, std::size_t word) const noexcept {
         return lit_u32(img + records + (std::size_t{r} * lw::r_words + word) * 4);
@@ -161,45 +173,73 @@ constexpr bool scan_long_scalar(const literal_table& t, const std::byte* d, std:
 }
 
 #ifdef SECENGINE_LITERAL_AVX2
-/// The AVX2 pass: 32 positions per step. Four unaligned 32-byte loads at i..i+3 hold, in their
-/// 32-bit lanes, the keys of positions i+j+4l (load j, lane l); each lane is folded, hashed
-/// (vpmulld) and its filter bit fetched with one gather, so a step that no literal can start in
-/// costs ~4 gathers. Passing lanes go to verify_long. Teddy (Hyperscan) tests nibble masks with
-/// shuffles instead; a gather over the same bitmap keeps one table for both paths.
-__attribute__((target("avx2"))) inline bool scan_long_avx2(const literal_table& t, const std::byte* d, std::size_t len,
-                                                           std::span<std::uint32_t> out, std::size_t& n) noexcept {
-    std::size_t i = 0;
+/// One AVX2 step over the 32 positions p[0..31] (reads p[0..34]): bit o of the result is set
+/// when a long literal may start at p[o]. Four unaligned loads at p+0..p+3 hold, in their
+/// 32-bit lanes, the keys of positions j+4l (load j, lane l); each lane is folded, hashed
+/// (vpmulld) and its filter bit fetched with one gather.
+__attribute__((target("avx2,bmi2"))) inline std::uint32_t step_gather(const literal_table& t, const std::byte* p) noexcept {
     const __m256i a1 = _mm256_set1_epi8('A' - 1), z1 = _mm256_set1_epi8('Z' + 1), case_bit = _mm256_set1_epi8(0x20);
     const __m256i mul = _mm256_set1_epi32(static_cast<int>(lw::hash_mul)), low5 = _mm256_set1_epi32(31), one = _mm256_set1_epi32(1);
     const __m128i shift = _mm_cvtsi32_si128(static_cast<int>(32 - t.k));
     const int* const filter = reinterpret_cast<const int*>(t.img + t.filter);
-    for (; i + 35 <= len; i += 32) {
-        __m256i keys[4];
-        unsigned masks[4];
-        unsigned any = 0;
-        for (int j = 0; j < 4; ++j) {
-            const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(d + i + static_cast<std::size_t>(j)));
-            const __m256i up = _mm256_and_si256(_mm256_cmpgt_epi8(v, a1), _mm256_cmpgt_epi8(z1, v));
-            keys[j] = _mm256_or_si256(v, _mm256_and_si256(up, case_bit));
-            const __m256i h = _mm256_srl_epi32(_mm256_mullo_epi32(keys[j], mul), shift);
-            const __m256i word = _mm256_i32gather_epi32(filter, _mm256_srli_epi32(h, 5), 4);
-            const __m256i bit = _mm256_and_si256(word, _mm256_sllv_epi32(one, _mm256_and_si256(h, low5)));
-            masks[j] = ~static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(bit, _mm256_setzero_si256())))) & 0xFFu;
-            any |= masks[j];
-        }
-        if (any == 0) continue;
-        // Only the passing lanes (the order of reports does not matter: the evaluator sorts).
-        alignas(32) std::uint32_t lanes[4][8];
-        for (unsigned j = 0; j < 4; ++j) {
-            if (masks[j] == 0) continue;
-            _mm256_store_si256(reinterpret_cast<__m256i*>(lanes[j]), keys[j]);
-            for (unsigned m = masks[j]; m != 0; m &= m - 1) {
-                const auto l = static_cast<unsigned>(__builtin_ctz(m));
-                if (!verify_long(t, d, len, i + j + 4 * l, lanes[j][l], out, n)) return false;
-            }
-        }
+    std::uint32_t out = 0;
+    for (unsigned j = 0; j < 4; ++j) {
+        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + j));
+        const __m256i up = _mm256_and_si256(_mm256_cmpgt_epi8(v, a1), _mm256_cmpgt_epi8(z1, v));
+        const __m256i key = _mm256_or_si256(v, _mm256_and_si256(up, case_bit));
+        const __m256i h = _mm256_srl_epi32(_mm256_mullo_epi32(key, mul), shift);
+        const __m256i word = _mm256_i32gather_epi32(filter, _mm256_srli_epi32(h, 5), 4);
+        const __m256i bit = _mm256_and_si256(word, _mm256_sllv_epi32(one, _mm256_and_si256(h, low5)));
+        const unsigned m = ~static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(bit, _mm256_setzero_si256())))) & 0xFFu;
+        out |= _pdep_u32(m, 0x11111111u << j);  // lane l of load j is position j + 4l
     }
-    return scan_long_scalar(t, d, len, i, out, n);
+    return out;
+}
+
+/// The Teddy step over the same 32 positions (reads p[0..33]): per key byte j, the folded
+/// bytes at p+j select bucket sets by low and by high nibble (pshufb); a position passes when
+/// one bucket has all of its 3 bytes.
+__attribute__((target("avx2,bmi2"))) inline std::uint32_t step_teddy(const literal_table& t, const std::byte* p) noexcept {
+    const __m256i a1 = _mm256_set1_epi8('A' - 1), z1 = _mm256_set1_epi8('Z' + 1), case_bit = _mm256_set1_epi8(0x20);
+    const __m256i nibble = _mm256_set1_epi8(0x0F);
+    __m256i acc = _mm256_set1_epi8(-1);
+    for (unsigned j = 0; j < 3; ++j) {
+        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + j));
+        const __m256i up = _mm256_and_si256(_mm256_cmpgt_epi8(v, a1), _mm256_cmpgt_epi8(z1, v));
+        const __m256i f = _mm256_or_si256(v, _mm256_and_si256(up, case_bit));
+        const __m256i lo_t = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(t.img + t.teddy + 32 * j)));
+        const __m256i hi_t = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(t.img + t.teddy + 32 * j + 16)));
+        const __m256i lo = _mm256_shuffle_epi8(lo_t, _mm256_and_si256(f, nibble));
+        const __m256i hi = _mm256_shuffle_epi8(hi_t, _mm256_and_si256(_mm256_srli_epi16(f, 4), nibble));
+        acc = _mm256_and_si256(acc, _mm256_and_si256(lo, hi));
+    }
+    return ~static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(acc, _mm256_setzero_si256())));
+}
+
+/// The AVX2 pass: 32 positions per step (Teddy for small sets, else the gathered filter), the
+/// last < 35 bytes copied into a zero-padded block so short buffers (HTTP methods, hosts) take
+/// the same path; positions past len - 4 are masked off.
+__attribute__((target("avx2,bmi2"))) inline bool scan_long_avx2(const literal_table& t, const std::byte* d, std::size_t len,
+                                                           std::span<std::uint32_t> out, std::size_t& n) noexcept {
+    const bool teddy = t.teddy != 0xFFFFFFFFu;
+    auto verify = [&](std::uint32_t m, std::size_t i) {
+        for (; m != 0; m &= m - 1) {
+            const std::size_t at = i + static_cast<std::size_t>(__builtin_ctz(m));
+            if (!verify_long(t, d, len, at, fold_word(lit_u32(d + at)), out, n)) return false;
+        }
+        return true;
+    };
+    std::size_t i = 0;
+    for (; i + 35 <= len; i += 32) {
+        const std::uint32_t m = teddy ? step_teddy(t, d + i) : step_gather(t, d + i);
+        if (m != 0 && !verify(m, i)) return false;
+    }
+    if (i + lw::key_len > len) return true;
+    alignas(32) std::byte pad[64] = {};
+    __builtin_memcpy(pad, d + i, len - i);  // len - i <= 34
+    const std::uint32_t live = (1u << (len - i - 3)) - 1;  // positions i .. len - 4
+    const std::uint32_t m = (teddy ? step_teddy(t, pad) : step_gather(t, pad)) & live;
+    return m == 0 || verify(m, i);
 }
 #endif
 
@@ -230,10 +270,10 @@ constexpr bool scan_short(const literal_table& t, const std::byte* d, std::size_
 
 }  // namespace detail
 
-/// Whether this build and CPU can run `literal_path::simd`.
+/// Whether this build and CPU can run `literal_path::simd` (AVX2 and BMI2's pdep).
 [[nodiscard]] inline bool literal_simd_available() noexcept {
 #ifdef SECENGINE_LITERAL_AVX2
-    return __builtin_cpu_supports("avx2");
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2");
 #else
     return false;
 #endif
@@ -281,6 +321,7 @@ constexpr void literal_scan(std::span<const std::byte> image, std::uint32_t at, 
     if (!in(t.records, std::uint64_t{t.count} * lw::r_words * 4) || t.records % 4 != 0) return false;
     if (!in(pool, pool_len)) return false;
     if (t.count > t.long_count && (t.short_bits == 0xFFFFFFFFu || !in(t.short_bits, lw::short_bits_bytes))) return false;
+    if (t.teddy != 0xFFFFFFFFu && !in(t.teddy, lw::teddy_bytes)) return false;
     auto head = [&](std::uint64_t h) { return detail::lit_u32(img.data() + t.heads + 4 * h); };
     if (head(0) != 0 || head(nheads - 1) != t.long_count) return false;
     for (std::uint64_t h = 0; h + 1 < nheads; ++h) {
@@ -289,6 +330,15 @@ constexpr void literal_scan(std::span<const std::byte> image, std::uint32_t at, 
         for (std::uint32_t r = r0; r < r1; ++r) {
             const std::uint32_t key = t.rec(r, lw::r_prefix);
             if (lw::hash(key, t.b) != h || !t.filter_bit(lw::hash(key, t.k))) return false;
+            // The Teddy masks must pass every literal's key (else the SIMD path would miss it).
+            if (t.teddy != 0xFFFFFFFFu) {
+                unsigned buckets = 0xFF;
+                for (unsigned j = 0; j < 3; ++j) {
+                    const unsigned c = (key >> (8 * j)) & 0xFF;
+                    buckets &= static_cast<unsigned>(img[t.teddy + 32 * j + (c & 15)]) & static_cast<unsigned>(img[t.teddy + 32 * j + 16 + (c >> 4)]);
+                }
+                if (buckets == 0) return false;
+            }
         }
     }
     std::uint32_t prev_first = 0;
@@ -318,7 +368,7 @@ constexpr void literal_scan(std::span<const std::byte> image, std::uint32_t at, 
 [[nodiscard]] constexpr std::size_t literal_table_bytes(std::span<const std::byte> img, std::uint32_t at) noexcept {
     const detail::literal_table t(img.data(), at);
     const std::size_t pool_len = detail::lit_u32(img.data() + at + 4 * lw::pool_len);
-    return lw::words * 4 + (std::size_t{1} << (t.k - 3)) + ((std::size_t{1} << t.b) + 1) * 4 + std::size_t{t.count} * lw::r_words * 4 +
+    return lw::words * 4 + (t.teddy != 0xFFFFFFFFu ? lw::teddy_bytes : 0) + (std::size_t{1} << (t.k - 3)) + ((std::size_t{1} << t.b) + 1) * 4 + std::size_t{t.count} * lw::r_words * 4 +
            pool_len + (t.count > t.long_count ? lw::short_bits_bytes : 0);
 }
 
