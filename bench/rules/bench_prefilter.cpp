@@ -1,17 +1,21 @@
-// Rule engine prefilter cost per payload byte as the rule count grows (10 .. 10,000 rules):
-// prints rules.prefilter_ns_per_byte.<N> (whole evaluate() on a 16 KiB payload that holds a few
-// hits, divided by the bytes) and rules.candidates.<N>, rules.db_bytes.<N>; the same names with
-// _no_start_table for images compiled without start tables (secrules --no-start-tables).
-// With Hyperscan (libhs, the peer of issue 11's target) the same literals, caseless, in block mode
-// over the same payload: rules.hyperscan_ns_per_byte.<N>, rules.ratio_to_hyperscan.<N> (our
-// bytes/s over Hyperscan's, as dpi.ratio_to_hyperscan) and rules.memory_ratio_to_hyperscan.<N>
-// (our image over Hyperscan's database + scratch).
-// The literal tables (format v4, secengine/rules/literal_prefilter.hpp) are measured in the same
-// run: rules.literal_ns_per_byte.<N> (whole evaluate(), AVX2 path when the CPU has it),
-// rules.literal_scalar_ns_per_byte.<N> (the portable path alone, the scan without evaluate()),
-// rules.literal_bytes.<N> (the table), rules.literal_ratio_to_hyperscan.<N> and
-// rules.literal_memory_ratio_to_hyperscan.<N> (the table over Hyperscan's database + scratch:
-// the same literal set on both sides; the rule records are not part of either).
+// Rule engine prefilter cost per payload byte as the rule count grows (10 .. 10,000 rules), on a
+// 16 KiB payload of random letters that holds 4 planted hits, timed in thread CPU time:
+//  - rules.prefilter_ns_per_byte.<N>: whole evaluate() with the host's layout, literal tables
+//    (format v4, secengine/rules/literal_prefilter.hpp; what secreplay runs), per payload byte;
+//    rules.candidates.<N>, rules.db_bytes.<N>;
+//  - rules.literal_scan_ns_per_byte.<N> the literal scan alone (AVX2 when the CPU has it, else
+//    the portable path), rules.literal_scalar_ns_per_byte.<N> the portable path alone,
+//    rules.literal_bytes.<N> the table's bytes;
+//  - the same evaluate() with the automata (the kernel's walk, start and skip tables):
+//    _automaton, and without start tables: _no_start_table;
+//  - Hyperscan (libhs, issue 11's peer) on the same literals, caseless, block mode:
+//    rules.hyperscan_ns_per_byte.<N>, rules.hyperscan_bytes.<N> (database + scratch),
+//    rules.ratio_to_hyperscan.<N> = Hyperscan's ns/byte over the literal scan's (both find every
+//    occurrence of every literal: the counts must agree, else the bench fails),
+//    rules.memory_ratio_to_hyperscan.<N> = literal table bytes over Hyperscan's,
+//    rules.evaluate_ratio_to_hyperscan.<N> (over the whole evaluate(), the candidates' full
+//    checks included), rules.automaton_ratio_to_hyperscan.<N> and
+//    rules.image_memory_ratio_to_hyperscan.<N> (the automaton image, as before the literal tables).
 #include <chrono>
 #include <ctime>
 #include <cstdio>
@@ -118,6 +122,7 @@ int main() {
         std::string data = payload;
         for (int k = 0; k < 4; ++k) data.replace(static_cast<std::size_t>(k) * 4000, pats[static_cast<std::size_t>(k) % n].size(), pats[static_cast<std::size_t>(k) % n]);
         double ours_ns = 0, lit_ns = 0, scan_only_ns = 0;
+        std::size_t lit_found = 0;
         std::size_t ours_bytes = 0, lit_bytes = 0;
         {
             // The literal table layout (no automaton): evaluate() and the scalar scan alone.
@@ -155,12 +160,14 @@ int main() {
             const double scalar_ns = scan_ns(rules::literal_path::scalar);
             scan_only_ns = scan_ns(rules::literal_path::automatic);
             std::printf("rules.literal_scan_ns_per_byte.%zu=%.3f\n", n, scan_only_ns);
-            std::printf("rules.literal_ns_per_byte.%zu=%.3f\n", n, lit_ns);
+            std::printf("rules.prefilter_ns_per_byte.%zu=%.3f\n", n, lit_ns);
             std::printf("rules.literal_scalar_ns_per_byte.%zu=%.3f\n", n, scalar_ns);
             std::printf("rules.literal_simd.%zu=%d\n", n, rules::literal_simd_available() ? 1 : 0);
-            std::printf("rules.literal_candidates.%zu=%u\n", n, res.candidates);
+            std::printf("rules.candidates.%zu=%u\n", n, res.candidates);
+            std::printf("rules.literal_matches.%zu=%zu\n", n, found);
+            lit_found = found;
             std::printf("rules.literal_bytes.%zu=%zu\n", n, lit_bytes);
-            std::printf("rules.literal_db_bytes.%zu=%zu\n", n, db.image.size());
+            std::printf("rules.db_bytes.%zu=%zu\n", n, db.image.size());
             if (alerts == 0 || found == 0 || overflow) return 1;
         }
         // The default layout (start tables on) and the same rules without start tables.
@@ -182,7 +189,7 @@ int main() {
             for (int r = 0; r < reps; ++r) res = rules::evaluate(v, p, st, 0, [&](const rules::alert_info&) { ++alerts; });
             const auto t1 = cpu_clock::now();
             const double ns = std::chrono::duration<double, std::nano>(t1 - t0).count() / reps / static_cast<double>(data.size());
-            const char* suffix = start_tables ? "" : "_no_start_table";
+            const char* suffix = start_tables ? "_automaton" : "_no_start_table";
             std::printf("rules.prefilter_ns_per_byte%s.%zu=%.3f\n", suffix, n, ns);
             std::printf("rules.candidates%s.%zu=%u\n", suffix, n, res.candidates);
             std::printf("rules.db_bytes%s.%zu=%zu\n", suffix, n, db.image.size());
@@ -197,15 +204,22 @@ int main() {
         if (h.matches == 0) return 1;  // the planted hits must be found by both
         std::printf("rules.hyperscan_ns_per_byte.%zu=%.3f\n", n, h.ns_per_byte);
         std::printf("rules.hyperscan_bytes.%zu=%zu\n", n, h.bytes);
-        std::printf("rules.ratio_to_hyperscan.%zu=%.3f\n", n, h.ns_per_byte / ours_ns);
-        std::printf("rules.memory_ratio_to_hyperscan.%zu=%.3f\n", n, static_cast<double>(ours_bytes) / static_cast<double>(h.bytes));
-        std::printf("rules.literal_ratio_to_hyperscan.%zu=%.3f\n", n, h.ns_per_byte / lit_ns);
-        std::printf("rules.literal_memory_ratio_to_hyperscan.%zu=%.3f\n", n, static_cast<double>(lit_bytes) / static_cast<double>(h.bytes));
+        if (h.matches != lit_found) {
+            std::fprintf(stderr, "bench_prefilter: %zu literals: hyperscan found %zu occurrences, the literal scan %zu\n", n, h.matches, lit_found);
+            return 1;
+        }
+        std::printf("rules.ratio_to_hyperscan.%zu=%.3f\n", n, h.ns_per_byte / scan_only_ns);
+        std::printf("rules.memory_ratio_to_hyperscan.%zu=%.3f\n", n, static_cast<double>(lit_bytes) / static_cast<double>(h.bytes));
+        std::printf("rules.evaluate_ratio_to_hyperscan.%zu=%.3f\n", n, h.ns_per_byte / lit_ns);
+        std::printf("rules.automaton_ratio_to_hyperscan.%zu=%.3f\n", n, h.ns_per_byte / ours_ns);
+        std::printf("rules.image_memory_ratio_to_hyperscan.%zu=%.3f\n", n, static_cast<double>(ours_bytes) / static_cast<double>(h.bytes));
 #else
         (void)ours_ns;
         (void)ours_bytes;
         (void)lit_ns;
         (void)lit_bytes;
+        (void)lit_found;
+        (void)scan_only_ns;
 #endif
     }
     return 0;
