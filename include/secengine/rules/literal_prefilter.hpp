@@ -10,7 +10,7 @@
 /// that runs unchanged on RV64 and vectorises on x86:
 ///  - every literal of >= 4 bytes is keyed by its first 4 case-folded bytes (a "super
 ///    character", FDR's term); the key hashed to `filter_log2` bits sets one bit of a filter
-///    bitmap (a one-hash Bloom filter, sized ~16 bits per literal so ~1/16 of random positions
+///    bitmap (a one-hash Bloom filter, sized by the compiler, 64 bits per literal: ~1/64 of random positions
 ///    pass);
 ///  - the scan folds 8 payload bytes at a time with SWAR arithmetic (no table), derives the four
 ///    4-byte keys of positions i..i+3 from that one word, and tests their bits (4 independent
