@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include <secengine/rules/format.hpp>
+#include <secengine/rules/literal_prefilter.hpp>
 
 namespace secengine::rulesc {
 
@@ -234,6 +235,102 @@ std::uint32_t write_automaton(writer& w, trie& t, std::size_t max_dense, bool wi
     return at;
 }
 
+struct literal { std::string bytes; std::uint32_t rule; };
+
+std::uint32_t ceil_log2(std::size_t n) {
+    std::uint32_t k = 0;
+    while ((std::size_t{1} << k) < n) ++k;
+    return k;
+}
+
+// A literal table (secengine/rules/literal_prefilter.hpp): header | filter | heads | records |
+// short first-byte bits | folded literal bytes. Returns its offset.
+std::uint32_t write_literals(writer& w, const std::vector<literal>& lits) {
+    constexpr std::size_t filter_bits_per_literal = 64;
+    std::vector<const literal*> longs, shorts;
+    for (const auto& l : lits) (l.bytes.size() >= lw::key_len ? longs : shorts).push_back(&l);
+    auto key = [](const literal& l) {
+        std::uint32_t k = 0;
+        for (std::size_t j = 0; j < l.bytes.size() && j < lw::key_len; ++j) k |= std::uint32_t{static_cast<std::uint8_t>(l.bytes[j])} << (8 * j);
+        return k;
+    };
+    // ~64 filter bits per long literal (rounded up to a power of two): about one random position
+    // in 64 passes the filter, so the verification (a dependent bucket lookup with a hard-to-
+    // predict branch) is rare; at 10,000 literals that is 128 KiB (bench_prefilter: 16 bits
+    // per literal cost ~10 % more time at 100-10,000 literals for 1/4 of the filter).
+    const std::uint32_t k = std::clamp(ceil_log2(filter_bits_per_literal * std::max<std::size_t>(longs.size(), 1)), lw::filter_log2_min, lw::filter_log2_max);
+    const std::uint32_t b = std::clamp(ceil_log2(std::max<std::size_t>(longs.size(), 1)), lw::bucket_log2_min, lw::bucket_log2_max);
+    std::stable_sort(longs.begin(), longs.end(), [&](const literal* x, const literal* y) { return lw::hash(key(*x), b) < lw::hash(key(*y), b); });
+    std::stable_sort(shorts.begin(), shorts.end(), [](const literal* x, const literal* y) {
+        return static_cast<std::uint8_t>(x->bytes[0]) < static_cast<std::uint8_t>(y->bytes[0]);
+    });
+    w.align();
+    const auto at = static_cast<std::uint32_t>(w.pos());
+    const std::size_t filter_at = at + lw::words * 4, heads_at = filter_at + (std::size_t{1} << (k - 3));
+    const std::size_t recs_at = heads_at + ((std::size_t{1} << b) + 1) * 4;
+    const std::size_t nrec = longs.size() + shorts.size();
+    const std::size_t short_at = recs_at + nrec * lw::r_words * 4;
+    const std::size_t teddy_at = short_at + (shorts.empty() ? 0 : lw::short_bits_bytes);
+    const bool teddy = !longs.empty() && longs.size() <= lw::teddy_max_literals;
+    const std::size_t pool_at = teddy_at + (teddy ? lw::teddy_bytes : 0);
+    std::size_t pool_len = 0;
+    for (const auto& l : lits) pool_len += l.bytes.size();
+    for (std::uint32_t v : {static_cast<std::uint32_t>(nrec), k, static_cast<std::uint32_t>(filter_at), b, static_cast<std::uint32_t>(heads_at),
+                            static_cast<std::uint32_t>(recs_at), static_cast<std::uint32_t>(longs.size()),
+                            shorts.empty() ? none32 : static_cast<std::uint32_t>(short_at), static_cast<std::uint32_t>(pool_at),
+                            static_cast<std::uint32_t>(pool_len), teddy ? static_cast<std::uint32_t>(teddy_at) : none32})
+        w.u32(v);
+    std::vector<std::uint8_t> filter(std::size_t{1} << (k - 3));
+    for (const literal* l : longs) {
+        const std::uint32_t h = lw::hash(key(*l), k);
+        filter[h >> 3] = static_cast<std::uint8_t>(filter[h >> 3] | (1u << (h & 7)));
+    }
+    for (auto x : filter) w.u8(x);
+    std::vector<std::uint32_t> heads((std::size_t{1} << b) + 1, 0);
+    for (const literal* l : longs) ++heads[lw::hash(key(*l), b) + 1];
+    for (std::size_t h = 1; h < heads.size(); ++h) heads[h] += heads[h - 1];
+    for (auto x : heads) w.u32(x);
+    std::size_t data = pool_at;
+    std::string pool;
+    for (const auto* group : {&longs, &shorts})
+        for (const literal* l : *group) {
+            for (std::uint32_t v : {key(*l), static_cast<std::uint32_t>(l->bytes.size()), static_cast<std::uint32_t>(data), l->rule}) w.u32(v);
+            data += l->bytes.size();
+            pool += l->bytes;
+        }
+    if (!shorts.empty()) {
+        std::array<std::uint8_t, lw::short_bits_bytes> bits{};
+        for (const literal* l : shorts) {
+            const auto c = static_cast<std::uint8_t>(l->bytes[0]);
+            bits[c >> 3] = static_cast<std::uint8_t>(bits[c >> 3] | (1u << (c & 7)));
+        }
+        for (auto x : bits) w.u8(x);
+    }
+    if (teddy) {
+        // Buckets of neighbours in key order: literals that share prefix bytes share nibbles, so
+        // a bucket's sets stay small (Hyperscan groups its Teddy buckets by similarity too).
+        std::vector<std::uint32_t> keys;
+        for (const literal* l : longs) keys.push_back(key(*l));
+        auto as_string = [](std::uint32_t x) {  // the first 3 key bytes, byte 0 most significant
+            return (x & 0xFF) << 16 | (x & 0xFF00) | (x >> 16 & 0xFF);
+        };
+        std::sort(keys.begin(), keys.end(), [&](std::uint32_t x, std::uint32_t y) { return as_string(x) < as_string(y); });
+        std::array<std::uint8_t, lw::teddy_bytes> masks{};
+        for (std::size_t q = 0; q < keys.size(); ++q) {
+            const auto bucket = static_cast<unsigned>(q * 8 / keys.size());
+            for (unsigned j = 0; j < 3; ++j) {
+                const unsigned c = (keys[q] >> (8 * j)) & 0xFF;
+                masks[32 * j + (c & 15)] = static_cast<std::uint8_t>(masks[32 * j + (c & 15)] | (1u << bucket));
+                masks[32 * j + 16 + (c >> 4)] = static_cast<std::uint8_t>(masks[32 * j + 16 + (c >> 4)] | (1u << bucket));
+            }
+        }
+        for (auto x : masks) w.u8(x);
+    }
+    w.bytes(pool);
+    w.align();
+    return at;
+}
+
 }  // namespace
 
 prefilter_choice choose_prefilter(const parsed_rule& r) {
@@ -300,6 +397,7 @@ compiled_db compile(const std::vector<parsed_rule>& in, prefilter_layout layout)
     std::vector<std::uint32_t> always;
     std::array<trie, http::buffer_count> tries;
     std::array<bool, http::buffer_count> used{};
+    std::array<std::vector<literal>, http::buffer_count> lits;
     std::uint32_t thr_slots = 0;
     auto add_addrs = [&](const range_set& s) -> std::uint32_t {
         if (s.any) return none32;
@@ -367,6 +465,7 @@ compiled_db compile(const std::vector<parsed_rule>& in, prefilter_layout layout)
         const prefilter_choice pf = choose_prefilter(r);
         if (pf.found) {
             tries[static_cast<std::size_t>(pf.buf)].add(pf.bytes, idx);
+            lits[static_cast<std::size_t>(pf.buf)].push_back({pf.bytes, idx});
             used[static_cast<std::size_t>(pf.buf)] = true;
             ++out.prefiltered;
         } else {
@@ -397,16 +496,33 @@ compiled_db compile(const std::vector<parsed_rule>& in, prefilter_layout layout)
     w.align();
     const std::size_t table_at = w.pos();
     for (std::size_t b = 0; b < http::buffer_count; ++b) w.u32(none32);
+    // Literal tables need every pattern of their buffer non-empty; the others keep the automaton.
+    std::array<bool, http::buffer_count> literal_table{};
     for (std::size_t b = 0; b < http::buffer_count; ++b)
-        if (used[b]) {
+        literal_table[b] = layout.literal_tables && used[b] &&
+                           std::none_of(lits[b].begin(), lits[b].end(), [](const literal& l) { return l.bytes.empty(); });
+    for (std::size_t b = 0; b < http::buffer_count; ++b)
+        if (used[b] && (layout.automata || !literal_table[b])) {
             out.states += tries[b].nodes.size();
             const std::uint32_t a = write_automaton(w, tries[b], layout.dense_rows, layout.start_tables);
             w.put(table_at + 4 * b, a);
         }
+    std::size_t literals_at = 0;
+    if (layout.literal_tables) {
+        literals_at = w.pos();
+        for (std::size_t b = 0; b < http::buffer_count; ++b) w.u32(none32);
+        for (std::size_t b = 0; b < http::buffer_count; ++b)
+            if (literal_table[b]) {
+                const std::size_t before = w.pos();
+                w.put(literals_at + 4 * b, write_literals(w, lits[b]));
+                out.literal_bytes += w.pos() - before;
+            }
+    }
     const std::size_t always_at = w.pos();
     for (auto r : always) w.u32(r);
 
-    w.put(hdr::version, db_version);
+    w.put(hdr::version, layout.literal_tables ? db_version : db_version_min);
+    if (layout.literal_tables) w.put(hdr::literals, static_cast<std::uint32_t>(literals_at));
     w.put(hdr::length, static_cast<std::uint32_t>(w.pos()));
     w.put(hdr::rule_count, static_cast<std::uint32_t>(rrecs.size()));
     w.put(hdr::rules, static_cast<std::uint32_t>(rules_at));

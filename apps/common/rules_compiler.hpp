@@ -16,7 +16,7 @@ namespace secengine::rulesc {
 struct compiled_db {
     std::vector<std::byte> image;
     std::string error;                              // non-empty: nothing usable was produced
-    std::size_t rules = 0, prefiltered = 0, always = 0, states = 0;
+    std::size_t rules = 0, prefiltered = 0, always = 0, states = 0, literal_bytes = 0;  // literal tables' bytes
     std::map<std::string, std::uint32_t> flowbits;  // name -> bit index
     std::vector<std::uint32_t> order;               // image rule index -> input index
 };
@@ -26,9 +26,15 @@ struct compiled_db {
 /// least the root); `start_tables`: an 8 KiB start table per automaton (format.hpp aw::start)
 /// that lets the walk skip bytes that cannot begin a pattern.
 inline constexpr std::size_t default_dense_rows = 256;
+/// `literal_tables`: a literal table per buffer (format version 4, secengine/rules/
+/// literal_prefilter.hpp; evaluate() uses it instead of the automaton, same candidates);
+/// `automata`: with literal tables, false leaves out the automata they replace (a buffer with
+/// an empty pattern keeps its automaton). Without literal tables the image is version 3.
 struct prefilter_layout {
     std::size_t dense_rows = default_dense_rows;
     bool start_tables = true;
+    bool literal_tables = false;
+    bool automata = true;
 };
 
 /// Compiles `rules` (sids must be unique per gid; the caller reports duplicates).

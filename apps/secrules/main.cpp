@@ -7,6 +7,8 @@
 // --pcap FILE (the rules on the capture's HTTP messages, one `alert ...` line per match),
 // --dense-rows N (complete automaton rows per buffer: speed for image size; default 256).
 // --no-start-tables (no 8 KiB start table per automaton: smaller image, slower walk).
+// --literal-tables (format v4: a literal table per buffer instead of its automaton, for host
+// evaluation; the kernel's RV64 walk uses the automata, so uploads keep the default).
 // Exit: 0 when at least one rule loaded, 1 when none did or a file cannot be read, 64 on usage errors.
 #include <cstdio>
 #include <cstdlib>
@@ -38,7 +40,7 @@ int usage(const std::string& bad) {
     if (!bad.empty()) std::fprintf(stderr, "secrules: %s\n", bad.c_str());
     std::fprintf(stderr,
                  "usage: secrules [compile] [--quiet] [--var NAME=VALUE]... [--vars suricata.yaml]\n"
-                 "                [--classification FILE] [--scan FILE]... [--pcap FILE]... [--dense-rows N] [--no-start-tables] [-o rules.db] RULES...\n");
+                 "                [--classification FILE] [--scan FILE]... [--pcap FILE]... [--dense-rows N] [--no-start-tables] [--literal-tables] [-o rules.db] RULES...\n");
     return exit_usage;
 }
 
@@ -139,6 +141,9 @@ int main(int argc, char** argv) {
             layout.dense_rows = n;
         } else if (a == "--no-start-tables") {
             layout.start_tables = false;
+        } else if (a == "--literal-tables") {
+            layout.literal_tables = true;
+            layout.automata = false;
         } else if (a == "-o") {
             if (!compile_cmd) return usage("'-o' is an option of 'secrules compile'");
             if (!value(out_path)) return usage("-o needs a FILE");

@@ -1,12 +1,23 @@
-// Rule engine prefilter cost per payload byte as the rule count grows (10 .. 10,000 rules):
-// prints rules.prefilter_ns_per_byte.<N> (whole evaluate() on a 16 KiB payload that holds a few
-// hits, divided by the bytes) and rules.candidates.<N>, rules.db_bytes.<N>; the same names with
-// _no_start_table for images compiled without start tables (secrules --no-start-tables).
-// With Hyperscan (libhs, the peer of issue 11's target) the same literals, caseless, in block mode
-// over the same payload: rules.hyperscan_ns_per_byte.<N>, rules.ratio_to_hyperscan.<N> (our
-// bytes/s over Hyperscan's, as dpi.ratio_to_hyperscan) and rules.memory_ratio_to_hyperscan.<N>
-// (our image over Hyperscan's database + scratch).
+// Rule engine prefilter cost per payload byte as the rule count grows (10 .. 10,000 rules), on a
+// 16 KiB payload of random letters that holds 4 planted hits, timed in thread CPU time:
+//  - rules.prefilter_ns_per_byte.<N>: whole evaluate() with the host's layout, literal tables
+//    (format v4, secengine/rules/literal_prefilter.hpp; what secreplay runs), per payload byte;
+//    rules.candidates.<N>, rules.db_bytes.<N>;
+//  - rules.literal_scan_ns_per_byte.<N> the literal scan alone (AVX2 when the CPU has it, else
+//    the portable path), rules.literal_scalar_ns_per_byte.<N> the portable path alone,
+//    rules.literal_bytes.<N> the table's bytes;
+//  - the same evaluate() with the automata (the kernel's walk, start and skip tables):
+//    _automaton, and without start tables: _no_start_table;
+//  - Hyperscan (libhs, issue 11's peer) on the same literals, caseless, block mode:
+//    rules.hyperscan_ns_per_byte.<N>, rules.hyperscan_bytes.<N> (database + scratch),
+//    rules.ratio_to_hyperscan.<N> = Hyperscan's ns/byte over the literal scan's (both find every
+//    occurrence of every literal: the counts must agree, else the bench fails),
+//    rules.memory_ratio_to_hyperscan.<N> = literal table bytes over Hyperscan's,
+//    rules.evaluate_ratio_to_hyperscan.<N> (over the whole evaluate(), the candidates' full
+//    checks included), rules.automaton_ratio_to_hyperscan.<N> and
+//    rules.image_memory_ratio_to_hyperscan.<N> (the automaton image, as before the literal tables).
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <random>
 #include <string>
@@ -18,6 +29,7 @@
 
 #include <secengine/rules/db.hpp>
 #include <secengine/rules/evaluate.hpp>
+#include <secengine/rules/literal_prefilter.hpp>
 
 #include "rules_compiler.hpp"
 #include "rules_parser.hpp"
@@ -25,6 +37,18 @@
 using namespace secengine;
 
 namespace {
+
+// Thread CPU time: the build machine is shared (load 5-12 on 2 cores), and wall time would count
+// the other jobs' time slices against whichever side happened to be preempted.
+struct cpu_clock {
+    using duration = std::chrono::nanoseconds;
+    using time_point = std::chrono::time_point<cpu_clock>;
+    static time_point now() {
+        timespec ts{};
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        return time_point(duration(static_cast<long long>(ts.tv_sec) * 1000000000LL + ts.tv_nsec));
+    }
+};
 
 #ifdef SECENGINE_BENCH_HYPERSCAN
 struct hyperscan_figures {
@@ -62,12 +86,12 @@ hyperscan_figures run_hyperscan(const std::vector<std::string>& pats, const std:
         ++*static_cast<std::size_t*>(ctx);
         return 0;
     };
-    const auto t0 = std::chrono::steady_clock::now();
+    const auto t0 = cpu_clock::now();
     for (int r = 0; r < reps; ++r) {
         f.matches = 0;
         hs_scan(db, data.data(), static_cast<unsigned>(data.size()), 0, scratch, on_match, &f.matches);
     }
-    const auto t1 = std::chrono::steady_clock::now();
+    const auto t1 = cpu_clock::now();
     f.ns_per_byte = std::chrono::duration<double, std::nano>(t1 - t0).count() / reps / static_cast<double>(data.size());
     hs_free_scratch(scratch);
     hs_free_database(db);
@@ -97,8 +121,55 @@ int main() {
         }
         std::string data = payload;
         for (int k = 0; k < 4; ++k) data.replace(static_cast<std::size_t>(k) * 4000, pats[static_cast<std::size_t>(k) % n].size(), pats[static_cast<std::size_t>(k) % n]);
-        double ours_ns = 0;
-        std::size_t ours_bytes = 0;
+        double ours_ns = 0, lit_ns = 0, scan_only_ns = 0;
+        std::size_t lit_found = 0;
+        std::size_t ours_bytes = 0, lit_bytes = 0;
+        {
+            // The literal table layout (no automaton): evaluate() and the scalar scan alone.
+            const rulesc::compiled_db db = rulesc::compile(rules_in, {rulesc::default_dense_rows, true, true, false});
+            rules::db_view v;
+            if (rules::db_view::open(std::span(db.image), v) != rules::db_error::ok) return 1;
+            http::buffer_set bufs;
+            const auto bytes = std::span(reinterpret_cast<const std::byte*>(data.data()), data.size());
+            bufs.set(http::buffer::payload, bytes);
+            rules::packet_context p;
+            p.buffers = &bufs;
+            p.dsize = static_cast<std::uint32_t>(data.size());
+            std::vector<std::uint32_t> scratch(4096);
+            rules::eval_state st{{}, nullptr, scratch};
+            std::size_t alerts = 0;
+            rules::eval_result res;
+            const int reps = 400;
+            const auto t0 = cpu_clock::now();
+            for (int r = 0; r < reps; ++r) res = rules::evaluate(v, p, st, 0, [&](const rules::alert_info&) { ++alerts; });
+            const auto t1 = cpu_clock::now();
+            lit_ns = std::chrono::duration<double, std::nano>(t1 - t0).count() / reps / static_cast<double>(data.size());
+            const std::uint32_t t = v.literal_table(http::buffer::payload);
+            lit_bytes = rules::literal_table_bytes(v.bytes(), t);
+            std::size_t found = 0;
+            bool overflow = false;
+            auto scan_ns = [&](rules::literal_path path) {
+                const auto t2 = cpu_clock::now();
+                for (int r = 0; r < reps; ++r) {
+                    found = 0;
+                    rules::literal_scan(v.bytes(), t, bytes, scratch, found, overflow, path);
+                }
+                const auto t3 = cpu_clock::now();
+                return std::chrono::duration<double, std::nano>(t3 - t2).count() / reps / static_cast<double>(data.size());
+            };
+            const double scalar_ns = scan_ns(rules::literal_path::scalar);
+            scan_only_ns = scan_ns(rules::literal_path::automatic);
+            std::printf("rules.literal_scan_ns_per_byte.%zu=%.3f\n", n, scan_only_ns);
+            std::printf("rules.prefilter_ns_per_byte.%zu=%.3f\n", n, lit_ns);
+            std::printf("rules.literal_scalar_ns_per_byte.%zu=%.3f\n", n, scalar_ns);
+            std::printf("rules.literal_simd.%zu=%d\n", n, rules::literal_simd_available() ? 1 : 0);
+            std::printf("rules.candidates.%zu=%u\n", n, res.candidates);
+            std::printf("rules.literal_matches.%zu=%zu\n", n, found);
+            lit_found = found;
+            std::printf("rules.literal_bytes.%zu=%zu\n", n, lit_bytes);
+            std::printf("rules.db_bytes.%zu=%zu\n", n, db.image.size());
+            if (alerts == 0 || found == 0 || overflow) return 1;
+        }
         // The default layout (start tables on) and the same rules without start tables.
         for (const bool start_tables : {true, false}) {
             const rulesc::compiled_db db = rulesc::compile(rules_in, {rulesc::default_dense_rows, start_tables});
@@ -114,11 +185,11 @@ int main() {
             std::size_t alerts = 0;
             rules::eval_result res;
             const int reps = 200;
-            const auto t0 = std::chrono::steady_clock::now();
+            const auto t0 = cpu_clock::now();
             for (int r = 0; r < reps; ++r) res = rules::evaluate(v, p, st, 0, [&](const rules::alert_info&) { ++alerts; });
-            const auto t1 = std::chrono::steady_clock::now();
+            const auto t1 = cpu_clock::now();
             const double ns = std::chrono::duration<double, std::nano>(t1 - t0).count() / reps / static_cast<double>(data.size());
-            const char* suffix = start_tables ? "" : "_no_start_table";
+            const char* suffix = start_tables ? "_automaton" : "_no_start_table";
             std::printf("rules.prefilter_ns_per_byte%s.%zu=%.3f\n", suffix, n, ns);
             std::printf("rules.candidates%s.%zu=%u\n", suffix, n, res.candidates);
             std::printf("rules.db_bytes%s.%zu=%zu\n", suffix, n, db.image.size());
@@ -133,11 +204,22 @@ int main() {
         if (h.matches == 0) return 1;  // the planted hits must be found by both
         std::printf("rules.hyperscan_ns_per_byte.%zu=%.3f\n", n, h.ns_per_byte);
         std::printf("rules.hyperscan_bytes.%zu=%zu\n", n, h.bytes);
-        std::printf("rules.ratio_to_hyperscan.%zu=%.3f\n", n, h.ns_per_byte / ours_ns);
-        std::printf("rules.memory_ratio_to_hyperscan.%zu=%.3f\n", n, static_cast<double>(ours_bytes) / static_cast<double>(h.bytes));
+        if (h.matches != lit_found) {
+            std::fprintf(stderr, "bench_prefilter: %zu literals: hyperscan found %zu occurrences, the literal scan %zu\n", n, h.matches, lit_found);
+            return 1;
+        }
+        std::printf("rules.ratio_to_hyperscan.%zu=%.3f\n", n, h.ns_per_byte / scan_only_ns);
+        std::printf("rules.memory_ratio_to_hyperscan.%zu=%.3f\n", n, static_cast<double>(lit_bytes) / static_cast<double>(h.bytes));
+        std::printf("rules.evaluate_ratio_to_hyperscan.%zu=%.3f\n", n, h.ns_per_byte / lit_ns);
+        std::printf("rules.automaton_ratio_to_hyperscan.%zu=%.3f\n", n, h.ns_per_byte / ours_ns);
+        std::printf("rules.image_memory_ratio_to_hyperscan.%zu=%.3f\n", n, static_cast<double>(ours_bytes) / static_cast<double>(h.bytes));
 #else
         (void)ours_ns;
         (void)ours_bytes;
+        (void)lit_ns;
+        (void)lit_bytes;
+        (void)lit_found;
+        (void)scan_only_ns;
 #endif
     }
     return 0;

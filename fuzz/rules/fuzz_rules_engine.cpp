@@ -70,6 +70,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (!plain.error.empty() || rules::db_view::open(std::span(plain.image), pv) != rules::db_error::ok) std::abort();
         const auto c = run(pv, p, 1024);
         if (std::set<std::uint32_t>(a.begin(), a.end()) != std::set<std::uint32_t>(c.begin(), c.end())) std::abort();
+        // Literal tables (format v4) instead of automata: the same alerts, in the same order.
+        const rulesc::compiled_db lit = rulesc::compile(rules_in, {rulesc::default_dense_rows, true, true, false});
+        rules::db_view lv;
+        if (!lit.error.empty() || rules::db_view::open(std::span(lit.image), lv) != rules::db_error::ok) std::abort();
+        if (run(lv, p, 1024) != a || run(lv, p, 1) != a) std::abort();
     }
     // Raw bytes as an image.
     if (size >= rules::hdr::size) {

@@ -16,7 +16,10 @@ rules = os.path.join(data, 'et_style.rules')
 failures = []
 # The format version the library expects (include/secengine/rules/format.hpp), read from the source.
 format_hpp = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'include', 'secengine', 'rules', 'format.hpp')
+# Two versions: db_version_min (images with automata only, the default) and db_version (with
+# literal tables, --literal-tables).
 db_version = int(re.search(r'db_version = (\d+);', open(format_hpp).read()).group(1))
+db_version_min = int(re.search(r'db_version_min = (\d+);', open(format_hpp).read()).group(1))
 
 
 def run(*args):
@@ -43,18 +46,19 @@ if rc != 0:
     failures.append(f'exit {rc} with rules loaded')
 
 with tempfile.TemporaryDirectory() as tmp:
-    db = os.path.join(tmp, 'rules.db')
-    rc, out, _ = run('compile', '--vars', os.path.join(data, 'vars.yaml'), '--var', 'HTTP_PORTS=[80,81]', '-q', rules, '-o', db)
-    if rc != 0 or not os.path.exists(db):
-        failures.append(f'compile failed: {rc} {out}')
-    else:
+    for extra, want_version in (([], db_version_min), (['--literal-tables'], db_version)):
+        db = os.path.join(tmp, 'rules.db')
+        rc, out, _ = run('compile', '--vars', os.path.join(data, 'vars.yaml'), '--var', 'HTTP_PORTS=[80,81]', '-q', *extra, rules, '-o', db)
+        if rc != 0 or not os.path.exists(db):
+            failures.append(f'compile {extra} failed: {rc} {out}')
+            continue
         img = open(db, 'rb').read()
         magic, version, length, crc = img[:8], *struct.unpack_from('<III', img, 8)
         calc = binascii.crc32(img[:16] + img[20:96] + img[128:]) & 0xFFFFFFFF
-        if magic != b'SECRULES' or version != db_version or length != len(img) or crc != calc:
-            failures.append(f'bad image header {magic} {version} {length}/{len(img)} {crc:x}/{calc:x}')
+        if magic != b'SECRULES' or version != want_version or length != len(img) or crc != calc:
+            failures.append(f'bad image header {extra} {magic} {version} {length}/{len(img)} {crc:x}/{calc:x}')
         if struct.unpack_from('<I', img, 20)[0] != 22:
-            failures.append('rule count in the image is not 22')
+            failures.append(f'rule count in the image {extra} is not 22')
     scan = os.path.join(tmp, 'payload.bin')
     open(scan, 'wb').write(b'GET /x/..%2f..%2fetc HTTP/1.0\r\nroot scan-ok\r\n')
     rc, out, _ = run('-q', '--scan', scan, rules)

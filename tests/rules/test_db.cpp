@@ -49,7 +49,7 @@ TEST_CASE("db: refusals name what is wrong", "[rules][db]") {
     img = good;
     put32(img, hdr::version, rules::db_version + 1);
     CHECK(open(img) == db_error::bad_version);
-    put32(img, hdr::version, rules::db_version - 1);  // an image of the previous layout
+    put32(img, hdr::version, rules::db_version_min - 1);  // an image of a layout before the oldest read
     CHECK(open(img) == db_error::bad_version);
     img = good;
     img[img.size() - 1] ^= std::byte{1};

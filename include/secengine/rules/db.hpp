@@ -16,6 +16,7 @@
 #include <secengine/regex/program.hpp>
 #include <secengine/rules/error.hpp>
 #include <secengine/rules/format.hpp>
+#include <secengine/rules/literal_prefilter.hpp>
 
 namespace secengine::rules {
 
@@ -33,7 +34,7 @@ public:
         if (!std::is_constant_evaluated() && reinterpret_cast<std::uintptr_t>(image.data()) % 4 != 0) return db_error::misaligned;
         for (std::size_t i = 0; i < 8; ++i)
             if (image[i] != std::byte{db_magic[i]}) return db_error::bad_magic;
-        if (v.u32(hdr::version) != db_version) return db_error::bad_version;
+        if (v.u32(hdr::version) < db_version_min || v.u32(hdr::version) > db_version) return db_error::bad_version;
         const std::uint32_t len = v.u32(hdr::length);
         if (len < hdr::size || len > image.size() || len % 4 != 0) return db_error::truncated;
         v.img_ = image.first(len);
@@ -100,6 +101,12 @@ public:
     /// Offset of buffer b's prefilter automaton, none32 if that buffer has none.
     [[nodiscard]] constexpr std::uint32_t automaton(http::buffer b) const noexcept {
         return u32(u32(hdr::prefilter) + 4 * static_cast<std::size_t>(b));
+    }
+    /// Offset of buffer b's literal table (literal_prefilter.hpp), none32 if it has none (and
+    /// always in a version 3 image, whose header word there was reserved).
+    [[nodiscard]] constexpr std::uint32_t literal_table(http::buffer b) const noexcept {
+        if (u32(hdr::version) < 4) return none32;
+        return u32(u32(hdr::literals) + 4 * static_cast<std::size_t>(b));
     }
     /// The rule's message and classtype name, views into the image.
     [[nodiscard]] std::string_view msg(std::uint32_t i) const noexcept { return text(rule_word(i, rw::msg), rule_word(i, rw::msg_len)); }
@@ -169,6 +176,13 @@ private:
         for (std::size_t b = 0; b < http::buffer_count; ++b) {
             const std::uint32_t a = automaton(static_cast<http::buffer>(b));
             if (a != none32 && !automaton_ok(a, nrules)) return db_error::bad_prefilter;
+        }
+        if (u32(hdr::version) >= 4) {
+            if (!in(u32(hdr::literals), 4 * http::buffer_count)) return db_error::bad_section;
+            for (std::size_t b = 0; b < http::buffer_count; ++b) {
+                const std::uint32_t t = literal_table(static_cast<http::buffer>(b));
+                if (t != none32 && !literal_table_ok(img_, t, nrules)) return db_error::bad_prefilter;
+            }
         }
         return db_error::ok;
     }

@@ -323,8 +323,13 @@ constexpr eval_result evaluate(const db_view& db, const packet_context& p, eval_
     if (p.buffers != nullptr)
         for (std::size_t b = 0; b < http::buffer_count && !overflow; ++b) {
             const auto buf = static_cast<http::buffer>(b);
-            const std::uint32_t a = db.automaton(buf);
-            if (a != none32 && p.buffers->has(buf)) detail::prefilter(db, a, p.buffers->get(buf), st.candidates, n, overflow);
+            if (!p.buffers->has(buf)) continue;
+            // A literal table (format v4, literal_prefilter.hpp) reports the same outputs as the
+            // automaton, faster; an image may carry either or both.
+            if (const std::uint32_t t = db.literal_table(buf); t != none32)
+                literal_scan(db.bytes(), t, p.buffers->get(buf), st.candidates, n, overflow);
+            else if (const std::uint32_t a = db.automaton(buf); a != none32)
+                detail::prefilter(db, a, p.buffers->get(buf), st.candidates, n, overflow);
         }
     for (std::uint32_t i = 0; i < db.always_count() && !overflow; ++i) {
         if (n >= st.candidates.size()) overflow = true;

@@ -19,7 +19,11 @@
 namespace secengine::rules {
 
 inline constexpr std::uint8_t db_magic[8] = {'S', 'E', 'C', 'R', 'U', 'L', 'E', 'S'};
-inline constexpr std::uint32_t db_version = 3;  // 2: automata carry a start table; 3: and a skip table
+// 2: automata carry a start table; 3: and a skip table; 4: buffers may carry a literal table
+// (literal_prefilter.hpp) instead of or besides an automaton. The compiler writes 3 for images
+// without literal tables (the kernel's), so db_view reads both.
+inline constexpr std::uint32_t db_version = 4;
+inline constexpr std::uint32_t db_version_min = 3;
 inline constexpr std::uint32_t none32 = 0xFFFFFFFFu;
 
 /// Header word offsets (bytes). The MAC area is zero until the flash work signs images; the
@@ -28,7 +32,8 @@ namespace hdr {
 inline constexpr std::size_t magic = 0, version = 8, length = 12, checksum = 16, rule_count = 20,
                              rules = 24, ops = 28, op_count = 32, pool = 36, pool_len = 40, prefilter = 44,
                              always = 48, always_count = 52, flowbit_count = 56, threshold_count = 60,
-                             buffer_count = 64, mac = 96, mac_len = 32, size = 128;
+                             buffer_count = 64, literals = 68 /* v4: buffer_count literal table offsets */,
+                             mac = 96, mac_len = 32, size = 128;
 }  // namespace hdr
 
 /// Suricata's default action order (suricata.yaml `action-order`): pass, drop, reject, alert.
