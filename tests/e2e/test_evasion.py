@@ -678,36 +678,74 @@ def secctl_pings(env, n, gap=0.0):
     return ok
 
 
+TELEMETRY_MESSAGES, TELEMETRY_MS = 20, 250
+
+
+class Subscriber(threading.Thread):
+    """An existing telemetry subscriber: `secctl stats` on its own channel (3) at 250 ms, which
+    exits after TELEMETRY_MESSAGES stats messages; `rate` is messages per second over its life
+    (subscribe included), None when it failed."""
+    def __init__(self, env):
+        super().__init__(daemon=True)
+        self.env, self.rate, self.seconds, self.rc = env, None, None, None
+
+    def run(self):
+        t0 = time.time()
+        r = self.env.topo.client(self.env.secctl, '--appliance', '%s:%d' % (APPLIANCE_IP, MGMT_PORT), '--channel', '3',
+                                 '--interval', str(TELEMETRY_MS), '--count', str(TELEMETRY_MESSAGES), '--seconds', '30',
+                                 'stats', '--json', timeout=60)
+        self.seconds, self.rc = round(time.time() - t0, 2), r.returncode
+        if r.returncode == 0:
+            self.rate = round(TELEMETRY_MESSAGES / self.seconds, 2)
+
+
 def case_mgmt(env, name, pps=1000):
     """10 fresh `secctl ping` before, and during 1,000 unauthenticated datagrams/s from random
-    spoofed sources and from one source (the flood address 10.0.0.66)."""
+    spoofed sources and from one source (the flood address 10.0.0.66); beside them a telemetry
+    subscriber (20 stats messages at 250 ms) whose rate during each flood must stay >= 90 % of
+    its rate without one."""
+    sub = Subscriber(env)
+    sub.start()
     before = secctl_pings(env, 10)
+    sub.join(60)
     check('mgmt', '10 fresh secctl ping without a flood succeed', before == 10, succeeded=before)
+    check('mgmt', 'telemetry subscriber without a flood: %d stats messages at %d ms' % (TELEMETRY_MESSAGES, TELEMETRY_MS),
+          sub.rate is not None, rate_per_s=sub.rate, seconds=sub.seconds, rc=sub.rc)
+    rate_before = sub.rate
     neigh = env.topo.client('ip', 'neigh', 'show', APPLIANCE_IP).stdout.split()
     mac = neigh[neigh.index('lladdr') + 1] if 'lladdr' in neigh else 'ff:ff:ff:ff:ff:ff'
-    results['mgmt'] = {'pings_before': before, 'floods': []}
+    results['mgmt'] = {'pings_before': before, 'telemetry_rate_before': rate_before, 'floods': []}
     for sources in ('random', 'single'):
         seconds = 8
         fl = env.topo.popen('client', sys.executable, '-u', os.path.abspath(__file__), '--mgmt-flood', str(seconds), str(pps), mac, sources,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        time.sleep(1.0)
+        time.sleep(0.5)
+        sub = Subscriber(env)  # subscribed as the flood runs: 20 messages = ~5 s, inside the 8 s flood
+        sub.start()
+        time.sleep(0.5)
         st0 = env.topo.qemu.stats()
         t0 = time.time()
         during = secctl_pings(env, 10, gap=0.5)  # spread over ~6 s of the flood, not one limiter window
         t1 = time.time()
+        sub.join(60)
         st1 = env.topo.qemu.stats()
         out, _ = fl.communicate(timeout=seconds + 20)
         parts = out.split()
         sent, secs = (int(parts[0]), float(parts[1])) if len(parts) >= 2 and parts[0].isdigit() else (0, float(seconds))
         row = {'sources': sources, 'flood_pps_target': pps, 'flood_datagrams': sent, 'flood_seconds': secs,
                'flood_pps_measured': round(sent / secs) if secs else 0, 'pings_during': during,
-               'pings_seconds': round(t1 - t0, 1), 'kernel_mgmt_delta': st1.get('mgmt', 0) - st0.get('mgmt', 0)}
+               'pings_seconds': round(t1 - t0, 1), 'kernel_mgmt_delta': st1.get('mgmt', 0) - st0.get('mgmt', 0),
+               'telemetry_rate': sub.rate, 'telemetry_seconds': sub.seconds}
         results['mgmt']['floods'].append(row)
         print('info [mgmt] %s sources: %d unauthenticated datagrams in %.1f s (%d/s), 10 pings took %.1f s' % (
             sources, sent, secs, row['flood_pps_measured'], t1 - t0), flush=True)
         check('mgmt', '%d unauthenticated datagrams/s at UDP %d from %s sources: 10/10 fresh secctl ping succeed'
               % (pps, MGMT_PORT, 'random spoofed' if sources == 'random' else 'one spoofed'), during == 10,
               succeeded=during, flood_pps_measured=row['flood_pps_measured'])
+        check('mgmt', '%d unauthenticated datagrams/s from %s sources: the telemetry subscriber keeps >= 90%% of its rate'
+              % (pps, 'random spoofed' if sources == 'random' else 'one spoofed'),
+              sub.rate is not None and rate_before is not None and sub.rate >= 0.9 * rate_before,
+              rate_per_s=sub.rate, rate_before_per_s=rate_before, seconds=sub.seconds, rc=sub.rc)
 
 
 # =============================================================================================
