@@ -760,6 +760,7 @@ def main():
     ap.add_argument('--results', default=None)
     ap.add_argument('--secctl', default=os.path.join(ROOT, 'build', 'host', 'apps', 'secctl', 'secctl'))
     ap.add_argument('--keep', action='store_true', help='keep the work directory (judge log)')
+    ap.add_argument('--bootargs', default=BOOTARGS, help='kernel command line (default %(default)s; e.g. add syn_budget=N)')
     ap.add_argument('--list', action='store_true', help='list the cases and exit')
     ap.add_argument('--judge', metavar='LOG', help=argparse.SUPPRESS)
     ap.add_argument('--sender', action='store_true', help=argparse.SUPPRESS)
@@ -800,12 +801,12 @@ def main():
         print('note: %s not built: blocked_port and mgmt skipped (build the host tree first)' % a.secctl)
         chosen = [c for c in chosen if c not in ('blocked_port', 'mgmt')]
     import e2e_topology
-    results.update({'elf': a.elf, 'full': full, 'cases_run': chosen})
+    results.update({'elf': a.elf, 'full': full, 'cases_run': chosen, 'bootargs': a.bootargs})
     env = Env()
     env.secctl, env.ports = a.secctl, Ports()
 
     def body(work):
-        with e2e_topology.Topology(a.elf, None, BOOTARGS, log_dir=work) as topo:
+        with e2e_topology.Topology(a.elf, None, a.bootargs, log_dir=work) as topo:
             env.topo = topo
             results['ready'] = topo.qemu.ready.group(0)
             print(results['ready'], flush=True)
