@@ -30,22 +30,12 @@ struct one_window_config : default_config {
     static constexpr std::size_t flow_probe_window = 8;
 };
 
+using testing_frames::send;
+
+/// testing_frames::tcp in this file's argument order (source address and port, then destination).
 testing_frames::spec segment(std::uint32_t src, std::uint16_t sport, std::uint32_t dst, std::uint16_t dport, std::uint8_t flags,
                              std::uint8_t proto = ipproto::tcp) {
-    testing_frames::spec s;
-    s.proto = proto;
-    s.src4 = src;
-    s.dst4 = dst;
-    s.sport = sport;
-    s.dport = dport;
-    s.flags = flags;
-    return s;
-}
-
-template <class P>
-verdict send(P& p, const testing_frames::spec& s, std::uint64_t now, direction d = direction::inbound) {
-    auto f = testing_frames::build(s);
-    return p.process(f, now, d);
+    return testing_frames::tcp(src, dst, sport, dport, flags, proto);
 }
 
 template <class P>
