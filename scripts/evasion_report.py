@@ -37,11 +37,14 @@ def report(r):
                 share('before'), share('during'), share('after'), ev))
     m = r.get('mgmt') or {}
     if m.get('floods'):
-        out += ['', '| management flood at UDP 7400 | measured (datagrams/s) | fresh `secctl ping` succeeded (target 10/10) |',
-                '| --- | --- | --- |', '| none | - | %d/10 |' % m.get('pings_before', 0)]
+        def rate(v):
+            return '-' if v is None else '%.2f/s' % v
+        out += ['', '| management flood at UDP 7400 | measured (datagrams/s) | fresh `secctl ping` succeeded (target 10/10) '
+                '| telemetry to a subscriber, 250 ms (target >= 90 % of the rate without a flood) |',
+                '| --- | --- | --- | --- |', '| none | - | %d/10 | %s |' % (m.get('pings_before', 0), rate(m.get('telemetry_rate_before')))]
         for f in m['floods']:
-            out.append('| %d/s, %s sources (spoofed version 2 + random bytes) | %d | %d/10 |' % (
-                f['flood_pps_target'], f['sources'], f['flood_pps_measured'], f['pings_during']))
+            out.append('| %d/s, %s sources (spoofed version 2 + random bytes) | %d | %d/10 | %s |' % (
+                f['flood_pps_target'], f['sources'], f['flood_pps_measured'], f['pings_during'], rate(f.get('telemetry_rate'))))
     fails = [c for c in r.get('checks', []) if c.get('required', True) and not c['ok']]
     if fails:
         out += ['', 'Failed checks:', '']

@@ -9,6 +9,8 @@
 /// `stages=<digits>` (only the listed pipeline stages run, e.g. `stages=1234`; for cost breakdowns) and
 /// `selfbench=1` (measure eBPF and DPI instruction costs at boot, selfbench.hpp) and
 /// `pickup=1` (TCP segments without a flow start one mid-stream; default off: dropped as no_flow) and
+/// `syn_budget=<n>` (new TCP flows admitted per second, 0 = unlimited; default from the engine
+/// config, over it a SYN is dropped as syn_budget) and
 /// `icount=1` (the emulator counts instructions, QEMU -icount: minstret is exact, so the boot line
 /// reports `insns=`; without it QEMU's minstret reads host ticks, and the boot line says `icount=0`)
 /// and `inject=0` (slot 6's injection detector off; the rules still run) and `drop_reset=1` (slot
@@ -42,6 +44,7 @@ struct boot_config {
     bool inject = true;        ///< slot 6's injection detector runs
     bool drop_reset = false;   ///< slot 6's drops answer with a reset (appliance_stage::set_drops_reject)
     bool tcp_pickup = false;  ///< pickup=1: TCP segments without a flow are picked up mid-stream (docs/stream.md)
+    std::int64_t syn_budget = -1;  ///< syn_budget=<pps>: new TCP flows per second (0 = unlimited); -1: the engine's default
 };
 
 /// Why one argument was not taken. Every status but `ok` and `unknown` is fatal: the kernel halts
@@ -176,6 +179,11 @@ constexpr arg_status apply_arg(std::string_view arg, boot_config& cfg) {
     if (name == "icount") {
         if (value != "1" && value != "0") return arg_status::bad_value;
         cfg.icount = value == "1";
+        return arg_status::ok;
+    }
+    if (name == "syn_budget") {  // new-flow admission, SYNs opening a flow per second (docs/flow_table.md)
+        if (!parse_uint(value, 1'000'000, n)) return arg_status::bad_value;
+        cfg.syn_budget = static_cast<std::int64_t>(n);
         return arg_status::ok;
     }
     if (name == "pickup") {  // mid-stream TCP pickup (e.g. right after a reboot); off: no_flow drops

@@ -650,6 +650,7 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     for (unsigned st = 1; st <= 6; ++st)
         engine_ptr->set_stage_enabled(static_cast<secengine::stage_id>(st), ((cfg.stages >> st) & 1u) != 0);
     engine_ptr->set_tcp_pickup(cfg.tcp_pickup);  // pickup=1 (docs/stream.md); off: flows start with a SYN
+    if (cfg.syn_budget >= 0) engine_ptr->set_syn_budget(static_cast<std::uint32_t>(cfg.syn_budget));  // docs/flow_table.md
     // inject=0: the detector off; drop_reset=1: slot 6's drops answer with a reset (send_reject).
     engine_ptr->dpi().set_detect_injections(cfg.inject);
     engine_ptr->dpi().set_drops_reject(cfg.drop_reset);

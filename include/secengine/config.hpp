@@ -65,8 +65,14 @@ struct default_config {
     static constexpr std::uint32_t timeout_established_s = 300;
     static constexpr std::uint32_t timeout_fin_wait_s = 30;
     static constexpr std::uint32_t timeout_closed_s = 10;
-    /// An established flow is only evicted for a new one after this much idle time.
+    /// An established flow is only evicted after this much idle time, and only for a flow that is
+    /// itself taken as established (mid-stream pickup): an unconfirmed one never evicts it.
     static constexpr std::uint32_t evict_min_idle_s = 5;
+    /// New-flow admission: at most this many TCP flows opened by a SYN per second, granted per
+    /// window of the coarse flow clock (2^flow_clock_shift ticks); over it a SYN that would make
+    /// an entry is dropped (drop_reason::syn_budget). 0 = unlimited. Run-time switch:
+    /// pipeline::set_syn_budget (docs/flow_table.md "New-flow admission").
+    static constexpr std::uint32_t syn_budget_pps = 0;
     static constexpr flow_full_policy flow_policy = flow_full_policy::fail_open;
     /// A TCP segment other than a SYN without a flow: true = picked up as established (loose,
     /// like Linux's nf_conntrack_tcp_loose), false = dropped (drop_reason::no_flow). The

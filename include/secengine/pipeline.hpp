@@ -110,6 +110,7 @@ public:
           bucket_(Config::global_rate_pps, Config::global_burst, Config::ticks_per_second, now), deferral_(seed),
           sketch_(seed, Config::cms_mode), penalty_(Config::penalty_policy, seed), rules_(Config::firewall_default) {
         (void)set_limits(default_limits(), now);
+        set_syn_budget(Config::syn_budget_pps);
         heuristics_.sled_min_run = Config::sled_min_run;
     }
 
@@ -230,6 +231,22 @@ public:
     /// reply never makes a connection "established by the other side".
     constexpr void set_tcp_pickup(bool on) noexcept { set_bit(pickup_bit, on); }
     [[nodiscard]] constexpr bool tcp_pickup() const noexcept { return (enabled_ & pickup_bit) != 0; }
+    /// New-flow admission (Config::syn_budget_pps at start; 0 = unlimited): at most `pps` TCP flows
+    /// opened by a SYN per second, granted as a budget per window of the coarse flow clock (the
+    /// window that also paces the expiry sweep: 2^flow_clock_shift ticks, 0.105 s by default), so
+    /// a flood's SYNs cost stages 3-6 and the table's churn no more than that. A SYN of a flow
+    /// that already has an entry (a retransmission, a reopening) takes nothing from it. The budget
+    /// is shared by all sources: a random-source flood cannot be told from clients by its source,
+    /// so over budget every new SYN is refused alike (docs/flow_table.md "New-flow admission").
+    constexpr void set_syn_budget(std::uint32_t pps) noexcept {
+        syn_budget_pps_ = pps;
+        const std::uint64_t per_window = ((std::uint64_t{pps} << Config::flow_clock_shift) + Config::ticks_per_second - 1) / Config::ticks_per_second;
+        syn_per_window_ = pps == 0 ? 0 : static_cast<std::uint32_t>(per_window > 0xffff'ffffu ? 0xffff'ffffu : per_window);
+        syn_left_ = syn_per_window_;
+    }
+    [[nodiscard]] constexpr std::uint32_t syn_budget() const noexcept { return syn_budget_pps_; }
+    /// SYNs admitted per window (0 = unlimited): ceil(pps * 2^flow_clock_shift / ticks_per_second).
+    [[nodiscard]] constexpr std::uint32_t syn_budget_per_window() const noexcept { return syn_per_window_; }
 
     [[nodiscard]] constexpr const pipeline_stats& stats() const noexcept { return stats_; }
     [[nodiscard]] constexpr const engine_limits& limits() const noexcept { return limits_; }
@@ -261,6 +278,16 @@ private:
         using namespace net::tcpflag;
         const bool tcp = p.is_tcp();
         const bool syn_only = tcp && (p.tcp_flags & (syn | ack)) == syn;
+        // Expired entries are freed off the per-packet path: a slice of the table each time the
+        // coarse clock ticks (0.105 s by default), the whole table every 16 ticks, instead of one
+        // slot per packet (250,000 slots a second at 250 kpps for timeouts of 10 s and more).
+        // The same tick starts a new SYN-budget window.
+        if (clock != sweep_clock_) {
+            sweep_clock_ = clock;
+            flows_.sweep(clock, timeouts_, sweep_per_tick);
+            syn_left_ = syn_per_window_;
+            syn_refusal_reported_ = false;
+        }
         flow_lookup found{};
         if (tcp && !syn_only && !tcp_pickup()) {
             // Only a SYN opens a flow: anything else needs a live entry (and never makes one).
@@ -268,16 +295,16 @@ private:
             if (found.entry == nullptr) return {drop_reason::no_flow, 0};
             found.entry->last_seen = clock;
         } else {
-            // Without pickup an evicted established flow could not come back (its next segment
-            // is no_flow): a new, unconfirmed flow - a SYN flood's - never evicts one then.
-            found = flows_.track(key.fingerprint, clock, timeouts_, tcp_pickup() ? evict_min_idle_ : ~std::uint32_t{0});
-        }
-        // Expired entries are freed off the per-packet path: a slice of the table each time the
-        // coarse clock ticks (0.105 s by default), the whole table every 16 ticks, instead of one
-        // slot per packet (250,000 slots a second at 250 kpps for timeouts of 10 s and more).
-        if (clock != sweep_clock_) {
-            sweep_clock_ = clock;
-            flows_.sweep(clock, timeouts_, sweep_per_tick);
+            // Over this window's budget a SYN gets no new entry (its flow's own, if live, it keeps).
+            if (syn_only && syn_per_window_ != 0 && syn_left_ == 0 && flows_.find(key.fingerprint, clock, timeouts_) == nullptr)
+                return {drop_reason::syn_budget, syn_per_window_};
+            // A new, unconfirmed flow (a SYN's, a datagram's) never evicts an established one: a
+            // flood of them would push out the connections being served (issue 16), and without
+            // pickup an evicted flow could not come back (its next segment is no_flow). Only a
+            // flow picked up mid-stream, itself taken as established, may take an established
+            // entry's slot, after evict_min_idle_s of idleness.
+            found = flows_.track(key.fingerprint, clock, timeouts_, tcp && !syn_only ? evict_min_idle_ : ~std::uint32_t{0});
+            if (syn_only && found.created && syn_per_window_ != 0) --syn_left_;
         }
         if (!found.entry) {
             if constexpr (Config::flow_policy == flow_full_policy::fail_closed) return {drop_reason::flow_table_full, 0};
@@ -337,6 +364,12 @@ private:
     constexpr verdict drop(const net::packet_view& p, std::uint64_t now, stage_decision d, std::uint8_t stage,
                            bool push_alert = true) noexcept {
         ++stats_.dropped[static_cast<std::size_t>(d.reason)];
+        // A flood over the SYN budget is alerted once per window (its count is in the stats):
+        // one alert per refused SYN would flush every other alert out of the ring.
+        if (d.reason == drop_reason::syn_budget) {
+            push_alert = !syn_refusal_reported_;
+            syn_refusal_reported_ = true;
+        }
         if (push_alert && d.reason != drop_reason::penalty_box && d.reason != drop_reason::rate_limit) {
             alert_event a;
             a.time = now;
@@ -362,6 +395,10 @@ private:
     std::uint32_t evict_min_idle_ = 0;
     std::uint32_t rules_generation_ = 0;
     std::uint32_t sweep_clock_ = 0;
+    std::uint32_t syn_per_window_ = 0;  ///< SYN budget per coarse-clock window (0 = unlimited)
+    std::uint32_t syn_left_ = 0;        ///< what is left of it in this window
+    std::uint32_t syn_budget_pps_ = 0;
+    bool syn_refusal_reported_ = false; ///< this window's first syn_budget drop was alerted
     std::uint64_t seed_;
     std::uint64_t window_start_ = 0;
     std::uint64_t ban_ticks_ = 0;

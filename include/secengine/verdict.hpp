@@ -30,6 +30,7 @@ enum class drop_reason : std::uint8_t {
     stream_invalid,   ///< stage 6: data after FIN / without ACK, a second ISN, before the pickup point
     out_of_window,    ///< stage 6: RST not at the exact next sequence number, ACK of unsent data (RFC 5961)
     http_uninspected, ///< stage 6: an HTTP request lost its inspection buffer halfway (fail closed)
+    syn_budget,       ///< stage 2: a SYN that would open a flow after this window's new-flow budget ran out
     count_
 };
 
@@ -40,7 +41,7 @@ inline constexpr std::string_view drop_reason_names[] = {
     "firewall",  "flow_table_full", "scan",    "land_attack", "bad_header",
     "shellcode", "rate_limit", "ebpf",         "ebpf_aborted", "dpi_signature",
     "bad_checksum", "no_flow",  "tcp_state", "stream_out_of_order", "stream_rewrite",
-    "stream_invalid", "out_of_window", "http_uninspected",
+    "stream_invalid", "out_of_window", "http_uninspected", "syn_budget",
 };
 static_assert(std::size(drop_reason_names) == drop_reason_count);
 

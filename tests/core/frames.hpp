@@ -67,4 +67,24 @@ inline spec random_spec(std::mt19937_64& rng, std::size_t max_payload = 1200) {
     return s;
 }
 
+/// An IPv4 TCP segment (UDP datagram with proto = udp) without payload.
+inline spec tcp(std::uint32_t src, std::uint32_t dst, std::uint16_t sport, std::uint16_t dport, std::uint8_t flags,
+                std::uint8_t proto = ipproto::tcp) {
+    spec s;
+    s.proto = proto;
+    s.src4 = src;
+    s.dst4 = dst;
+    s.sport = sport;
+    s.dport = dport;
+    s.flags = flags;
+    return s;
+}
+
+/// Builds `s` and runs it through pipeline `p` (`dir...`: the pipeline's direction, if given).
+template <class P, class... Dir>
+auto send(P& p, const spec& s, std::uint64_t now, Dir... dir) {
+    auto f = build(s);
+    return p.process(f, now, dir...);
+}
+
 }  // namespace testing_frames

@@ -17,22 +17,8 @@ using namespace secengine::net;
 namespace {
 constexpr std::uint64_t tps = default_config::ticks_per_second;
 
-testing_frames::spec tcp(std::uint32_t src, std::uint32_t dst, std::uint16_t sport, std::uint16_t dport, std::uint8_t flags) {
-    testing_frames::spec s;
-    s.proto = ipproto::tcp;
-    s.src4 = src;
-    s.dst4 = dst;
-    s.sport = sport;
-    s.dport = dport;
-    s.flags = flags;
-    return s;
-}
-
-template <class P>
-verdict send(P& p, const testing_frames::spec& s, std::uint64_t now, direction d = direction::inbound) {
-    auto f = testing_frames::build(s);
-    return p.process(f, now, d);
-}
+using testing_frames::send;
+using testing_frames::tcp;
 
 constexpr std::uint32_t client = 0x0a00000a, server = 0x0a000014;
 }  // namespace

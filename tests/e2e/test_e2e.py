@@ -23,18 +23,15 @@ import hashlib
 import json
 import os
 import random
-import shutil
 import signal
 import socket
 import struct
 import subprocess
 import sys
-import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.normpath(os.path.join(HERE, '..', '..'))
-sys.path.insert(0, os.path.join(ROOT, 'scripts'))
+import e2e_common
+from e2e_common import ROOT
 
 # The per-source threshold sits between the busiest benign source (the server answering 4
 # parallel clients: ~2600 frames/s with 150 kB files, measured on the taps; the sketch counts every
@@ -49,13 +46,8 @@ FLOOD_PPS = 300
 FLOOD_BOOTARGS = 'ip=10.0.0.2/24 pps=%d ban_s=%d report_ms=250' % (FLOOD_PPS, BAN_S)
 KERNEL_MACS = {'52:54:00:12:34:56', '52:54:00:12:34:57'}
 
-results = {'bootargs': BOOTARGS, 'checks': [], 'phases': {}}
-
-
-def check(phase, name, ok, **figures):
-    results['checks'].append({'phase': phase, 'name': name, 'ok': bool(ok), **figures})
-    print('%s [%s] %s %s' % ('ok  ' if ok else 'FAIL', phase, name, json.dumps(figures) if figures else ''), flush=True)
-    return ok
+results = e2e_common.new_results(bootargs=BOOTARGS, phases={})
+check = e2e_common.checker(results)
 
 
 # --- pcap reading (classic pcap, as tshark -F pcap / tcpdump write it) ---------------------
@@ -564,13 +556,9 @@ def main():
     ap.add_argument('--results', default=None)
     ap.add_argument('--keep', action='store_true', help='keep captures and logs (work directory printed)')
     a = ap.parse_args()
-    if os.geteuid() != 0:
-        print('SKIP: end-to-end tests need root (network namespaces, TAP devices); run `sudo make e2e`')
-        return 77
-    missing = [t for t in ('tshark', 'tcpdump', 'nmap', 'hping3', 'curl', 'ss') if not shutil.which(t)]
-    if missing:
-        print('FAIL: missing tools %s (make deps installs them)' % missing)
-        return 1
+    rc = e2e_common.preflight('end-to-end tests', ('tshark', 'tcpdump', 'nmap', 'hping3', 'curl', 'ss'))
+    if rc is not None:
+        return rc
     elf = os.environ.get('SECENGINE_E2E_ELF', a.elf)
     secreplay = a.secreplay if os.path.exists(a.secreplay) else None
     secctl = os.path.join(ROOT, 'build', 'host', 'apps', 'secctl', 'secctl')
@@ -580,12 +568,11 @@ def main():
     if not secreplay:
         print('note: %s not built: EVE cross-checks of the captures skipped (build the host tree first)' % a.secreplay)
     import e2e_topology
-    work = tempfile.mkdtemp(prefix='secengine-e2e-')
-    www = os.path.join(work, 'www')
-    files = make_www(www)
-    results.update({'elf': elf, 'work': work, 'date': time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())})
-    t0 = time.time()
-    try:
+    results['elf'] = elf
+
+    def body(work):
+        www = os.path.join(work, 'www')
+        files = make_www(www)
         with e2e_topology.Topology(elf, www, BOOTARGS, log_dir=work) as topo:
             results['ready'] = topo.qemu.ready.group(0)
             boot = [l for l in topo.qemu.lines if l and 'secengine: boot ' in l]
@@ -607,19 +594,8 @@ def main():
             results['flood_bootargs'] = FLOOD_BOOTARGS
             phase_flood(topo, work, www)
             results['uart_tail'] = [l for l in topo.qemu.lines[-5:] if l]
-    except Exception as e:  # a broken step is a failed check, and the topology is already down
-        check('setup', 'run completed', False, error='%s: %s' % (type(e).__name__, e))
-    results['seconds'] = round(time.time() - t0, 1)
-    failed = [c for c in results['checks'] if not c['ok']]
-    results['passed'] = len(results['checks']) - len(failed)
-    results['failed'] = len(failed)
     out = a.results or os.path.join(os.getcwd(), 'e2e_results.json')
-    with open(out, 'w') as f:
-        json.dump(results, f, indent=1, default=str)
-    print('%d checks, %d failed, %.0f s; results in %s' % (len(results['checks']), len(failed), results['seconds'], out))
-    if not a.keep:
-        shutil.rmtree(work, ignore_errors=True)
-    return 1 if failed else 0
+    return e2e_common.run(results, check, 'secengine-e2e-', body, out, a.keep)
 
 
 if __name__ == '__main__':

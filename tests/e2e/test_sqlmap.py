@@ -28,17 +28,13 @@ import argparse
 import json
 import os
 import re
-import shutil
 import struct
 import subprocess
 import sys
-import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.normpath(os.path.join(HERE, '..', '..'))
-sys.path.insert(0, os.path.join(ROOT, 'scripts'))
-sys.path.insert(0, HERE)
+import e2e_common
+from e2e_common import ROOT
 
 TARGET = os.path.join(ROOT, 'scripts', 'sqli_target.py')
 SERVER, CLIENT = '10.0.0.20', '10.0.0.10'
@@ -56,13 +52,8 @@ FULL = ['--level', '3', '--risk', '2', '--technique', 'BEUSTQ']
 # question with Y, so sqlmap runs every test and reports its verdict.
 ANSWERS = '--answers=continue=Y'
 
-results = {'checks': [], 'runs': []}
-
-
-def check(phase, name, ok, **figures):
-    results['checks'].append({'phase': phase, 'name': name, 'ok': bool(ok), **figures})
-    print('%s [%s] %s %s' % ('ok  ' if ok else 'FAIL', phase, name, json.dumps(figures) if figures else ''), flush=True)
-    return ok
+results = e2e_common.new_results(runs=[])
+check = e2e_common.checker(results)
 
 
 # --- sqlmap -----------------------------------------------------------------------------------
@@ -249,13 +240,9 @@ def main():
     ap.add_argument('--full', action='store_true', help='level 3 risk 2, all techniques, GET and POST (also SECENGINE_E2E_FULL=1)')
     ap.add_argument('--keep', action='store_true', help='keep captures and logs (work directory printed)')
     a = ap.parse_args()
-    if os.geteuid() != 0:
-        print('SKIP: the sqlmap e2e test needs root (network namespaces, TAP devices); run `sudo make e2e`')
-        return 77
-    missing = [t for t in ('sqlmap', 'tshark', 'ss') if not shutil.which(t)]
-    if missing:
-        print('FAIL: missing tools %s (make deps installs them)' % missing)
-        return 1
+    rc = e2e_common.preflight('the sqlmap e2e test', ('sqlmap', 'tshark', 'ss'))
+    if rc is not None:
+        return rc
     full = a.full or os.environ.get('SECENGINE_E2E_FULL') == '1'
     elf = os.environ.get('SECENGINE_E2E_ELF', a.elf)
     crs = a.crs if os.path.exists(a.crs) else None
@@ -264,12 +251,10 @@ def main():
     levels = FULL if full else SLICE
     points = ['get_id', 'post_q'] if full else ['get_id']
     import e2e_topology
-    work = tempfile.mkdtemp(prefix='secengine-sqlmap-')
-    results.update({'mode': 'full' if full else 'slice', 'sqlmap_args': ' '.join(levels), 'elf': elf, 'work': work,
-                    'sqlmap_version': subprocess.run(['sqlmap', '--version'], capture_output=True, text=True).stdout.split()[0],
-                    'date': time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())})
-    t0 = time.time()
-    try:
+    results.update({'mode': 'full' if full else 'slice', 'sqlmap_args': ' '.join(levels), 'elf': elf,
+                    'sqlmap_version': subprocess.run(['sqlmap', '--version'], capture_output=True, text=True).stdout.split()[0]})
+
+    def body(work):
         log = os.path.join(work, 'target.jsonl')
         with e2e_topology.Topology(elf, None, BOOTARGS, log_dir=work) as topo:
             results['ready'] = topo.qemu.ready.group(0)
@@ -310,21 +295,8 @@ def main():
                       verdict=row['verdict'], seconds=row['seconds'])
                 target.kill()
                 target.wait()
-    except Exception as e:  # a broken step is a failed check, and the topology is already down
-        check('setup', 'run completed', False, error='%s: %s' % (type(e).__name__, e))
-    results['seconds'] = round(time.time() - t0, 1)
-    failed = [c for c in results['checks'] if not c['ok']]
-    results['passed'] = len(results['checks']) - len(failed)
-    results['failed'] = len(failed)
     out = a.results or os.path.join(os.getcwd(), 'sqlmap_results.json')
-    with open(out, 'w') as f:
-        json.dump(results, f, indent=1, default=str)
-    print('%d checks, %d failed, %.0f s; results in %s' % (len(results['checks']), len(failed), results['seconds'], out))
-    if a.keep:
-        print('work directory kept: %s' % work)
-    else:
-        shutil.rmtree(work, ignore_errors=True)
-    return 1 if failed else 0
+    return e2e_common.run(results, check, 'secengine-sqlmap-', body, out, a.keep)
 
 
 if __name__ == '__main__':

@@ -57,6 +57,11 @@ TEST_CASE("bootargs: good lines are taken", "[bootargs]") {
     CHECK_FALSE(parse("pickup=0").cfg.tcp_pickup);
     CHECK_FALSE(parse("ip=10.0.0.2/24").cfg.tcp_pickup);  // flows start with a SYN unless asked
     CHECK_FALSE(parse("icount=0").cfg.icount);
+    // syn_budget=: new TCP flows a second (0 = unlimited); absent, the engine's default stays.
+    CHECK(parse("ip=10.0.0.2/24").cfg.syn_budget == -1);
+    CHECK(parse("syn_budget=0").cfg.syn_budget == 0);
+    CHECK(parse("syn_budget=25000").cfg.syn_budget == 25000);
+    CHECK(parse("syn_budget=1000000").cfg.syn_budget == 1'000'000);
 }
 
 TEST_CASE("bootargs: inject= and drop_reset= set slot 6's detector and answer", "[bootargs]") {
@@ -127,6 +132,11 @@ TEST_CASE("bootargs: bad values are fatal and named", "[bootargs]") {
         {"bench=2", arg_status::bad_value},
         {"pickup=yes", arg_status::bad_value},
         {"pickup=", arg_status::bad_value},
+        {"syn_budget=", arg_status::bad_value},
+        {"syn_budget=1000001", arg_status::bad_value},
+        {"syn_budget=-5", arg_status::bad_value},
+        {"syn_budget=2k", arg_status::bad_value},
+        {"syn_budget=99999999999999999999999", arg_status::bad_value},
         {"selftest=heap", arg_status::bad_value},
         {"inject=", arg_status::bad_value},
         {"inject=off", arg_status::bad_value},  // flags are 0/1, as bench= and icount=
