@@ -69,7 +69,11 @@ struct appliance_stage_counters {
 struct appliance_stage_sizes {
     static constexpr std::size_t sessions = 4;        ///< concurrently inspected connections
     static constexpr std::size_t verdicts = 8;        ///< flows remembered as dropped / passed
-    static constexpr std::size_t http_slots = 1;      ///< request buffers (one HTTP connection each)
+    /// Request buffers (one HTTP connection each). Two: a client's second connection (a browser
+    /// opens several; sqlmap's next request starts while the last one's body is in flight) is
+    /// inspected beside the first instead of taking its buffer - with one, the first connection's
+    /// half-sent request dropped as `http_uninspected` (docs/inject.md). 2,168 B each.
+    static constexpr std::size_t http_slots = 2;
     static constexpr std::size_t overlap = 64;        ///< stream bytes kept per side (session.hpp)
     static constexpr std::size_t flowbit_words = 1;   ///< 64 flowbits per connection
     static constexpr std::size_t sid_memory = 8;      ///< sids remembered per transaction
@@ -94,6 +98,7 @@ public:
     using request_buffers = typename Sizes::request_buffers;
     static_assert(Sizes::sessions >= 1 && Sizes::sessions <= 255, "slot indices are small");
     static_assert(Sizes::http_slots >= 1 && Sizes::http_slots <= Sizes::sessions);
+    static_assert(Sizes::http_slots <= 127, "a slot names its lent buffer in an int8_t");
     static_assert(Sizes::verdicts >= 1);
     static_assert(Sizes::inject_scratch >= 64 && Sizes::candidates >= 8 && Sizes::ticks_per_ms >= 1);
 
