@@ -37,12 +37,13 @@ struct rig {
     // Per connection and side, the next sequence number (a real sender's: each segment follows
     // the last, so slot 6's normalisation passes them; a SYN starts at ISN 1).
     std::map<std::pair<std::uint16_t, bool>, std::uint32_t> next_seq;
+    std::uint32_t syn_isn = 1;  ///< the ISN of the next SYN or SYN+ACK
 
     verdict send(std::uint16_t sport, std::string_view payload, std::uint8_t flags = 0x18, bool reply = false) {
         net::frame_builder b{buf};
         const std::uint32_t c = 0xCB007107, s = 0x0A000014;
         std::uint32_t& seq = next_seq.try_emplace({sport, reply}, 1).first->second;
-        if (flags & 0x02) seq = 1;
+        if (flags & 0x02) seq = syn_isn;
         const std::uint32_t this_seq = seq;
         seq += static_cast<std::uint32_t>(payload.size()) + ((flags & 0x03) != 0 ? 1 : 0);
         const auto other = next_seq.find({sport, !reply});
@@ -595,4 +596,64 @@ TEST_CASE("the appliance inspects two interleaved POSTs whole: benign passes, ei
         REQUIRE(r.stage().stats().http_pool_empty == 0);
         REQUIRE(r.stage().stats().http_uninspected == 0);
     }
+}
+
+TEST_CASE("a port reused after a dropped request: the new connection gets through and is inspected", "[appliance_stage]") {
+    // Found by the full sqlmap e2e run: a dropped request's client is reset (drop_reset), its
+    // server is not - it never saw the request and keeps a half-open connection. When the
+    // client's stack reuses the port: (1) its SYN must not be dropped as a later packet of the
+    // dropped flow (the verdict ring is keyed by the 5-tuple): a client SYN forgets the verdict
+    // and starts a fresh session; (2) the server answers the SYN with a challenge ACK for the old
+    // connection (RFC 5961 section 4), the client answers that with <SEQ=SEG.ACK><CTL=RST>
+    // (RFC 9293 section 3.10.7.3) - out of the new session's window, but the only thing that
+    // ends the stale connection: it must pass. Before, the client retransmitted its SYN until it
+    // gave up (sqlmap: 30 s each time). Invariant over random ISNs: the new connection
+    // completes, its benign request passes or its injection drops, one alert per dropped flow.
+    std::mt19937 rng(5961);
+    for (int round = 0; round < 40; ++round) {
+        const std::uint32_t new_isn = static_cast<std::uint32_t>(rng());
+        const bool second_attacks = rng() % 2 == 0, reset = rng() % 2 == 0;
+        INFO("round " << round << " isn " << new_isn << " second attacks " << second_attacks << " drop_reset " << reset);
+        rig r;
+        r.stage().set_drops_reject(reset);
+        const std::uint16_t port = 47000;
+        REQUIRE(r.open_and_send(port, request("/item?id=1%27%20AND%207029%3D8688%20AND%20%27a%27%3D%27a")).drop());
+        REQUIRE(r.alerts().size() == 1);
+        const std::uint32_t server_next = r.next_seq[{port, true}];
+        const std::uint32_t server_expects = 2;  // it got the handshake, not the request: RCV.NXT = ISN 1 + 1
+        // The port comes round again: a new SYN with another ISN passes.
+        r.syn_isn = new_isn;
+        REQUIRE(r.send(port, "", 0x02).pass());
+        // The server's challenge ACK (its old SND.NXT, acknowledging the old RCV.NXT) passes to
+        // the client, whose RST (SEQ = that ACK) passes back to the server.
+        r.next_seq[{port, true}] = server_next;
+        r.next_seq[{port, false}] = server_expects;
+        REQUIRE(r.send(port, "", 0x10, true).pass());
+        r.next_seq[{port, true}] = 0;  // the RST carries no ACK
+        REQUIRE(r.send(port, "", 0x04).pass());
+        // The client's SYN again; the server, rid of the old connection, answers.
+        REQUIRE(r.send(port, "", 0x02).pass());
+        r.syn_isn = 7000;
+        REQUIRE(r.send(port, "", 0x12, true).pass());
+        REQUIRE(r.send(port, "", 0x10).pass());
+        const verdict v = r.send(port, request(second_attacks ? "/item?id=1%20UNION%20SELECT%20username,password%20FROM%20users"
+                                                              : "/item?q=o%27neil%20boots"));
+        REQUIRE(v.drop() == second_attacks);
+        if (second_attacks) REQUIRE(v.reason == drop_reason::dpi_signature);
+        REQUIRE(r.alerts().size() == (second_attacks ? 1u : 0u));
+        REQUIRE(r.stage().stats().verdicts_reopened >= 1);
+        REQUIRE(r.stage().stats().halfopen_passed >= 1);
+    }
+}
+
+TEST_CASE("a client RST out of window is still dropped once the server has answered", "[appliance_stage]") {
+    // The exception above is narrow: after the SYN-ACK a RST must sit at the exact next byte
+    // (RFC 5961 section 3.2); one elsewhere stays refused and nothing reaches the session.
+    rig r;
+    const std::uint16_t port = 47100;
+    REQUIRE(r.open_and_send(port, request("/index.html")).pass());
+    r.next_seq[{port, false}] += 5000;
+    const verdict v = r.send(port, "", 0x04);
+    REQUIRE(v.reason == drop_reason::out_of_window);
+    REQUIRE(r.stage().stats().halfopen_passed == 0);
 }
