@@ -60,7 +60,12 @@ def run(secreplay, pcap, rules):
     flagged = set()
     for line in out.splitlines():
         e = json.loads(line)
-        if e.get('alert', {}).get('metadata', {}).get('detector'):
+        md = e.get('alert', {}).get('metadata', {})
+        if md.get('detector'):
+            # Issue 12: the alert names the parameter and the fingerprint, so an operator sees why.
+            for key in ('location', 'parameter', 'fingerprint'):
+                if not md.get(key) or not md[key][0]:
+                    raise ValueError('detector alert without %s in alert.metadata: %s' % (key, line))
             flagged.add(e['src_port'])
     return flagged
 
