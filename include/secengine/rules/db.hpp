@@ -60,7 +60,7 @@ public:
         if (reinterpret_cast<std::uintptr_t>(image.data()) % 4 != 0) return db_error::misaligned;
         for (std::size_t i = 0; i < 8; ++i)
             if (image[i] != std::byte{db_magic[i]}) return db_error::bad_magic;
-        if (v.u32(hdr::version) != db_version) return db_error::bad_version;
+        if (v.u32(hdr::version) < db_version_min || v.u32(hdr::version) > db_version) return db_error::bad_version;
         const std::uint32_t len = v.u32(hdr::length);
         if (len < hdr::size || len > image.size() || len % 4 != 0) return db_error::truncated;
         v.img_ = image.first(len);
