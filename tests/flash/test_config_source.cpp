@@ -19,63 +19,11 @@
 #include <span>
 #include <vector>
 
-#include <secengine/control/config_source.hpp>
-#include <secengine/control/persist.hpp>
-#include <secengine/store/state_store.hpp>
-
-#include "../control/appliance_harness.hpp"
-#include "sim_flash.hpp"
+#include "appliance_life.hpp"
 
 namespace {
 
-namespace st = secengine::store;
-namespace wire = secengine::wire;
-namespace ctl = secengine::control;
-using persist_type = ctl::store_persistence<sim_flash>;
-using box = harness::appliance<secengine::appliance_config, persist_type>;
-using engine_type = box::engine_type;
-constexpr std::uint64_t tps = box::tps;
-
-st::boot_config provisioned_config() {
-    st::boot_config c;
-    c.key = harness::default_key;
-    return c;
-}
-
-struct life {
-    st::state_store<sim_flash> store;
-    box a;
-    harness::client c;
-    std::uint64_t now = 10 * tps;
-
-    life(sim_flash& f, std::uint64_t boot_id)
-        : store(f), a(boot_id, harness::default_key, 10 * tps, persist_type{&store}), c(harness::default_key, 1, boot_id) {
-        REQUIRE(store.open(provisioned_config()) == st::store_error::none);
-        store.replay([&](std::uint16_t t, std::span<const std::byte> p) { a.plane().replay(t, p, now); });
-    }
-    template <class M>
-    wire::status command(const M& m) {
-        a.deliver(c.seal(m), ++now);
-        auto got = a.next_datagram();
-        REQUIRE(got);
-        const wire::opened o = c.open(*got);
-        REQUIRE(o.ok());
-        wire::ack k;
-        REQUIRE(wire::decode_payload(o.payload, k) == wire::wire_error::none);
-        return k.result;
-    }
-    wire::config config() {
-        a.deliver(c.seal(wire::read_config{0}), ++now);
-        auto got = a.next_datagram();
-        REQUIRE(got);
-        const wire::opened o = c.open(*got);
-        REQUIRE(o.hdr.type == wire::msg_type::config);
-        wire::config cfg;
-        REQUIRE(wire::decode_payload(o.payload, cfg) == wire::wire_error::none);
-        return cfg;
-    }
-    st::store_error compact() { return store.compact(ctl::running_config<engine_type, sim_flash>{a.engine(), store}); }
-};
+using namespace flash_test;
 
 /// Everything the source promises to keep, read from the engine and the plane.
 struct snapshot {
@@ -287,7 +235,7 @@ TEST_CASE("config source: a snapshot that does not fit is refused and the old st
         for (std::uint16_t p = 1; p <= 60; ++p) {
             wire::port_rule r;
             r.port = p;
-            if (l.command(wire::block_port{r}) != wire::status::ok) break;
+            if (l.command(wire::block_port{r}).result != wire::status::ok) break;
             ++blocked;
         }
         REQUIRE(blocked >= 10);

@@ -16,80 +16,11 @@
 #include <span>
 #include <vector>
 
-#include <secengine/control/persist.hpp>
-#include <secengine/store/state_store.hpp>
-
-#include "../control/appliance_harness.hpp"
-#include "sim_flash.hpp"
+#include "appliance_life.hpp"
 
 namespace {
 
-namespace st = secengine::store;
-namespace wire = secengine::wire;
-namespace ctl = secengine::control;
-using persist_type = ctl::store_persistence<sim_flash>;
-using box = harness::appliance<secengine::appliance_config, persist_type>;
-constexpr std::uint64_t tps = box::tps;
-
-st::boot_config provisioned_config() {
-    st::boot_config c;
-    c.key = harness::default_key;
-    return c;
-}
-
-/// One appliance life: store opened on `f`, engine and plane built, stored changes replayed.
-struct life {
-    st::state_store<sim_flash> store;
-    box a;
-    harness::client c;
-    std::uint64_t now = 10 * tps;
-
-    life(sim_flash& f, std::uint64_t boot_id)
-        : store(f), a(boot_id, harness::default_key, 10 * tps, persist_type{&store}), c(harness::default_key, 1, boot_id) {
-        REQUIRE(store.open(provisioned_config()) == st::store_error::none);
-        store.replay([&](std::uint16_t t, std::span<const std::byte> p) { a.plane().replay(t, p, now); });
-    }
-
-    template <class M>
-    wire::ack command(const M& m) {
-        const auto d = c.seal(m);
-        a.deliver(d, ++now);
-        auto got = a.next_datagram();
-        REQUIRE(got);
-        const wire::opened o = c.open(*got);
-        REQUIRE(o.ok());
-        REQUIRE(o.hdr.type == wire::msg_type::ack);
-        wire::ack k;
-        REQUIRE(wire::decode_payload(o.payload, k) == wire::wire_error::none);
-        return k;
-    }
-
-    /// The configuration as read_config reports it (first page), request_seq cleared.
-    wire::config config() {
-        const auto d = c.seal(wire::read_config{0});
-        a.deliver(d, ++now);
-        auto got = a.next_datagram();
-        REQUIRE(got);
-        const wire::opened o = c.open(*got);
-        REQUIRE(o.hdr.type == wire::msg_type::config);
-        wire::config cfg;
-        REQUIRE(wire::decode_payload(o.payload, cfg) == wire::wire_error::none);
-        cfg.request_seq = 0;
-        return cfg;
-    }
-
-    wire::store_report report() {
-        const auto d = c.seal(wire::store_status{});
-        a.deliver(d, ++now);
-        auto got = a.next_datagram();
-        REQUIRE(got);
-        const wire::opened o = c.open(*got);
-        REQUIRE(o.hdr.type == wire::msg_type::store_report);
-        wire::store_report r;
-        REQUIRE(wire::decode_payload(o.payload, r) == wire::wire_error::none);
-        return r;
-    }
-};
+using namespace flash_test;
 
 bool same(const wire::config& x, const wire::config& y) {
     if (!(x.current == y.current) || x.ebpf_program_id != y.ebpf_program_id || x.signature_count != y.signature_count ||
