@@ -29,16 +29,8 @@ public:
     [[nodiscard]] static constexpr db_error open(std::span<const std::byte> image, db_view& out) noexcept {
         out = db_view{};
         db_view v;
-        v.img_ = image;
-        if (image.size() < hdr::size) return db_error::truncated;
-        if (!std::is_constant_evaluated() && reinterpret_cast<std::uintptr_t>(image.data()) % 4 != 0) return db_error::misaligned;
-        for (std::size_t i = 0; i < 8; ++i)
-            if (image[i] != std::byte{db_magic[i]}) return db_error::bad_magic;
-        if (v.u32(hdr::version) < db_version_min || v.u32(hdr::version) > db_version) return db_error::bad_version;
-        const std::uint32_t len = v.u32(hdr::length);
-        if (len < hdr::size || len > image.size() || len % 4 != 0) return db_error::truncated;
-        v.img_ = image.first(len);
-        if (image_checksum(image.data(), len) != v.u32(hdr::checksum)) return db_error::bad_checksum;
+        if (const db_error e = v.check_header(image); e != db_error::ok) return e;
+        if (image_checksum(image.data(), v.img_.size()) != v.u32(hdr::checksum)) return db_error::bad_checksum;
         if (v.u32(hdr::buffer_count) != http::buffer_count) return db_error::bad_buffer_count;
         if (const db_error e = v.check_sections(); e != db_error::ok) return e;
         out = v;
@@ -55,15 +47,7 @@ public:
     [[nodiscard]] static db_error open_trusted(std::span<const std::byte> image, db_view& out) noexcept {
         out = db_view{};
         db_view v;
-        v.img_ = image;
-        if (image.size() < hdr::size) return db_error::truncated;
-        if (reinterpret_cast<std::uintptr_t>(image.data()) % 4 != 0) return db_error::misaligned;
-        for (std::size_t i = 0; i < 8; ++i)
-            if (image[i] != std::byte{db_magic[i]}) return db_error::bad_magic;
-        if (v.u32(hdr::version) < db_version_min || v.u32(hdr::version) > db_version) return db_error::bad_version;
-        const std::uint32_t len = v.u32(hdr::length);
-        if (len < hdr::size || len > image.size() || len % 4 != 0) return db_error::truncated;
-        v.img_ = image.first(len);
+        if (const db_error e = v.check_header(image); e != db_error::ok) return e;
         if (v.u32(hdr::buffer_count) != http::buffer_count) return db_error::bad_buffer_count;
         out = v;
         return db_error::ok;
@@ -184,6 +168,21 @@ private:
                 if (t != none32 && !literal_table_ok(img_, t, nrules)) return db_error::bad_prefilter;
             }
         }
+        return db_error::ok;
+    }
+
+    /// The O(1) header checks both opens share (size, alignment, magic, version, length); on
+    /// success the view covers the header's stated length.
+    [[nodiscard]] constexpr db_error check_header(std::span<const std::byte> image) noexcept {
+        img_ = image;
+        if (image.size() < hdr::size) return db_error::truncated;
+        if (!std::is_constant_evaluated() && reinterpret_cast<std::uintptr_t>(image.data()) % 4 != 0) return db_error::misaligned;
+        for (std::size_t i = 0; i < 8; ++i)
+            if (image[i] != std::byte{db_magic[i]}) return db_error::bad_magic;
+        if (u32(hdr::version) < db_version_min || u32(hdr::version) > db_version) return db_error::bad_version;
+        const std::uint32_t len = u32(hdr::length);
+        if (len < hdr::size || len > image.size() || len % 4 != 0) return db_error::truncated;
+        img_ = image.first(len);
         return db_error::ok;
     }
 

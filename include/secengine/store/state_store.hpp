@@ -202,15 +202,8 @@ public:
         std::uint64_t last_first = 0;
         std::uint32_t copies = 0;
         for (;;) {
-            std::uint16_t next = no_block;
-            std::uint64_t best = ~std::uint64_t{0};
-            for (std::uint16_t b = 0; b < lay_.state_blocks; ++b) {
-                const std::uint64_t s = first_seq(b);
-                if (s != ~std::uint64_t{0} && s > last_first && s < best) {
-                    best = s;
-                    next = b;
-                }
-            }
+            std::uint64_t best = 0;
+            const std::uint16_t next = block_after(last_first, best);
             if (next == no_block) break;
             last_first = best;
             bool used = false;
@@ -256,15 +249,8 @@ public:
         if (!provisioned_) return;
         std::uint64_t last_first = 0;
         for (;;) {
-            std::uint16_t next = no_block;
-            std::uint64_t best = ~std::uint64_t{0};
-            for (std::uint16_t b = 0; b < lay_.state_blocks; ++b) {
-                const std::uint64_t s = first_seq(b);
-                if (s != ~std::uint64_t{0} && s > last_first && s < best) {
-                    best = s;
-                    next = b;
-                }
-            }
+            std::uint64_t best = 0;
+            const std::uint16_t next = block_after(last_first, best);
             if (next == no_block) return;
             last_first = best;
             for (std::size_t off = block_header_bytes;;) {
@@ -400,6 +386,20 @@ private:
         case store_error::bad_payload: ++health_.bad_payload; break;
         default: ++health_.torn; break;
         }
+    }
+    /// The block whose first record's sequence number is the smallest above `after` (its number
+    /// in `first`), or no_block: the order in which pass 2 and for_each_in_force visit blocks.
+    [[nodiscard]] std::uint16_t block_after(std::uint64_t after, std::uint64_t& first) const noexcept {
+        std::uint16_t next = no_block;
+        first = ~std::uint64_t{0};
+        for (std::uint16_t b = 0; b < lay_.state_blocks; ++b) {
+            const std::uint64_t s = first_seq(b);
+            if (s != ~std::uint64_t{0} && s > after && s < first) {
+                first = s;
+                next = b;
+            }
+        }
+        return next;
     }
     /// Sequence number of the block's first intact record (~0: none): the block's place in
     /// the log. (A torn record's number may be torn too, so it cannot order blocks.)
