@@ -51,7 +51,7 @@ struct outcome {
 outcome run_one(test_program& p, bool xdp, const std::vector<std::byte>& input, std::uint64_t now) {
     static std::byte buf[128];
     outcome o;
-    std::memcpy(buf, input.data(), input.size());
+    if (!input.empty()) std::memcpy(buf, input.data(), input.size());  // memcpy from data() of an empty vector (null) is undefined
     const std::span<std::byte> mem(buf, input.size());
     o.r = xdp ? p.run_xdp(mem, now) : p.run_raw(mem, now);
     o.mem.assign(mem.begin(), mem.end());
