@@ -6,7 +6,7 @@
 // Transports:
 //  - udp_transport: plain UDP to the appliance's management address (TAP or a real network);
 //    the host's IP stack builds the frames.
-//  - netdev_transport: the QEMU socket netdev itself (DESIGN.md section 6). Frames are built
+//  - netdev_transport: the QEMU socket netdev itself (docs/unikernel.md, "QEMU command lines"). Frames are built
 //    and parsed here with the library's frame_builder / net::parse: Ethernet + IPv4 + UDP from
 //    a configurable source MAC/IP. `udp=HOST:A,localaddr=HOST:B` talks to a unicast socket
 //    netdev (QEMU sends to A, listens on B; we bind A, send to B); `mcast=GROUP:PORT` joins the

@@ -233,7 +233,7 @@ int main(int argc, char** argv) {
     options o;
     if (!parse_args(argc, argv, o)) {
         usage(stderr);
-        return 64;  // EX_USAGE, as every host tool (DESIGN.md section 3)
+        return 64;  // EX_USAGE, as every host tool (docs/tools.md)
     }
     char err[PCAP_ERRBUF_SIZE] = {};
     std::unique_ptr<pcap_t, pcap_closer> in;
