@@ -368,4 +368,22 @@ response client::upload_rules(std::uint32_t set_id, std::span<const std::byte> d
     return request(wire::rules_commit{set_id, static_cast<std::uint32_t>(db.size())});
 }
 
+std::string silence_text(const silence& s) {
+    const std::string from = s.appliance.empty() ? "" : " from " + s.appliance;
+    if (s.send_errno != 0)
+        return "cannot send" + (s.appliance.empty() ? "" : " to " + s.appliance) + ": " + std::strerror(s.send_errno) +
+               " (is the network up, and is there a route to the appliance?)";
+    if (s.bad_mac_replies != 0)
+        return std::to_string(s.bad_mac_replies) + " replies" + from +
+               " failed authentication: the appliance uses another key (--key or SECCTL_KEY)";
+    // The appliance drops commands it cannot authenticate without a word (docs/protocol.md), so
+    // a wrong key looks like silence from here: name all three causes.
+    const std::string tries = s.attempts > 0 ? " (" + std::to_string(s.attempts) + " attempts of " +
+                                                   std::to_string(s.timeout_ms) + " ms, nothing came back)"
+                                             : "";
+    return "no authenticated reply" + from + tries +
+           ": the appliance is stopped, the address or port is wrong, or it has another key"
+           " (it does not answer commands it cannot authenticate)";
+}
+
 }  // namespace control

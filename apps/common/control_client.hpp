@@ -91,6 +91,19 @@ struct response {
     [[nodiscard]] std::string describe() const;
 };
 
+/// What is known of a request (or of telemetry) that got no authentic answer. The three cases an
+/// operator must tell apart (docs/secctl.md, "Errors"): it could not be sent (network), replies
+/// came but failed authentication (key), nothing came back (address, port, stopped appliance).
+struct silence {
+    int send_errno = 0;                 ///< non-zero: the send itself failed (response::send_errno)
+    std::uint64_t bad_mac_replies = 0;  ///< replies refused as bad_mac (client::refused)
+    std::string appliance;              ///< "10.0.0.2:7400"; empty: not named
+    int attempts = 0, timeout_ms = 0;   ///< 0: not said
+};
+
+/// The one wording of a silence for secctl and the console.
+[[nodiscard]] std::string silence_text(const silence& s);
+
 /// Request/reply client: seals commands, matches replies by request_seq, retransmits with a
 /// fresh sequence number, follows a boot change (resending the refused command once) and hands
 /// telemetry that arrives meanwhile to `on_telemetry`.

@@ -10,6 +10,15 @@
 
 namespace secengine::host {
 
+/// The value of one hex digit (either case), or -1: the one digit table of every hex reader
+/// (parse_hex_bytes here; keys and source keys in address_text.cpp).
+[[nodiscard]] constexpr int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
 /// The whole file at `path`, byte for byte; false if it cannot be opened or read.
 [[nodiscard]] bool read_file(const std::string& path, std::string& out);
 

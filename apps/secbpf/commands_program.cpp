@@ -6,7 +6,6 @@
 
 #include "appliance_fit.hpp"
 #include "asm.hpp"
-#include "program_file.hpp"
 #include "secbpf.hpp"
 #include "text_input.hpp"
 
@@ -86,13 +85,9 @@ int cmd_run(args_t args) {
         std::fprintf(stderr, "usage: secbpf run --xdp PROG.o --packet FILE.bin [--packet ...]\n");
         return exit_usage;
     }
-    std::vector<eb::insn> code;
-    std::vector<eb::map_spec> maps;
-    std::string err;
-    if (!secengine::host::load_program_file(obj, section, code, maps, err)) {
-        std::fprintf(stderr, "secbpf run: %s\n", err.c_str());
-        return 1;
-    }
+    const auto in = read_program("run", obj, section);
+    if (!in) return 1;
+    const auto& [code, maps] = *in;
     auto prog = std::make_unique<host_program>();
     eb::verifier_options opt;
     opt.type = raw ? eb::prog_type::raw : eb::prog_type::xdp;
@@ -138,13 +133,9 @@ int cmd_verify(args_t args) {
         std::fprintf(stderr, "usage: secbpf verify PROG.o|PROG.s [--raw] [--limits host|appliance]\n");
         return exit_usage;
     }
-    std::vector<eb::insn> code;
-    std::vector<eb::map_spec> maps;
-    std::string err;
-    if (!secengine::host::load_program_file(args[0], "", code, maps, err)) {
-        std::fprintf(stderr, "secbpf verify: %s\n", err.c_str());
-        return 1;
-    }
+    const auto in = read_program("verify", args[0]);
+    if (!in) return 1;
+    const auto& [code, maps] = *in;
     auto prog = std::make_unique<host_program>();
     prog->fuse_idioms = false;  // report the verifier's own decisions, before superinstructions
     eb::verifier_options opt;

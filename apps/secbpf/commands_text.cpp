@@ -6,7 +6,6 @@
 #include <memory>
 
 #include "asm.hpp"
-#include "program_file.hpp"
 #include "secbpf.hpp"
 #include "text_input.hpp"
 
@@ -70,13 +69,9 @@ int cmd_disasm(args_t args) {
         std::fprintf(stderr, "usage: secbpf disasm FILE(.o|.bin|.s)\n");
         return exit_usage;
     }
-    std::vector<eb::insn> code;
-    std::vector<eb::map_spec> maps;
-    std::string err;
-    if (!secengine::host::load_program_file(args[0], "", code, maps, err)) {
-        std::fprintf(stderr, "secbpf disasm: %s\n", err.c_str());
-        return 1;
-    }
+    const auto in = read_program("disasm", args[0]);
+    if (!in) return 1;
+    const auto& [code, maps] = *in;
     std::fputs(secbpf::disassemble(code).c_str(), stdout);
     return 0;
 }
@@ -85,13 +80,9 @@ int cmd_disasm(args_t args) {
 int cmd_embed(args_t args) {
     std::string name = "default_program";
     if (!file_and_option("embed", args, "--name", name, "secbpf embed PROG.o [--name N]")) return exit_usage;
-    std::vector<eb::insn> code;
-    std::vector<eb::map_spec> maps;
-    std::string err;
-    if (!secengine::host::load_program_file(args[0], "", code, maps, err)) {
-        std::fprintf(stderr, "secbpf embed: %s\n", err.c_str());
-        return 1;
-    }
+    const auto in = read_program("embed", args[0]);
+    if (!in) return 1;
+    const auto& [code, maps] = *in;
     auto prog = std::make_unique<host_program>();
     const auto lr = prog->load(code, maps, {});
     if (!lr.ok()) {
