@@ -160,7 +160,11 @@ std::unique_ptr<transport> open_transport(const endpoint_options& o, std::string
     if (o.netdev.empty()) {
         const sockaddr_in to = make_addr(o.appliance_ip, o.mgmt_port);
         if (::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) != 0) {
-            err = std::string("connect: ") + std::strerror(errno);
+            // No route is the first of the three silences (silence_text): say it the same way.
+            silence why;
+            why.send_errno = errno;
+            why.appliance = ipv4_text(o.appliance_ip) + ":" + std::to_string(o.mgmt_port);
+            err = silence_text(why);
             ::close(fd);
             return nullptr;
         }

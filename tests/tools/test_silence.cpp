@@ -54,3 +54,15 @@ TEST_CASE("silence: the cause read is the first that holds - send error, then ba
         if (quiet) REQUIRE((t.find(" attempts of ") != std::string::npos) == (s.attempts > 0));
     }
 }
+
+TEST_CASE("silence: a transport that cannot reach the appliance says so in the same words") {
+    // UDP connect() to the broadcast address without SO_BROADCAST fails (EACCES) on any host,
+    // with or without routes: the failure path of a network that cannot carry the request.
+    control::endpoint_options o;
+    o.appliance_ip = 0xffffffffu;
+    std::string err;
+    const auto t = control::open_transport(o, err);
+    REQUIRE(t == nullptr);
+    CHECK_THAT(err, Catch::StartsWith("cannot send to 255.255.255.255:7400: "));
+    CHECK_THAT(err, Catch::EndsWith("(is the network up, and is there a route to the appliance?)"));
+}
