@@ -11,10 +11,17 @@ SYNs and HTTP requests, so replies cross the appliance too). The kernel's UART c
   10.6.6.7   an Xmas scan over 200 ports (stage 3: scan)
   10.6.6.8   HTTP requests carrying SQL injection (stage 6: DPI signature)
 
+Every TCP conversation is a real one, driven by what crosses the appliance: the client sends a
+SYN; only when the server's SYN-ACK comes back through the appliance does it send the ACK and its
+request; the server answers the request and closes with FIN, the client closes too. So the
+appliance's TCP checks (stream normaliser, flow admission) see ordinary TCP, flows end and leave
+the table, and an injection is stopped by what looks at its payload, not by a broken handshake.
+
 Ends by itself after --seconds (default 20) or on Ctrl-C, with a summary table that counts what
-an operator means per category - HTTP requests, UDP datagrams, scan probes - not packets: the
-TCP handshake packets that carry a request are not counted, so "sql injection: sent 166, reached
-the server 0" says that every injection was stopped (and its SYN, which carries nothing, passed).
+an operator means per category - HTTP conversations or requests, UDP datagrams, scan probes - not
+packets: "benign: sent 1800, reached the server 1800" says every benign request was served, and
+"sql injection: sent 130, reached the server 0" that every injection was stopped (its handshake,
+which carries nothing, passed). The kernel's drop reasons close the summary.
 """
 import argparse
 import os
@@ -30,10 +37,16 @@ from qemu_harness import ACK, FIN, HOST_A, HOST_B, PSH, SYN, URG, Appliance, eth
 SERVER = '10.0.0.20'
 CATEGORIES = {'10.0.1.': 'benign', '10.6.6.6': 'flood', '10.6.6.7': 'xmas scan', '10.6.6.8': 'sql injection'}
 # What one unit of each category is, and so what "sent" and "reached the server" count.
-UNITS = {'benign': 'HTTP requests', 'flood': 'UDP datagrams', 'xmas scan': 'scan probes', 'sql injection': 'HTTP requests'}
-SQLI = [b"GET /item?id=1' OR '1'='1 HTTP/1.1\r\nHost: shop\r\n\r\n",
-        b"GET /search?q=x' UNION SELECT username,password FROM users-- HTTP/1.1\r\nHost: shop\r\n\r\n",
-        b"POST /login HTTP/1.1\r\nHost: shop\r\nContent-Length: 30\r\n\r\nuser=admin' or 1=1--&pass=x"]
+UNITS = {'benign': 'conversations', 'flood': 'UDP datagrams', 'xmas scan': 'scan probes', 'sql injection': 'HTTP requests'}
+BENIGN_REQUEST = b'GET /index.html HTTP/1.1\r\nHost: shop\r\n\r\n'
+RESPONSE = b'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello'
+CLIENT_ISN, SERVER_ISN = 0, 1000
+# Injections as a browser or sqlmap sends them: URL-encoded in the query, form-encoded in a body
+# of the length announced (a malformed request line would test the parser, not the detector).
+SQLI = [b"GET /item?id=1%27%20OR%20%271%27%3D%271 HTTP/1.1\r\nHost: shop\r\n\r\n",
+        b"GET /search?q=x%27%20UNION%20SELECT%20username%2Cpassword%20FROM%20users--%20 HTTP/1.1\r\nHost: shop\r\n\r\n",
+        b"POST /login HTTP/1.1\r\nHost: shop\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: 32\r\n\r\nuser=admin%27%20or%201%3D1--&p=x"]
 
 
 def category(src):
@@ -49,6 +62,8 @@ class Demo:
         self.sent = {k: 0 for k in CATEGORIES.values()}
         self.passed = {k: 0 for k in CATEGORIES.values()}
         self.replies = 0
+        self.count_lock = threading.Lock()  # the traffic thread and the outside listener both send
+        self.requests = {}  # client (ip, port) -> its request: sent once the SYN-ACK crossed back
         self.stop = threading.Event()
         self.uart_done = threading.Event()  # set before the final stats: the summary prints them once
         print('secengine demo: booting %s in QEMU (2 socket ports, %s VirtIO)' % (elf, 'legacy' if legacy else 'modern'))
@@ -60,10 +75,12 @@ class Demo:
         self.shown = len(self.a.lines)
 
     def send(self, cat, frame, unit=True):
-        """Sends a frame; `unit` frames are what the category counts (a request, not its SYN)."""
+        """Sends a frame from the outside; `unit` frames are what the category counts (a benign
+        conversation's SYN, an injection request, a datagram, a probe)."""
         self.a.ports[0].send(frame)
         if unit:
-            self.sent[cat] += 1
+            with self.count_lock:
+                self.sent[cat] += 1
 
     @staticmethod
     def is_unit(cat, f):
@@ -74,8 +91,21 @@ class Demo:
             return f[23] == 17
         return f[23] == 6  # every Xmas probe is one frame
 
+    @staticmethod
+    def tcp_fields(f):
+        """(src, dst, sport, dport, seq, ack, flags, payload) of an Ethernet/IPv4/TCP frame."""
+        ihl = (f[14] & 15) * 4
+        t = 14 + ihl
+        doff = (f[t + 12] >> 4) * 4
+        total = int.from_bytes(f[16:18], 'big')
+        src, dst = '.'.join(str(b) for b in f[26:30]), '.'.join(str(b) for b in f[30:34])
+        return (src, dst, int.from_bytes(f[t:t + 2], 'big'), int.from_bytes(f[t + 2:t + 4], 'big'),
+                int.from_bytes(f[t + 4:t + 8], 'big'), int.from_bytes(f[t + 8:t + 12], 'big'), f[t + 13],
+                f[t + doff:14 + total])
+
     def sink(self):
-        """Port 1: count what got through; answer like a web server would."""
+        """Port 1: count what got through; answer like a web server would (SYN-ACK, the
+        response, then FIN; the client's FIN is acknowledged)."""
         p = self.a.ports[1]
         while not self.stop.is_set():
             f = p.recv(0.1)
@@ -84,25 +114,59 @@ class Demo:
             src = '.'.join(str(b) for b in f[26:30])
             cat = category(src)
             if cat in self.passed and self.is_unit(cat, f):
-                self.passed[cat] += 1
-            if cat != 'benign' or f[23] != 6:
+                with self.count_lock:
+                    self.passed[cat] += 1
+            if cat not in ('benign', 'sql injection') or f[23] != 6:
                 continue
-            sport, dport = int.from_bytes(f[34:36], 'big'), int.from_bytes(f[36:38], 'big')
-            flags = f[47]
+            src, _, sport, dport, seq, _, flags, payload = self.tcp_fields(f)
+            rseq = SERVER_ISN + 1 + len(RESPONSE)
             if flags & SYN:
-                reply = tcp(SERVER, src, dport, sport, SYN | ACK, seq=1000, ack=1)
-            elif flags & PSH:
-                reply = tcp(SERVER, src, dport, sport, PSH | ACK, seq=1001, ack=100,
-                            payload=b'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello')
+                reply = [tcp(SERVER, src, dport, sport, SYN | ACK, seq=SERVER_ISN, ack=seq + 1)]
+            elif payload:  # the request: the response, and the server closes (HTTP/1.0 style)
+                end = seq + len(payload)
+                reply = [tcp(SERVER, src, dport, sport, PSH | ACK, seq=SERVER_ISN + 1, ack=end, payload=RESPONSE),
+                         tcp(SERVER, src, dport, sport, FIN | ACK, seq=rseq, ack=end)]
+            elif flags & FIN:  # the client's FIN: the last ACK
+                reply = [tcp(SERVER, src, dport, sport, ACK, seq=rseq + 1, ack=seq + 1)]
             else:
                 continue
-            p.send(eth(HOST_A, HOST_B, 0x0800, reply))
+            for r in reply:
+                p.send(eth(HOST_A, HOST_B, 0x0800, r))
 
     def outside_listener(self):
-        """Port 0: replies from the server crossing the appliance back to the clients."""
+        """Port 0: the server's segments crossing the appliance back to the clients. A SYN-ACK
+        lets the client send its ACK and request; the server's FIN gets the client's FIN-ACK."""
+        p = self.a.ports[0]
         while not self.stop.is_set():
-            if self.a.ports[0].recv(0.1) is not None:
-                self.replies += 1
+            f = p.recv(0.1)
+            if f is None:
+                continue
+            self.replies += 1
+            if len(f) < 54 or f[12:14] != b'\x08\x00' or f[23] != 6:
+                continue
+            _, client, sport, cport, seq, ack, flags, _ = self.tcp_fields(f)
+            cat = category(client)
+            with self.count_lock:
+                request = self.requests.get((client, cport))
+            if request is None:
+                continue
+            if flags & SYN and flags & ACK:
+                self.send(cat, eth(HOST_B, HOST_A, 0x0800, tcp(client, SERVER, cport, sport, ACK, seq=ack, ack=seq + 1)),
+                          unit=False)
+                self.send(cat, eth(HOST_B, HOST_A, 0x0800, tcp(client, SERVER, cport, sport, PSH | ACK, seq=ack,
+                                                                ack=seq + 1, payload=request)), unit=cat != 'benign')
+            elif flags & FIN:
+                self.send(cat, eth(HOST_B, HOST_A, 0x0800, tcp(client, SERVER, cport, sport, FIN | ACK, seq=ack,
+                                                                ack=seq + 1)), unit=False)
+                with self.count_lock:
+                    self.requests.pop((client, cport), None)
+
+    def open_conversation(self, cat, client, port, request):
+        """A client's SYN; its request follows when the SYN-ACK comes back (outside_listener)."""
+        with self.count_lock:
+            self.requests[(client, port)] = request
+        self.send(cat, eth(HOST_B, HOST_A, 0x0800, tcp(client, SERVER, port, 80, SYN, seq=CLIENT_ISN)),
+                  unit=cat == 'benign')
 
     def uart(self):
         while not self.stop.is_set() and not self.uart_done.is_set():
@@ -120,7 +184,7 @@ class Demo:
     def traffic(self):
         rng = random.Random(7)
         start = time.time()
-        conv = 0
+        conv = sqli = 0
         phase_shown = set()
 
         def phase(name, text):
@@ -134,12 +198,7 @@ class Demo:
             # benign: a few conversations per tick from 10.0.1.x
             for _ in range(3):
                 conv += 1
-                c = '10.0.1.%d' % (1 + conv % 200)
-                sp = 20000 + conv % 40000
-                self.send('benign', eth(HOST_B, HOST_A, 0x0800, tcp(c, SERVER, sp, 80, SYN, seq=0)), unit=False)
-                self.send('benign', eth(HOST_B, HOST_A, 0x0800, tcp(c, SERVER, sp, 80, ACK, seq=1, ack=1001)), unit=False)
-                self.send('benign', eth(HOST_B, HOST_A, 0x0800, tcp(c, SERVER, sp, 80, PSH | ACK, seq=1, ack=1001,
-                                                                     payload=b'GET /index.html HTTP/1.1\r\nHost: shop\r\n\r\n')))
+                self.open_conversation('benign', '10.0.1.%d' % (1 + conv % 200), 20000 + conv % 40000, BENIGN_REQUEST)
             phase('benign', 'benign HTTP-like TCP from 10.0.1.0/24 (all along)')
             if 4 <= t < 8:   # UDP flood from one source, ~4000 frames/s for 4 s (threshold: 2000/s)
                 phase('flood', 'UDP flood from 10.6.6.6 starts (~4000 pps)')
@@ -150,12 +209,10 @@ class Demo:
                 for _ in range(2):
                     port = 1 + self.sent['xmas scan'] % 200
                     self.send('xmas scan', eth(HOST_B, HOST_A, 0x0800, tcp('10.6.6.7', SERVER, 40000, port, FIN | PSH | URG)))
-            if 14 <= t < 16:  # SQL injection in HTTP requests on established-looking flows
+            if 14 <= t < 16:  # SQL injection in HTTP requests, each on its own handshaken connection
                 phase('sqli', 'SQL injection requests from 10.6.6.8')
-                sp = 50000 + self.sent['sql injection']
-                self.send('sql injection', eth(HOST_B, HOST_A, 0x0800, tcp('10.6.6.8', SERVER, sp, 80, SYN)), unit=False)
-                self.send('sql injection', eth(HOST_B, HOST_A, 0x0800, tcp('10.6.6.8', SERVER, sp, 80, PSH | ACK, seq=1, ack=1,
-                                                                            payload=rng.choice(SQLI))))
+                sqli += 1
+                self.open_conversation('sql injection', '10.6.6.8', 50000 + sqli, rng.choice(SQLI))
             time.sleep(0.01)
 
     def run(self):

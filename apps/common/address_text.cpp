@@ -1,5 +1,6 @@
 // The one spelling of addresses and keys (address_text.hpp).
 #include "address_text.hpp"
+#include "text_input.hpp"  // hex_digit (inline: nothing to link)
 
 #include <arpa/inet.h>
 
@@ -9,17 +10,6 @@
 #include <limits>
 
 namespace secengine::host {
-
-namespace {
-
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-}  // namespace
 
 bool parse_ipv4(std::string_view s, std::uint32_t& out) {
     if (s.empty() || s.size() > 15) return false;

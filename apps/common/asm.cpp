@@ -6,6 +6,7 @@
 //   jumps: ja|ja32 target ; jeq..jsle[32] %rD, %rS|imm, target (target = +N, -N or a label)
 //          call N | call local label | call %rN ; exit
 #include "asm.hpp"
+#include "text_input.hpp"
 
 #include <cctype>
 #include <cstdio>
@@ -18,10 +19,7 @@ namespace op = secengine::ebpf::op;
 
 namespace {
 
-std::string trim(const std::string& s) {
-    size_t a = s.find_first_not_of(" \t\r\n"), b = s.find_last_not_of(" \t\r\n");
-    return a == std::string::npos ? std::string() : s.substr(a, b - a + 1);
-}
+using secengine::host::trim;
 
 bool parse_int(const std::string& t, __int128& v) {
     std::string s = trim(t);

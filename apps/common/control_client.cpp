@@ -160,7 +160,11 @@ std::unique_ptr<transport> open_transport(const endpoint_options& o, std::string
     if (o.netdev.empty()) {
         const sockaddr_in to = make_addr(o.appliance_ip, o.mgmt_port);
         if (::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) != 0) {
-            err = std::string("connect: ") + std::strerror(errno);
+            // No route is the first of the three silences (silence_text): say it the same way.
+            silence why;
+            why.send_errno = errno;
+            why.appliance = ipv4_text(o.appliance_ip) + ":" + std::to_string(o.mgmt_port);
+            err = silence_text(why);
             ::close(fd);
             return nullptr;
         }
@@ -366,6 +370,24 @@ response client::upload_rules(std::uint32_t set_id, std::span<const std::byte> d
         if (!r.ok()) return r;
     }
     return request(wire::rules_commit{set_id, static_cast<std::uint32_t>(db.size())});
+}
+
+std::string silence_text(const silence& s) {
+    const std::string from = s.appliance.empty() ? "" : " from " + s.appliance;
+    if (s.send_errno != 0)
+        return "cannot send" + (s.appliance.empty() ? "" : " to " + s.appliance) + ": " + std::strerror(s.send_errno) +
+               " (is the network up, and is there a route to the appliance?)";
+    if (s.bad_mac_replies != 0)
+        return std::to_string(s.bad_mac_replies) + " replies" + from +
+               " failed authentication: the appliance uses another key (--key or SECCTL_KEY)";
+    // The appliance drops commands it cannot authenticate without a word (docs/protocol.md), so
+    // a wrong key looks like silence from here: name all three causes.
+    const std::string tries = s.attempts > 0 ? " (" + std::to_string(s.attempts) + " attempts of " +
+                                                   std::to_string(s.timeout_ms) + " ms, nothing came back)"
+                                             : "";
+    return "no authenticated reply" + from + tries +
+           ": the appliance is stopped, the address or port is wrong, or it has another key"
+           " (it does not answer commands it cannot authenticate)";
 }
 
 }  // namespace control

@@ -6,7 +6,7 @@
 // Transports:
 //  - udp_transport: plain UDP to the appliance's management address (TAP or a real network);
 //    the host's IP stack builds the frames.
-//  - netdev_transport: the QEMU socket netdev itself (DESIGN.md section 6). Frames are built
+//  - netdev_transport: the QEMU socket netdev itself (docs/unikernel.md, "QEMU command lines"). Frames are built
 //    and parsed here with the library's frame_builder / net::parse: Ethernet + IPv4 + UDP from
 //    a configurable source MAC/IP. `udp=HOST:A,localaddr=HOST:B` talks to a unicast socket
 //    netdev (QEMU sends to A, listens on B; we bind A, send to B); `mcast=GROUP:PORT` joins the
@@ -90,6 +90,19 @@ struct response {
     /// command it answers (a dpi_error for signatures, a limits_error for set_limits).
     [[nodiscard]] std::string describe() const;
 };
+
+/// What is known of a request (or of telemetry) that got no authentic answer. The three cases an
+/// operator must tell apart (docs/secctl.md, "Errors"): it could not be sent (network), replies
+/// came but failed authentication (key), nothing came back (address, port, stopped appliance).
+struct silence {
+    int send_errno = 0;                 ///< non-zero: the send itself failed (response::send_errno)
+    std::uint64_t bad_mac_replies = 0;  ///< replies refused as bad_mac (client::refused)
+    std::string appliance;              ///< "10.0.0.2:7400"; empty: not named
+    int attempts = 0, timeout_ms = 0;   ///< 0: not said
+};
+
+/// The one wording of a silence for secctl and the console.
+[[nodiscard]] std::string silence_text(const silence& s);
 
 /// Request/reply client: seals commands, matches replies by request_seq, retransmits with a
 /// fresh sequence number, follows a boot change (resending the refused command once) and hands

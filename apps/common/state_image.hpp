@@ -15,7 +15,7 @@
 
 namespace secengine::host {
 
-/// QEMU 7.2 virt pflash bank geometry (DESIGN.md section 6; the kernel reads it by CFI query):
+/// QEMU 7.2 virt pflash bank geometry (docs/store.md, "Bank layout"; the kernel reads it by CFI query):
 /// 32 MiB, 128 erase blocks of 256 KiB.
 inline constexpr std::size_t bank_bytes = 32u << 20;
 inline constexpr std::size_t bank_block_bytes = 256u << 10;

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <unordered_map>
 
+#include "control_client.hpp"
 #include "eve_engine_alert.hpp"
 #include "eve_fields.hpp"
 
@@ -82,10 +83,9 @@ bool appliance_model::config_due(double now_s) const {
 
 std::string silence_reason(freshness f, const std::array<std::uint64_t, wire::wire_error_count>& refused_here) {
     if (f == freshness::live) return {};
-    const auto bad_mac = refused_here[static_cast<std::size_t>(wire::wire_error::bad_mac)];
-    if (bad_mac != 0)
-        return std::to_string(bad_mac) + " replies failed authentication: the appliance uses another key (--key or SECCTL_KEY)";
-    return "no authenticated reply: the appliance is stopped, the address or port is wrong, or it has another key";
+    control::silence q;  // secctl's wording (apps/common/control_client.hpp)
+    q.bad_mac_replies = refused_here[static_cast<std::size_t>(wire::wire_error::bad_mac)];
+    return control::silence_text(q);
 }
 
 bool alert_filter::matches(const alert_entry& e) const {

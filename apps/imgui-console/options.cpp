@@ -1,15 +1,32 @@
 // secconsole's command line (options.hpp).
 #include "options.hpp"
 
+#include <algorithm>
 #include <cstdlib>
+#include <string_view>
+#include <vector>
 
 #include "address_text.hpp"
+#include "suggest.hpp"
 
 namespace console {
 
 namespace {
 
 using secengine::host::parse_number;
+
+// Every flag help_text() describes: those that take a value, and switches. "did you mean" picks
+// from both (apps/common/suggest.hpp, as secctl's).
+constexpr std::string_view value_flags[] = {"--appliance", "--netdev", "--key",    "--channel", "--sink",
+                                            "--ebpf",      "--generate", "--block", "--frames", "--screenshot",
+                                            "--tab",       "--scale",  "--size"};
+constexpr std::string_view switch_flags[] = {"--no-subscribe", "--upload", "--synthetic", "--null", "--help", "-h"};
+
+std::vector<std::string_view> known_flags() {
+    std::vector<std::string_view> v(std::begin(value_flags), std::end(value_flags));
+    v.insert(v.end(), std::begin(switch_flags), std::end(switch_flags));
+    return v;
+}
 
 bool parse_appliance(const std::string& v, appliance_spec& out, std::string& err) {
     appliance_spec a;
@@ -114,10 +131,7 @@ options_result parse_options(std::span<const std::string> args, const char* env_
             return true;
         };
         const auto flag = [&](const char* f) { return a == f; };
-        const bool takes_value = flag("--appliance") || flag("--netdev") || flag("--key") || flag("--channel") ||
-                                 flag("--sink") || flag("--ebpf") || flag("--generate") || flag("--block") ||
-                                 flag("--frames") || flag("--screenshot") || flag("--tab") || flag("--scale") ||
-                                 flag("--size");
+        const bool takes_value = std::find(std::begin(value_flags), std::end(value_flags), a) != std::end(value_flags);
         if (takes_value && !value()) return fail(a + " wants a value");
         if (flag("-h") || flag("--help")) {
             r.help = true;
@@ -177,7 +191,8 @@ options_result parse_options(std::span<const std::string> args, const char* env_
         else if (flag("--synthetic")) o.synthetic = true;
         else if (flag("--no-subscribe")) o.subscribe = false;
         else if (flag("--null")) o.null = true;
-        else return fail("unknown option '" + a + "' (secconsole --help lists them)");
+        else return fail("unknown option '" + a + "'" + secengine::host::did_you_mean(a, known_flags()) +
+                         " (secconsole --help lists them)");
     }
     if (env_key && !key_from_line) {  // same as secctl: $SECCTL_KEY unless --key
         if (!secengine::host::parse_key(env_key, o.key)) return fail("SECCTL_KEY must be 32 hex digits");

@@ -2,7 +2,7 @@
 // secconsole's command line: read whole and checked before anything is sent, like secctl's
 // (apps/secctl/command_line.hpp): every number range-checked (apps/common parse_number), every
 // address, port and key in the one spelling of apps/common/address_text.hpp; a bad token is named
-// and the exit code is 64 (EX_USAGE, DESIGN.md section 3). Tested in tests/console/test_options.cpp.
+// and the exit code is 64 (EX_USAGE, docs/tools.md "Conventions"). Tested in tests/console/test_options.cpp.
 #include <array>
 #include <cstdint>
 #include <span>

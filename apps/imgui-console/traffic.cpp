@@ -129,7 +129,7 @@ std::unique_ptr<frame_sink> open_sink(const std::string& spec, std::string& err)
         return nullptr;
     }
     if (kind == "mcast") {
-        // DESIGN.md section 6: the segment is reached over loopback, with loop on so every
+        // docs/unikernel.md, "QEMU command lines": the segment is reached over loopback, with loop on so every
         // member (QEMU, secctl, other consoles) sees our frames.
         in_addr lo{};
         lo.s_addr = htonl(INADDR_LOOPBACK);

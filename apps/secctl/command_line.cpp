@@ -12,6 +12,7 @@
 
 #include "address_text.hpp"
 #include "command_table.hpp"
+#include "suggest.hpp"
 
 namespace secctl {
 
@@ -23,6 +24,14 @@ constexpr std::string_view global_value_options[] = {"--appliance", "--netdev", 
 
 bool is_global_value_option(std::string_view o) {
     return std::find(std::begin(global_value_options), std::end(global_value_options), o) != std::end(global_value_options);
+}
+
+/// Every option secctl knows (global, per command, --help): the words "did you mean" picks from.
+std::vector<std::string_view> known_options() {
+    std::vector<std::string_view> v(std::begin(global_value_options), std::end(global_value_options));
+    for (const auto o : option_names()) v.push_back(o);
+    v.push_back("--help");
+    return v;
 }
 
 /// A global option's value; false with `err` naming the option and the token.
@@ -229,8 +238,7 @@ parse_result parse_command_line(std::span<const std::string> args, const char* e
         if (spec) continue;  // keep looking for --help
         spec = find_command(a);
         if (!spec) {
-            const auto near = closest_command(a);
-            return fail("unknown command '" + a + "'" + (near ? " (did you mean " + std::string(*near) + "?)" : ""));
+            return fail("unknown command '" + a + "'" + secengine::host::did_you_mean(a, command_names()));
         }
         c.name = std::string(spec->name);
     }
@@ -261,7 +269,7 @@ parse_result parse_command_line(std::span<const std::string> args, const char* e
                 for (const auto& other : command_table())
                     if (command_takes(other, a, wants_value))
                         return fail("option '" + a + "' belongs to '" + std::string(other.name) + "', not '" + c.name + "'");
-                return fail("unknown option '" + a + "'");
+                return fail("unknown option '" + a + "'" + secengine::host::did_you_mean(a, known_options()));
             }
             if (wants_value && !value(v)) return fail(a + " wants a value");
             std::uint64_t n = 0;

@@ -3,7 +3,7 @@
 // anything is sent (docs/secctl.md). Every number, range, address, key and option is checked
 // wherever it stands; options after the command are honoured (global ones) or refused (another
 // command's); a usage error names the bad token and exits 64 (EX_USAGE of BSD sysexits.h, the
-// code DESIGN.md section 3 reserves for "the command line is wrong").
+// code docs/tools.md ("Conventions") reserves for "the command line is wrong").
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -20,7 +20,7 @@ namespace secctl {
 
 namespace wire = secengine::wire;
 
-/// Exit codes (DESIGN.md section 3).
+/// Exit codes (docs/tools.md, "Conventions").
 inline constexpr int exit_ok = 0;
 inline constexpr int exit_refused = 1;     ///< the appliance answered and refused
 inline constexpr int exit_no_answer = 2;   ///< no authentic answer

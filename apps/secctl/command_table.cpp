@@ -1,5 +1,5 @@
 // secctl's command table (command_table.hpp) and what is derived from it: the usage text, the
-// command names and the "did you mean" suggestion.
+// command names and the "did you mean" suggestion (apps/common/suggest.hpp).
 #include "command_table.hpp"
 
 #include <algorithm>
@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "command_line.hpp"
+#include "suggest.hpp"
 
 namespace secctl {
 
@@ -20,7 +21,7 @@ constexpr command_spec table[] = {
     {"sig-add", 2, 2, "--nocase --hex", "sig-add ID PATTERN [--nocase] [--hex] add or replace DPI signature ID"},
     {"sig-remove", 1, 1, "", "sig-remove ID"},
     {"sig-list", 0, 0, "", "sig-list                              signatures (id, lane, hits, pattern) and free capacity"},
-    {"load", 1, 1, "--id= --section=", "load FILE [--id N] [--section S]      upload an eBPF program (clang .o or raw bytecode)"},
+    {"load", 1, 1, "--id= --section=", "load FILE [--id N] [--section S]      upload an eBPF program (clang .o, .s or raw bytecode)"},
     {"unload", 0, 1, "", "unload [ID]"},
     {"limits", 0, 0, "--pps= --ban= --rate= --burst= --new= --syn-sent= --established= --fin-wait= --closed=",
      "limits [--pps N] [--ban S] [--rate N] [--burst N] [--new S] [--syn-sent S]\n"
@@ -40,22 +41,6 @@ constexpr command_spec table[] = {
      "provision STATE.img --key HEX32 --ip A.B.C.D/N [--mgmt-port P]\n"
      "         write a 32 MiB flash state image (bank 1) for the flash boot; contacts no appliance"},
 };
-
-/// Levenshtein distance (Wagner-Fischer, one row): the "did you mean" of git and cargo.
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diag = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t up = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0u : 1u)});
-            diag = up;
-        }
-    }
-    return row[b.size()];
-}
 
 }  // namespace
 
@@ -92,16 +77,23 @@ std::vector<std::string_view> command_names() {
 }
 
 std::optional<std::string_view> closest_command(std::string_view word) {
-    std::optional<std::string_view> best;
-    std::size_t best_d = 3;  // at most two edits: a typo, not another word
+    const auto names = command_names();
+    return secengine::host::closest_word(word, names);  // at most two edits: a typo, not another word
+}
+
+std::vector<std::string_view> option_names() {
+    std::vector<std::string_view> v;
     for (const auto& c : table) {
-        const std::size_t d = edit_distance(word, c.name);
-        if (d < best_d) {
-            best_d = d;
-            best = c.name;
+        std::string_view s = c.options;
+        while (!s.empty()) {
+            const auto sp = s.find(' ');
+            std::string_view w = s.substr(0, sp);
+            s = sp == std::string_view::npos ? std::string_view{} : s.substr(sp + 1);
+            if (!w.empty() && w.back() == '=') w.remove_suffix(1);
+            if (!w.empty() && std::find(v.begin(), v.end(), w) == v.end()) v.push_back(w);
         }
     }
-    return best;
+    return v;
 }
 
 std::string usage_text() {

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <span>
 #include <string_view>
+#include <vector>
 
 namespace secctl {
 
@@ -21,6 +22,9 @@ struct command_spec {
 
 /// The row named `name`, or null.
 [[nodiscard]] const command_spec* find_command(std::string_view name);
+
+/// Every command's own options, once each, without the '=' of value options.
+[[nodiscard]] std::vector<std::string_view> option_names();
 
 /// Does `spec` take option `opt`, and does it want a value?
 [[nodiscard]] bool command_takes(const command_spec& spec, std::string_view opt, bool& wants_value);

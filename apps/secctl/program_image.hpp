@@ -1,6 +1,7 @@
 #pragma once
 // An eBPF program as the control protocol uploads it: 8-byte instruction slots and map specs,
-// from a clang ELF object (apps/common/elf_loader.hpp) or raw bytecode.
+// from any program file the host tools read (apps/common/program_file.hpp: ELF object, assembler
+// text or raw bytecode).
 #include <cstddef>
 #include <string>
 #include <vector>

@@ -36,19 +36,13 @@ std::string session::appliance_text() const {
 }
 
 std::string session::unanswered_text(std::string_view what, const response& r, std::uint64_t bad_mac_replies) const {
-    const std::string w(what);
-    if (r.send_errno != 0)
-        return w + ": cannot send to " + appliance_text() + ": " + std::strerror(r.send_errno) +
-               " (is the network up, and is there a route to the appliance?)";
-    if (bad_mac_replies != 0)
-        return w + ": " + std::to_string(bad_mac_replies) + " replies from " + appliance_text() +
-               " failed authentication: the appliance uses another key (--key or SECCTL_KEY)";
-    // The appliance drops commands it cannot authenticate without a word (docs/protocol.md), so
-    // a wrong key looks like silence from here: name all three causes.
-    return w + ": no authenticated reply from " + appliance_text() + " (" + std::to_string(c ? c->attempts : 0) +
-           " attempts of " + std::to_string(opt.timeout_ms) +
-           " ms, nothing came back): the appliance is stopped, the address or port is wrong, or it has another key"
-           " (it does not answer commands it cannot authenticate)";
+    control::silence q;
+    q.send_errno = r.send_errno;
+    q.bad_mac_replies = bad_mac_replies;
+    q.appliance = appliance_text();
+    q.attempts = c ? c->attempts : 0;
+    q.timeout_ms = opt.timeout_ms;
+    return std::string(what) + ": " + control::silence_text(q);
 }
 
 void session::note_retried(std::string_view what, const response& r) {

@@ -25,6 +25,7 @@
 
 #include "rules_compiler.hpp"
 #include "rules_parser.hpp"
+#include "text_input.hpp"
 #ifdef SECRULES_PCAP
 #include "pcap_match.hpp"
 #endif
@@ -84,13 +85,6 @@ std::string join(const std::vector<std::string>& v) {
     std::string s;
     for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
     return s;
-}
-
-bool read_file(const std::string& path, std::string& out) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return false;
-    out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    return true;
 }
 
 }  // namespace
@@ -273,7 +267,7 @@ int main(int argc, char** argv) {
         std::vector<std::uint32_t> scratch(sdb.rules * 4 + 64);
         for (const auto& path : scan_files) {
             std::string data;
-            if (!read_file(path, data)) {
+            if (!secengine::host::read_file(path, data)) {
                 std::fprintf(stderr, "secrules: cannot open %s\n", path.c_str());
                 return 1;
             }

@@ -21,6 +21,10 @@ def main():
     assert rc == 64 and '--block port must be 1..65535, got 70000' in out, (rc, out)
     rc, out = run(exe, '--null', '--appliance', '10.0.0.2:abc')
     assert rc == 64 and "--appliance port must be 1..65535, got 'abc'" in out, (rc, out)
+    rc, out = run(exe, '--null', '--blok', '22')
+    assert rc == 64 and "unknown option '--blok' (did you mean --block?)" in out, (rc, out)
+    rc, out = run(exe, '--null', '--frobnicate')
+    assert rc == 64 and "unknown option '--frobnicate'" in out and 'did you mean' not in out, (rc, out)
     rc, out = run(exe, '--help')
     assert rc == 0 and '--block PORT' in out and '--generate S:PPS:SECS' in out, (rc, out)
     # A UDP port on 127.0.0.1 that nobody answers on: the console must not show it as live.

@@ -2,10 +2,12 @@
 // checked like secctl's - each bad token named, exit 64 - and --help names every flag.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <random>
 #include <sstream>
 
 #include "options.hpp"
+#include "suggest.hpp"
 
 using namespace console;
 
@@ -52,8 +54,11 @@ TEST_CASE("bad console command lines name the bad token") {
         {"--netdev socket", "--netdev must be mcast=GROUP:PORT[,localaddr=IP] or udp=HOST:A,localaddr=HOST:B, got 'socket'"},
         {"--screenshot out.jpg --frames 3", "--screenshot wants a FILE.png, got 'out.jpg'"},
         {"--screenshot out.png", "--screenshot needs --frames N"},
-        {"--blok 22", "unknown option '--blok'"},
-        {"extra", "unknown option 'extra'"},
+        {"--blok 22", "unknown option '--blok' (did you mean --block?)"},
+        {"--screenshoot x.png", "unknown option '--screenshoot' (did you mean --screenshot?)"},
+        {"--no-subscibe", "unknown option '--no-subscibe' (did you mean --no-subscribe?)"},
+        {"--aplliance 10.0.0.2", "unknown option '--aplliance' (did you mean --appliance?)"},
+        {"extra", "unknown option 'extra' (secconsole --help lists them)"},
     };
     for (const auto& r : rows) {
         INFO("secconsole " << r.line);
@@ -111,6 +116,37 @@ TEST_CASE("every --block port in range is taken as given, every other number ref
             CHECK_THAT(p.error, Catch::Contains(std::to_string(n)));
         }
     }
+}
+
+TEST_CASE("a one-edit typo of any flag is refused and names a flag at most as far from it") {
+    // Invariant: a typo is never taken (exit 64 with "unknown option"), and the suggestion, if
+    // any, is a flag the parser knows within two edits of the typo - never an unrelated word.
+    const std::vector<std::string> flags = {"--appliance", "--netdev", "--key", "--channel", "--no-subscribe", "--block",
+                                            "--ebpf", "--upload", "--sink", "--generate", "--synthetic", "--tab", "--size",
+                                            "--scale", "--frames", "--screenshot", "--null", "--help"};
+    std::mt19937 rng(1301);
+    int suggested = 0;
+    for (int round = 0; round < 2000; ++round) {
+        std::string typo = flags[rng() % flags.size()];
+        const std::size_t at = 2 + rng() % (typo.size() - 2);  // keep the leading "--"
+        switch (rng() % 3) {
+            case 0: typo.erase(at, 1); break;
+            case 1: typo[at] = static_cast<char>('a' + rng() % 26); break;
+            default: typo.insert(at, 1, static_cast<char>('a' + rng() % 26)); break;
+        }
+        if (std::find(flags.begin(), flags.end(), typo) != flags.end()) continue;  // the edit made another flag
+        INFO("secconsole " << typo);
+        const auto p = parse(typo);
+        REQUIRE_FALSE(p.ok());
+        REQUIRE_THAT(p.error, Catch::StartsWith("unknown option '" + typo + "'"));
+        const auto m = p.error.find("(did you mean ");
+        if (m == std::string::npos) continue;
+        const std::string near = p.error.substr(m + 14, p.error.find('?', m) - m - 14);
+        CHECK(std::find(flags.begin(), flags.end(), near) != flags.end());
+        CHECK(secengine::host::edit_distance(typo, near) <= 2);
+        ++suggested;
+    }
+    CHECK(suggested > 1500);  // one edit away from a known flag: a suggestion nearly always
 }
 
 TEST_CASE("--help describes every flag the parser takes") {

@@ -151,6 +151,10 @@ try:
     check(r.returncode == 64 and 'usage' in r.stderr, 'no input: usage, exit 64')
     r = run('--pps', 'x', mixed)
     check(r.returncode == 64 and 'not a non-negative number: x' in r.stderr, 'bad option value: exit 64, naming it')
+    r = run('--pps', '4294967296', mixed)  # would wrap to 0 (bans off) in the engine's 32-bit field
+    check(r.returncode == 64 and '--pps must be 0..4294967295, got 4294967296' in r.stderr, 'out-of-range value: exit 64, with the range')
+    r = run('--count', '99999999999999999999', mixed)
+    check(r.returncode == 64 and '--count must be 0..' in r.stderr, 'overflowing number: exit 64, not taken as the maximum')
     r = run('--bogus', mixed)
     check(r.returncode == 64 and '--bogus' in r.stderr, 'unknown option: exit 64, naming it')
 
