@@ -328,7 +328,7 @@ bool addressed_to_us(const std::byte* f, std::size_t len) {
 }
 
 /// Control plane: ARP and ping answered on the port they came from; the rest is consumed.
-void handle_self(int port, const virtio::rx_frame& f, std::uint64_t now) {
+[[gnu::cold]] void handle_self(int port, const virtio::rx_frame& f, std::uint64_t now) {
     namespace net = secengine::net;
     net::packet_view v;
     const std::span<const std::byte> in{f.data, f.length};
@@ -356,7 +356,7 @@ void handle_self(int port, const virtio::rx_frame& f, std::uint64_t now) {
 /// the TCP reset or ICMP unreachable net::build_reject builds (Suricata's rejectsrc). The
 /// answer is built on the stack (the dropped frame is its input) and copied into the frame's
 /// own buffer, which is then sent instead of recycled. Returns false when none is owed.
-[[gnu::noinline]] bool send_reject(int port, const virtio::rx_frame& f) {
+[[gnu::noinline, gnu::cold]] bool send_reject(int port, const virtio::rx_frame& f) {
     secengine::net::packet_view p;
     if (secengine::net::parse(std::span<const std::byte>{f.data, f.length}, p) != secengine::net::parse_error::none) return false;
     std::array<std::byte, secengine::net::max_reject_frame> answer;  // uninitialised: the builder writes what it sends
@@ -408,7 +408,7 @@ std::uint64_t stack_high_water() {
     return static_cast<std::uint64_t>(reinterpret_cast<const char*>(top) - reinterpret_cast<const char*>(p));
 }
 
-void report(std::uint64_t now) {
+[[gnu::cold]] void report(std::uint64_t now) {
     uart::puts("secengine: stats t=");
     uart::put_dec(now / board::ticks_per_second);
     uart::puts(" rx=");
@@ -730,7 +730,7 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     uart::puts(" boot_id=");
     uart::put_hex(control->boot_id());
     uart::putc('\n');
-    if (cfg.selfbench) kernel::selfbench::run(engine_ptr->ebpf(), engine_ptr->dpi());  // selfbench=1: eBPF/DPI insn costs
+    if (cfg.selfbench) kernel::selfbench::run(engine_ptr->ebpf(), engine_ptr->dpi(), engine_ptr->alerts());  // selfbench=1: eBPF/DPI insn costs
     if (cfg.selftest_pmp) pmp_selftest(dtb);
     if (cfg.selftest_stack) stack_selftest();
     event_loop();
