@@ -184,7 +184,7 @@ void open_slots() {
 
 /// The ready line's `rules=` field: `slot-a v3 n=312` (uploaded set in flash slot A, its
 /// sequence number, rule count) or `builtin n=K`.
-void put_rules() {
+[[gnu::cold]] void put_rules() {
     const auto& st = engine_ptr->dpi();
     if (st.active() == decltype(st.active())::uploaded && slots != nullptr && slots->active() >= 0) {
         uart::puts(slots->active() == 0 ? "slot-a v" : "slot-b v");
@@ -198,7 +198,7 @@ void put_rules() {
 
 /// The ready line's `state=` field: where the configuration in force came from - `flash vN`
 /// (the stored state, version N), `defaults` (unprovisioned bank) or `none` (no persistence).
-void put_state() {
+[[gnu::cold]] void put_state() {
     if (state == nullptr) {
         uart::puts("none");
     } else if (state->provisioned()) {
@@ -218,7 +218,7 @@ std::uint64_t boot_id(std::uint64_t seed) {
 }
 
 /// One line on what the load found (the counters behind `secctl config`).
-void report_state() {
+[[gnu::cold]] void report_state() {
     if (state == nullptr) {
         uart::puts("secengine: state: no state bank, changes are NOT persisted (-kernel boot or no usable bank 1)\n");
         return;
@@ -505,7 +505,7 @@ void read_bootargs(const void* dtb) {
     }
 }
 
-[[noreturn]] void pmp_selftest(const void* dtb) {
+[[noreturn, gnu::cold]] void pmp_selftest(const void* dtb) {
     // The device tree sits at the top of RAM, outside the window: after lockdown any read of it
     // must raise a load access fault (mcause 5) that the trap handler reports.
     uart::puts("secengine: selftest pmp: reading ");
@@ -519,7 +519,7 @@ void read_bootargs(const void* dtb) {
     board::shutdown(3);
 }
 
-[[noreturn]] void stack_selftest() {
+[[noreturn, gnu::cold]] void stack_selftest() {
     // What a stack overflow does first: store just below __stack_bottom. PMP's guard entry
     // must turn it into a store access fault (mcause 7).
     const std::uintptr_t below = reinterpret_cast<std::uintptr_t>(__stack_bottom) - 8;

@@ -168,7 +168,7 @@ bool setup_queue(device& d, std::uint32_t index, queue& q, std::byte* mem, std::
 
 // One publication per queue per loop pass, whatever the number of entries written since the
 // last one: one fence pair and at most one doorbell per queue per pass (the batching of RX
-// refills and TX kicks; docs/virtio.md "Batching").
+// refills and TX kicks; docs/unikernel.md "Batching").
 // Called only for a queue with entries to publish (flush tests that inline, so the queues a
 // pass left untouched cost a compare each, not a call).
 [[gnu::noinline]] void publish(device& d, queue& q, std::uint32_t index) {
