@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'tests', 'qemu'))
@@ -31,15 +32,20 @@ def boot(args):
 class Drain:
     """Reads both host sockets so forwarded frames never pile up."""
 
-    def __init__(self, a):
+    def __init__(self, a, keep=None):
         self.stop = threading.Event()
+        self.keep = keep  # the port whose frames are kept (in arrival order), or None
+        self.kept = []
+        self.ports_kept = a.ports[keep] if keep is not None else None
         self.threads = [threading.Thread(target=self.run, args=(p,), daemon=True) for p in a.ports]
         for t in self.threads:
             t.start()
 
     def run(self, port):
         while not self.stop.is_set():
-            port.recv(0.05)
+            f = port.recv(0.05)
+            if f is not None and self.keep is not None and port is self.ports_kept:
+                self.kept.append(f)
 
     def close(self):
         self.stop.set()
@@ -102,9 +108,61 @@ def breakdown():
             a.close()
 
 
+def send_bursts(a, frames, burst):
+    """Sends `frames` on port 0 in bursts of `burst`, each burst only after the kernel took the last."""
+    st = a.stats()
+    taken = st['rx'] + st['echo']
+    for i in range(0, len(frames), burst):
+        part = frames[i:i + burst]
+        for f in part:
+            a.ports[0].send(f)
+        taken += len(part)
+        st = a.wait_rx(taken, timeout=60)
+        if st['rx'] + st['echo'] < taken:
+            raise SystemExit('bench: frames lost (%d < %d)' % (st['rx'] + st['echo'], taken))
+
+
+def bursts():
+    """Per-packet cost of an established flow when the host sends bursts of 1, 8 and 32 frames:
+    the frames a loop pass finds (at most rx_buffers per port), RV64 instructions per packet for
+    the whole pass (board + engine) and for the board alone, and queue doorbells per packet.
+    Every frame must come out of port 1 in order (checked on the forwarded copies)."""
+    for stages in ('1234', None):
+        for burst in (1, 8, 32):
+            a = boot('pps=0' + ('' if stages is None else ' stages=' + stages))
+            d = Drain(a)
+            try:
+                est = established_flow(a)
+                send_bursts(a, est[:64], burst)
+                time.sleep(0.3)
+                d.close()
+                d = Drain(a, keep=1)
+                s0 = a.stats()
+                send_bursts(a, est, burst)
+                s1 = a.stats()
+                deadline = time.time() + 5
+                while len(d.kept) < len(est) and time.time() < deadline:
+                    time.sleep(0.05)
+                d.close()
+                got = d.kept
+                if got != est:
+                    raise SystemExit('bench: burst %d: %d of %d frames forwarded%s' % (
+                        burst, len(got), len(est), '' if len(got) < len(est) else ', not in order'))
+                x = {k: s1[k] - s0[k] for k in ('insns', 'engine_insns', 'frames', 'passes', 'doorbells')}
+                n = x['frames']
+                print('stages=%-4s burst=%-2d frames_per_pass=%.2f insns_per_packet=%.1f board=%.1f engine=%.1f doorbells_per_packet=%.3f' % (
+                    stages or 'all', burst, n / max(1, x['passes']), x['insns'] / n, (x['insns'] - x['engine_insns']) / n,
+                    x['engine_insns'] / n, x['doorbells'] / n))
+            finally:
+                d.close()
+                a.close()
+
+
 def main():
     if '--breakdown' in sys.argv:
         return breakdown()
+    if '--bursts' in sys.argv:
+        return bursts()
     out = {}
     c, s = '10.0.0.10', '10.0.0.20'
     # Boot 1: bans off (pps=0) so the per-source threshold cannot interfere with these mixes.

@@ -103,6 +103,7 @@ struct kernel_counters {
     std::uint64_t arp_replies = 0, echo_replies = 0, mgmt = 0, no_route = 0, rejects = 0;
     // Benchmark accounting: instructions retired in loop iterations that moved frames.
     std::uint64_t busy_insns = 0, busy_frames = 0, engine_insns = 0;
+    std::uint64_t busy_passes = 0;  // loop passes that moved frames: frames per pass = frames / passes
 };
 
 kernel_counters counters;
@@ -183,7 +184,7 @@ void open_slots() {
 
 /// The ready line's `rules=` field: `slot-a v3 n=312` (uploaded set in flash slot A, its
 /// sequence number, rule count) or `builtin n=K`.
-void put_rules() {
+[[gnu::cold]] void put_rules() {
     const auto& st = engine_ptr->dpi();
     if (st.active() == decltype(st.active())::uploaded && slots != nullptr && slots->active() >= 0) {
         uart::puts(slots->active() == 0 ? "slot-a v" : "slot-b v");
@@ -197,7 +198,7 @@ void put_rules() {
 
 /// The ready line's `state=` field: where the configuration in force came from - `flash vN`
 /// (the stored state, version N), `defaults` (unprovisioned bank) or `none` (no persistence).
-void put_state() {
+[[gnu::cold]] void put_state() {
     if (state == nullptr) {
         uart::puts("none");
     } else if (state->provisioned()) {
@@ -217,7 +218,7 @@ std::uint64_t boot_id(std::uint64_t seed) {
 }
 
 /// One line on what the load found (the counters behind `secctl config`).
-void report_state() {
+[[gnu::cold]] void report_state() {
     if (state == nullptr) {
         uart::puts("secengine: state: no state bank, changes are NOT persisted (-kernel boot or no usable bank 1)\n");
         return;
@@ -328,7 +329,7 @@ bool addressed_to_us(const std::byte* f, std::size_t len) {
 }
 
 /// Control plane: ARP and ping answered on the port they came from; the rest is consumed.
-void handle_self(int port, const virtio::rx_frame& f, std::uint64_t now) {
+[[gnu::cold]] void handle_self(int port, const virtio::rx_frame& f, std::uint64_t now) {
     namespace net = secengine::net;
     net::packet_view v;
     const std::span<const std::byte> in{f.data, f.length};
@@ -356,7 +357,7 @@ void handle_self(int port, const virtio::rx_frame& f, std::uint64_t now) {
 /// the TCP reset or ICMP unreachable net::build_reject builds (Suricata's rejectsrc). The
 /// answer is built on the stack (the dropped frame is its input) and copied into the frame's
 /// own buffer, which is then sent instead of recycled. Returns false when none is owed.
-[[gnu::noinline]] bool send_reject(int port, const virtio::rx_frame& f) {
+[[gnu::noinline, gnu::cold]] bool send_reject(int port, const virtio::rx_frame& f) {
     secengine::net::packet_view p;
     if (secengine::net::parse(std::span<const std::byte>{f.data, f.length}, p) != secengine::net::parse_error::none) return false;
     std::array<std::byte, secengine::net::max_reject_frame> answer;  // uninitialised: the builder writes what it sends
@@ -408,7 +409,7 @@ std::uint64_t stack_high_water() {
     return static_cast<std::uint64_t>(reinterpret_cast<const char*>(top) - reinterpret_cast<const char*>(p));
 }
 
-void report(std::uint64_t now) {
+[[gnu::cold]] void report(std::uint64_t now) {
     uart::puts("secengine: stats t=");
     uart::put_dec(now / board::ticks_per_second);
     uart::puts(" rx=");
@@ -455,6 +456,12 @@ void report(std::uint64_t now) {
         uart::put_dec(counters.busy_frames);
         uart::puts(" engine_insns=");
         uart::put_dec(counters.engine_insns);
+        uart::puts(" passes=");
+        uart::put_dec(counters.busy_passes);
+        std::uint64_t doorbells = 0;  // queue notifications written, both ports, RX and TX
+        for (int p = 0; p < nports; ++p) doorbells += virtio::counters(p).notifies;
+        uart::puts(" doorbells=");
+        uart::put_dec(doorbells);
         uart::puts(" stack_max=");
         uart::put_dec(stack_high_water());
     }
@@ -498,7 +505,7 @@ void read_bootargs(const void* dtb) {
     }
 }
 
-[[noreturn]] void pmp_selftest(const void* dtb) {
+[[noreturn, gnu::cold]] void pmp_selftest(const void* dtb) {
     // The device tree sits at the top of RAM, outside the window: after lockdown any read of it
     // must raise a load access fault (mcause 5) that the trap handler reports.
     uart::puts("secengine: selftest pmp: reading ");
@@ -512,7 +519,7 @@ void read_bootargs(const void* dtb) {
     board::shutdown(3);
 }
 
-[[noreturn]] void stack_selftest() {
+[[noreturn, gnu::cold]] void stack_selftest() {
     // What a stack overflow does first: store just below __stack_bottom. PMP's guard entry
     // must turn it into a store access fault (mcause 7).
     const std::uintptr_t below = reinterpret_cast<std::uintptr_t>(__stack_bottom) - 8;
@@ -562,14 +569,16 @@ void compact_state() {
         if (virtio::reclaim(recycle_buffer) != 0) counters.busy_insns += board::instret() - t0;
         std::uint64_t frames = 0;
         for (int p = 0; p < nports; ++p) {
-            virtio::rx_frame f;
-            for (int k = 0; k < virtio::rx_buffers; ++k) {
-                t0 = board::instret();
-                if (!virtio::receive(p, f)) break;
-                handle(p, f, now);
-                ++frames;
-                counters.busy_insns += board::instret() - t0;
-            }
+            // A burst: every frame the port's used ring holds (at most its rx_buffers), picked up
+            // with one index read and one fence, then handled; RX refills and TX kicks are
+            // published once for the whole pass by flush() below.
+            virtio::rx_frame burst[virtio::rx_buffers];
+            t0 = board::instret();
+            const int n = virtio::receive(p, burst, virtio::rx_buffers);
+            if (n == 0) continue;
+            for (int k = 0; k < n; ++k) handle(p, burst[k], now);
+            frames += static_cast<std::uint64_t>(n);
+            counters.busy_insns += board::instret() - t0;
         }
         control->poll(now);  // telemetry due, in spare buffers
         t0 = board::instret();
@@ -577,6 +586,7 @@ void compact_state() {
         if (frames != 0) {
             counters.busy_insns += board::instret() - t0;
             counters.busy_frames += frames;
+            ++counters.busy_passes;
         } else if (uart::getc() == 's') {
             report(now);  // on demand, for test harnesses: one line now, without waiting
         } else if (state != nullptr && compaction.due(*state)) {
@@ -730,7 +740,7 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     uart::puts(" boot_id=");
     uart::put_hex(control->boot_id());
     uart::putc('\n');
-    if (cfg.selfbench) kernel::selfbench::run(engine_ptr->ebpf(), engine_ptr->dpi());  // selfbench=1: eBPF/DPI insn costs
+    if (cfg.selfbench) kernel::selfbench::run(engine_ptr->ebpf(), engine_ptr->dpi(), engine_ptr->alerts());  // selfbench=1: eBPF/DPI insn costs
     if (cfg.selftest_pmp) pmp_selftest(dtb);
     if (cfg.selftest_stack) stack_selftest();
     event_loop();

@@ -42,9 +42,11 @@ constexpr std::uint32_t device_net = 1;
 constexpr std::uint32_t status_acknowledge = 1, status_driver = 2, status_driver_ok = 4, status_features_ok = 8,
                         status_failed = 128;
 
-// Feature bits: VIRTIO_NET_F_MAC (5.1.3), VIRTIO_F_VERSION_1 (section 6). Nothing else: no
-// checksum offload, no GSO, no mergeable buffers, no event index - every frame is one buffer.
+// Feature bits: VIRTIO_NET_F_MAC (5.1.3), VIRTIO_F_VERSION_1 (section 6) and, when the device
+// offers it, VIRTIO_F_EVENT_IDX (bit 29, section 6; legacy devices offer it in the same 32-bit
+// word). Nothing else: no checksum offload, no GSO, no mergeable buffers - every frame is one buffer.
 constexpr std::uint32_t feature_net_mac = 1u << 5;
+constexpr std::uint32_t feature_event_idx = 1u << 29;
 constexpr std::uint32_t feature_version_1_hi = 1u << (32 - 32);
 
 // Split virtqueue layout (section 2.7): descriptor table, driver (avail) ring, device (used) ring.
@@ -84,9 +86,11 @@ struct queue {
     volatile std::uint16_t* used_idx;
     volatile virtq_used_elem* used_ring;
     std::uint16_t mask;
-    std::uint16_t next_avail;  // our shadow of avail->idx
+    std::uint16_t next_avail;  // avail->idx once the entries written so far are published
     std::uint16_t last_used;   // used entries consumed so far
-    bool pending;              // avail entries written but not published
+    std::uint16_t published;   // avail->idx as last written: entries are pending while != next_avail
+    /// avail_event (2.7.10): the device's "notify me when avail->idx passes this", after the used ring.
+    volatile std::uint16_t* avail_event() const { return reinterpret_cast<volatile std::uint16_t*>(used_ring + mask + 1); }
 };
 
 struct device {
@@ -94,6 +98,7 @@ struct device {
     std::uint32_t version;
     std::uint32_t hdr_len;
     std::uint8_t mac[6];
+    bool event_idx;  // VIRTIO_F_EVENT_IDX negotiated: doorbells follow avail_event, not used->flags
     queue rx, tx;
     stats st;
 };
@@ -129,9 +134,12 @@ void layout(queue& q, std::byte* mem, std::uint16_t n) {
     q.used_idx = used + 1;
     q.used_ring = reinterpret_cast<volatile virtq_used_elem*>(mem + used_off + 4);
     q.mask = static_cast<std::uint16_t>(n - 1);
-    q.next_avail = q.last_used = 0;
-    q.pending = false;
+    q.next_avail = q.last_used = q.published = 0;
     *q.avail_flags = avail_f_no_interrupt;
+    // used_event (2.7.7.2, after the avail ring): with VIRTIO_F_EVENT_IDX the device ignores the
+    // flag above and interrupts when used->idx passes this index; we poll, so it is set where
+    // the used index reaches it only once in 65,536 entries (and no interrupt is enabled anyway).
+    avail[2 + n] = 0xffff;
 }
 
 // Queue setup: legacy 4.2.4 (QueueNum, QueueAlign, QueuePFN) or modern 4.2.3.2 (QueueNum,
@@ -158,13 +166,23 @@ bool setup_queue(device& d, std::uint32_t index, queue& q, std::byte* mem, std::
     return true;
 }
 
-void publish(device& d, queue& q, std::uint32_t index) {
-    if (!q.pending) return;
-    q.pending = false;
+// One publication per queue per loop pass, whatever the number of entries written since the
+// last one: one fence pair and at most one doorbell per queue per pass (the batching of RX
+// refills and TX kicks; docs/unikernel.md "Batching").
+// Called only for a queue with entries to publish (flush tests that inline, so the queues a
+// pass left untouched cost a compare each, not a call).
+[[gnu::noinline]] void publish(device& d, queue& q, std::uint32_t index) {
+    const std::uint16_t old = q.published, now = q.next_avail;
+    q.published = now;
     mem_fence();  // ring entries before the index (2.7.13)
-    *q.avail_idx = q.next_avail;
-    io_fence();   // the index before reading the device's flag and ringing the doorbell (2.7.13.4)
-    if ((*q.used_flags & used_f_no_notify) == 0) {
+    *q.avail_idx = now;
+    io_fence();   // the index before reading the device's flag or event and ringing the doorbell (2.7.13.4)
+    // 2.7.10: with VIRTIO_F_EVENT_IDX, notify only when the new entries pass avail_event
+    // (vring_need_event: the device asked to hear of index avail_event + 1); otherwise unless
+    // the device set VIRTQ_USED_F_NO_NOTIFY.
+    const bool notify = d.event_idx ? static_cast<std::uint16_t>(now - *q.avail_event() - 1) < static_cast<std::uint16_t>(now - old)
+                                    : (*q.used_flags & used_f_no_notify) == 0;
+    if (notify) {
         wr(d, reg_queue_notify, index);
         ++d.st.notifies;
     }
@@ -181,7 +199,8 @@ bool init_device(device& d, int port) {
     wr(d, reg_device_features_sel, 0);                      // 4. read features, write our subset
     const std::uint32_t f0 = rd(d, reg_device_features);
     wr(d, reg_driver_features_sel, 0);
-    wr(d, reg_driver_features, f0 & feature_net_mac);
+    wr(d, reg_driver_features, f0 & (feature_net_mac | feature_event_idx));
+    d.event_idx = (f0 & feature_event_idx) != 0;
     if (d.version == 2) {
         wr(d, reg_device_features_sel, 1);
         if ((rd(d, reg_device_features) & feature_version_1_hi) == 0) return false;
@@ -206,14 +225,13 @@ bool init_device(device& d, int port) {
                         static_cast<std::uint32_t>(buffer_size - frame_offset + d.hdr_len), desc_f_write, 0};
         d.rx.avail_ring[i] = i;
     }
-    d.rx.next_avail = rx_buffers;
-    d.rx.pending = true;
+    d.rx.next_avail = rx_buffers;  // published by the publish() below
     // TX descriptor b <-> buffer b, header included.
     for (std::uint16_t b = 0; b < buffer_count; ++b)
         d.tx.desc[b] = {reinterpret_cast<std::uint64_t>(buffers[b].bytes + frame_offset - d.hdr_len), 0, 0, 0};
     wr(d, reg_status, rd(d, reg_status) | status_driver_ok);  // 8. live
     if (rd(d, reg_status) & status_failed) return false;
-    publish(d, d.rx, 0);
+    publish(d, d.rx, 0);  // the first rx_buffers entries
     return true;
 }
 
@@ -246,30 +264,35 @@ const stats& counters(int port) { return devs[port].st; }
 std::size_t ring_bytes() { return sizeof rings; }
 std::size_t buffer_bytes() { return sizeof buffers; }
 
-bool receive(int port, rx_frame& f) {
+int receive(int port, rx_frame* out, int max) {
     device& d = devs[port];
     queue& q = d.rx;
-    if (q.last_used == *q.used_idx) return false;
-    mem_fence();  // read the entry only after seeing the index (2.7.14)
-    const volatile virtq_used_elem& e = q.used_ring[q.last_used & q.mask];
-    const std::uint32_t id = e.id, len = e.len;
-    ++q.last_used;
-    ++d.st.rx_frames;
-    if (id >= rx_buffers) {  // not a descriptor we posted: a device bug; never index with it
-        ++d.st.bad_ids;
-        return false;
+    const std::uint16_t idx = *q.used_idx;  // one read of the device's index for the whole burst
+    if (q.last_used == idx) return 0;
+    mem_fence();  // read the entries only after seeing the index (2.7.14); one fence per burst
+    int n = 0;
+    std::uint16_t u = q.last_used;
+    for (; u != idx && n < max; ++u) {
+        const volatile virtq_used_elem& e = q.used_ring[u & q.mask];
+        const std::uint32_t id = e.id, len = e.len;
+        if (id >= rx_buffers) {  // not a descriptor we posted: a device bug; never index with it
+            ++d.st.bad_ids;
+            continue;
+        }
+        rx_frame& f = out[n++];
+        f.buffer = static_cast<std::uint16_t>(port * rx_buffers + id);
+        f.data = buffers[f.buffer].bytes + frame_offset;
+        f.length = static_cast<std::uint16_t>(len > d.hdr_len ? len - d.hdr_len : 0);
     }
-    f.buffer = static_cast<std::uint16_t>(port * rx_buffers + id);
-    f.data = buffers[f.buffer].bytes + frame_offset;
-    f.length = static_cast<std::uint16_t>(len > d.hdr_len ? len - d.hdr_len : 0);
-    return true;
+    d.st.rx_frames += static_cast<std::uint16_t>(u - q.last_used);
+    q.last_used = u;
+    return n;
 }
 
 void release(std::uint16_t b) {
     queue& q = devs[b / rx_buffers].rx;
     q.avail_ring[q.next_avail & q.mask] = static_cast<std::uint16_t>(b % rx_buffers);
     ++q.next_avail;
-    q.pending = true;
 }
 
 void transmit(int port, std::uint16_t b, std::uint16_t length) {
@@ -284,7 +307,6 @@ void transmit(int port, std::uint16_t b, std::uint16_t length) {
     q.desc[b].len = d.hdr_len + length;
     q.avail_ring[q.next_avail & q.mask] = b;
     ++q.next_avail;
-    q.pending = true;
     ++d.st.tx_frames;
 }
 
@@ -309,8 +331,9 @@ int reclaim(void (*done)(std::uint16_t)) {
 
 void flush() {
     for (int p = 0; p < nports; ++p) {
-        publish(devs[p], devs[p].tx, 1);
-        publish(devs[p], devs[p].rx, 0);
+        device& d = devs[p];
+        if (d.tx.published != d.tx.next_avail) publish(d, d.tx, 1);
+        if (d.rx.published != d.rx.next_avail) publish(d, d.rx, 0);
     }
 }
 

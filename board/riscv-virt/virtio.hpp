@@ -1,7 +1,8 @@
 #pragma once
 /// \file VirtIO network devices over virtio-mmio, legacy (version 1, VirtIO 0.9.5 / 1.x section
 /// 4.2.4) and modern (version 2, VirtIO 1.x section 4.2.2), with polled split virtqueues
-/// (VirtIO 1.x section 2.7).
+/// (VirtIO 1.x section 2.7), with RX refills and TX kicks published once per loop pass and
+/// doorbells suppressed by VIRTIO_F_EVENT_IDX when the device offers it (section 2.7.10).
 ///
 /// Zero-copy buffer model: there are `max_ports * rx_buffers` packet buffers of `buffer_size`
 /// bytes; buffer `b` belongs to the RX ring of port `b / rx_buffers` (descriptor `b % rx_buffers`).
@@ -49,8 +50,9 @@ std::uintptr_t base(int port);
 /// Frame bytes of buffer `b` (for in-place replies).
 std::byte* frame(std::uint16_t b);
 
-/// Pops the next received frame of `port`; false when its used ring is empty.
-bool receive(int port, rx_frame& f);
+/// Pops up to `max` received frames of `port` into `out` (one read of the device's used index
+/// and one fence for all of them); returns how many, 0 when its used ring is empty.
+int receive(int port, rx_frame* out, int max);
 /// Gives buffer `b` back to its home RX ring (published by `flush`).
 void release(std::uint16_t b);
 /// Queues buffer `b` holding a `length`-byte frame on `port`'s TX queue (published by `flush`).

@@ -255,6 +255,6 @@ def check_invariant(st):
     """rx == fwd + drop + self, and the per-reason drops add up to drop."""
     assert st['rx'] == st['fwd'] + st['drop'] + st['self'], st
     known = {'t', 'rx', 'fwd', 'drop', 'self', 'echo', 'arp', 'ping', 'mgmt', 'insns', 'frames', 'flows', 'hh',
-             'engine_insns', 'stack_max'}
+             'engine_insns', 'stack_max', 'passes', 'doorbells'}
     reasons = sum(v for k, v in st.items() if k not in known)
     assert reasons == st['drop'], ('per-reason drops do not add up', st)

@@ -446,6 +446,79 @@ def case_selfbench():
         a.close()
 
 
+def case_bursts():
+    """RX/TX batching (issue 15): bursts of 1, 8 and 32 frames, then seeded random bursts of 1-40
+    in random directions, through an established TCP flow. Invariants: every frame comes out of
+    the other port byte-identical and in the order sent (per direction: no loss, no reordering
+    across a pass's batch or across the RX ring's wrap); fwd and the bench's frame count grow by
+    the frames sent, drop not at all; a pass takes at most rx_buffers (6) frames per port, and a
+    frame causes at most two doorbells (its TX kick and its buffer's RX refill), never more."""
+    rng = random.Random(15)
+    with boot(ports=2, bootargs='ip=10.0.0.2/24 bench=1 pps=0') as a:
+        c, s = '10.0.0.10', '10.0.0.20'
+        setup = [(0, eth(HOST_B, HOST_A, 0x0800, tcp(c, s, 41000, 80, SYN, seq=1))),
+                 (1, eth(HOST_A, HOST_B, 0x0800, tcp(s, c, 80, 41000, SYN | ACK, seq=9, ack=2))),
+                 (0, eth(HOST_B, HOST_A, 0x0800, tcp(c, s, 41000, 80, ACK, seq=2, ack=10)))]
+        for port, f in setup:
+            a.ports[port].send(f)
+            assert a.ports[1 - port].recv(3) == f, 'handshake frame not forwarded'
+        got = ([], [])  # frames seen on port 0 and on port 1
+        stop = threading.Event()
+
+        def reader(port):
+            while not stop.is_set():
+                f = a.ports[port].recv(0.05)
+                if f is not None:
+                    got[port].append(f)
+        threads = [threading.Thread(target=reader, args=(p,), daemon=True) for p in (0, 1)]
+        for t in threads:
+            t.start()
+        seq = [2, 10]  # next sequence number of the client (port 0) and of the server (port 1)
+        sent = ([], [])  # frames sent on port 0 and on port 1
+
+        def frame(port, i):
+            payload = b'%010d' % i
+            if port == 0:
+                f = eth(HOST_B, HOST_A, 0x0800, tcp(c, s, 41000, 80, PSH | ACK, seq=seq[0], ack=10, payload=payload))
+            else:
+                f = eth(HOST_A, HOST_B, 0x0800, tcp(s, c, 80, 41000, PSH | ACK, seq=seq[1], ack=2, payload=payload))
+            seq[port] += len(payload)
+            return pad60(f)
+        plan = [(0, 1), (0, 8), (0, 32), (1, 1), (1, 8), (1, 32)]
+        plan += [(rng.randrange(2), rng.randint(1, 40)) for _ in range(40)]
+        s0 = a.stats()
+        taken = s0['rx'] + s0['echo']
+        n = 0
+        for port, size in plan:
+            burst = [frame(port, n + k) for k in range(size)]
+            n += size
+            for f in burst:
+                a.ports[port].send(f)
+            sent[port].extend(burst)
+            taken += size
+            st = a.wait_rx(taken, timeout=30)
+            assert st['rx'] + st['echo'] >= taken, ('frames lost before the kernel', size, st)
+        deadline = time.time() + 10
+        while (len(got[1]) < len(sent[0]) or len(got[0]) < len(sent[1])) and time.time() < deadline:
+            time.sleep(0.05)
+        stop.set()
+        for t in threads:
+            t.join()
+        s1 = a.stats()
+        for port in (0, 1):
+            out = got[1 - port]
+            assert len(out) == len(sent[port]), ('frames lost or duplicated from port %d' % port, len(out), len(sent[port]))
+            for i, (x, y) in enumerate(zip(sent[port], out)):
+                assert x == y, 'port %d frame %d came out changed or out of order:\n%s\n%s' % (port, i, x.hex(), y.hex())
+        d = {k: s1[k] - s0[k] for k in ('rx', 'fwd', 'drop', 'frames', 'passes', 'doorbells')}
+        assert d['rx'] == n and d['fwd'] == n and d['drop'] == 0 and d['frames'] == n, (d, n)
+        assert 0 < d['passes'] <= n and d['frames'] <= 6 * 2 * d['passes'], ('a pass took more than its rings hold', d)
+        assert d['doorbells'] <= 2 * n, ('more than two doorbells per frame', d)
+        check_invariant(s1)
+        print('bursts: %d frames in %d bursts, %.2f frames per pass, %.3f doorbells per frame' % (
+            n, len(plan), d['frames'] / d['passes'], d['doorbells'] / n))
+
+
 CASES = {k[5:]: v for k, v in globals().items() if k.startswith('case_')}
 
 if __name__ == '__main__':
