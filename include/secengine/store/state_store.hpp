@@ -138,40 +138,63 @@ public:
             }
             std::size_t off = block_header_bytes;
             bool garbage = false;  // the parse ended on a record it cannot skip, or skipped one
+            std::size_t last = 0;  // the block's last command frame (0: none)
+            bool any = false;  // an intact record in this block
             for (;;) {
-                const record_view v = parse_at(b, off);
+                const record_view v = frame_at(b, off);
                 if (v.error == store_error::erased) break;
-                // Only an intact record's number counts: a torn one's may itself be torn (any
-                // bits of a half-programmed word), and a next_seq_ pushed to 2^64 would wrap.
-                if (v.ok() && v.seq >= next_seq_) next_seq_ = v.seq + 1;
                 if (v.size == 0) {  // the rest of the block cannot be parsed
                     count(v.error);
                     garbage = true;
                     break;
                 }
-                if (v.ok()) {
-                    if (b < 64) used_ |= std::uint64_t{1} << b;
-                    if (v.seq >= newest) {
-                        newest = v.seq;
-                        head_ = b;
-                    }
-                    if (is_base(v.kind) && (!provisioned_ || v.seq > base_seq_)) {
-                        snapshot_info si;
-                        (void)decode_base(v.kind, v.payload, si);  // parse_record decoded it already
-                        provisioned_ = true;
-                        base_seq_ = v.seq;
-                        boot_ = si.boot;
-                        // a snapshot's state starts at its first copy (a plain base: itself)
-                        live_from_ = v.kind == record_kind::snapshot ? si.first : v.seq;
-                        copies_ = si.copies;
+                if (!v.ok()) {  // another version: skipped by its length
+                    count(v.error);
+                    garbage = true;
+                } else if (is_base(v.kind)) {
+                    // Bases are checked whole here (CRC, their own tag): the newest gives the key.
+                    const record_view r = parse_at(b, off);
+                    if (r.ok()) {
+                        intact(b, r, newest);
+                        any = true;
+                    } else {
+                        garbage = true;
+                        if (r.error != store_error::bad_mac) count(r.error);
                     }
                 } else {
-                    // A torn or corrupt record in the block: appends never continue after it,
-                    // so that a segment's chain only ever covers records written whole.
-                    garbage = true;
-                    if (v.error != store_error::bad_mac) count(v.error);
+                    last = off;
                 }
                 off += v.size;
+            }
+            // Commands: only the block's last one is CRC-checked here (records of a block are
+            // in sequence order: it is the block's newest); the chain walk of pass 2
+            // authenticates the others and counts the corrupt ones. A torn or corrupt last
+            // record (a write cut short) - then every command of the block is checked.
+            if (last != 0) {
+                const record_view r = parse_at(b, last);
+                if (r.ok()) {
+                    intact(b, r, newest);
+                } else {
+                    garbage = true;  // appends never continue after it
+                    for (std::size_t o = block_header_bytes; o < last;) {
+                        const record_view w = parse_at(b, o);
+                        if (w.size == 0) break;
+                        if (w.ok() && !is_base(w.kind)) {
+                            intact(b, w, newest);
+                            any = true;
+                        }
+                        o += w.size;
+                    }
+                    // Pass 2 visits only blocks with an intact record: count this one's here.
+                    if (!any) {
+                        for (std::size_t o = block_header_bytes; o <= last;) {
+                            const record_view w = parse_at(b, o);
+                            if (w.size == 0) break;
+                            if (w.error != store_error::bad_version && !is_base(w.kind)) count(w.error);
+                            o += w.size;
+                        }
+                    }
+                }
             }
             // Where this block's parse ended is parse_end(b), known here without a second walk
             // (which cost a third CRC of every record at boot).
@@ -212,13 +235,22 @@ public:
             if (next == no_block) break;
             last_first = best;
             bool used = false;
-            walk_block(next, [&](std::span<const std::byte> at, const record_view& v, bool authentic) noexcept {
-                if (!in_force(v)) return true;  // older than the state
+            const chain_tail t = walk_block(next, [](const record_view&) noexcept { return true; },
+                                            [&](std::span<const std::byte> at, const record_view& v, bool authentic) noexcept {
                 if (!authentic) {
-                    // pass 1 counted the torn and corrupt ones; an intact one is foreign or forged
-                    if (parse_record(at, nullptr).ok()) count(store_error::bad_mac);
+                    // Pass 1 counted other versions and bases and checked only each block's
+                    // last command: the corrupt ones are counted here, and an intact one of
+                    // the state that no tag proves is foreign or forged.
+                    if (!v.ok() || is_base(v.kind)) return true;
+                    const record_view r = parse_record(at, nullptr);
+                    if (!r.ok()) {
+                        count(r.error);
+                    } else if (in_force(r)) {
+                        count(store_error::bad_mac);
+                    }
                     return true;
                 }
+                if (!in_force(v)) return true;  // older than the state
                 used = true;
                 if (is_base(v.kind)) return true;  // the base itself
                 replay(v.type, v.payload);
@@ -228,6 +260,13 @@ public:
                 return true;
             });
             if (used) ++health_.blocks_used;
+            // The head block's last segment, proved to where appends go: its chain is the one
+            // the next append continues (no second walk of it at the first append).
+            if (next == head_ && !chain_ok_ && t.proved && t.end == head_off_) {
+                chain_ = t.chain;
+                chain_n_ = static_cast<std::uint8_t>(t.n < chain_span ? t.n : chain_span);
+                chain_ok_ = true;
+            }
         }
         // Every copy was read back before the snapshot was written: one missing now is
         // corruption after the fact (counted, the rest of the state still replays).
@@ -252,8 +291,9 @@ public:
             const std::uint16_t next = block_after(last_first, best);
             if (next == no_block) return;
             last_first = best;
-            walk_block(next, [&](std::span<const std::byte>, const record_view& v, bool authentic) noexcept {
-                if (!authentic || !in_force(v) || is_base(v.kind) || !want(v.type)) return true;
+            const auto wanted = [&](const record_view& v) noexcept { return v.ok() && in_force(v) && !is_base(v.kind) && want(v.type); };
+            (void)walk_block(next, wanted, [&](std::span<const std::byte>, const record_view& v, bool authentic) noexcept {
+                if (!authentic || !wanted(v)) return true;
                 go = f(v.type, v.payload);
                 return go;
             });
@@ -369,6 +409,31 @@ private:
         if (off >= f_.block_size()) return record_view{};
         return parse_record(rest(b, off), nullptr);
     }
+    [[nodiscard]] record_view frame_at(std::uint16_t b, std::size_t off) const noexcept {
+        if (off >= f_.block_size()) return record_view{};
+        return parse_frame(rest(b, off));
+    }
+    /// Pass 1's bookkeeping of an intact record `v` (CRC checked; a base: its tag too) of block `b`.
+    void intact(std::uint16_t b, const record_view& v, std::uint64_t& newest) noexcept {
+        // Only an intact record's number counts: a torn one's may itself be torn (any bits of
+        // a half-programmed word), and a next_seq_ pushed to 2^64 would wrap.
+        if (v.seq >= next_seq_) next_seq_ = v.seq + 1;
+        if (b < 64) used_ |= std::uint64_t{1} << b;
+        if (v.seq >= newest) {
+            newest = v.seq;
+            head_ = b;
+        }
+        if (is_base(v.kind) && (!provisioned_ || v.seq > base_seq_)) {
+            snapshot_info si;
+            (void)decode_base(v.kind, v.payload, si);  // parse_record decoded it already
+            provisioned_ = true;
+            base_seq_ = v.seq;
+            boot_ = si.boot;
+            // a snapshot's state starts at its first copy (a plain base: itself)
+            live_from_ = v.kind == record_kind::snapshot ? si.first : v.seq;
+            copies_ = si.copies;
+        }
+    }
     store_error fail(store_error e) noexcept {
         health_.last_error = e;
         return e;
@@ -414,9 +479,18 @@ private:
     /// when its last tag verifies, two when only the one before (a torn tail: a write cut
     /// short is always the last record of its block), one per record otherwise (corruption or
     /// a foreign record after the fact: the longest proved prefix counts, nothing after it).
-    template <class F>
-    void walk_block(std::uint16_t b, F&& f) const noexcept {
+    /// Only a segment holding a frame that `need` accepts is authenticated (its others are
+    /// handed over as not authentic). Returns the block's last segment's chain.
+    struct chain_tail {
+        record_chain chain{wire::siphash_key{}};
+        std::size_t end = 0;  ///< where the block's parse ended
+        std::size_t n = 0;    ///< records in the last segment
+        bool proved = false;  ///< its last tag verifies
+    };
+    template <class Need, class F>
+    chain_tail walk_block(std::uint16_t b, Need&& need, F&& f) const noexcept {
         const std::size_t bs = f_.block_size();
+        chain_tail t;
         for (std::size_t off = block_header_bytes; off < bs;) {
             const std::size_t seg = off;  // a flagged record (or the block's first, flagged or not)
             record_chain h(key_);
@@ -425,6 +499,7 @@ private:
             std::size_t last = 0;  // offset of the segment's last record
             std::size_t end = seg;
             std::size_t n = 0;
+            bool needed = false;
             bool stop = false;  // the block's parse ends with this segment
             for (;;) {
                 if (end >= bs) {
@@ -437,6 +512,7 @@ private:
                     break;
                 }
                 if (n != 0 && v.starts) break;  // the next segment
+                needed = needed || need(v);
                 before = h;
                 h.update_words(block(b) + end, v.chained());
                 prev_tag = last_tag;
@@ -445,9 +521,11 @@ private:
                 end += v.size;
                 ++n;
             }
-            if (n == 0) return;
+            if (n == 0) return t;
             std::size_t proved = seg;
-            if (h.finish() == last_tag) {
+            if (!needed) {
+                // nothing wanted here: not authenticated
+            } else if (h.finish() == last_tag) {
                 proved = end;
             } else if (n > 1 && before.finish() == prev_tag) {
                 proved = last;
@@ -460,14 +538,19 @@ private:
                     if (g.finish() == v.mac) proved = o;
                 }
             }
+            t.chain = h;
+            t.end = end;
+            t.n = n;
+            t.proved = needed && proved == end;
             for (std::size_t o = seg; o < end;) {
                 const record_view v = parse_frame(rest(b, o));
-                if (!f(rest(b, o), v, o < proved && v.ok())) return;
+                if (!f(rest(b, o), v, o < proved && v.ok())) return t;
                 o += v.size;
             }
-            if (stop) return;
+            if (stop) return t;
             off = end;
         }
+        return t;
     }
     /// The chain of the head block's last segment up to head_off_ (after open(): appends
     /// continue a block the boot found). Only a segment whose last tag verifies is continued:
