@@ -32,6 +32,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <type_traits>
 
 #include <secengine/detail/crc32.hpp>
 #include <secengine/store/error.hpp>
