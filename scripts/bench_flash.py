@@ -47,10 +47,11 @@ def main():
         img = bytearray(open(empty, 'rb').read())
         typ_block, typ_unblock = tf.wire_type('block_port'), tf.wire_type('unblock_port')
         end = tf.records_end(img)
-        blob = b''
+        items = []
         for i in range(100):  # alternate block / unblock so the rule table never fills
             rule = tf.port_rule(6, 1000 + i // 2, 0)
-            blob += tf.record(2, typ_block if i % 2 == 0 else typ_unblock, 2 + i, rule, tf.KEY)
+            items.append((2, typ_block if i % 2 == 0 else typ_unblock, 2 + i, rule))
+        blob = tf.chained(items, tf.KEY)  # segments of 8, as the kernel writes them
         img[end:end + len(blob)] = blob
         full = os.path.join(tmp, 'full.img')
         with open(full, 'wb') as f:
@@ -63,10 +64,11 @@ def main():
         # changes on 24 ports are compacted at the first idle turn after boot; its UART line
         # gives the instructions it took (minstret: exact under -icount).
         img = bytearray(open(empty, 'rb').read())
-        blob = b''
+        items = []
         for i in range(300):
             rule = tf.port_rule(6, 1000 + (i * 7) % 24, 0)
-            blob += tf.record(2, typ_block if i % 3 != 2 else typ_unblock, 2 + i, rule, tf.KEY)
+            items.append((2, typ_block if i % 3 != 2 else typ_unblock, 2 + i, rule))
+        blob = tf.chained(items, tf.KEY)
         img[end:end + len(blob)] = blob
         many = os.path.join(tmp, 'many.img')
         with open(many, 'wb') as f:

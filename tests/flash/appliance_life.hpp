@@ -45,45 +45,33 @@ struct life {
         store.replay([&](std::uint16_t t, std::span<const std::byte> p) { a.plane().replay(t, p, now); });
     }
 
-    template <class M>
-    wire::ack command(const M& m) {
-        const auto d = c.seal(m);
+    /// Sends `request`, returns its reply of message type `type` decoded as `Reply`: the one
+    /// seal / deliver / open / decode sequence of command(), config() and report().
+    template <class Reply, class Request>
+    Reply query(const Request& request, wire::msg_type type) {
+        const auto d = c.seal(request);
         a.deliver(d, ++now);
         auto got = a.next_datagram();
         REQUIRE(got);
         const wire::opened o = c.open(*got);
         REQUIRE(o.ok());
-        REQUIRE(o.hdr.type == wire::msg_type::ack);
-        wire::ack k;
-        REQUIRE(wire::decode_payload(o.payload, k) == wire::wire_error::none);
-        return k;
+        REQUIRE(o.hdr.type == type);
+        Reply r;
+        REQUIRE(wire::decode_payload(o.payload, r) == wire::wire_error::none);
+        return r;
     }
+
+    template <class M>
+    wire::ack command(const M& m) { return query<wire::ack>(m, wire::msg_type::ack); }
 
     /// The configuration as read_config reports it (first page), request_seq cleared.
     wire::config config() {
-        const auto d = c.seal(wire::read_config{0});
-        a.deliver(d, ++now);
-        auto got = a.next_datagram();
-        REQUIRE(got);
-        const wire::opened o = c.open(*got);
-        REQUIRE(o.hdr.type == wire::msg_type::config);
-        wire::config cfg;
-        REQUIRE(wire::decode_payload(o.payload, cfg) == wire::wire_error::none);
+        wire::config cfg = query<wire::config>(wire::read_config{0}, wire::msg_type::config);
         cfg.request_seq = 0;
         return cfg;
     }
 
-    wire::store_report report() {
-        const auto d = c.seal(wire::store_status{});
-        a.deliver(d, ++now);
-        auto got = a.next_datagram();
-        REQUIRE(got);
-        const wire::opened o = c.open(*got);
-        REQUIRE(o.hdr.type == wire::msg_type::store_report);
-        wire::store_report r;
-        REQUIRE(wire::decode_payload(o.payload, r) == wire::wire_error::none);
-        return r;
-    }
+    wire::store_report report() { return query<wire::store_report>(wire::store_status{}, wire::msg_type::store_report); }
 
     /// Compaction with the running configuration (control/config_source.hpp) as its source.
     st::store_error compact() { return store.compact(ctl::running_config<engine_type, sim_flash>{a.engine(), store}); }

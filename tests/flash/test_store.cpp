@@ -124,14 +124,16 @@ TEST_CASE("store record: truncated, foreign key, wrong version, hostile headers"
         CHECK(st::parse_record(good, &key_b).error == st::store_error::bad_mac);
         CHECK(st::parse_record(good, &key_a).ok());
     }
-    SECTION("another format version, CRC fixed up: skipped by its length") {
-        bytes b = good;
-        b[4] = std::byte{2};
-        const std::size_t covered = st::record_header_bytes + st::pad4(p.size());
-        st::store_le32(b.data() + covered, st::crc32_of(std::span<const std::byte>(b.data(), covered)));
-        const st::record_view v = st::parse_record(b, &key_a);
-        CHECK(v.error == st::store_error::bad_version);
-        CHECK(v.size == good.size());
+    SECTION("the old format version 1 (and a newer one), CRC fixed up: skipped by its length") {
+        for (const std::uint8_t version : {std::uint8_t{1}, std::uint8_t{3}}) {
+            bytes b = good;
+            b[4] = std::byte{version};
+            const std::size_t covered = st::record_header_bytes + st::pad4(p.size());
+            st::store_le32(b.data() + covered, st::crc32_of(std::span<const std::byte>(b.data(), covered)));
+            const st::record_view v = st::parse_record(b, &key_a);
+            CHECK(v.error == st::store_error::bad_version);
+            CHECK(v.size == good.size());
+        }
     }
     SECTION("a length beyond the block and a torn length") {
         bytes b = good;

@@ -78,11 +78,33 @@ def siphash24(key16, data):
     return v[0] ^ v[1] ^ v[2] ^ v[3]
 
 
-def record(kind, typ, seq, payload, key_hex, version=1):
+def record(kind, typ, seq, payload, key_hex, version=2, chain=None):
+    """One record (docs/store.md "Format"). Version 2: its tag is SipHash-2-4 of its chain segment
+    up to its CRC word, each record without its tag; `chain` (a one-element list holding the
+    segment's bytes so far) continues a segment, None starts one (kind byte bit 7). Version 1
+    (refused since): one MAC of the record's bytes before the CRC."""
     pad = payload + b'\0' * (-len(payload) % 4)
-    head = struct.pack('<IBBHIIQ', 0x43524553, version, kind, typ, len(payload), (~len(payload)) & 0xffffffff, seq)
+    starts = chain is None or not chain[0]
+    kind_byte = kind | (0x80 if starts and version == 2 else 0)
+    head = struct.pack('<IBBHIIQ', 0x43524553, version, kind_byte, typ, len(payload), (~len(payload)) & 0xffffffff, seq)
     body = head + pad
-    return body + struct.pack('<IQ', zlib.crc32(body) & 0xffffffff, siphash24(bytes.fromhex(key_hex), body))
+    crc = struct.pack('<I', zlib.crc32(body) & 0xffffffff)
+    if version != 2:
+        return body + crc + struct.pack('<Q', siphash24(bytes.fromhex(key_hex), body))
+    seg = (b'' if starts else chain[0]) + body + crc
+    if chain is not None:
+        chain[0] = seg
+    return body + crc + struct.pack('<Q', siphash24(bytes.fromhex(key_hex), seg))
+
+
+def chained(items, key_hex, span=8):
+    """Records (kind, typ, seq, payload) as the kernel writes them: a segment every `span`."""
+    blob, chain = b'', [b'']
+    for i, (kind, typ, seq, payload) in enumerate(items):
+        if i % span == 0:
+            chain = [b'']
+        blob += record(kind, typ, seq, payload, key_hex, chain=chain)
+    return blob
 
 
 def port_rule(proto, port, direction):
@@ -283,11 +305,12 @@ def case_compact(b):
     img = b.provision()
     data = bytearray(open(img, 'rb').read())
     typ_block, typ_unblock = wire_type('block_port'), wire_type('unblock_port')
-    ports, blob = set(), b''
+    ports, items = set(), []
     for i in range(300):
         p, blk = rng.randrange(1000, 1024), rng.random() < 0.6
-        blob += record(2, typ_block if blk else typ_unblock, 2 + i, port_rule(6, p, 0), KEY)
+        items.append((2, typ_block if blk else typ_unblock, 2 + i, port_rule(6, p, 0)))
         ports = ports | {p} if blk else ports - {p}
+    blob = chained(items, KEY)
     end = records_end(data)
     data[end:end + len(blob)] = blob
     fresh = bytes(data)
@@ -405,7 +428,7 @@ def case_bad_images(b):
         if name == 'foreign_key':
             bad = record(2, typ, 4, port_rule(6, 99, 0), OTHER_KEY)
         elif name == 'wrong_version':
-            bad = record(2, typ, 4, port_rule(6, 99, 0), KEY, version=2)
+            bad = record(2, typ, 4, port_rule(6, 99, 0), KEY, version=1)  # the old format
         elif name == 'truncated':
             bad = bytearray(record(2, typ, 4, port_rule(6, 99, 0), KEY))
             struct.pack_into('<II', bad, 8, BLOCK, (~BLOCK) & 0xffffffff)  # runs past the block

@@ -115,6 +115,7 @@ public:
         next_seq_ = 1;
         version_ = 0;
         used_ = 0;
+        chain_ok_ = false;
         boot_ = defaults;
         key_ = key_of(defaults);
         const std::size_t bs = f_.block_size();
@@ -136,38 +137,64 @@ public:
                 if (load_le32(block(b)) == 0 && load_le32(block(b) + block_header_bytes) == 0) continue;
             }
             std::size_t off = block_header_bytes;
-            bool garbage = false;  // the parse ended on a record it cannot skip
+            bool garbage = false;  // the parse ended on a record it cannot skip, or skipped one
+            std::size_t last = 0;  // the block's last command frame (0: none)
+            bool any = false;  // an intact record in this block
             for (;;) {
-                const record_view v = parse_at(b, off);
+                const record_view v = frame_at(b, off);
                 if (v.error == store_error::erased) break;
-                // Only an intact record's number counts: a torn one's may itself be torn (any
-                // bits of a half-programmed word), and a next_seq_ pushed to 2^64 would wrap.
-                if (v.ok() && v.seq >= next_seq_) next_seq_ = v.seq + 1;
                 if (v.size == 0) {  // the rest of the block cannot be parsed
                     count(v.error);
                     garbage = true;
                     break;
                 }
-                if (v.ok()) {
-                    if (b < 64) used_ |= std::uint64_t{1} << b;
-                    if (v.seq >= newest) {
-                        newest = v.seq;
-                        head_ = b;
-                    }
-                    if (is_base(v.kind) && (!provisioned_ || v.seq > base_seq_)) {
-                        snapshot_info si;
-                        (void)decode_base(v.kind, v.payload, si);  // parse_record decoded it already
-                        provisioned_ = true;
-                        base_seq_ = v.seq;
-                        boot_ = si.boot;
-                        // a snapshot's state starts at its first copy (a plain base: itself)
-                        live_from_ = v.kind == record_kind::snapshot ? si.first : v.seq;
-                        copies_ = si.copies;
-                    }
-                } else if (v.error != store_error::bad_mac) {
+                if (!v.ok()) {  // another version: skipped by its length
                     count(v.error);
+                    garbage = true;
+                } else if (is_base(v.kind)) {
+                    // Bases are checked whole here (CRC, their own tag): the newest gives the key.
+                    const record_view r = parse_at(b, off);
+                    if (r.ok()) {
+                        intact(b, r, newest);
+                        any = true;
+                    } else {
+                        garbage = true;
+                        if (r.error != store_error::bad_mac) count(r.error);
+                    }
+                } else {
+                    last = off;
                 }
                 off += v.size;
+            }
+            // Commands: only the block's last one is CRC-checked here (records of a block are
+            // in sequence order: it is the block's newest); the chain walk of pass 2
+            // authenticates the others and counts the corrupt ones. A torn or corrupt last
+            // record (a write cut short) - then every command of the block is checked.
+            if (last != 0) {
+                const record_view r = parse_at(b, last);
+                if (r.ok()) {
+                    intact(b, r, newest);
+                } else {
+                    garbage = true;  // appends never continue after it
+                    for (std::size_t o = block_header_bytes; o < last;) {
+                        const record_view w = parse_at(b, o);
+                        if (w.size == 0) break;
+                        if (w.ok() && !is_base(w.kind)) {
+                            intact(b, w, newest);
+                            any = true;
+                        }
+                        o += w.size;
+                    }
+                    // Pass 2 visits only blocks with an intact record: count this one's here.
+                    if (!any) {
+                        for (std::size_t o = block_header_bytes; o <= last;) {
+                            const record_view w = parse_at(b, o);
+                            if (w.size == 0) break;
+                            if (w.error != store_error::bad_version && !is_base(w.kind)) count(w.error);
+                            o += w.size;
+                        }
+                    }
+                }
             }
             // Where this block's parse ended is parse_end(b), known here without a second walk
             // (which cost a third CRC of every record at boot).
@@ -198,7 +225,8 @@ public:
         if (!provisioned_) return;
         // Pass 2: the commands after the base, block by block in the order of their first
         // record's sequence number (within a block records are in sequence order). After a
-        // snapshot, its copies come first (their numbers are below the snapshot's).
+        // snapshot, its copies come first (their numbers are below the snapshot's). Pass 1
+        // checked every CRC; the chain walk authenticates each segment with one tag.
         std::uint64_t last_first = 0;
         std::uint32_t copies = 0;
         for (;;) {
@@ -207,27 +235,38 @@ public:
             if (next == no_block) break;
             last_first = best;
             bool used = false;
-            std::size_t off = block_header_bytes;
-            for (;;) {
-                const std::span<const std::byte> at = rest(next, off);
-                // The CRC again (pass 1 kept no per-record RAM): skipping it would accept a record
-                // whose CRC word alone is corrupt, since the MAC does not cover that word.
-                const record_view v = parse_at(next, off);  // CRC only: the MAC below, when needed
-                if (v.size == 0) break;
-                off += v.size;
-                if (!v.ok() || !in_force(v)) continue;  // counted in pass 1; older than the state
-                used = true;
-                if (is_base(v.kind)) continue;  // the base itself
-                if (!mac_ok(at, v, key_)) {
-                    count(store_error::bad_mac);
-                    continue;
+            const chain_tail t = walk_block(next, [](const record_view&) noexcept { return true; },
+                                            [&](std::span<const std::byte> at, const record_view& v, bool authentic) noexcept {
+                if (!authentic) {
+                    // Pass 1 counted other versions and bases and checked only each block's
+                    // last command: the corrupt ones are counted here, and an intact one of
+                    // the state that no tag proves is foreign or forged.
+                    if (!v.ok() || is_base(v.kind)) return true;
+                    const record_view r = parse_record(at, nullptr);
+                    if (!r.ok()) {
+                        count(r.error);
+                    } else if (in_force(r)) {
+                        count(store_error::bad_mac);
+                    }
+                    return true;
                 }
+                if (!in_force(v)) return true;  // older than the state
+                used = true;
+                if (is_base(v.kind)) return true;  // the base itself
                 replay(v.type, v.payload);
                 ++health_.records;
                 if (v.kind == record_kind::copy) ++copies;
                 if (v.seq > version_) version_ = v.seq;
-            }
+                return true;
+            });
             if (used) ++health_.blocks_used;
+            // The head block's last segment, proved to where appends go: its chain is the one
+            // the next append continues (no second walk of it at the first append).
+            if (next == head_ && !chain_ok_ && t.proved && t.end == head_off_) {
+                chain_ = t.chain;
+                chain_n_ = static_cast<std::uint8_t>(t.n < chain_span ? t.n : chain_span);
+                chain_ok_ = true;
+            }
         }
         // Every copy was read back before the snapshot was written: one missing now is
         // corruption after the fact (counted, the rest of the state still replays).
@@ -238,29 +277,26 @@ public:
     }
 
     /// Every command of the state in force (a snapshot's copies included) whose type `want`
-    /// accepts, in replay order, its MAC checked, to `f(type, payload)` (payload in place in the
-    /// flash), until `f` returns false. `want` is asked before the MAC is computed (the MAC is
-    /// most of a record's cost). Counts nothing: for a compaction source that keeps some records
-    /// as they were stored (control/config_source.hpp: the eBPF upload's). Safe during
-    /// compact(): the copies it writes are not in force until the snapshot, and no block in
-    /// force is erased.
+    /// accepts, in replay order, authenticated by its segment's chain, to `f(type, payload)`
+    /// (payload in place in the flash), until `f` returns false. Counts nothing: for a
+    /// compaction source that keeps some records as they were stored
+    /// (control/config_source.hpp: the eBPF upload's). Safe during compact(): the copies it
+    /// writes are not in force until the snapshot, and no block in force is erased.
     template <class Want, class F>
     void for_each_in_force(Want&& want, F&& f) const noexcept {
         if (!provisioned_) return;
         std::uint64_t last_first = 0;
-        for (;;) {
+        for (bool go = true; go;) {
             std::uint64_t best = 0;
             const std::uint16_t next = block_after(last_first, best);
             if (next == no_block) return;
             last_first = best;
-            for (std::size_t off = block_header_bytes;;) {
-                const std::span<const std::byte> at = rest(next, off);
-                const record_view v = parse_at(next, off);
-                if (v.size == 0) break;
-                off += v.size;
-                if (!v.ok() || !in_force(v) || is_base(v.kind) || !want(v.type) || !mac_ok(at, v, key_)) continue;
-                if (!f(v.type, v.payload)) return;
-            }
+            const auto wanted = [&](const record_view& v) noexcept { return v.ok() && in_force(v) && !is_base(v.kind) && want(v.type); };
+            (void)walk_block(next, wanted, [&](std::span<const std::byte>, const record_view& v, bool authentic) noexcept {
+                if (!authentic || !wanted(v)) return true;
+                go = f(v.type, v.payload);
+                return go;
+            });
         }
     }
 
@@ -373,6 +409,31 @@ private:
         if (off >= f_.block_size()) return record_view{};
         return parse_record(rest(b, off), nullptr);
     }
+    [[nodiscard]] record_view frame_at(std::uint16_t b, std::size_t off) const noexcept {
+        if (off >= f_.block_size()) return record_view{};
+        return parse_frame(rest(b, off));
+    }
+    /// Pass 1's bookkeeping of an intact record `v` (CRC checked; a base: its tag too) of block `b`.
+    void intact(std::uint16_t b, const record_view& v, std::uint64_t& newest) noexcept {
+        // Only an intact record's number counts: a torn one's may itself be torn (any bits of
+        // a half-programmed word), and a next_seq_ pushed to 2^64 would wrap.
+        if (v.seq >= next_seq_) next_seq_ = v.seq + 1;
+        if (b < 64) used_ |= std::uint64_t{1} << b;
+        if (v.seq >= newest) {
+            newest = v.seq;
+            head_ = b;
+        }
+        if (is_base(v.kind) && (!provisioned_ || v.seq > base_seq_)) {
+            snapshot_info si;
+            (void)decode_base(v.kind, v.payload, si);  // parse_record decoded it already
+            provisioned_ = true;
+            base_seq_ = v.seq;
+            boot_ = si.boot;
+            // a snapshot's state starts at its first copy (a plain base: itself)
+            live_from_ = v.kind == record_kind::snapshot ? si.first : v.seq;
+            copies_ = si.copies;
+        }
+    }
     store_error fail(store_error e) noexcept {
         health_.last_error = e;
         return e;
@@ -410,6 +471,113 @@ private:
             if (v.size == 0) return ~std::uint64_t{0};
             if (v.ok()) return v.seq;
             off += v.size;
+        }
+    }
+    /// Calls `f(at, v, authentic)` for every record frame of block `b` in order, until it
+    /// returns false. `authentic`: the record is of this version and in the prefix of its
+    /// segment that the chain proves (record.hpp): a segment costs one SipHash finalisation
+    /// when its last tag verifies, two when only the one before (a torn tail: a write cut
+    /// short is always the last record of its block), one per record otherwise (corruption or
+    /// a foreign record after the fact: the longest proved prefix counts, nothing after it).
+    /// Only a segment holding a frame that `need` accepts is authenticated (its others are
+    /// handed over as not authentic). Returns the block's last segment's chain.
+    struct chain_tail {
+        record_chain chain{wire::siphash_key{}};
+        std::size_t end = 0;  ///< where the block's parse ended
+        std::size_t n = 0;    ///< records in the last segment
+        bool proved = false;  ///< its last tag verifies
+    };
+    template <class Need, class F>
+    chain_tail walk_block(std::uint16_t b, Need&& need, F&& f) const noexcept {
+        const std::size_t bs = f_.block_size();
+        chain_tail t;
+        for (std::size_t off = block_header_bytes; off < bs;) {
+            const std::size_t seg = off;  // a flagged record (or the block's first, flagged or not)
+            record_chain h(key_);
+            record_chain before = h;
+            std::uint64_t last_tag = 0, prev_tag = 0;
+            std::size_t last = 0;  // offset of the segment's last record
+            std::size_t end = seg;
+            std::size_t n = 0;
+            bool needed = false;
+            bool stop = false;  // the block's parse ends with this segment
+            for (;;) {
+                if (end >= bs) {
+                    stop = true;
+                    break;
+                }
+                const record_view v = parse_frame(rest(b, end));
+                if (v.size == 0) {
+                    stop = true;
+                    break;
+                }
+                if (n != 0 && v.starts) break;  // the next segment
+                needed = needed || need(v);
+                before = h;
+                h.update_words(block(b) + end, v.chained());
+                prev_tag = last_tag;
+                last_tag = v.mac;
+                last = end;
+                end += v.size;
+                ++n;
+            }
+            if (n == 0) return t;
+            std::size_t proved = seg;
+            if (!needed) {
+                // nothing wanted here: not authenticated
+            } else if (h.finish() == last_tag) {
+                proved = end;
+            } else if (n > 1 && before.finish() == prev_tag) {
+                proved = last;
+            } else {
+                record_chain g(key_);
+                for (std::size_t o = seg; o < end;) {
+                    const record_view v = parse_frame(rest(b, o));
+                    g.update_words(block(b) + o, v.chained());
+                    o += v.size;
+                    if (g.finish() == v.mac) proved = o;
+                }
+            }
+            t.chain = h;
+            t.end = end;
+            t.n = n;
+            t.proved = needed && proved == end;
+            for (std::size_t o = seg; o < end;) {
+                const record_view v = parse_frame(rest(b, o));
+                if (!f(rest(b, o), v, o < proved && v.ok())) return t;
+                o += v.size;
+            }
+            if (stop) return t;
+            off = end;
+        }
+        return t;
+    }
+    /// The chain of the head block's last segment up to head_off_ (after open(): appends
+    /// continue a block the boot found). Only a segment whose last tag verifies is continued:
+    /// a next record's tag would otherwise vouch for what it follows (a planted record, say);
+    /// else the next write opens a block.
+    void resume_chain() noexcept {
+        chain_ok_ = true;
+        record_chain h(key_);
+        std::uint64_t last_tag = 0;
+        std::size_t n = 0;
+        for (std::size_t o = block_header_bytes; o < head_off_;) {
+            const record_view v = parse_frame(rest(head_, o));
+            if (v.size == 0) break;
+            if (v.starts) {
+                h = record_chain(key_);
+                n = 0;
+            }
+            h.update_words(block(head_) + o, v.chained());
+            last_tag = v.mac;
+            ++n;
+            o += v.size;
+        }
+        if (n != 0 && h.finish() == last_tag) {
+            chain_ = h;
+            chain_n_ = static_cast<std::uint8_t>(n < chain_span ? n : chain_span);  // full: the next record starts one
+        } else {
+            head_ = no_block;
         }
     }
     /// Part of the state in force: the base, the commands after it, a snapshot's copies. A
@@ -487,6 +655,9 @@ private:
         }
         head_ = pick;
         head_off_ = block_header_bytes;
+        chain_ = record_chain(key_);  // a block starts a segment
+        chain_n_ = 0;
+        chain_ok_ = true;
         return store_error::none;
     }
 
@@ -497,6 +668,7 @@ private:
         const std::uint64_t seq = next_seq_;
         for (std::uint16_t attempt = 0;; ++attempt) {
             if (attempt > lay_.state_blocks) return failed(store_error::full);
+            if (head_ != no_block && !chain_ok_ && !is_base(kind)) resume_chain();
             if (head_ == no_block || head_off_ + need > f_.block_size()) {
                 const store_error e = open_block(kind);
                 if (e != store_error::none) return failed(e);
@@ -504,7 +676,12 @@ private:
             if (erased(head_, head_off_, need)) break;
             head_ = no_block;  // something is written there: never program over it
         }
-        const record_writer w(kind, type, seq, payload, key_);
+        const bool starts = is_base(kind) || chain_n_ == 0 || chain_n_ >= chain_span;  // a base: under its key
+        if (starts) {
+            chain_ = record_chain(key_);
+            chain_n_ = 0;
+        }
+        const record_writer w(kind, type, seq, payload, chain_, starts);
         if (head_ < 64) used_ |= std::uint64_t{1} << head_;
         const std::size_t base = (std::size_t{lay_.state_first} + head_) * f_.block_size() + head_off_;
         next_seq_ = seq + 1;  // used even if the write fails: a torn record keeps its number
@@ -518,11 +695,17 @@ private:
             }
             i += k;
         }
-        const record_view v = parse_record(rest(head_, head_off_), &key_);
-        if (!v.ok() || v.seq != seq || v.kind != kind || v.type != type || v.payload.size() != payload.size()) {
+        // Read back: the CRC (and a base's own tag), then the record's tag over the flash bytes.
+        const std::span<const std::byte> at = rest(head_, head_off_);
+        const record_view v = parse_record(at, nullptr);
+        if (!v.ok() || v.seq != seq || v.kind != kind || v.type != type || v.payload.size() != payload.size() ||
+            v.starts != starts || v.mac != w.tag() || chain_tag(chain_, at, v) != w.tag()) {
             head_ = no_block;
             return failed(store_error::verify_failed);
         }
+        chain_ = w.chain();
+        ++chain_n_;
+        chain_ok_ = true;
         head_off_ = static_cast<std::uint32_t>(head_off_ + need);
         version_ = seq;
         ++health_.appends;
@@ -552,6 +735,11 @@ private:
     /// instructions of the flash boot, docs/performance/flash.md). Blocks from 64 on are
     /// always searched.
     std::uint64_t used_ = 0;
+    /// The head block's segment so far (record.hpp: the next record's tag continues it);
+    /// valid when chain_ok_ (false after open() until the first write resumes it).
+    record_chain chain_{wire::siphash_key{}};
+    bool chain_ok_ = false;
+    std::uint8_t chain_n_ = 0;  ///< records in chain_'s segment
     store_health health_{};
 };
 
