@@ -361,7 +361,8 @@ def phase_attacks(topo, work, secreplay):
     if not check('attacks', 'benign request during the attacks served (no false drop)', control_code == '200',
                  http_code=control_code, local_port=control_port):
         keep_failure('attacks', [cap.path, srv_cap.path], kernel_delta=d, control_port=control_port,
-                     curl_rcs=rcs, stats_before=before, stats_after=after)
+                     curl_rcs=rcs, stats_before=before, stats_after=after,
+                     uart_tail=[l for l in topo.qemu.lines[-40:] if l])
     if secreplay:
         # Drops, not alerts: slot 6 alerts once per connection and drops its retransmissions
         # silently while the connection is in its verdict ring (docs/rules.md), in the kernel and
