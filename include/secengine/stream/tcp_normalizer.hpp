@@ -30,9 +30,10 @@
 /// before that point is dropped as invalid (nobody inspected it, and the host may be missing
 /// it: a session evicted and picked up again never lets an attacker fill a hole behind it).
 /// `before_pickup` tells a caller that a segment lies wholly before a pickup point (within 64 KiB
-/// of it, one maximum window) and `forget` lets it start the direction over at that segment: rules/session.hpp does so for the responder's direction only, where a lost segment
-/// followed by an eviction otherwise left the connection without it for good (the e2e flake of
-/// issue 16: a response's first segment, docs/stream.md).
+/// of it, one maximum window) and `forget` lets it start the direction over at that segment:
+/// rules/session.hpp does so for the responder's direction only, where a lost segment followed
+/// by an eviction otherwise left the connection without it for good (the e2e flake of issue 16:
+/// a response's first segment, docs/stream.md).
 /// State: stream start and end, tail length and flags, the tail: 11 + Window bytes per direction.
 #include <array>
 #include <cstddef>
