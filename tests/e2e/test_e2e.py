@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import struct
@@ -292,8 +293,25 @@ ATTACKS = [
 ]
 
 
+def keep_failure(name, files, **facts):
+    """Copies a failed phase's captures (and its figures) to build/e2e-failures/<name>-<time>/,
+    outside the work directory that the run deletes, so that a flake can be read afterwards."""
+    dest = os.path.join(ROOT, 'build', 'e2e-failures', '%s-%s' % (name, time.strftime('%Y%m%d-%H%M%S', time.gmtime())))
+    os.makedirs(dest, exist_ok=True)
+    for f in files:
+        if os.path.exists(f):
+            shutil.copy(f, dest)
+    with open(os.path.join(dest, 'facts.json'), 'w') as out:
+        json.dump(facts, out, indent=1, default=str)
+    print('capture of the failed %s phase kept in %s' % (name, dest), flush=True)
+    return dest
+
+
 def phase_attacks(topo, work, secreplay):
     cap = Capture(topo, 'client', 'se-tap0', os.path.join(work, 'attacks.pcap'))
+    # The server side too: a benign request that gets no answer either never reached the
+    # server or its answer never came back through the appliance; both taps tell which.
+    srv_cap = Capture(topo, 'server', 'se-tap1', os.path.join(work, 'attacks-server.pcap'))
     before = topo.qemu.stats()
     procs = []
     for i, (marker, fam, args, sid) in enumerate(ATTACKS):
@@ -301,11 +319,14 @@ def phase_attacks(topo, work, secreplay):
         procs.append(topo.popen('client', 'curl', '-s', '-g', '--max-time', '4', '--local-port', str(port), *args,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     # A benign request at the same time: no false drop.
-    control = topo.client('curl', '-s', '--max-time', '10', '-o', '/dev/null', '-w', '%{http_code}', 'http://10.0.0.20/index.html')
+    control = topo.client('curl', '-s', '--max-time', '10', '-o', '/dev/null', '-w', '%{http_code} %{local_port}',
+                          'http://10.0.0.20/index.html')
+    control_code, _, control_port = control.stdout.partition(' ')
     rcs = [p.wait() for p in procs]
     topo.client('ss', '-K', 'dst', '10.0.0.20')  # stop the retransmissions of the dropped segments
     after = stats_quiet(topo)
     frames = cap.stop()
+    srv_cap.stop()
     d = delta(before, after)
     log = topo.server_log()
     eve = []
@@ -324,7 +345,8 @@ def phase_attacks(topo, work, secreplay):
         check('attacks', '%s never reaches the server' % marker, not in_log and rcs[i] != 0, curl_rc=rcs[i])
         if secreplay:
             check('attacks', '%s alerts with signature %d (secreplay on the capture)' % (marker, sid), sid in sids, sids=sids)
-    results['phases']['attacks'] = {'rows': rows, 'kernel_delta': d, 'control_http_code': control.stdout,
+    results['phases']['attacks'] = {'rows': rows, 'kernel_delta': d, 'control_http_code': control_code,
+                                    'control_port': control_port,
                                     'replay_dpi_alerts': sum(1 for e in eve if e['alert']['signature_id'] < 9000000)}
     dpi = d.get('dpi_signature', 0)
     check('attacks', 'kernel dropped the attack segments by signature (dpi_signature counter)', dpi >= len(ATTACKS),
@@ -336,7 +358,11 @@ def phase_attacks(topo, work, secreplay):
     normaliser = ('stream_invalid', 'stream_out_of_order', 'out_of_window')
     check('attacks', 'only signature drops (and the normaliser refusing stray segments of the dropped connections) during the attacks',
           set(others) <= set(normaliser) and sum(others.values()) <= 3 * len(ATTACKS), kernel_delta=d)
-    check('attacks', 'benign request during the attacks served (no false drop)', control.stdout == '200', http_code=control.stdout)
+    if not check('attacks', 'benign request during the attacks served (no false drop)', control_code == '200',
+                 http_code=control_code, local_port=control_port):
+        keep_failure('attacks', [cap.path, srv_cap.path], kernel_delta=d, control_port=control_port,
+                     curl_rcs=rcs, stats_before=before, stats_after=after,
+                     uart_tail=[l for l in topo.qemu.lines[-40:] if l])
     if secreplay:
         # Drops, not alerts: slot 6 alerts once per connection and drops its retransmissions
         # silently while the connection is in its verdict ring (docs/rules.md), in the kernel and
@@ -555,6 +581,9 @@ def main():
     ap.add_argument('--secreplay', default=os.path.join(ROOT, 'build', 'host', 'apps', 'secreplay', 'secreplay'))
     ap.add_argument('--results', default=None)
     ap.add_argument('--keep', action='store_true', help='keep captures and logs (work directory printed)')
+    ap.add_argument('--attacks-loop', type=int, default=0, metavar='N',
+                    help='reproduce a flake: the ping, benign and nmap phases once, then only the attacks phase N times '
+                         '(a failed one keeps its captures under build/e2e-failures/)')
     a = ap.parse_args()
     rc = e2e_common.preflight('end-to-end tests', ('tshark', 'tcpdump', 'nmap', 'hping3', 'curl', 'ss'))
     if rc is not None:
@@ -584,6 +613,12 @@ def main():
                 phase_benign(topo, www, files, work)
                 phase_nmap(topo)
             counters_vs_capture(topo, work, traffic)
+            if a.attacks_loop > 0:
+                for k in range(a.attacks_loop):
+                    print('attacks phase, run %d of %d' % (k + 1, a.attacks_loop), flush=True)
+                    phase_attacks(topo, work, secreplay)
+                    time.sleep(1)
+                return
             phase_attacks(topo, work, secreplay)
             phase_split(topo, work)
             phase_false_drops(topo)

@@ -181,6 +181,19 @@ public:
         stream::segment_decision seg{};
         if (tcp && pf.sequenced) {
             refusal_ = normalise(pf, side, seg);
+            if (refusal_ == stream_refusal::invalid && side == 1 && norm_[1].before_pickup(pf.seq, pf.payload.size())) {
+                // A responder's segment from before the point where this session picked its
+                // direction up: it was lost before (dropped, or corrupted on the way in) while
+                // the old session was evicted, and its successor started this one. Refused, it
+                // would be refused at every retransmission and the client would wait for it for
+                // good (issue 16's e2e flake: a response's first segment, 12 connections on 4
+                // sessions). The direction starts over at it: every byte that passes is still
+                // inspected, in order from here, with no tail from the later bytes. Only the
+                // responder's direction: the initiator's stays refused (fail closed), so a
+                // client cannot order a request's bytes around an eviction.
+                norm_[1].forget();
+                refusal_ = normalise(pf, side, seg);
+            }
             if (refusal_ != stream_refusal::none) return false;
             fresh = seg.action == stream::segment_action::inspect ? pf.payload.subspan(seg.fresh_from) : std::span<const std::byte>{};
         }

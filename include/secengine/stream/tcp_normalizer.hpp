@@ -29,6 +29,11 @@
 /// A connection picked up in the middle synchronises on its first data segment; data from
 /// before that point is dropped as invalid (nobody inspected it, and the host may be missing
 /// it: a session evicted and picked up again never lets an attacker fill a hole behind it).
+/// `before_pickup` tells a caller that a segment lies wholly before a pickup point (within 64 KiB
+/// of it, one maximum window) and `forget` lets it start the direction over at that segment:
+/// rules/session.hpp does so for the responder's direction only, where a lost segment followed
+/// by an eviction otherwise left the connection without it for good (the e2e flake of issue 16:
+/// a response's first segment, docs/stream.md).
 /// State: stream start and end, tail length and flags, the tail: 11 + Window bytes per direction.
 #include <array>
 #include <cstddef>
@@ -120,6 +125,7 @@ public:
         } else if (!has(synced_bit)) {
             if (payload.empty() && (flags & fin) == 0) return;
             reset(seq);
+            set(picked_bit, true);
         }
         if (d.action != segment_action::inspect) return;
         const auto fresh = payload.subspan(d.fresh_from);
@@ -148,6 +154,23 @@ public:
     /// The next sequence number the receiver expects (after the data, and after a FIN).
     [[nodiscard]] constexpr std::uint32_t next_seq() const noexcept { return end_ + (has(fin_bit) ? 1u : 0u); }
     [[nodiscard]] constexpr bool fin_seen() const noexcept { return has(fin_bit); }
+    /// The stream was picked up in the middle (its start is where its first data segment began).
+    [[nodiscard]] constexpr bool picked_up() const noexcept { return has(picked_bit); }
+    /// A data segment wholly before the point where a picked-up stream starts, by at most one
+    /// maximum window (64 KiB, RFC 9293 without window scaling): bytes the sender sent before
+    /// the pickup point, which `decide` refuses as invalid. One that reaches past the point is
+    /// not one (its later bytes passed already, in another copy).
+    [[nodiscard]] constexpr bool before_pickup(std::uint32_t seq, std::size_t len) const noexcept {
+        const auto gap = static_cast<std::int32_t>(start_ - seq - static_cast<std::uint32_t>(len));
+        return has(picked_bit) && len != 0 && gap >= 0 && gap <= 0xffff;
+    }
+    /// Back to the state before any segment (unsynchronised, nothing kept): the next data
+    /// segment picks the stream up again.
+    constexpr void forget() noexcept {
+        flags_ = 0;
+        start_ = end_ = 0;
+        tail_len_ = 0;
+    }
 
 private:
     // The segment [seq, seq + len) against a stream that ends at `end` (after its last data
@@ -204,7 +227,7 @@ private:
         for (std::size_t i = 0; i < n; ++i) tail_[keep + i] = fresh[i];
         tail_len_ = static_cast<std::uint16_t>(keep + n);
     }
-    static constexpr std::uint8_t synced_bit = 1, data_bit = 2, fin_bit = 4;
+    static constexpr std::uint8_t synced_bit = 1, data_bit = 2, fin_bit = 4, picked_bit = 8;
     [[nodiscard]] constexpr bool has(std::uint8_t b) const noexcept { return (flags_ & b) != 0; }
     constexpr void set(std::uint8_t b, bool on) noexcept {
         flags_ = static_cast<std::uint8_t>(on ? (flags_ | b) : (flags_ & ~b));
