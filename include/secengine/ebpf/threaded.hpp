@@ -37,11 +37,31 @@ struct tslot {
 };
 static_assert(sizeof(tslot) == 8, "a threaded slot costs 8 bytes of RAM per instruction");
 
+namespace detail {
+
+/// Opcodes with a handler per destination register r0..r9 (r10 is read-only): the hot 64-bit
+/// ALU forms, the proven loads and the fused shift pair and add/sub+jeq/jne, in the row order of
+/// run_threaded's table. Each row costs ten small handlers of .text (docs/ebpf.md, "Interpreter").
+inline constexpr std::uint8_t spec_ops[] = {0x07, 0x0f, 0x17, 0x1f, 0x47, 0x4f, 0x57, 0x5f, 0x67, 0x77, 0xa7, 0xaf,
+                                            0xb7, 0xbf, 0x61, 0x69, 0x71, 0x79, iop::lsh_rsh, iop::add_jeq,
+                                            iop::add_jne, iop::sub_jeq, iop::sub_jne};
+inline constexpr std::size_t spec_rows = sizeof spec_ops, spec_regs = 10;
+
+/// Row of `opc` in the specialised table, or -1.
+[[nodiscard]] constexpr int spec_row(std::uint8_t opc) noexcept {
+    for (std::size_t k = 0; k < spec_rows; ++k)
+        if (spec_ops[k] == opc) return static_cast<int>(k);
+    return -1;
+}
+
+}  // namespace detail
+
 /// The interpreter's handler addresses, exported for the translator (label addresses exist only
 /// inside the function that defines the labels).
 struct handler_map {
     const char* base = nullptr;
-    const void* const* table = nullptr;  ///< 256 handlers, indexed by decoded opcode
+    const void* const* table = nullptr;                               ///< 256 handlers, indexed by decoded opcode
+    const void* const (*spec)[detail::spec_regs] = nullptr;          ///< detail::spec_ops rows x r0..r9
 };
 
 namespace detail {
@@ -75,8 +95,13 @@ inline bool translate(std::span<const insn> code, std::span<tslot> out, const ha
     if (out.size() < code.size() || m.base == nullptr) return false;
     for (std::size_t k = 0; k < code.size(); ++k) {
         const insn& i = code[k];
-        const std::intptr_t h = reinterpret_cast<std::intptr_t>(m.table[i.opcode]) - reinterpret_cast<std::intptr_t>(m.base);
+        std::intptr_t h = reinterpret_cast<std::intptr_t>(m.table[i.opcode]) - reinterpret_cast<std::intptr_t>(m.base);
         if (h < INT16_MIN || h > INT16_MAX) return false;
+        // A specialised handler where one exists and is in reach (else the generic one serves).
+        if (const int row = detail::spec_row(i.opcode); row >= 0 && m.spec != nullptr && i.dst() < detail::spec_regs) {
+            const std::intptr_t hs = reinterpret_cast<std::intptr_t>(m.spec[row][i.dst()]) - reinterpret_cast<std::intptr_t>(m.base);
+            if (hs >= INT16_MIN && hs <= INT16_MAX) h = hs;
+        }
         tslot& t = out[k];
         t.h = static_cast<std::int16_t>(h);
         t.d = static_cast<std::uint8_t>(i.dst() * 8u);
@@ -105,10 +130,20 @@ template <std::size_t MaxFrames>
                                       std::uint64_t r1, std::uint64_t r2, handler_map* export_handlers = nullptr) noexcept {
     static_assert(MaxFrames >= 1 && MaxFrames <= 64);
     static const void* const tbl[256] = SE_EBPF_LABEL_TABLE;
+#define SE_ROW(k) {&&L_0x##k##_0, &&L_0x##k##_1, &&L_0x##k##_2, &&L_0x##k##_3, &&L_0x##k##_4, \
+                   &&L_0x##k##_5, &&L_0x##k##_6, &&L_0x##k##_7, &&L_0x##k##_8, &&L_0x##k##_9}
+    // Rows in the order of detail::spec_ops.
+    static const void* const spec[detail::spec_rows][detail::spec_regs] = {
+            SE_ROW(07), SE_ROW(0f), SE_ROW(17), SE_ROW(1f), SE_ROW(47), SE_ROW(4f), SE_ROW(57), SE_ROW(5f),
+            SE_ROW(67), SE_ROW(77), SE_ROW(a7), SE_ROW(af), SE_ROW(b7), SE_ROW(bf), SE_ROW(61), SE_ROW(69),
+            SE_ROW(71), SE_ROW(79), SE_ROW(30), SE_ROW(0d), SE_ROW(0e), SE_ROW(9d), SE_ROW(9e),
+    };
+#undef SE_ROW
     const char* const base = static_cast<const char*>(&&L_bad);
     if (export_handlers != nullptr) [[unlikely]] {
         export_handlers->base = base;
         export_handlers->table = tbl;
+        export_handlers->spec = spec;
         return {};
     }
     if (n == 0) [[unlikely]] return {run_fault::no_program, 0, 0};
@@ -140,6 +175,88 @@ template <std::size_t MaxFrames>
     goto *static_cast<const void*>(base + ip->h);
 #include <secengine/ebpf/detail/handlers.inc>
 
+    // ---- destination-specialised handlers: register r<R> is a constant offset from the
+    // register file (no field load, no scaling), for the opcodes of detail::spec_ops ----
+#define SE_R10(M, k, E) M(k, 0, E) M(k, 1, E) M(k, 2, E) M(k, 3, E) M(k, 4, E) M(k, 5, E) M(k, 6, E) M(k, 7, E) M(k, 8, E) M(k, 9, E)
+#define SE_SK(k, R, E)                 \
+    L_0x##k##_##R : {                  \
+        std::uint64_t& a = r[R];       \
+        const std::uint64_t b = SE_IMM64; \
+        E;                             \
+    }                                  \
+    SE_NEXT;
+#define SE_SX(k, R, E)                 \
+    L_0x##k##_##R : {                  \
+        std::uint64_t& a = r[R];       \
+        const std::uint64_t b = SE_SRC;   \
+        E;                             \
+    }                                  \
+    SE_NEXT;
+#define SE_SLD(k, R, T)                                            \
+    L_0x##k##_##R : {                                              \
+        T v_;                                                      \
+        __builtin_memcpy(&v_, SE_PADDR(SE_SRC, SE_OFF), sizeof v_); \
+        r[R] = v_;                                                 \
+    }                                                              \
+    SE_NEXT;
+#define SE_SAJ(k, R, E, EQ)                                   \
+    L_0x##k##_##R : {                                         \
+        std::uint64_t& a = r[R];                              \
+        const std::uint64_t b = SE_IMM64;                     \
+        E;                                                    \
+        ++ip;                                                 \
+        if ((a == SE_IMM64) == (EQ)) SE_JUMP(SE_OFF_F);       \
+    }                                                         \
+    SE_NEXT;
+#define SE_SAJ_ADD_EQ(k, R, E) SE_SAJ(k, R, E, true)
+#define SE_SAJ_ADD_NE(k, R, E) SE_SAJ(k, R, E, false)
+#define SE_SSHP(k, R, E)                                          \
+    L_0x##k##_##R : {                                             \
+        std::uint64_t& a = r[R];                                  \
+        const auto k1 = static_cast<std::uint32_t>(SE_IMM);       \
+        const auto k2 = static_cast<std::uint32_t>(SE_IMM_AT(1)); \
+        E;                                                        \
+        ++ip;                                                     \
+    }                                                             \
+    SE_NEXT;
+    SE_R10(SE_SK, 07, SE_EBPF_E_ADD)
+    SE_R10(SE_SX, 0f, SE_EBPF_E_ADD)
+    SE_R10(SE_SK, 17, SE_EBPF_E_SUB)
+    SE_R10(SE_SX, 1f, SE_EBPF_E_SUB)
+    SE_R10(SE_SK, 47, SE_EBPF_E_OR)
+    SE_R10(SE_SX, 4f, SE_EBPF_E_OR)
+    SE_R10(SE_SK, 57, SE_EBPF_E_AND)
+    SE_R10(SE_SX, 5f, SE_EBPF_E_AND)
+    SE_R10(SE_SK, 67, SE_EBPF_E_LSH)
+    SE_R10(SE_SK, 77, SE_EBPF_E_RSH)
+    SE_R10(SE_SK, a7, SE_EBPF_E_XOR)
+    SE_R10(SE_SX, af, SE_EBPF_E_XOR)
+    SE_R10(SE_SK, b7, SE_EBPF_E_MOV)
+    SE_R10(SE_SX, bf, SE_EBPF_E_MOV)
+    SE_R10(SE_SLD, 61, std::uint32_t)
+    SE_R10(SE_SLD, 69, std::uint16_t)
+    SE_R10(SE_SLD, 71, std::uint8_t)
+    SE_R10(SE_SLD, 79, std::uint64_t)
+    SE_R10(SE_SSHP, 30, SE_EBPF_E_LSH_RSH)
+    SE_R10(SE_SAJ_ADD_EQ, 0d, SE_EBPF_E_ADD)
+    SE_R10(SE_SAJ_ADD_NE, 0e, SE_EBPF_E_ADD)
+    SE_R10(SE_SAJ_ADD_EQ, 9d, SE_EBPF_E_SUB)
+    SE_R10(SE_SAJ_ADD_NE, 9e, SE_EBPF_E_SUB)
+#undef SE_SK
+#undef SE_SX
+#undef SE_SLD
+#undef SE_SAJ
+#undef SE_SAJ_ADD_EQ
+#undef SE_SAJ_ADD_NE
+#undef SE_SSHP
+#undef SE_R10
+
+#undef SE_IMM64
+#undef SE_FAULT
+#undef SE_JUMP
+#undef SE_ADDR
+#undef SE_PADDR
+#undef SE_CADDR
 #undef SE_REG
 #undef SE_DST
 #undef SE_SRC

@@ -165,6 +165,12 @@ template <std::size_t MaxFrames>
     goto *tbl[ip->opcode];
 #include <secengine/ebpf/detail/handlers.inc>
 
+#undef SE_IMM64
+#undef SE_FAULT
+#undef SE_JUMP
+#undef SE_ADDR
+#undef SE_PADDR
+#undef SE_CADDR
 #undef SE_DST
 #undef SE_SRC
 #undef SE_IMM

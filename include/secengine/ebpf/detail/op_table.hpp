@@ -19,19 +19,32 @@
 #define SE_EBPF_S64(v) static_cast<std::int64_t>(v)
 #define SE_EBPF_S32(v) static_cast<std::int32_t>(v)
 
+// The 64-bit ALU operations the threaded interpreter also has register-specialised handlers for.
+#define SE_EBPF_E_ADD a += b
+#define SE_EBPF_E_SUB a -= b
+#define SE_EBPF_E_OR a |= b
+#define SE_EBPF_E_AND a &= b
+#define SE_EBPF_E_LSH a <<= (b & 63)
+#define SE_EBPF_E_RSH a >>= (b & 63)
+#define SE_EBPF_E_XOR a ^= b
+#define SE_EBPF_E_MOV a = b
+// Shift pairs (detail/fuse.hpp): a <<= k1, then a >>= k2 (logical) or a s>>= k2 (arithmetic).
+#define SE_EBPF_E_LSH_RSH a = (a << (k1 & 63)) >> (k2 & 63)
+#define SE_EBPF_E_LSH_ARSH a = static_cast<std::uint64_t>(SE_EBPF_S64(a << (k1 & 63)) >> (k2 & 63))
+
 // clang-format off
 #define SE_EBPF_ALU64(X)                                                                                              \
-    X(07, 0f, a += b)                                                                                                 \
-    X(17, 1f, a -= b)                                                                                                 \
+    X(07, 0f, SE_EBPF_E_ADD)                                                                                                 \
+    X(17, 1f, SE_EBPF_E_SUB)                                                                                                 \
     X(27, 2f, a *= b)                                                                                                 \
     X(37, 3f, a = b ? a / b : 0)                                                                                      \
-    X(47, 4f, a |= b)                                                                                                 \
-    X(57, 5f, a &= b)                                                                                                 \
-    X(67, 6f, a <<= (b & 63))                                                                                         \
-    X(77, 7f, a >>= (b & 63))                                                                                         \
+    X(47, 4f, SE_EBPF_E_OR)                                                                                                 \
+    X(57, 5f, SE_EBPF_E_AND)                                                                                                 \
+    X(67, 6f, SE_EBPF_E_LSH)                                                                                         \
+    X(77, 7f, SE_EBPF_E_RSH)                                                                                         \
     X(97, 9f, a = b ? a % b : a)                                                                                      \
-    X(a7, af, a ^= b)                                                                                                 \
-    X(b7, bf, a = b)                                                                                                  \
+    X(a7, af, SE_EBPF_E_XOR)                                                                                                 \
+    X(b7, bf, SE_EBPF_E_MOV)                                                                                                  \
     X(c7, cf, a = static_cast<std::uint64_t>(SE_EBPF_S64(a) >> (b & 63)))                                             \
     X(e7, ef, a = SE_EBPF_S64(b) == 0 ? 0 : (SE_EBPF_S64(b) == -1 ? 0 - a : static_cast<std::uint64_t>(SE_EBPF_S64(a) / SE_EBPF_S64(b)))) \
     X(f7, ff, a = SE_EBPF_S64(b) == 0 ? a : (SE_EBPF_S64(b) == -1 ? 0 : static_cast<std::uint64_t>(SE_EBPF_S64(a) % SE_EBPF_S64(b))))
