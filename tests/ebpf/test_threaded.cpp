@@ -488,4 +488,11 @@ TEST_CASE("shift-pair fusion: clang's 32-bit zero and sign extension", "[threade
     REQUIRE(thr->load(q, {}, o).ok());
     CHECK(thr->code()[2].opcode == 0x67);
     CHECK(thr->run_raw({}).r0 == 5u >> 1);
+    // The fused opcodes are internal: a program that spells them is refused, not run.
+    for (const std::uint8_t op : {eb::detail::iop::lsh_rsh, eb::detail::iop::lsh_arsh}) {
+        const std::vector<insn> bad = {mov(0, 1), I(op, 0, 0, 0, 4), I(0x77, 0, 0, 0, 1), exit_()};
+        const auto lr = thr->load(bad, {}, o);
+        CHECK(lr.error == eb::verify_error::bad_opcode);
+        CHECK(lr.pc == 1u);
+    }
 }

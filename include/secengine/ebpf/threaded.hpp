@@ -136,7 +136,7 @@ template <std::size_t MaxFrames>
     static const void* const spec[detail::spec_rows][detail::spec_regs] = {
             SE_ROW(07), SE_ROW(0f), SE_ROW(17), SE_ROW(1f), SE_ROW(47), SE_ROW(4f), SE_ROW(57), SE_ROW(5f),
             SE_ROW(67), SE_ROW(77), SE_ROW(a7), SE_ROW(af), SE_ROW(b7), SE_ROW(bf), SE_ROW(61), SE_ROW(69),
-            SE_ROW(71), SE_ROW(79), SE_ROW(30), SE_ROW(0d), SE_ROW(0e), SE_ROW(9d), SE_ROW(9e),
+            SE_ROW(71), SE_ROW(79), SE_ROW(86), SE_ROW(0d), SE_ROW(0e), SE_ROW(9d), SE_ROW(9e),
     };
 #undef SE_ROW
     const char* const base = static_cast<const char*>(&&L_bad);
@@ -237,7 +237,7 @@ template <std::size_t MaxFrames>
     SE_R10(SE_SLD, 69, std::uint16_t)
     SE_R10(SE_SLD, 71, std::uint8_t)
     SE_R10(SE_SLD, 79, std::uint64_t)
-    SE_R10(SE_SSHP, 30, SE_EBPF_E_LSH_RSH)
+    SE_R10(SE_SSHP, 86, SE_EBPF_E_LSH_RSH)
     SE_R10(SE_SAJ_ADD_EQ, 0d, SE_EBPF_E_ADD)
     SE_R10(SE_SAJ_ADD_NE, 0e, SE_EBPF_E_ADD)
     SE_R10(SE_SAJ_ADD_EQ, 9d, SE_EBPF_E_SUB)
