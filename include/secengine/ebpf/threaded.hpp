@@ -17,6 +17,7 @@
 /// detail/op_table.hpp) and differ only in where an operand is read from. vm.hpp stays as the
 /// reference model and the host's fallback; tests/ebpf/test_threaded.cpp runs both on random
 /// verified programs.
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -47,12 +48,16 @@ inline constexpr std::uint8_t spec_ops[] = {0x07, 0x0f, 0x17, 0x1f, 0x47, 0x4f, 
                                             iop::add_jne, iop::sub_jeq, iop::sub_jne};
 inline constexpr std::size_t spec_rows = sizeof spec_ops, spec_regs = 10;
 
-/// Row of `opc` in the specialised table, or -1.
-[[nodiscard]] constexpr int spec_row(std::uint8_t opc) noexcept {
-    for (std::size_t k = 0; k < spec_rows; ++k)
-        if (spec_ops[k] == opc) return static_cast<int>(k);
-    return -1;
-}
+/// Row of each opcode in the specialised table, or -1: a 256-byte table in read-only data, so
+/// translating costs one load per instruction (it runs at every boot for the default program).
+inline constexpr auto spec_row_of = [] {
+    std::array<std::int8_t, 256> t{};
+    t.fill(-1);
+    for (std::size_t k = 0; k < spec_rows; ++k) t[spec_ops[k]] = static_cast<std::int8_t>(k);
+    return t;
+}();
+[[nodiscard]] constexpr int spec_row(std::uint8_t opc) noexcept { return spec_row_of[opc]; }
+static_assert(spec_row(0x07) == 0 && spec_row(iop::sub_jne) == static_cast<int>(spec_rows) - 1 && spec_row(0x95) == -1);
 
 }  // namespace detail
 
@@ -95,12 +100,15 @@ inline bool translate(std::span<const insn> code, std::span<tslot> out, const ha
     if (out.size() < code.size() || m.base == nullptr) return false;
     for (std::size_t k = 0; k < code.size(); ++k) {
         const insn& i = code[k];
-        std::intptr_t h = reinterpret_cast<std::intptr_t>(m.table[i.opcode]) - reinterpret_cast<std::intptr_t>(m.base);
-        if (h < INT16_MIN || h > INT16_MAX) return false;
-        // A specialised handler where one exists and is in reach (else the generic one serves).
-        if (const int row = detail::spec_row(i.opcode); row >= 0 && m.spec != nullptr && i.dst() < detail::spec_regs) {
-            const std::intptr_t hs = reinterpret_cast<std::intptr_t>(m.spec[row][i.dst()]) - reinterpret_cast<std::intptr_t>(m.base);
-            if (hs >= INT16_MIN && hs <= INT16_MAX) h = hs;
+        // The handler specialised on the destination register where one exists, else the
+        // generic one; a specialised handler out of reach falls back to the generic one.
+        const void* hp = m.table[i.opcode];
+        const int row = detail::spec_row(i.opcode);
+        if (row >= 0 && m.spec != nullptr && i.dst() < detail::spec_regs) hp = m.spec[row][i.dst()];
+        std::intptr_t h = reinterpret_cast<std::intptr_t>(hp) - reinterpret_cast<std::intptr_t>(m.base);
+        if (h < INT16_MIN || h > INT16_MAX) [[unlikely]] {
+            h = reinterpret_cast<std::intptr_t>(m.table[i.opcode]) - reinterpret_cast<std::intptr_t>(m.base);
+            if (h < INT16_MIN || h > INT16_MAX) return false;
         }
         tslot& t = out[k];
         t.h = static_cast<std::int16_t>(h);
