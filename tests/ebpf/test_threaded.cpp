@@ -5,7 +5,9 @@
 // new superinstructions are checked too).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstring>
+#include <utility>
 #include <memory>
 #include <random>
 #include <vector>
@@ -354,4 +356,143 @@ TEST_CASE("threaded slots: pre-scaled operands, offsets and fused jump offsets",
     CHECK(out[1].h != out[0].h);
     // Too few output slots: refused, not written past.
     CHECK_FALSE(eb::translate(raw, std::span<eb::tslot>(out, 3), m));
+}
+
+namespace {
+
+// A random straight-line-and-forward-jump program over every destination register r0..r9: the
+// opcodes with register-specialised handlers (threaded.hpp, detail::spec_ops), shift pairs
+// (fused to lsh_rsh / lsh_arsh), stack loads of every width (proven, so specialised) and
+// add/sub + jeq/jne pairs (fused). All registers are folded into r0 at the end, so a handler
+// writing the wrong register shows in r0.
+std::vector<insn> random_specialised(std::mt19937_64& rng, std::vector<std::pair<std::uint8_t, std::uint8_t>>& used) {
+    std::vector<insn> p;
+    auto rnd = [&](std::uint64_t n) { return static_cast<std::uint32_t>(rng() % n); };
+    auto imm = [&]() -> std::int32_t { return rnd(3) == 0 ? static_cast<std::int32_t>(rng()) : static_cast<std::int32_t>(rnd(80)) - 8; };
+    for (std::uint8_t r = 0; r <= 9; ++r) p.push_back(mov(r, imm()));
+    p.push_back(stxdw(10, -8, static_cast<std::uint8_t>(rnd(10))));
+    p.push_back(stxdw(10, -16, static_cast<std::uint8_t>(rnd(10))));
+    const std::uint8_t alu_k[] = {0x07, 0x17, 0x47, 0x57, 0x67, 0x77, 0xa7, 0xb7};
+    const std::uint8_t alu_x[] = {0x0f, 0x1f, 0x4f, 0x5f, 0xaf, 0xbf};
+    const std::uint8_t loads[] = {0x61, 0x69, 0x71, 0x79};
+    const std::size_t n = 4 + rnd(40);
+    for (std::size_t k = 0; k < n; ++k) {
+        const auto d = static_cast<std::uint8_t>(rnd(10)), s = static_cast<std::uint8_t>(rnd(10));
+        switch (rnd(6)) {
+            case 0: {
+                const std::uint8_t o = alu_k[rnd(std::size(alu_k))];
+                p.push_back(I(o, d, 0, 0, (o == 0x67 || o == 0x77) ? static_cast<std::int32_t>(rnd(64)) : imm()));
+                used.emplace_back(o, d);
+                break;
+            }
+            case 1: {
+                const std::uint8_t o = alu_x[rnd(std::size(alu_x))];
+                p.push_back(I(o, d, s, 0, 0));
+                used.emplace_back(o, d);
+                break;
+            }
+            case 2: {  // a stack load of 1, 2, 4 or 8 bytes inside the two written words
+                const std::uint8_t o = loads[rnd(std::size(loads))];
+                const int size = o == 0x79 ? 8 : o == 0x61 ? 4 : o == 0x69 ? 2 : 1;
+                const auto off = static_cast<std::int16_t>(-16 + static_cast<int>(rnd(static_cast<std::uint64_t>(17 - size))));
+                p.push_back(I(o, d, 10, off, 0));
+                used.emplace_back(o, d);
+                break;
+            }
+            case 3:  // shift pair: lsh then rsh or arsh, same register
+                p.push_back(I(0x67, d, 0, 0, static_cast<std::int32_t>(rnd(64))));
+                p.push_back(I(rnd(2) ? 0x77 : 0xc7, d, 0, 0, static_cast<std::int32_t>(rnd(64))));
+                used.emplace_back(eb::detail::iop::lsh_rsh, d);
+                break;
+            case 4: {  // add/sub then jeq/jne of the same register over one instruction
+                const std::int32_t k1 = static_cast<std::int32_t>(rnd(4)), k2 = static_cast<std::int32_t>(rnd(4));
+                p.push_back(I(rnd(2) ? 0x07 : 0x17, d, 0, 0, k1));
+                p.push_back(I(rnd(2) ? 0x15 : 0x55, d, 0, 1, k2));
+                p.push_back(I(0xa7, static_cast<std::uint8_t>(rnd(10)), 0, 0, imm()));
+                used.emplace_back(0x0d, d);
+                break;
+            }
+            default:  // a 32-bit operation between them (generic handler)
+                p.push_back(I(0xa4, d, 0, 0, imm()));
+                break;
+        }
+    }
+    for (std::uint8_t r = 1; r <= 9; ++r) p.push_back(I(0xaf, 0, r, 0, 0));  // r0 ^= r1..r9
+    p.push_back(exit_());
+    return p;
+}
+
+}  // namespace
+
+TEST_CASE("threaded dispatch: register-specialised handlers and shift pairs agree with the reference",
+          "[threaded]") {
+    auto thr = std::make_unique<test_program>();
+    auto ref = std::make_unique<test_program>();
+    auto plain = std::make_unique<test_program>();
+    ref->threaded_dispatch = false;
+    plain->threaded_dispatch = false;
+    plain->fuse_idioms = false;
+    std::mt19937_64 rng(0x15'b0);
+    eb::verifier_options o;
+    o.type = eb::prog_type::raw;
+    std::vector<std::pair<std::uint8_t, std::uint8_t>> used;
+    int accepted = 0, shift_pairs = 0;
+    for (int n = 0; n < 3000; ++n) {
+        const std::vector<insn> p = random_specialised(rng, used);
+        const auto lr = thr->load(p, {}, o);
+        INFO("program " << n << ": " << eb::name(lr.error) << " at " << lr.pc);
+        REQUIRE(lr.ok());  // every generated program is valid: a refusal is a generator or verifier bug
+        REQUIRE(ref->load(p, {}, o).ok());
+        REQUIRE(plain->load(p, {}, o).ok());
+        REQUIRE(runs_threaded_as_required(*thr));
+        ++accepted;
+        for (std::size_t k = 0; k < p.size(); ++k)
+            shift_pairs += thr->code()[k].opcode == eb::detail::iop::lsh_rsh || thr->code()[k].opcode == eb::detail::iop::lsh_arsh;
+        const auto a = thr->run_raw({}), b = ref->run_raw({}), c = plain->run_raw({});
+        REQUIRE(a.ok());
+        REQUIRE(a.r0 == b.r0);
+        REQUIRE(a.pc == b.pc);
+        REQUIRE(a.r0 == c.r0);
+        REQUIRE(a.pc == c.pc);
+    }
+    // Every specialised opcode of the generator was run with every destination register.
+    std::sort(used.begin(), used.end());
+    used.erase(std::unique(used.begin(), used.end()), used.end());
+    CHECK(used.size() == (8 + 6 + 4 + 1 + 1) * 10u);
+    CHECK(accepted == 3000);
+    CHECK(shift_pairs > 1000);
+}
+
+TEST_CASE("shift-pair fusion: clang's 32-bit zero and sign extension", "[threaded]") {
+    eb::verifier_options o;
+    o.type = eb::prog_type::raw;
+    auto thr = std::make_unique<test_program>();
+    // r0 = 0xffff_ffff_8000_0001; zero-extend (<< 32 >> 32), then sign-extend (<< 32 s>> 32).
+    std::vector<insn> p;
+    lddw(p, 0, 0xffff'ffff'8000'0001ull);
+    p.push_back(movr(1, 0));
+    p.push_back(I(0x67, 0, 0, 0, 32));
+    p.push_back(I(0x77, 0, 0, 0, 32));
+    p.push_back(I(0x67, 1, 0, 0, 32));
+    p.push_back(I(0xc7, 1, 0, 0, 32));
+    p.push_back(I(0x1f, 0, 1, 0, 0));  // r0 -= r1
+    p.push_back(exit_());
+    REQUIRE(thr->load(p, {}, o).ok());
+    CHECK(thr->code()[3].opcode == eb::detail::iop::lsh_rsh);
+    CHECK(thr->code()[5].opcode == eb::detail::iop::lsh_arsh);
+    const auto r = thr->run_raw({});
+    REQUIRE(r.ok());
+    CHECK(r.r0 == 0x8000'0001ull - 0xffff'ffff'8000'0001ull);
+    // A jump into the second shift keeps the pair apart (it is a block leader).
+    std::vector<insn> q = {mov(0, 5), jeq(0, 5, 1), I(0x67, 0, 0, 0, 4), I(0x77, 0, 0, 0, 1), exit_()};
+    REQUIRE(thr->load(q, {}, o).ok());
+    CHECK(thr->code()[2].opcode == 0x67);
+    CHECK(thr->run_raw({}).r0 == 5u >> 1);
+    // The fused opcodes are internal: a program that spells them is refused, not run.
+    for (const std::uint8_t op : {eb::detail::iop::lsh_rsh, eb::detail::iop::lsh_arsh}) {
+        const std::vector<insn> bad = {mov(0, 1), I(op, 0, 0, 0, 4), I(0x77, 0, 0, 0, 1), exit_()};
+        const auto lr = thr->load(bad, {}, o);
+        CHECK(lr.error == eb::verify_error::bad_opcode);
+        CHECK(lr.pc == 1u);
+    }
 }

@@ -34,6 +34,7 @@ enum class verify_error : std::uint8_t {
     recursion,             ///< a local call cycle
     too_complex,           ///< more basic blocks / functions / passes than the verifier capacity
     bad_map_spec,          ///< a declared map is malformed or does not fit the map memory
+    not_threaded,          ///< no threaded form (a handler beyond the slot's reach) and no reference VM in this build
     count_
 };
 
@@ -64,6 +65,7 @@ inline constexpr std::string_view verify_error_names[] = {
     "recursion",
     "too_complex",
     "bad_map_spec",
+    "not_threaded",
 };
 static_assert(std::size(verify_error_names) == static_cast<std::size_t>(verify_error::count_));
 

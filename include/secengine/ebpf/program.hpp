@@ -68,7 +68,7 @@ public:
         (void)maps_.configure(p.maps());
         for (std::size_t k = 0; k < N; ++k) code_[k] = p.code()[k];
         n_ = static_cast<std::uint32_t>(N);
-        thread_code();
+        if (auto t = thread_code(); !t.ok()) return t;
         type_ = p.options().type;
         counters_.fill(0);
         ::new (static_cast<void*>(&work_.regs)) register_file{};
@@ -94,6 +94,11 @@ public:
     /// Whether the loaded program runs threaded (false only when switched off or a handler lies
     /// beyond the threaded slot's 16-bit reach, which tests/ebpf checks does not happen).
     [[nodiscard]] bool threaded() const noexcept { return threaded_; }
+    /// Whether this build keeps the byte-dispatch reference (vm.hpp) as the fallback: hosted
+    /// builds do (tests, tools, and the AddressSanitizer build, whose handlers can lie beyond the
+    /// threaded slot's reach); the freestanding kernel does not, which saves its .text, and there
+    /// a program without a threaded form is refused (verify_error::not_threaded).
+    static constexpr bool reference_fallback = __STDC_HOSTED__ != 0;
 
     /// XDP run: r1 = struct xdp_md (data, data_end point into `frame`). Per-run work is the
     /// packet bounds, the context fields and the registers; everything else is set at load.
@@ -126,17 +131,27 @@ public:
 
 private:
     run_result dispatch(std::uint64_t r1, std::uint64_t r2) noexcept {
-        if (threaded_) [[likely]]
-            return run_threaded<Limits::max_frames>(thr_.data(), code_.data(), n_, env_, work_.regs, r1, r2);
-        return run<Limits::max_frames>(code(), env_, work_.regs, r1, r2);
+        if constexpr (reference_fallback) {
+            if (!threaded_) [[unlikely]]
+                return run<Limits::max_frames>(code(), env_, work_.regs, r1, r2);
+        }
+        return run_threaded<Limits::max_frames>(thr_.data(), code_.data(), n_, env_, work_.regs, r1, r2);
     }
-    /// Build the threaded form of the decoded program (threaded.hpp).
-    [[gnu::cold]] void thread_code() noexcept {
+    /// Build the threaded form of the decoded program (threaded.hpp). Without the reference
+    /// fallback a program that has none is unloaded and refused.
+    [[gnu::cold]] load_result thread_code() noexcept {
         threaded_ = false;
-        if (!threaded_dispatch) return;
-        handler_map m;
-        (void)run_threaded<Limits::max_frames>(nullptr, nullptr, 0, env_, work_.regs, 0, 0, &m);
-        threaded_ = translate(code(), thr_, m);
+        if (threaded_dispatch) {
+            handler_map m;
+            (void)run_threaded<Limits::max_frames>(nullptr, nullptr, 0, env_, work_.regs, 0, 0, &m);
+            threaded_ = translate(code(), thr_, m);
+        }
+        if (!threaded_ && !reference_fallback) {
+            n_ = 0;
+            (void)maps_.configure({});
+            return {verify_error::not_threaded, 0};
+        }
+        return {};
     }
     [[gnu::cold]] load_result load_into_slot(std::span<const insn> code, std::span<const map_spec> maps, verifier_options opt) noexcept {
         if (code.size() > Limits::max_insns) return {verify_error::too_long, static_cast<std::uint32_t>(Limits::max_insns)};
@@ -163,7 +178,7 @@ private:
         if (fuse_idioms)
             detail::fuse(out, std::span<const std::uint32_t>(scratch.leader.data(), scratch.blocks));
         n_ = static_cast<std::uint32_t>(code.size());
-        thread_code();
+        if (auto t = thread_code(); !t.ok()) return t;
         type_ = opt.type;
         counters_.fill(0);
         return r;

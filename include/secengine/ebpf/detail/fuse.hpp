@@ -1,12 +1,14 @@
 #pragma once
 /// \file Load-time superinstructions for clang's commonest XDP idioms.
 ///
-/// Dispatch dominates an interpreter's cost on short filters, so five idioms are fused into one
+/// Dispatch dominates an interpreter's cost on short filters, so six idioms are fused into one
 /// dispatch after verification: the packet bounds check `mov rX, rA; add rX, K; jgt rX, rB, L`
 /// (from `if (p + K > data_end)`), a proven load followed by `jeq/jne` of the loaded register
 /// against an immediate (header field tests), the two context loads every XDP program starts
 /// with (`data`, `data_end`), `mov r0, K; exit` (`return XDP_PASS;`) and `add/sub rX, K` followed
-/// by `jeq/jne rX, K2` (a counted loop's decrement-and-branch). The fused opcode replaces the first slot only; the
+/// by `jeq/jne rX, K2` (a counted loop's decrement-and-branch), and a left shift followed by a
+/// right or arithmetic right shift of the same register by immediates (clang's zero- and
+/// sign-extension of a 32-bit value, `r <<= 32; r >>= 32`, in code built without alu32). The fused opcode replaces the first slot only; the
 /// others keep their decoded form, and fusion happens only where no jump lands inside the group
 /// (the verifier's block leaders), so the program's meaning and pc numbering are unchanged.
 #include <cstdint>
@@ -51,6 +53,11 @@ constexpr void fuse(std::span<insn> code, std::span<const std::uint32_t> leaders
         }
         if (a.opcode == 0xb7 && a.dst() == 0 && b.opcode == op::exit_insn) {
             a.opcode = iop::mov_r0_exit;
+            ++pc;
+            continue;
+        }
+        if (a.opcode == 0x67 && (b.opcode == 0x77 || b.opcode == 0xc7) && b.dst() == a.dst()) {
+            a.opcode = b.opcode == 0x77 ? iop::lsh_rsh : iop::lsh_arsh;
             ++pc;
             continue;
         }

@@ -49,5 +49,7 @@ inline constexpr std::uint8_t ld_ctx2 = 0x20;       ///< two struct xdp_md loads
 inline constexpr std::uint8_t mov_r0_exit = 0x28;   ///< mov r0, K; exit (clang's `return K;`)
 /// add/sub rX, K, then jeq/jne rX, K2 (a counted loop's decrement-and-branch, a running index test)
 inline constexpr std::uint8_t add_jeq = 0x0d, add_jne = 0x0e, sub_jeq = 0x9d, sub_jne = 0x9e;
+/// lsh rX, K1; rsh/arsh rX, K2 (clang's zero- and sign-extension of a 32-bit value: `<<= 32; >>= 32`)
+inline constexpr std::uint8_t lsh_rsh = 0x86, lsh_arsh = 0x8e;  ///< JMP32-class values RFC 9669 leaves unused
 
 }  // namespace secengine::ebpf::detail::iop
