@@ -12,6 +12,7 @@
 
 #include <secengine/alert_ring.hpp>
 #include <secengine/inject/detector.hpp>
+#include <secengine/inject/http_request.hpp>
 
 #include "json_text.hpp"
 
