@@ -11,6 +11,7 @@
 
 #include "address_text.hpp"
 #include "eve_fields.hpp"
+#include "eve_injection.hpp"
 #include "json_text.hpp"
 
 namespace secengine::host {
@@ -134,6 +135,8 @@ std::string eve_engine_alert(const secengine::alert_event& a, const eve_alert_co
     o += ",\"metadata\":{\"reason\":[\"" + std::string(secengine::name(a.reason)) + "\"],\"stage\":[\"" +
          std::to_string(a.stage) + "\"]";
     if (c.suppressed_before) o += ",\"suppressed_before\":[\"" + std::to_string(*c.suppressed_before) + "\"]";
+    // The injection detector's finding, with the keys secreplay's EVE gives it (eve_injection.hpp).
+    if (injection_fields f; injection_of(a, f)) o += "," + eve_injection_metadata(f);
     o += "}}";
     if (!c.host.empty()) o += ",\"host\":" + json_string(c.host);
     if (c.appliance_ticks) o += ",\"appliance\":{\"ticks\":" + std::to_string(*c.appliance_ticks) + "}";

@@ -1,6 +1,7 @@
 #include "eve_rule_alert.hpp"
 
 #include "eve_fields.hpp"
+#include "eve_injection.hpp"
 #include "http_sessions.hpp"
 #include "json_text.hpp"
 
@@ -36,10 +37,7 @@ std::string eve_alert_line(const rule_alert& a, const eve_context& c) {
     o += ",\"signature\":" + json_string(a.msg) + ",\"category\":" + json_string(c.category);
     o += ",\"severity\":" + std::to_string(a.priority);
     if (a.has_finding) {  // the injection detector: where, which parameter, the token fingerprint
-        const auto& f = a.finding;
-        o += ",\"metadata\":{\"detector\":[" + json_string(inject::name(f.what.kind)) + "],\"location\":[" +
-             json_string(inject::name(f.where)) + "],\"parameter\":[" + json_string(f.name) + "],\"fingerprint\":[" +
-             json_string(f.what.fingerprint()) + "]}";
+        o += ",\"metadata\":{" + eve_injection_metadata(injection_of(a.finding)) + "}";
     }
     o += "}";
     switch (a.app) {

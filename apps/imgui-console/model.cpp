@@ -11,6 +11,7 @@
 
 #include "control_client.hpp"
 #include "eve_engine_alert.hpp"
+#include "eve_injection.hpp"
 #include "eve_fields.hpp"
 
 namespace console {
@@ -28,13 +29,17 @@ std::string format_alert_line(const alert_entry& e) {
     const std::time_t t = static_cast<std::time_t>(e.wall_us / 1'000'000);
     std::tm tm{};
     gmtime_r(&t, &tm);
-    const auto sig = secengine::host::describe(wire::to_alert_event(a));
+    const secengine::alert_event ev = wire::to_alert_event(a);
+    const auto sig = secengine::host::describe(ev);
     const auto pn = secengine::host::proto_name(a.ip_proto);
     const std::string proto = pn.empty() ? "proto " + std::to_string(a.ip_proto) : std::string(pn);
     char buf[320];
     std::snprintf(buf, sizeof buf, "%02d:%02d:%02d.%03d  %-14s %s  %s %s:%u -> %s:%u  stage %u", tm.tm_hour, tm.tm_min, tm.tm_sec,
                   static_cast<int>((e.wall_us / 1000) % 1000), std::string(secengine::name(a.why())).c_str(), sig.signature.c_str(),
                   proto.c_str(), address_text(a.src).c_str(), a.sport, address_text(a.dst).c_str(), a.dport, a.stage);
+    // The injection detector's parameter and fingerprint, as secctl alerts prints them.
+    if (secengine::host::injection_fields f; secengine::host::injection_of(ev, f))
+        return std::string(buf) + "  " + secengine::host::injection_text(f);
     return buf;
 }
 

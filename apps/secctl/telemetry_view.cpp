@@ -11,6 +11,7 @@
 
 #include "address_text.hpp"
 #include "eve_engine_alert.hpp"
+#include "eve_injection.hpp"
 #include "eve_fields.hpp"
 
 namespace secctl {
@@ -109,11 +110,14 @@ std::int64_t wall_us() {
 
 std::string alert_text(const wire::alert& a, std::int64_t us) {
     using secengine::host::address_text;
-    const auto d = secengine::host::describe(wire::to_alert_event(a));
-    return fmt("%s alert %s \"%s\" stage %u %s:%u -> %s:%u proto %u detail %u suppressed %u",
+    const secengine::alert_event e = wire::to_alert_event(a);
+    const auto d = secengine::host::describe(e);
+    std::string o = fmt("%s alert %s \"%s\" stage %u %s:%u -> %s:%u proto %u detail %u suppressed %u",
                secengine::host::eve_timestamp(us / 1'000'000, us % 1'000'000).c_str(), std::string(secengine::name(a.why())).c_str(),
                d.signature.c_str(), a.stage, address_text(a.src, a.ip_version).c_str(), a.sport,
                address_text(a.dst, a.ip_version).c_str(), a.dport, a.ip_proto, a.detail, a.suppressed);
+    if (secengine::host::injection_fields f; secengine::host::injection_of(e, f)) o += " " + secengine::host::injection_text(f);
+    return o;
 }
 
 std::string sensor_name(const std::string& configured, const std::string& appliance) {

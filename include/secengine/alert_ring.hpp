@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 #include <secengine/net/packet.hpp>
 #include <secengine/verdict.hpp>
@@ -28,6 +29,38 @@ struct alert_event {
     std::uint8_t flags = 0;  ///< alert_only: the rule alerted, the packet was not dropped
     static constexpr std::uint8_t alert_only = 1;
 
+    /// Injection-detector alerts (slot 6, inject/detector.hpp): what the detector found where,
+    /// so the operator sees the same `alert.metadata` from the kernel as from secreplay. Bounded
+    /// copies, cut to the first bytes (the 20-byte name holds what real forms use; a SQL
+    /// fingerprint is at most 5 tokens; the XSS/command/path evidence is cut to 8), with a cut
+    /// bit in each length byte. attack == 0: not an injection alert (the rest is zero).
+    static constexpr std::size_t param_capacity = 20;
+    static constexpr std::size_t fingerprint_capacity = 8;
+    static constexpr std::uint8_t cut_bit = 0x80;  ///< in param_len / fingerprint_len: the source was longer
+    std::uint8_t attack = 0;           ///< inject::attack_kind (0 = none)
+    std::uint8_t location = 0;         ///< inject::param_source: query, body, cookie, ...
+    std::uint8_t param_len = 0;        ///< bytes in `param` (low 5 bits) | cut_bit
+    std::uint8_t fingerprint_len = 0;  ///< bytes in `fingerprint` (low 4 bits) | cut_bit
+    std::array<char, param_capacity> param{};
+    std::array<char, fingerprint_capacity> fingerprint{};
+
+    /// Records an injection finding: its kind and location (the enums' values) and the first
+    /// bytes of the parameter name and of the fingerprint.
+    constexpr void set_injection(std::uint8_t kind, std::uint8_t where, std::string_view name, std::string_view fp) noexcept {
+        attack = kind;
+        location = where;
+        param_len = copy_cut(param, name);
+        fingerprint_len = copy_cut(fingerprint, fp);
+    }
+    [[nodiscard]] constexpr std::string_view param_name() const noexcept {
+        return {param.data(), clamp(param_len & 0x1fu, param_capacity)};
+    }
+    [[nodiscard]] constexpr std::string_view fingerprint_text() const noexcept {
+        return {fingerprint.data(), clamp(fingerprint_len & 0x0fu, fingerprint_capacity)};
+    }
+    [[nodiscard]] constexpr bool param_cut() const noexcept { return (param_len & cut_bit) != 0; }
+    [[nodiscard]] constexpr bool fingerprint_cut() const noexcept { return (fingerprint_len & cut_bit) != 0; }
+
     /// Fills the addressing fields from a parsed packet.
     constexpr void set_packet(const net::packet_view& p) noexcept {
         ip_proto = p.ip_proto;
@@ -47,6 +80,15 @@ struct alert_event {
     }
 
 private:
+    static constexpr std::size_t clamp(std::size_t n, std::size_t cap) noexcept { return n < cap ? n : cap; }
+    template <std::size_t N>
+    static constexpr std::uint8_t copy_cut(std::array<char, N>& out, std::string_view in) noexcept {
+        static_assert(N < 0x20, "the length and the cut bit share a byte");
+        out = {};
+        const std::size_t n = clamp(in.size(), N);
+        for (std::size_t i = 0; i < n; ++i) out[i] = in[i];
+        return static_cast<std::uint8_t>(n | (in.size() > N ? cut_bit : 0u));
+    }
     static constexpr void map_v4(std::array<std::uint8_t, 16>& a, std::uint32_t v4) noexcept {
         a = {};
         a[10] = a[11] = 0xff;
@@ -56,7 +98,8 @@ private:
         a[15] = static_cast<std::uint8_t>(v4);
     }
 };
-static_assert(sizeof(alert_event) == 56);
+// 56 bytes of addressing + 32 of injection metadata: the ring holds 15 (appliance.hpp, docs/memory.md).
+static_assert(sizeof(alert_event) == 88);
 
 template <std::size_t Capacity>
 class alert_ring {

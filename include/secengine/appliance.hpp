@@ -84,6 +84,10 @@ struct appliance_config : default_config {
     /// connections during a 20,000 pps SYN flood, while a faster flood's SYNs (a host embedding
     /// the library, a faster board) cost stages 3-6 at most this many new flows a second.
     static constexpr std::uint32_t syn_budget_pps = 40'000;
+    /// 15 alerts of 88 bytes (the injection's parameter name and fingerprint ride along,
+    /// alert_ring.hpp): 15 not 16 keeps the ring's growth within the kernel's RAM budget
+    /// (docs/memory.md); telemetry drains it every loop turn.
+    static constexpr std::size_t alert_capacity = 15;
     using ebpf_stage = appliance::default_ebpf_stage;
     using dpi_stage = appliance::default_rules_stage;
 };

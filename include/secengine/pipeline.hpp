@@ -180,6 +180,13 @@ public:
             // drop, with sid/gid/rev) pushes them to the ring itself, the drop's included.
             if constexpr (requires { dpi_.inspect(ctx, alerts_); }) {
                 const stage_decision d = dpi_.inspect(ctx, alerts_);
+                // A connection this stage dropped is over (its verdict stays in the stage's own
+                // table): its entry leaves at the closed timeout, not the established one. Held
+                // 300 s, the server halves of reset requests (the server never hears of the
+                // drop) filled the probe windows and new SYNs found no entry (full sqlmap run).
+                if ((d.reason == drop_reason::dpi_signature || d.reason == drop_reason::http_uninspected) &&
+                    flow != nullptr && p.is_tcp())
+                    closing = flow_state::closed;
                 if (d.reason != drop_reason::none) return late_drop(p, now, d, 6, flow, closing, false);
             } else {
                 const stage_decision d = dpi_.inspect(ctx);

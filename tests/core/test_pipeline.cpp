@@ -25,7 +25,9 @@ constexpr std::uint32_t client = 0x0a00000a, server = 0x0a000014;
 
 TEST_CASE("sizeof the default engine", "[pipeline]") {
     std::printf("sizeof(secengine::pipeline<default_config>) = %zu bytes\n", sizeof(pipeline<>));
-    CHECK(sizeof(pipeline<>) <= 24 * 1024);
+    // 24 KiB + 512 B: the 16 alert records grew by 32 B each (the injection detector's parameter
+    // name and fingerprint, alert_ring.hpp); the kernel's own budget is docs/memory.md's.
+    CHECK(sizeof(pipeline<>) <= 24 * 1024 + 512);
 }
 
 TEST_CASE("received == passed + dropped over random, mutated and valid traffic", "[pipeline][property]") {

@@ -51,6 +51,8 @@ FULL = ['--level', '3', '--risk', '2', '--technique', 'BEUSTQ']
 # (default N in --batch: it would give up, not conclude); "continue" answers that and the WAF
 # question with Y, so sqlmap runs every test and reports its verdict.
 ANSWERS = '--answers=continue=Y'
+# Seconds one sqlmap run through the appliance may take (--sqlmap-timeout; a list so main() sets it).
+SQLMAP_TIMEOUT = [3000]
 
 results = e2e_common.new_results(runs=[])
 check = e2e_common.checker(results)
@@ -78,14 +80,26 @@ def verdict(out, param):
 
 
 def run_sqlmap(topo, netns, point, levels, work, tag, timeout):
+    """sqlmap in `netns`; its console output goes to work/sqlmap-TAG.log while it runs (a long
+    run can be watched with tail -f). A run past `timeout` seconds is killed and its verdict is
+    'timeout' (what it printed so far is kept)."""
     outdir = os.path.join(work, 'sqlmap-' + tag)
+    logf = os.path.join(work, 'sqlmap-%s.log' % tag)
     t0 = time.time()
-    r = (topo.server if netns == 'server' else topo.client)(*sqlmap_cmd(point, levels, outdir), timeout=timeout)
+    with open(logf, 'w') as f:
+        proc = topo.popen(netns, *sqlmap_cmd(point, levels, outdir), stdout=f, stderr=subprocess.STDOUT,
+                          stdin=subprocess.DEVNULL)
+        try:
+            rc = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            rc = proc.wait()
+            rc = 'timeout'
     secs = time.time() - t0
-    out = r.stdout + r.stderr
-    open(os.path.join(work, 'sqlmap-%s.log' % tag), 'w').write(out)
+    out = open(logf, errors='replace').read()
     m = re.search(r'with a total of (\d+) HTTP\(s\) requests', out)
-    return {'verdict': verdict(out, POINTS[point]['param']), 'seconds': round(secs, 1), 'rc': r.returncode,
+    return {'verdict': 'timeout' if rc == 'timeout' else verdict(out, POINTS[point]['param']),
+            'seconds': round(secs, 1), 'rc': rc,
             'sqlmap_counted': int(m.group(1)) if m else None,
             'tail': [l for l in out.splitlines() if l.strip()][-6:]}
 
@@ -179,7 +193,7 @@ def attack(topo, point, levels, work, tag, log, crs, kernel_figures):
     cap = test_e2e.Capture(topo, 'client', 'se-tap0', os.path.join(work, tag + '.pcap'), 'tcp port 80')
     n_log = len(target_log(log))
     before = topo.qemu.stats()
-    run = run_sqlmap(topo, 'client', point, levels, work, tag, timeout=3000)
+    run = run_sqlmap(topo, 'client', point, levels, work, tag, timeout=SQLMAP_TIMEOUT[0])
     topo.client('ss', '-K', 'dst', SERVER)
     after = test_e2e.stats_quiet(topo)
     reqs = client_requests(cap.stop())
@@ -238,6 +252,9 @@ def main():
     ap.add_argument('--results', default=None)
     ap.add_argument('--crs', default=os.path.join(ROOT, 'build', 'host', 'bench', 'detect', 'crs_requests'))
     ap.add_argument('--full', action='store_true', help='level 3 risk 2, all techniques, GET and POST (also SECENGINE_E2E_FULL=1)')
+    ap.add_argument('--points', default=None, help='comma-separated injection points (get_id, post_q); default: all of the mode')
+    ap.add_argument('--sqlmap-timeout', type=int, default=3000, help='seconds one sqlmap run through the appliance may take')
+    ap.add_argument('--no-drop-run', action='store_true', help='--full without the silent-drop slice at the end')
     ap.add_argument('--keep', action='store_true', help='keep captures and logs (work directory printed)')
     a = ap.parse_args()
     rc = e2e_common.preflight('the sqlmap e2e test', ('sqlmap', 'tshark', 'ss'))
@@ -250,6 +267,13 @@ def main():
         print('note: %s not built: the CRS comparison is skipped (build the host tree first)' % a.crs)
     levels = FULL if full else SLICE
     points = ['get_id', 'post_q'] if full else ['get_id']
+    if a.points:
+        points = a.points.split(',')
+        unknown = [p for p in points if p not in POINTS]
+        if unknown:
+            print('FAIL: unknown injection point(s) %s (known: %s)' % (unknown, ', '.join(POINTS)))
+            return 1
+    SQLMAP_TIMEOUT[0] = a.sqlmap_timeout
     import e2e_topology
     results.update({'mode': 'full' if full else 'slice', 'sqlmap_args': ' '.join(levels), 'elf': elf,
                     'sqlmap_version': subprocess.run(['sqlmap', '--version'], capture_output=True, text=True).stdout.split()[0]})
@@ -285,7 +309,7 @@ def main():
             target.kill()
             target.wait()
             results['final_stats'] = topo.qemu.stats()
-        if full:
+        if full and not a.no_drop_run:
             # What the reset saves: the default slice against silent drops (sqlmap waits for its
             # timeout, 30 s unless told otherwise, and retries 3 times).
             with e2e_topology.Topology(elf, None, DROP_BOOTARGS, log_dir=work) as topo:

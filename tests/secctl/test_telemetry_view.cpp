@@ -14,7 +14,10 @@
 #include <string>
 #include <vector>
 
+#include <secengine/alert_ring.hpp>
+#include <secengine/inject/detector.hpp>
 #include <secengine/verdict.hpp>
+#include <secengine/wire/telemetry.hpp>
 
 #include "telemetry_view.hpp"
 
@@ -306,4 +309,45 @@ TEST_CASE("watch: overdue stats are labelled OFFLINE with their age, current one
             CHECK_THAT(v, Catch::StartsWith("secengine 10.0.0.2"));
         }
     }
+}
+
+TEST_CASE("an injection alert: text and EVE name the parameter and fingerprint, and say when the kernel cut them") {
+    std::mt19937_64 rng(1214);
+    for (int i = 0; i < 300; ++i) {
+        secengine::alert_event e;
+        e.reason = secengine::drop_reason::dpi_signature;
+        e.stage = 6;
+        e.detail = 1200005;
+        e.ip_version = 4;
+        e.ip_proto = 6;
+        std::string name;
+        const std::size_t n = 1 + rng() % 40;
+        for (std::size_t k = 0; k < n; ++k) name += "abcdefghijklmnopqrstuvwxyz_"[rng() % 27];
+        e.set_injection(1, static_cast<std::uint8_t>(rng() % 6), name, "s&1o1");
+        const wire::alert a = wire::make_alert(e, 0);
+        const bool cut = n > 20;
+        const std::string shown = name.substr(0, 20) + (cut ? "..." : "");
+        const std::string where(secengine::inject::name(static_cast<secengine::inject::param_source>(e.location)));
+        const std::string line = alert_text(a, 1'796'126'400'000'000);
+        INFO(line);
+        CHECK_THAT(line, Catch::EndsWith(" sql in " + where + " \"" + shown + "\" fingerprint \"s&1o1\""));
+        const std::string eve = alert_eve(a, 1'796'126'400'000'000, "s");
+        INFO(eve);
+        CHECK(eve.find("\"detector\":[\"sql\"],\"location\":[\"" + where + "\"],\"parameter\":[\"" + name.substr(0, 20) +
+                       "\"],\"fingerprint\":[\"s&1o1\"]") != std::string::npos);
+        CHECK((eve.find("\"truncated\":[\"parameter\"]") != std::string::npos) == cut);
+    }
+    // Hostile bytes in a name reach the terminal escaped, never raw.
+    secengine::alert_event e;
+    e.reason = secengine::drop_reason::dpi_signature;
+    e.stage = 6;
+    e.set_injection(1, 0, std::string_view("a\x1b[2Jb\"\n", 8), "s");
+    const std::string line = alert_text(wire::make_alert(e, 0), 0);
+    CHECK(line.find('\x1b') == std::string::npos);
+    CHECK(line.find('\n') == std::string::npos);
+    // Other alerts carry no injection part.
+    secengine::alert_event plain;
+    plain.reason = secengine::drop_reason::scan;
+    plain.stage = 3;
+    CHECK(alert_eve(wire::make_alert(plain, 0), 0, "s").find("\"parameter\"") == std::string::npos);
 }

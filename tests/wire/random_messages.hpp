@@ -67,6 +67,12 @@ inline void fix(alert& a, std::mt19937_64& rng) {
     a.stage = static_cast<std::uint8_t>(rng() % 7);
     constexpr std::uint8_t versions[] = {0, 4, 6};
     a.ip_version = versions[rng() % 3];
+    a.layout = alert_layout;
+    auto& j = a.injection;
+    j.attack = static_cast<std::uint8_t>(rng() % static_cast<unsigned>(secengine::inject::attack_kind::count_));
+    j.location = static_cast<std::uint8_t>(rng() % static_cast<unsigned>(secengine::inject::param_source::count_));
+    j.cut = static_cast<std::uint8_t>(rng() % 4);
+    if (j.attack == 0) j = {};
 }
 template <class P>
 void fix_page(P& p, std::uint32_t count, std::mt19937_64& rng) {

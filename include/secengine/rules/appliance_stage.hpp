@@ -298,7 +298,7 @@ private:
                     // The first dropping rule decides (action order), or the operator (set_drops_reject).
                     rejected_ = a.rule.act == action::reject || drops_reject_;
                 }
-                push(ring, ctx, a.rule.sid, a.rule.gid, a.rule.rev, dropping);
+                push(ring, ctx, a.rule.sid, a.rule.gid, a.rule.rev, dropping, drop_reason::dpi_signature, a.finding);
             },
             [&](session_type& s) { lend(*sl, s); });
         stats_.candidate_overflow += sl->s.stats().candidate_overflow - before;
@@ -365,7 +365,7 @@ private:
 
     template <class Ring>
     void push(Ring& ring, const stage_context& ctx, std::uint32_t sid, std::uint32_t gid, std::uint32_t rev, bool dropped,
-              drop_reason why = drop_reason::dpi_signature) noexcept {
+              drop_reason why = drop_reason::dpi_signature, const inject::request_finding* finding = nullptr) noexcept {
         alert_event e;
         e.time = ctx.now;
         e.reason = why;
@@ -375,6 +375,11 @@ private:
         e.rev = static_cast<std::uint16_t>(rev > 0xffff ? 0xffff : rev);
         e.flags = dropped ? 0 : alert_event::alert_only;
         e.set_packet(ctx.packet);
+        // The detector's finding (its name points into the request buffers, valid only now):
+        // the first bytes are copied into the record, as secreplay's EVE shows them in full.
+        if (finding != nullptr)
+            e.set_injection(static_cast<std::uint8_t>(finding->what.kind), static_cast<std::uint8_t>(finding->where),
+                            finding->name, finding->what.fingerprint());
         ring.push(e);
         ++stats_.alerts;
     }

@@ -21,6 +21,13 @@ struct bounded {
 
     [[nodiscard]] constexpr std::span<const T> view() const noexcept { return {items.data(), count}; }
     [[nodiscard]] constexpr bool full() const noexcept { return count == N; }
+    /// Equal when the meaningful items are (what the wire carries; the unused tail is not compared).
+    friend constexpr bool operator==(const bounded& a, const bounded& b) noexcept {
+        if (a.count != b.count) return false;
+        for (std::size_t i = 0; i < a.count && i < N; ++i)
+            if (!(a.items[i] == b.items[i])) return false;
+        return true;
+    }
     /// Appends `v`; false (and nothing changes) when full.
     constexpr bool push(const T& v) noexcept {
         if (full()) return false;

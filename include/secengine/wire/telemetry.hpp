@@ -9,6 +9,7 @@
 
 #include "../alert_ring.hpp"
 #include "../detail/wire_codec.hpp"
+#include "../inject/detector.hpp"
 #include "../net/parse_error.hpp"
 #include "../verdict.hpp"
 #include "bounded.hpp"
@@ -115,8 +116,40 @@ struct map_counters {
     }
 };
 
+/// The layout of `alert` this side speaks. It is the first byte after the v1 fields, so a v1
+/// alert (60 bytes) is one field short - `length_mismatch` - and a later layout is
+/// `unsupported_version` (its `check()` runs before the trailing-bytes check): an old and a new
+/// side refuse each other's alerts by name, neither misreads them.
+inline constexpr std::uint8_t alert_layout = 2;
+
+/// Injection metadata of an alert (docs/protocol.md "Telemetry", alert_ring.hpp): the detector
+/// that fired, where, and the first bytes of the parameter name and the fingerprint, each with
+/// a cut flag. All zero / empty for alerts that are not the injection detector's.
+struct alert_injection {
+    static constexpr std::uint8_t param_cut = 1, fingerprint_cut = 2;
+    std::uint8_t attack = 0;    ///< inject::attack_kind (0 = none)
+    std::uint8_t location = 0;  ///< inject::param_source
+    std::uint8_t cut = 0;       ///< param_cut | fingerprint_cut: the kernel kept only the first bytes
+    bounded<std::uint8_t, alert_event::param_capacity> param;
+    bounded<std::uint8_t, alert_event::fingerprint_capacity> fingerprint;
+    template <class S, class IO> static constexpr void fields(S& s, IO& io) {
+        io.field(s.attack); io.field(s.location); io.field(s.cut); io.field(s.param); io.field(s.fingerprint);
+    }
+    [[nodiscard]] constexpr wire_error check() const noexcept {
+        if (attack >= static_cast<std::uint8_t>(inject::attack_kind::count_) ||
+            location >= static_cast<std::uint8_t>(inject::param_source::count_) || (cut & ~3u) != 0)
+            return wire_error::out_of_range;
+        // No finding, no metadata: a record that says "none" but carries bytes is not one we sent.
+        if (attack == 0 && (location != 0 || cut != 0 || param.count != 0 || fingerprint.count != 0))
+            return wire_error::out_of_range;
+        return wire_error::none;
+    }
+    friend constexpr bool operator==(const alert_injection&, const alert_injection&) = default;
+};
+
 /// One drop worth telling the operator about: `secengine::alert_event` (alert_ring.hpp) field
-/// for field, plus the limiter's count. 60 bytes.
+/// for field, plus the limiter's count. 60 bytes (layout 1), then the layout byte and the
+/// injection metadata: 61 + 37 at most.
 struct alert {
     static constexpr msg_type type = msg_type::alert;
     std::uint64_t timestamp = 0;     ///< appliance ticks
@@ -133,12 +166,16 @@ struct alert {
     std::uint16_t rev = 0;           ///< stage-6 rule alerts: the rule's rev (detail is its sid)
     std::uint8_t gid = 0;            ///< and its gid (0 for other alerts)
     std::uint8_t flags = 0;          ///< alert_event::alert_only: the rule alerted, the packet passed
+    std::uint8_t layout = alert_layout;  ///< see alert_layout
+    alert_injection injection;       ///< the injection detector's finding (layout 2)
     template <class S, class IO> static constexpr void fields(S& s, IO& io) {
         io.field(s.timestamp); io.field(s.detail); io.field(s.reason); io.field(s.stage); io.field(s.ip_proto);
         io.field(s.ip_version); io.field(s.sport); io.field(s.dport); io.field(s.src); io.field(s.dst);
-        io.field(s.suppressed); io.field(s.rev); io.field(s.gid); io.field(s.flags);
+        io.field(s.suppressed); io.field(s.rev); io.field(s.gid); io.field(s.flags); io.field(s.layout);
+        io.field(s.injection);
     }
     [[nodiscard]] constexpr wire_error check() const noexcept {
+        if (layout != alert_layout) return wire_error::unsupported_version;
         const bool ok = reason != 0 && reason < drop_reason_count && stage <= 6 &&
                         (ip_version == 0 || ip_version == 4 || ip_version == 6);
         return ok ? wire_error::none : wire_error::out_of_range;
@@ -164,6 +201,15 @@ struct alert {
     a.rev = e.rev;
     a.gid = e.gid;
     a.flags = e.flags;
+    if (e.attack != 0) {
+        alert_injection& j = a.injection;
+        j.attack = e.attack;
+        j.location = e.location;
+        j.cut = static_cast<std::uint8_t>((e.param_cut() ? alert_injection::param_cut : 0) |
+                                          (e.fingerprint_cut() ? alert_injection::fingerprint_cut : 0));
+        for (const char c : e.param_name()) j.param.push(static_cast<std::uint8_t>(c));
+        for (const char c : e.fingerprint_text()) j.fingerprint.push(static_cast<std::uint8_t>(c));
+    }
     return a;
 }
 
@@ -184,6 +230,18 @@ struct alert {
     e.rev = a.rev;
     e.gid = a.gid;
     e.flags = a.flags;
+    const alert_injection& j = a.injection;
+    if (j.attack != 0) {
+        // The bounded lists' capacities are the record's, so nothing is cut here twice.
+        e.attack = j.attack;
+        e.location = j.location;
+        for (std::size_t i = 0; i < j.param.count && i < e.param.size(); ++i) e.param[i] = static_cast<char>(j.param.items[i]);
+        for (std::size_t i = 0; i < j.fingerprint.count && i < e.fingerprint.size(); ++i)
+            e.fingerprint[i] = static_cast<char>(j.fingerprint.items[i]);
+        e.param_len = static_cast<std::uint8_t>(j.param.count | ((j.cut & alert_injection::param_cut) ? alert_event::cut_bit : 0u));
+        e.fingerprint_len = static_cast<std::uint8_t>(j.fingerprint.count |
+                                                      ((j.cut & alert_injection::fingerprint_cut) ? alert_event::cut_bit : 0u));
+    }
     return e;
 }
 
