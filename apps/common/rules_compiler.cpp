@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <deque>
 #include <numeric>
+#include <random>
 
 #include <secengine/rules/format.hpp>
 #include <secengine/rules/literal_prefilter.hpp>
@@ -243,8 +245,51 @@ std::uint32_t ceil_log2(std::size_t n) {
     return k;
 }
 
+// The byte-sliced filter of a set of long-literal keys (literal_prefilter.hpp, "slices"): the
+// fewest tables (1..lw::slices_max) that pass about 1 random position in 256, estimated from the
+// tables' fill (the product of each table's fraction of set bits); none (empty) when even the
+// most tables pass more than 1 in 32 (then the gather path is cheaper). Random GF(2) matrices
+// make each hash a random linear map of the 32 key bits (a universal family: Carter and Wegman,
+// "Universal classes of hash functions", 1979); the seed is fixed so images are reproducible.
+std::vector<std::uint8_t> slices_section(const std::vector<std::uint32_t>& keys) {
+    if (keys.empty()) return {};
+    std::mt19937_64 rng(0x5EC511CEu);
+    std::array<std::array<std::uint64_t, 4>, lw::slices_max + 1> m{};  // [slices_max]: the bit hash
+    for (auto& h : m)
+        for (auto& x : h) x = rng();
+    auto hash = [&](std::size_t j, std::uint32_t key) {
+        std::uint8_t h = 0;
+        for (std::size_t kb = 0; kb < 4; ++kb) h = static_cast<std::uint8_t>(h ^ rules::detail::gf2_affine(m[j][kb], static_cast<std::uint8_t>(key >> (8 * kb))));
+        return h;
+    };
+    std::vector<std::array<std::uint8_t, lw::slice_table_bytes>> tables(lw::slices_max);
+    double pass = 1;
+    std::uint32_t nt = 0;
+    while (nt < lw::slices_max && (nt == 0 || pass > 1.0 / 256)) {
+        std::size_t set = 0;
+        for (std::uint32_t key : keys) {
+            auto& e = tables[nt][hash(nt, key)];
+            e = static_cast<std::uint8_t>(e | (1u << (hash(lw::slices_max, key) & 7u)));
+        }
+        for (auto e : tables[nt]) set += static_cast<std::size_t>(std::popcount(e));
+        pass *= static_cast<double>(set) / (lw::slice_table_bytes * 8);
+        ++nt;
+    }
+    if (pass > 1.0 / 32) return {};
+    std::vector<std::uint8_t> out;
+    auto u64 = [&](std::uint64_t v) {
+        for (int i = 0; i < 8; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+    };
+    u64(nt);
+    for (std::uint32_t j = 0; j < nt; ++j)
+        for (auto x : m[j]) u64(x);
+    for (auto x : m[lw::slices_max]) u64(x);
+    for (std::uint32_t j = 0; j < nt; ++j) out.insert(out.end(), tables[j].begin(), tables[j].end());
+    return out;
+}
+
 // A literal table (secengine/rules/literal_prefilter.hpp): header | filter | heads | records |
-// short first-byte bits | folded literal bytes. Returns its offset.
+// short first-byte bits | Teddy masks | byte-sliced filter | folded literal bytes. Returns its offset.
 std::uint32_t write_literals(writer& w, const std::vector<literal>& lits) {
     constexpr std::size_t filter_bits_per_literal = 64;
     std::vector<const literal*> longs, shorts;
@@ -266,19 +311,24 @@ std::uint32_t write_literals(writer& w, const std::vector<literal>& lits) {
     });
     w.align();
     const auto at = static_cast<std::uint32_t>(w.pos());
-    const std::size_t filter_at = at + lw::words * 4, heads_at = filter_at + (std::size_t{1} << (k - 3));
+    const std::size_t filter_at = at + lw::words(db_version) * 4, heads_at = filter_at + (std::size_t{1} << (k - 3));
     const std::size_t recs_at = heads_at + ((std::size_t{1} << b) + 1) * 4;
     const std::size_t nrec = longs.size() + shorts.size();
     const std::size_t short_at = recs_at + nrec * lw::r_words * 4;
     const std::size_t teddy_at = short_at + (shorts.empty() ? 0 : lw::short_bits_bytes);
     const bool teddy = !longs.empty() && longs.size() <= lw::teddy_max_literals;
-    const std::size_t pool_at = teddy_at + (teddy ? lw::teddy_bytes : 0);
+    std::vector<std::uint32_t> long_keys;
+    for (const literal* l : longs) long_keys.push_back(key(*l));
+    const std::vector<std::uint8_t> slices = slices_section(long_keys);
+    const std::size_t slices_at = (teddy_at + (teddy ? lw::teddy_bytes : 0) + 7) / 8 * 8;
+    const std::size_t pool_at = slices.empty() ? teddy_at + (teddy ? lw::teddy_bytes : 0) : slices_at + slices.size();
     std::size_t pool_len = 0;
     for (const auto& l : lits) pool_len += l.bytes.size();
     for (std::uint32_t v : {static_cast<std::uint32_t>(nrec), k, static_cast<std::uint32_t>(filter_at), b, static_cast<std::uint32_t>(heads_at),
                             static_cast<std::uint32_t>(recs_at), static_cast<std::uint32_t>(longs.size()),
                             shorts.empty() ? none32 : static_cast<std::uint32_t>(short_at), static_cast<std::uint32_t>(pool_at),
-                            static_cast<std::uint32_t>(pool_len), teddy ? static_cast<std::uint32_t>(teddy_at) : none32})
+                            static_cast<std::uint32_t>(pool_len), teddy ? static_cast<std::uint32_t>(teddy_at) : none32,
+                            slices.empty() ? none32 : static_cast<std::uint32_t>(slices_at)})
         w.u32(v);
     std::vector<std::uint8_t> filter(std::size_t{1} << (k - 3));
     for (const literal* l : longs) {
@@ -325,6 +375,10 @@ std::uint32_t write_literals(writer& w, const std::vector<literal>& lits) {
             }
         }
         for (auto x : masks) w.u8(x);
+    }
+    if (!slices.empty()) {
+        while (w.pos() < slices_at) w.u8(0);
+        for (auto x : slices) w.u8(x);
     }
     w.bytes(pool);
     w.align();

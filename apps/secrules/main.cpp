@@ -7,7 +7,7 @@
 // --pcap FILE (the rules on the capture's HTTP messages, one `alert ...` line per match),
 // --dense-rows N (complete automaton rows per buffer: speed for image size; default 256).
 // --no-start-tables (no 8 KiB start table per automaton: smaller image, slower walk).
-// --literal-tables (format v4: a literal table per buffer instead of its automaton, for host
+// --literal-tables (format v5: a literal table per buffer instead of its automaton, for host
 // evaluation; the kernel's RV64 walk uses the automata, so uploads keep the default).
 // Exit: 0 when at least one rule loaded, 1 when none did or a file cannot be read, 64 on usage errors.
 #include <cstdio>

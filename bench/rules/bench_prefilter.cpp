@@ -3,8 +3,11 @@
 //  - rules.prefilter_ns_per_byte.<N>: whole evaluate() with the host's layout, literal tables
 //    (format v4, secengine/rules/literal_prefilter.hpp; what secreplay runs), per payload byte;
 //    rules.candidates.<N>, rules.db_bytes.<N>;
-//  - rules.literal_scan_ns_per_byte.<N> the literal scan alone (AVX2 when the CPU has it, else
-//    the portable path), rules.literal_scalar_ns_per_byte.<N> the portable path alone,
+//  - rules.literal_scan_ns_per_byte.<N> the literal scan alone (the fastest path the CPU and the
+//    table have: the byte-sliced filter on AVX-512 VBMI + GFNI, else AVX2, else portable),
+//    rules.literal_avx2_ns_per_byte.<N> the AVX2 path alone (Teddy or the gather),
+//    rules.literal_scalar_ns_per_byte.<N> the portable path alone, rules.literal_slice_tables.<N>
+//    the byte-sliced filter's tables (0: none),
 //    rules.literal_bytes.<N> the table's bytes;
 //  - the same evaluate() with the automata (the kernel's walk, start and skip tables):
 //    _automaton, and without start tables: _no_start_table;
@@ -50,6 +53,15 @@ struct cpu_clock {
     }
 };
 
+// The one timing loop of this bench: reps runs of f, thread CPU time per run per payload byte.
+template <class F>
+double ns_per_byte(int reps, std::size_t bytes, F&& f) {
+    const auto t0 = cpu_clock::now();
+    for (int r = 0; r < reps; ++r) f();
+    const auto t1 = cpu_clock::now();
+    return std::chrono::duration<double, std::nano>(t1 - t0).count() / reps / static_cast<double>(bytes);
+}
+
 #ifdef SECENGINE_BENCH_HYPERSCAN
 struct hyperscan_figures {
     double ns_per_byte = 0;
@@ -86,13 +98,10 @@ hyperscan_figures run_hyperscan(const std::vector<std::string>& pats, const std:
         ++*static_cast<std::size_t*>(ctx);
         return 0;
     };
-    const auto t0 = cpu_clock::now();
-    for (int r = 0; r < reps; ++r) {
+    f.ns_per_byte = ns_per_byte(reps, data.size(), [&] {
         f.matches = 0;
         hs_scan(db, data.data(), static_cast<unsigned>(data.size()), 0, scratch, on_match, &f.matches);
-    }
-    const auto t1 = cpu_clock::now();
-    f.ns_per_byte = std::chrono::duration<double, std::nano>(t1 - t0).count() / reps / static_cast<double>(data.size());
+    });
     hs_free_scratch(scratch);
     hs_free_database(db);
     return f;
@@ -140,29 +149,28 @@ int main() {
             std::size_t alerts = 0;
             rules::eval_result res;
             const int reps = 400;
-            const auto t0 = cpu_clock::now();
-            for (int r = 0; r < reps; ++r) res = rules::evaluate(v, p, st, 0, [&](const rules::alert_info&) { ++alerts; });
-            const auto t1 = cpu_clock::now();
-            lit_ns = std::chrono::duration<double, std::nano>(t1 - t0).count() / reps / static_cast<double>(data.size());
+            lit_ns = ns_per_byte(reps, data.size(), [&] { res = rules::evaluate(v, p, st, 0, [&](const rules::alert_info&) { ++alerts; }); });
             const std::uint32_t t = v.literal_table(http::buffer::payload);
             lit_bytes = rules::literal_table_bytes(v.bytes(), t);
             std::size_t found = 0;
             bool overflow = false;
             auto scan_ns = [&](rules::literal_path path) {
-                const auto t2 = cpu_clock::now();
-                for (int r = 0; r < reps; ++r) {
+                return ns_per_byte(reps, data.size(), [&] {
                     found = 0;
                     rules::literal_scan(v.bytes(), t, bytes, scratch, found, overflow, path);
-                }
-                const auto t3 = cpu_clock::now();
-                return std::chrono::duration<double, std::nano>(t3 - t2).count() / reps / static_cast<double>(data.size());
+                });
             };
             const double scalar_ns = scan_ns(rules::literal_path::scalar);
+            const double avx2_ns = scan_ns(rules::literal_path::simd);
             scan_only_ns = scan_ns(rules::literal_path::automatic);
+            const rules::detail::literal_table lt(v.bytes().data(), t);
             std::printf("rules.literal_scan_ns_per_byte.%zu=%.3f\n", n, scan_only_ns);
             std::printf("rules.prefilter_ns_per_byte.%zu=%.3f\n", n, lit_ns);
             std::printf("rules.literal_scalar_ns_per_byte.%zu=%.3f\n", n, scalar_ns);
+            std::printf("rules.literal_avx2_ns_per_byte.%zu=%.3f\n", n, avx2_ns);
             std::printf("rules.literal_simd.%zu=%d\n", n, rules::literal_simd_available() ? 1 : 0);
+            std::printf("rules.literal_simd512.%zu=%d\n", n, rules::literal_simd512_available() ? 1 : 0);
+            std::printf("rules.literal_slice_tables.%zu=%u\n", n, lt.slices != rules::none32 ? lt.slice_tables() : 0u);
             std::printf("rules.candidates.%zu=%u\n", n, res.candidates);
             std::printf("rules.literal_matches.%zu=%zu\n", n, found);
             lit_found = found;
@@ -185,10 +193,7 @@ int main() {
             std::size_t alerts = 0;
             rules::eval_result res;
             const int reps = 200;
-            const auto t0 = cpu_clock::now();
-            for (int r = 0; r < reps; ++r) res = rules::evaluate(v, p, st, 0, [&](const rules::alert_info&) { ++alerts; });
-            const auto t1 = cpu_clock::now();
-            const double ns = std::chrono::duration<double, std::nano>(t1 - t0).count() / reps / static_cast<double>(data.size());
+            const double ns = ns_per_byte(reps, data.size(), [&] { res = rules::evaluate(v, p, st, 0, [&](const rules::alert_info&) { ++alerts; }); });
             const char* suffix = start_tables ? "_automaton" : "_no_start_table";
             std::printf("rules.prefilter_ns_per_byte%s.%zu=%.3f\n", suffix, n, ns);
             std::printf("rules.candidates%s.%zu=%u\n", suffix, n, res.candidates);

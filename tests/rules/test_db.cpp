@@ -5,6 +5,7 @@
 #include <random>
 
 #include "engine_util.hpp"
+#include "image_edit.hpp"
 
 using namespace secengine;
 using rules::db_error;
@@ -13,19 +14,10 @@ namespace hdr = rules::hdr;
 
 namespace {
 
-void put32(std::vector<std::byte>& img, std::size_t at, std::uint32_t v) {
-    for (int i = 0; i < 4; ++i) img[at + static_cast<std::size_t>(i)] = static_cast<std::byte>(v >> (8 * i));
-}
-std::uint32_t get32(const std::vector<std::byte>& img, std::size_t at) {
-    std::uint32_t v = 0;
-    for (int i = 3; i >= 0; --i) v = v << 8 | static_cast<std::uint32_t>(img[at + static_cast<std::size_t>(i)]);
-    return v;
-}
-void reseal(std::vector<std::byte>& img) { put32(img, hdr::checksum, rules::image_checksum(img.data(), img.size())); }
-db_error open(const std::vector<std::byte>& img) {
-    db_view v;
-    return db_view::open(std::span(img), v);
-}
+using test::get32;
+using test::open;
+using test::put32;
+using test::reseal;
 
 const std::vector<std::string> sample = {
     R"(alert http any any -> $HOME_NET 80 (msg:"m1"; flow:to_server; content:"/etc/passwd"; http_uri; flowbits:set,a; sid:1;))",

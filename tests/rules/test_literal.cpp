@@ -1,16 +1,19 @@
-// The literal prefilter (format v4, secengine/rules/literal_prefilter.hpp): over random literal
+// The literal prefilter (format v4/v5, secengine/rules/literal_prefilter.hpp): over random literal
 // sets (1-12 bytes, short ones included, case variants, overlapping, shared) and random payloads
 // with planted occurrences (also at the very end), its outputs are EXACTLY the automaton walk's
-// (the same multiset of rule indices) and a naive search's, on the scalar and the SIMD path;
+// (the same multiset of rule indices) and a naive search's, on the scalar path and each SIMD
+// path (AVX2 Teddy or gather, AVX-512 byte slices), at every set size boundary of those filters;
 // evaluate() reports the same sids and counts with either table, overflow included; db_view
 // refuses every inconsistent literal table; version 3 images (no literal tables) still open.
 #include <algorithm>
+#include <bit>
 #include <map>
 #include <random>
 
 #include <secengine/rules/literal_prefilter.hpp>
 
 #include "engine_util.hpp"
+#include "image_edit.hpp"
 
 using namespace secengine;
 using rules::db_error;
@@ -148,6 +151,7 @@ TEST_CASE("literal: outputs equal the automaton walk and a naive search (propert
         REQUIRE(walked == expect);
         REQUIRE(scan(lit, data, rules::literal_path::scalar) == expect);
         REQUIRE(scan(lit, data, rules::literal_path::simd) == expect);  // scalar again when the CPU lacks AVX2
+        REQUIRE(scan(lit, data, rules::literal_path::simd512) == expect);  // the byte-sliced filter (simd without AVX-512)
         // The whole evaluation agrees too.
         const test::packet pk(data);
         const auto sa = ac.run(pk.ctx), sb = lit.run(pk.ctx);
@@ -157,13 +161,30 @@ TEST_CASE("literal: outputs equal the automaton walk and a naive search (propert
     }
 }
 
-TEST_CASE("literal: small sets carry Teddy masks, large ones the gathered filter; both agree with the walk", "[rules][literal]") {
-    for (const std::size_t nlits : {std::size_t{8}, std::size_t{lw::teddy_max_literals}, std::size_t{lw::teddy_max_literals + 1}, std::size_t{500}}) {
+namespace {
+// The compiler's byte-sliced filter choice, recomputed from the table: the fill of each table
+// (set bits / bits) multiplied over the tables estimates the pass rate of a random position.
+double slice_fill(const rules::detail::literal_table& t, std::uint32_t j) {
+    std::size_t set = 0;
+    const std::byte* tab = t.img + t.slices + 8 + 32 * (std::size_t{t.slice_tables()} + 1) + lw::slice_table_bytes * j;
+    for (std::size_t i = 0; i < lw::slice_table_bytes; ++i) set += static_cast<std::size_t>(std::popcount(static_cast<unsigned>(tab[i])));
+    return static_cast<double>(set) / (lw::slice_table_bytes * 8);
+}
+}  // namespace
+
+TEST_CASE("literal: each set size gets its SIMD filters (Teddy, byte slices, gather); every path agrees with the walk", "[rules][literal]") {
+    // Boundaries: Teddy masks up to teddy_max_literals; the byte-sliced filter while at most
+    // slices_max tables reach a pass rate <= 1/32 (about 2,100 distinct keys), with the fewest
+    // tables that reach 1/256; the gather filter (always there) above.
+    for (const std::size_t nlits : {std::size_t{8}, std::size_t{lw::teddy_max_literals}, std::size_t{lw::teddy_max_literals + 1}, std::size_t{100},
+                                    std::size_t{500}, std::size_t{1000}, std::size_t{1800}, std::size_t{3000}}) {
         std::mt19937 rng(static_cast<std::uint32_t>(nlits));
+        // 27 letters (and case variants): distinct 4-byte keys for every set size here.
+        const std::string alphabet = "abcdefghijklmnopqrstuvwxyz_ABCD";
         std::vector<std::string> lits;
         for (std::size_t i = 0; i < nlits; ++i) {
             std::string l;
-            for (std::size_t k = 0, len = 4 + rng() % 6; k < len; ++k) l += "abcdAB"[rng() % 6];
+            for (std::size_t k = 0, len = 4 + rng() % 6; k < len; ++k) l += alphabet[rng() % alphabet.size()];
             lits.push_back(l);
         }
         const auto texts = rule_texts(lits, rng);
@@ -172,11 +193,28 @@ TEST_CASE("literal: small sets carry Teddy masks, large ones the gathered filter
         const rules::detail::literal_table t(lit.view.bytes().data(), lit.view.literal_table(http::buffer::payload));
         INFO(nlits << " literals");
         CHECK((t.teddy != rules::none32) == (nlits <= lw::teddy_max_literals));
+        CHECK((t.slices != rules::none32) == (nlits <= 1800));
+        if (t.slices != rules::none32) {
+            const std::uint32_t nt = t.slice_tables();
+            REQUIRE((nt >= 1 && nt <= lw::slices_max));
+            double pass = 1;
+            for (std::uint32_t j = 0; j < nt; ++j) {
+                if (j + 1 == nt) CHECK((j == 0 || pass > 1.0 / 256));  // the fewest tables: one fewer passed more than 1/256
+                pass *= slice_fill(t, j);
+            }
+            CHECK((pass <= 1.0 / 256 || (nt == lw::slices_max && pass <= 1.0 / 32)));
+        }
         for (int round = 0; round < 30; ++round) {
             std::string data;
-            for (std::size_t k = 0, len = rng() % 400; k < len; ++k) data += "abcdABx"[rng() % 7];
-            REQUIRE(scan(lit, data, rules::literal_path::simd) == walk(ac, data));
-            REQUIRE(scan(lit, data, rules::literal_path::scalar) == walk(ac, data));
+            for (std::size_t k = 0, len = rng() % 400; k < len; ++k) data += alphabet[rng() % alphabet.size()];
+            for (int p = 0; p < 3 && !data.empty(); ++p) {
+                const std::string& l = lits[rng() % lits.size()];
+                if (l.size() <= data.size()) data.replace(rng() % (data.size() - l.size() + 1), l.size(), l);
+            }
+            const auto expect = walk(ac, data);
+            REQUIRE(scan(lit, data, rules::literal_path::simd512) == expect);
+            REQUIRE(scan(lit, data, rules::literal_path::simd) == expect);
+            REQUIRE(scan(lit, data, rules::literal_path::scalar) == expect);
         }
     }
 }
@@ -204,21 +242,9 @@ TEST_CASE("literal: the candidate scratch overflows exactly where the walk's doe
     }
 }
 
-namespace {
-void put32(std::vector<std::byte>& img, std::size_t at, std::uint32_t v) {
-    for (int i = 0; i < 4; ++i) img[at + static_cast<std::size_t>(i)] = static_cast<std::byte>(v >> (8 * i));
-}
-std::uint32_t get32(const std::vector<std::byte>& img, std::size_t at) {
-    std::uint32_t v = 0;
-    for (int i = 3; i >= 0; --i) v = v << 8 | static_cast<std::uint32_t>(img[at + static_cast<std::size_t>(i)]);
-    return v;
-}
-db_error reopen(std::vector<std::byte> img) {
-    put32(img, hdr::checksum, rules::image_checksum(img.data(), img.size()));
-    db_view v;
-    return db_view::open(std::span(img), v);
-}
-}  // namespace
+using test::get32;
+using test::put32;
+using test::reopen;
 
 TEST_CASE("literal: db_view refuses inconsistent literal tables", "[rules][literal][db]") {
     std::mt19937 rng(5);
@@ -233,6 +259,7 @@ TEST_CASE("literal: db_view refuses inconsistent literal tables", "[rules][liter
     REQUIRE(word(lw::count) == 5);
     REQUIRE(word(lw::long_count) == 3);
     REQUIRE(word(lw::teddy) != rules::none32);  // a small set: the SIMD path's Teddy masks are there
+    REQUIRE(word(lw::slices) != rules::none32);  // and the byte-sliced filter
     auto rec = [&](std::uint32_t r, std::size_t w) { return recs + 4 * (r * lw::r_words + w); };
     struct change { const char* what; std::size_t at; std::uint32_t value; db_error want; };
     const std::vector<change> changes = {
@@ -259,6 +286,11 @@ TEST_CASE("literal: db_view refuses inconsistent literal tables", "[rules][liter
         {"filter bits cleared", filter, 0, db_error::bad_prefilter},
         {"teddy masks past the end", t + 4 * lw::teddy, static_cast<std::uint32_t>(good.size() - 8), db_error::bad_prefilter},
         {"teddy masks cleared", word(lw::teddy), 0, db_error::bad_prefilter},
+        {"slices misaligned", t + 4 * lw::slices, word(lw::slices) + 4, db_error::bad_prefilter},
+        {"slices past the end", t + 4 * lw::slices, static_cast<std::uint32_t>(good.size() - 8), db_error::bad_prefilter},
+        {"no slice tables", word(lw::slices), 0, db_error::bad_prefilter},
+        {"too many slice tables", word(lw::slices), lw::slices_max + 1, db_error::bad_prefilter},
+        {"slice tables cleared", word(lw::slices), 0, db_error::bad_prefilter},
     };
     for (const auto& c : changes) {
         auto img = good;
@@ -267,6 +299,11 @@ TEST_CASE("literal: db_view refuses inconsistent literal tables", "[rules][liter
             for (std::size_t k = 0; k < (std::size_t{1} << word(lw::filter_log2)) / 8; ++k) img[filter + k] = std::byte{0};
         if (std::string_view(c.what) == "teddy masks cleared")
             for (std::size_t k = 0; k < lw::teddy_bytes; ++k) img[word(lw::teddy) + k] = std::byte{0};
+        if (std::string_view(c.what) == "slice tables cleared") {
+            const std::uint32_t nt = word(word(lw::slices) / 4 - t / 4);  // the table count, as it was
+            put32(img, word(lw::slices), nt);
+            for (std::size_t k = 0; k < lw::slice_table_bytes * nt; ++k) img[word(lw::slices) + 8 + 32 * (nt + 1) + k] = std::byte{0};
+        }
         INFO(c.what);
         CHECK(reopen(img) == c.want);
     }
@@ -288,7 +325,7 @@ TEST_CASE("literal: db_view refuses inconsistent literal tables", "[rules][liter
         auto img = good;
         const std::size_t at = t + 4 * (rng() % ((good.size() - t) / 4));
         put32(img, at & ~std::size_t{3}, rng() % 3 == 0 ? static_cast<std::uint32_t>(rng()) : get32(good, at & ~std::size_t{3}) ^ (1u << (rng() % 32)));
-        put32(img, hdr::checksum, rules::image_checksum(img.data(), img.size()));
+        test::reseal(img);
         db_view v;
         if (db_view::open(std::span(img), v) != db_error::ok) continue;
         const std::string data = "abcdefxyzzzzzqqx" + std::string(64, 'a');
@@ -323,6 +360,45 @@ TEST_CASE("literal: version 3 images open without literal tables, version 4 with
     img = v4.db.image;
     put32(img, hdr::literals, 0xDEADBEEF);
     CHECK(reopen(img) == db_error::bad_section);
+}
+
+TEST_CASE("literal: a version 4 image (no slices word) opens and scans like version 5", "[rules][literal][db]") {
+    // Version 5 added the 12th table word; offsets are absolute, so a v5 image relabelled v4 is a
+    // valid v4 image whose tables have no byte-sliced filter: every path must find the same.
+    std::mt19937 rng(21);
+    std::vector<std::string> lits;
+    for (int i = 0; i < 150; ++i) {
+        std::string l;
+        for (std::size_t k = 0, len = 3 + rng() % 8; k < len; ++k) l += "abcdefghijklmnop"[rng() % 16];
+        lits.push_back(l);
+    }
+    const test::engine v5(rule_texts(lits, rng), rulesc::default_vars(), literal_only());
+    REQUIRE(get32(v5.db.image, hdr::version) == 5);
+    const std::uint32_t at = v5.view.literal_table(http::buffer::payload);
+    REQUIRE(rules::detail::literal_table(v5.view.bytes().data(), at).slices != rules::none32);
+    auto img = v5.db.image;
+    put32(img, hdr::version, 4);
+    test::reseal(img);
+    db_view v4;
+    REQUIRE(db_view::open(std::span(img), v4) == db_error::ok);
+    CHECK(rules::detail::literal_table(v4.bytes().data(), at).slices == rules::none32);
+    CHECK(rules::literal_table_bytes(v4.bytes(), at) + 4 + lw::slices_bytes(rules::detail::literal_table(v5.view.bytes().data(), at).slice_tables()) ==
+          rules::literal_table_bytes(v5.view.bytes(), at));
+    for (int round = 0; round < 50; ++round) {
+        std::string data;
+        for (std::size_t k = 0, len = rng() % 300; k < len; ++k) data += "abcdefghijklmnopq"[rng() % 17];
+        for (auto path : {rules::literal_path::scalar, rules::literal_path::simd, rules::literal_path::simd512}) {
+            std::vector<std::uint32_t> a(4096), b(4096);
+            std::size_t na = 0, nb = 0;
+            bool oa = false, ob = false;
+            rules::literal_scan(v5.view.bytes(), at, test::bytes(data), a, na, oa, path);
+            rules::literal_scan(v4.bytes(), at, test::bytes(data), b, nb, ob, path);
+            a.resize(na);
+            b.resize(nb);
+            CHECK(sorted(a) == sorted(b));
+            CHECK((!oa && !ob));
+        }
+    }
 }
 
 TEST_CASE("literal: hostile payloads (every byte value, long runs) never break the scan", "[rules][literal]") {

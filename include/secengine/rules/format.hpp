@@ -21,8 +21,10 @@ namespace secengine::rules {
 inline constexpr std::uint8_t db_magic[8] = {'S', 'E', 'C', 'R', 'U', 'L', 'E', 'S'};
 // 2: automata carry a start table; 3: and a skip table; 4: buffers may carry a literal table
 // (literal_prefilter.hpp) instead of or besides an automaton. The compiler writes 3 for images
-// without literal tables (the kernel's), so db_view reads both.
-inline constexpr std::uint32_t db_version = 4;
+// without literal tables (the kernel's), so db_view reads both. 5: a literal table has a 12th
+// header word, the byte-sliced filter's offset (literal_prefilter.hpp); version 4 tables are read
+// without it.
+inline constexpr std::uint32_t db_version = 5;
 inline constexpr std::uint32_t db_version_min = 3;
 inline constexpr std::uint32_t none32 = 0xFFFFFFFFu;
 

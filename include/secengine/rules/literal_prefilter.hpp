@@ -29,10 +29,24 @@
 /// 3 bytes two 16-entry tables (low and high nibble) give the buckets with such a byte there;
 /// two pshufb and an AND per byte test 32 positions without a memory gather.
 ///
+/// Where the CPU has AVX-512 VBMI and GFNI, a third SIMD filter replaces both for sets of up
+/// to about a thousand literals (FDR's regime, where Teddy's nibble masks pass almost every
+/// position of text and the gather costs ~1.5 cycles a position): a byte-sliced Bloom filter
+/// ("slices", format version 5). Each of 2-9 GF(2)-linear hashes maps the folded 4-byte key to
+/// one byte per position (4 gf2p8affineqb, one per key byte, XORed: 64 positions an instruction);
+/// one hash picks a bit 0..7, each of the others a byte of its own 256-byte table (two vpermi2b
+/// and a blend on the hash's top bit), and
+/// a position passes when that bit is set in every table. It is FDR's idea - a hashed domain
+/// indexing bucket masks, the bucket a bit of the mask (Hyperscan src/fdr/fdr.c, NSDI 2019
+/// section 4.1) - with the shift-or over offsets replaced by independent hashes of one 4-byte
+/// key, so the exact confirmation below stays the same for every path.
+///
 /// Layout at the table's offset L (u32 words, all offsets from the image start):
 ///     lw::count, filter_log2 k, filter (2^k bits), bucket_log2 b, heads (2^b + 1 words),
 ///     records (count x lw::r_words), long_count, short_bits (32 bytes or none32), pool, pool_len,
-///     teddy (lw::teddy_bytes or none32)
+///     teddy (lw::teddy_bytes or none32), slices (version >= 5 only; none32 or an 8-aligned
+///     offset S: u32 tables t in 1..lw::slices_max, u32 0, (t + 1) x 4 u64 matrices - hash j,
+///     key byte k at S + 8 + 8 (4j + k), hash t the bit's - then t x 256 bytes of tables)
 /// Records [0, long_count) are the >= 4-byte literals in bucket order; [long_count, count) the
 /// 1-3 byte ones sorted by first byte. A record: prefix (the first min(4, len) folded bytes,
 /// byte j at bits 8j, zero padded), len, data (offset of the len folded bytes), rule.
@@ -40,6 +54,8 @@
 #include <cstdint>
 #include <span>
 #include <type_traits>
+
+#include <secengine/rules/format.hpp>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
@@ -50,7 +66,16 @@ namespace secengine::rules {
 
 namespace lw {
 inline constexpr std::size_t count = 0, filter_log2 = 1, filter = 2, bucket_log2 = 3, heads = 4, records = 5,
-                             long_count = 6, short_bits = 7, pool = 8, pool_len = 9, teddy = 10, words = 11;
+                             long_count = 6, short_bits = 7, pool = 8, pool_len = 9, teddy = 10, slices = 11;
+/// Header words of a table: version 4 images have no slices word.
+[[nodiscard]] constexpr std::size_t words(std::uint32_t version) noexcept { return version >= 5 ? 12 : 11; }
+/// Byte-sliced filter: at most 8 table hashes (the compiler adds tables until about 1 position
+/// in 256 passes, and writes none when 8 pass more than 1 in 32: then the gather is cheaper).
+inline constexpr std::uint32_t slices_max = 8;
+inline constexpr std::size_t slice_table_bytes = 256;
+[[nodiscard]] constexpr std::size_t slices_bytes(std::uint32_t tables) noexcept {
+    return 8 + 32 * (std::size_t{tables} + 1) + slice_table_bytes * tables;
+}
 /// Teddy masks (none32: absent; written for small sets, <= teddy_max_literals long literals):
 /// for key byte j = 0..2, 16 bytes indexed by its low nibble then 16 by its high nibble, each a
 /// bit set of the 8 buckets whose literals have such a nibble there.
@@ -67,8 +92,10 @@ inline constexpr std::uint32_t hash_mul = 0x9E3779B1u;
 }
 }  // namespace lw
 
-/// Which scan implementation literal_scan uses; `automatic` picks AVX2 when the CPU has it.
-enum class literal_path : std::uint8_t { automatic, scalar, simd };
+/// Which scan implementation literal_scan uses: `simd` is the AVX2 path (Teddy or the gather),
+/// `simd512` the byte-sliced filter (AVX-512 VBMI + GFNI; `simd` when the CPU or the table lacks
+/// it); `automatic` picks the fastest the CPU and the table have.
+enum class literal_path : std::uint8_t { automatic, scalar, simd, simd512 };
 
 namespace detail {
 
@@ -104,10 +131,19 @@ template <class W>
     return (b >= 'A' && b <= 'Z') ? static_cast<std::uint8_t>(b + 32) : b;
 }
 
+/// GF(2) affine map of one byte, gf2p8affineqb's definition (Intel SDM, GF2P8AFFINEQB): bit i of
+/// the result is the parity of x AND byte 7 - i of the matrix.
+[[nodiscard]] constexpr std::uint8_t gf2_affine(std::uint64_t matrix, std::uint8_t x) noexcept {
+    unsigned r = 0;
+    for (unsigned i = 0; i < 8; ++i) r |= static_cast<unsigned>(__builtin_parity(static_cast<unsigned>((matrix >> (8 * (7 - i))) & x))) << i;
+    return static_cast<std::uint8_t>(r);
+}
+
 /// The table's words, read once per scan (the table was validated by db_view::open).
 struct literal_table {
     const std::byte* img = nullptr;
     std::uint32_t count = 0, k = 0, filter = 0, b = 0, heads = 0, records = 0, long_count = 0, short_bits = 0, teddy = 0;
+    std::uint32_t slices = none32;
 
     constexpr literal_table(const std::byte* image, std::uint32_t at) noexcept : img(image) {
         auto w = [&](std::size_t i) { return lit_u32(image + at + 4 * i); };
@@ -120,6 +156,27 @@ struct literal_table {
         long_count = w(lw::long_count);
         short_bits = w(lw::short_bits);
         teddy = w(lw::teddy);
+        if (lit_u32(image + hdr::version) >= 5) slices = w(lw::slices);
+    }
+    [[nodiscard]] constexpr std::uint32_t slice_tables() const noexcept { return lit_u32(img + slices); }
+    [[nodiscard]] constexpr std::uint64_t slice_matrix(std::uint32_t j, std::uint32_t kb) const noexcept {
+        return lit_u64(img + slices + 8 + 8 * (4 * std::size_t{j} + kb));
+    }
+    /// Hash j of a folded key (j = slice_tables(): the bit hash), the scalar twin of the SIMD step.
+    [[nodiscard]] constexpr std::uint8_t slice_hash(std::uint32_t j, std::uint32_t key) const noexcept {
+        std::uint8_t h = 0;
+        for (std::uint32_t kb = 0; kb < 4; ++kb) h = static_cast<std::uint8_t>(h ^ gf2_affine(slice_matrix(j, kb), static_cast<std::uint8_t>(key >> (8 * kb))));
+        return h;
+    }
+    /// Whether a key passes the byte-sliced filter (what the SIMD step computes per position).
+    [[nodiscard]] constexpr bool slice_pass(std::uint32_t key) const noexcept {
+        const std::uint32_t nt = slice_tables();
+        const unsigned bit = slice_hash(nt, key) & 7u;
+        for (std::uint32_t j = 0; j < nt; ++j) {
+            const auto e = static_cast<unsigned>(img[slices + 8 + 32 * (std::size_t{nt} + 1) + lw::slice_table_bytes * j + slice_hash(j, key)]);
+            if (((e >> bit) & 1u) == 0) return false;
+        }
+        return true;
     }
     [[nodiscard]] constexpr std::uint32_t rec(std::uint32_t r, std::size_t word) const noexcept {
         return lit_u32(img + records + (std::size_t{r} * lw::r_words + word) * 4);
@@ -241,6 +298,66 @@ __attribute__((target("avx2,bmi2"))) inline bool scan_long_avx2(const literal_ta
     const std::uint32_t m = (teddy ? step_teddy(t, pad) : step_gather(t, pad)) & live;
     return m == 0 || verify(m, i);
 }
+
+#define SECENGINE_SLICES_TARGET __attribute__((target("avx512f,avx512bw,avx512vbmi,gfni")))
+/// The hash whose 4 matrices are at mj, of the 64 positions whose folded key bytes are v[0..3].
+SECENGINE_SLICES_TARGET inline __m512i slice_hash512(const std::byte* mj, const __m512i* v) noexcept {
+    __m512i h = _mm512_gf2p8affine_epi64_epi8(v[0], _mm512_set1_epi64(static_cast<long long>(lit_u64(mj))), 0);
+    for (unsigned kb = 1; kb < 4; ++kb)
+        h = _mm512_xor_si512(h, _mm512_gf2p8affine_epi64_epi8(v[kb], _mm512_set1_epi64(static_cast<long long>(lit_u64(mj + 8 * kb))), 0));
+    return h;
+}
+
+/// One byte-sliced step over the 64 positions p[0..63] (reads p[0..66]): bit o of the result is
+/// set when a long literal may start at p[o]. The four loads at p+0..p+3 are key bytes 0..3 of
+/// every position, folded with a byte mask; each hash is 4 affine maps XORed.
+SECENGINE_SLICES_TARGET inline std::uint64_t step_slices(const literal_table& t, const std::byte* p) noexcept {
+    const __m512i a = _mm512_set1_epi8('A'), letters = _mm512_set1_epi8(26), case_bit = _mm512_set1_epi8(0x20);
+    __m512i v[4];
+    for (unsigned kb = 0; kb < 4; ++kb) {
+        const __m512i x = _mm512_loadu_si512(p + kb);
+        v[kb] = _mm512_mask_add_epi8(x, _mm512_cmplt_epu8_mask(_mm512_sub_epi8(x, a), letters), x, case_bit);
+    }
+    const std::uint32_t nt = t.slice_tables();
+    const std::byte* const m = t.img + t.slices + 8;
+    const std::byte* const tables = m + 32 * (std::size_t{nt} + 1);
+    // pshufb's table: byte i of every 8 is 1 << i.
+    const __m512i pow2 = _mm512_set1_epi64(static_cast<long long>(0x8040201008040201ull));
+    __m512i acc = _mm512_shuffle_epi8(pow2, _mm512_and_si512(slice_hash512(m + 32 * std::size_t{nt}, v), _mm512_set1_epi8(7)));
+    for (std::uint32_t j = 0; j < nt; ++j) {
+        const std::byte* tj = tables + lw::slice_table_bytes * j;
+        const __m512i h = slice_hash512(m + 32 * std::size_t{j}, v);
+        const __m512i lo = _mm512_permutex2var_epi8(_mm512_loadu_si512(tj), h, _mm512_loadu_si512(tj + 64));  // index bits 0..6
+        const __m512i hi = _mm512_permutex2var_epi8(_mm512_loadu_si512(tj + 128), h, _mm512_loadu_si512(tj + 192));
+        acc = _mm512_and_si512(acc, _mm512_mask_blend_epi8(_mm512_movepi8_mask(h), lo, hi));  // bit 7 picks the half
+    }
+    return _mm512_test_epi8_mask(acc, acc);
+}
+
+/// The byte-sliced pass: 64 positions per step, the last < 67 bytes in a zero-padded block
+/// (positions past len - 4 masked off), like scan_long_avx2.
+SECENGINE_SLICES_TARGET inline bool scan_long_slices(const literal_table& t, const std::byte* d, std::size_t len, std::span<std::uint32_t> out,
+                                                     std::size_t& n) noexcept {
+    auto verify = [&](std::uint64_t m, std::size_t i) {
+        for (; m != 0; m &= m - 1) {
+            const std::size_t at = i + static_cast<std::size_t>(__builtin_ctzll(m));
+            if (!verify_long(t, d, len, at, fold_word(lit_u32(d + at)), out, n)) return false;
+        }
+        return true;
+    };
+    std::size_t i = 0;
+    for (; i + 67 <= len; i += 64) {
+        const std::uint64_t m = step_slices(t, d + i);
+        if (m != 0 && !verify(m, i)) return false;
+    }
+    if (i + lw::key_len > len) return true;
+    alignas(64) std::byte pad[128] = {};
+    __builtin_memcpy(pad, d + i, len - i);  // len - i <= 66
+    const std::uint64_t live = (std::uint64_t{1} << (len - i - 3)) - 1;  // positions i .. len - 4
+    const std::uint64_t m = step_slices(t, pad) & live;
+    return m == 0 || verify(m, i);
+}
+#undef SECENGINE_SLICES_TARGET
 #endif
 
 /// The pass over the 1-3 byte literals (records [long_count, count), sorted by first byte).
@@ -279,6 +396,16 @@ constexpr bool scan_short(const literal_table& t, const std::byte* d, std::size_
 #endif
 }
 
+/// Whether this build and CPU can run `literal_path::simd512` (AVX-512 F/BW/VBMI and GFNI).
+[[nodiscard]] inline bool literal_simd512_available() noexcept {
+#ifdef SECENGINE_LITERAL_AVX2
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi") &&
+           __builtin_cpu_supports("gfni");
+#else
+    return false;
+#endif
+}
+
 /// Scans `data` with the literal table at `at` of a validated image, appending the rule of
 /// every literal occurrence to out[n...]; sets `overflow` (and stops) when out is full.
 constexpr void literal_scan(std::span<const std::byte> image, std::uint32_t at, std::span<const std::byte> data,
@@ -289,13 +416,18 @@ constexpr void literal_scan(std::span<const std::byte> image, std::uint32_t at, 
     const std::size_t len = data.size();
     bool ok = true;
     if (t.long_count != 0) {
-        bool simd = false;
-        if (!std::is_constant_evaluated()) simd = path == literal_path::simd || (path == literal_path::automatic && literal_simd_available());
+        bool simd = false, wide = false;
+        if (!std::is_constant_evaluated()) {
+            wide = (path == literal_path::simd512 || path == literal_path::automatic) && t.slices != none32 && literal_simd512_available();
+            simd = path != literal_path::scalar && literal_simd_available();
+        }
 #ifdef SECENGINE_LITERAL_AVX2
-        if (simd && literal_simd_available()) ok = detail::scan_long_avx2(t, d, len, out, n);
+        if (wide) ok = detail::scan_long_slices(t, d, len, out, n);
+        else if (simd) ok = detail::scan_long_avx2(t, d, len, out, n);
         else ok = detail::scan_long_scalar(t, d, len, 0, out, n);
 #else
         (void)simd;
+        (void)wide;
         ok = detail::scan_long_scalar(t, d, len, 0, out, n);
 #endif
     }
@@ -310,7 +442,9 @@ constexpr void literal_scan(std::span<const std::byte> image, std::uint32_t at, 
 [[nodiscard]] constexpr bool literal_table_ok(std::span<const std::byte> img, std::uint32_t at, std::uint64_t nrules) noexcept {
     const std::size_t size = img.size();
     auto in = [&](std::uint64_t off, std::uint64_t n) { return off <= size && size - off >= n; };
-    if (at % 4 != 0 || !in(at, lw::words * 4)) return false;
+    if (size < hdr::size) return false;
+    const std::uint32_t version = detail::lit_u32(img.data() + hdr::version);
+    if (at % 4 != 0 || !in(at, lw::words(version) * 4)) return false;
     const detail::literal_table t(img.data(), at);
     const std::uint32_t pool = detail::lit_u32(img.data() + at + 4 * lw::pool), pool_len = detail::lit_u32(img.data() + at + 4 * lw::pool_len);
     if (t.k < lw::filter_log2_min || t.k > lw::filter_log2_max || t.b < lw::bucket_log2_min || t.b > lw::bucket_log2_max) return false;
@@ -322,6 +456,11 @@ constexpr void literal_scan(std::span<const std::byte> image, std::uint32_t at, 
     if (!in(pool, pool_len)) return false;
     if (t.count > t.long_count && (t.short_bits == 0xFFFFFFFFu || !in(t.short_bits, lw::short_bits_bytes))) return false;
     if (t.teddy != 0xFFFFFFFFu && !in(t.teddy, lw::teddy_bytes)) return false;
+    if (t.slices != none32) {
+        if (t.slices % 8 != 0 || !in(t.slices, 8)) return false;
+        const std::uint32_t nt = t.slice_tables();
+        if (nt == 0 || nt > lw::slices_max || !in(t.slices, lw::slices_bytes(nt))) return false;
+    }
     auto head = [&](std::uint64_t h) { return detail::lit_u32(img.data() + t.heads + 4 * h); };
     if (head(0) != 0 || head(nheads - 1) != t.long_count) return false;
     for (std::uint64_t h = 0; h + 1 < nheads; ++h) {
@@ -339,6 +478,7 @@ constexpr void literal_scan(std::span<const std::byte> image, std::uint32_t at, 
                 }
                 if (buckets == 0) return false;
             }
+            if (t.slices != none32 && !t.slice_pass(key)) return false;  // likewise the byte-sliced filter
         }
     }
     std::uint32_t prev_first = 0;
@@ -368,7 +508,8 @@ constexpr void literal_scan(std::span<const std::byte> image, std::uint32_t at, 
 [[nodiscard]] constexpr std::size_t literal_table_bytes(std::span<const std::byte> img, std::uint32_t at) noexcept {
     const detail::literal_table t(img.data(), at);
     const std::size_t pool_len = detail::lit_u32(img.data() + at + 4 * lw::pool_len);
-    return lw::words * 4 + (t.teddy != 0xFFFFFFFFu ? lw::teddy_bytes : 0) + (std::size_t{1} << (t.k - 3)) + ((std::size_t{1} << t.b) + 1) * 4 + std::size_t{t.count} * lw::r_words * 4 +
+    const std::size_t slices = t.slices != none32 ? lw::slices_bytes(t.slice_tables()) : 0;
+    return lw::words(detail::lit_u32(img.data() + hdr::version)) * 4 + slices + (t.teddy != 0xFFFFFFFFu ? lw::teddy_bytes : 0) + (std::size_t{1} << (t.k - 3)) + ((std::size_t{1} << t.b) + 1) * 4 + std::size_t{t.count} * lw::r_words * 4 +
            pool_len + (t.count > t.long_count ? lw::short_bits_bytes : 0);
 }
 
