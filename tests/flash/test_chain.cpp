@@ -29,35 +29,17 @@
 #include <secengine/wire/siphash.hpp>
 
 #include "sim_flash.hpp"
+#include "store_fixtures.hpp"
 
 namespace st = secengine::store;
-using bytes = std::vector<std::byte>;
+using namespace store_fixtures;
 
 namespace {
-
-struct change {
-    std::uint16_t type = 0;
-    bytes payload;
-    friend bool operator==(const change&, const change&) = default;
-};
-
-bytes random_bytes(std::mt19937_64& rng, std::size_t n) {
-    bytes b(n);
-    for (auto& x : b) x = static_cast<std::byte>(rng());
-    return b;
-}
 
 st::boot_config config_with(std::mt19937_64& rng) {
     st::boot_config c;
     for (auto& k : c.key) k = static_cast<std::uint8_t>(rng());
     return c;
-}
-
-bytes record_bytes(const st::record_writer& w) {
-    bytes b(w.words() * 4);
-    for (std::size_t i = 0; i < w.words(); ++i)
-        for (int k = 0; k < 4; ++k) b[i * 4 + static_cast<std::size_t>(k)] = static_cast<std::byte>(w.word(i) >> (8 * k));
-    return b;
 }
 
 std::vector<change> replayed(st::state_store<sim_flash>& s, st::store_error& e, const st::boot_config& defaults = {}) {
@@ -82,7 +64,6 @@ std::vector<std::size_t> record_offsets(const sim_flash& f) {
     return offs;
 }
 
-const secengine::wire::siphash_key key_a{0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull};
 
 }  // namespace
 

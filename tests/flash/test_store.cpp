@@ -23,23 +23,12 @@
 #include <secengine/store/state_store.hpp>
 
 #include "sim_flash.hpp"
+#include "store_fixtures.hpp"
 
 namespace st = secengine::store;
-using bytes = std::vector<std::byte>;
+using namespace store_fixtures;
 
 namespace {
-
-struct change {
-    std::uint16_t type = 0;
-    bytes payload;
-    friend bool operator==(const change&, const change&) = default;
-};
-
-bytes random_bytes(std::mt19937_64& rng, std::size_t n) {
-    bytes b(n);
-    for (auto& x : b) x = static_cast<std::byte>(rng());
-    return b;
-}
 
 st::boot_config random_config(std::mt19937_64& rng) {
     st::boot_config c;
@@ -48,14 +37,6 @@ st::boot_config random_config(std::mt19937_64& rng) {
     c.mgmt_port = static_cast<std::uint16_t>(1 + rng() % 65535);
     for (auto& k : c.key) k = static_cast<std::uint8_t>(rng());
     return c;
-}
-
-/// Record words -> bytes (little-endian), as they would sit in flash.
-bytes record_bytes(const st::record_writer& w) {
-    bytes b(w.words() * 4);
-    for (std::size_t i = 0; i < w.words(); ++i)
-        for (int k = 0; k < 4; ++k) b[i * 4 + static_cast<std::size_t>(k)] = static_cast<std::byte>(w.word(i) >> (8 * k));
-    return b;
 }
 
 struct loaded {
@@ -71,8 +52,6 @@ loaded load(st::state_store<sim_flash>& s, const st::boot_config& defaults = {})
     return l;
 }
 
-const secengine::wire::siphash_key key_a{0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull};
-const secengine::wire::siphash_key key_b{0x1111111111111111ull, 0x2222222222222222ull};
 
 }  // namespace
 
