@@ -88,7 +88,7 @@ test: deps
 fuzz: deps
 	$(MAKE) --no-print-directory fuzz-smoke FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) FUZZ_SMOKE_RUNS=$(FUZZ_RUNS)
 
-# Every benchmark prints `name=value` lines (docs/performance.md; DESIGN.md section 7).
+# Every benchmark prints `name=value` lines (docs/performance.md).
 bench: deps build-host build-riscv
 	@for b in build/host/bench/*/bench_*; do [ -f "$$b" ] && [ -x "$$b" ] && { echo "# $$b"; "$$b" || exit 1; }; done; true
 	@for s in scripts/bench_*.sh; do [ -x "$$s" ] && { echo "# $$s"; "$$s" || exit 1; }; done; true

@@ -6,7 +6,7 @@ repeatably (docs/unikernel.md "QEMU command lines"). The kernel booted with `ben
 event-loop iteration that moved a frame, the instructions it retired (RX ring pickup, the six
 stages, TX or drop, ring refill, doorbells, TX completion) to a counter shown on its stats line;
 instructions per packet = delta(insns) / delta(frames) over a batch of one traffic mix.
-Prints the `name=value` lines of DESIGN.md section 7.
+Prints the `name=value` lines of docs/performance.md.
 """
 import os
 import re

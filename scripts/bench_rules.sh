@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rule engine throughput against Suricata 7 (scripts/bench_rules.sh) (DESIGN.md section 7 names): the same capture and the
+# Rule engine throughput against Suricata 7 (scripts/bench_rules.sh) (docs/performance.md names): the same capture and the
 # same N-rule set through `secreplay -S` and `suricata -r -S --runmode single` (eve-log on),
 # packets per CPU-second of each (user + system time of all its threads), best of 3 runs. Prints rules.secreplay_pps.<N>,
 # rules.suricata_pps.<N>, rules.ratio_to_suricata.<N> and, for the largest N, the plain names.

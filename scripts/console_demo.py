@@ -2,7 +2,7 @@
 """`make console`: boot the appliance in QEMU (inline mode, the `make run` configuration) with
 port 0 "outside" on a multicast socket segment, and start secconsole on that segment: the
 console's control link and its traffic generator share the port with anything else that joins
-(secctl, scripts), as DESIGN.md section 6 describes. Stops QEMU when the console exits."""
+(secctl, scripts), as docs/console.md describes. Stops QEMU when the console exits."""
 import argparse
 import os
 import subprocess

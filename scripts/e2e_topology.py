@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""The end-to-end topology (issue 8, DESIGN.md section 6), as root:
+"""The end-to-end topology (issue 8, docs/testing.md), as root:
 
     netns client                    QEMU (unikernel, inline)                netns server
     se-tap0 10.0.0.10/24  <->  port 0 (outside) | port 1 (inside)  <->  se-tap1 10.0.0.20/24
                                   appliance 10.0.0.2 (ARP, ping, UDP 7400)     python3 -m http.server 80
 
-Order (QEMU's tap stays attached when the tap moves, DESIGN.md section 6): create both taps,
+Order (QEMU's tap stays attached when the tap moves, docs/testing.md): create both taps,
 start QEMU on them, then move each tap into its namespace. IPv6 is off on the taps (no router
 solicitations or MLD in the counters). Everything is removed again by `down()`, which runs on
 normal exit, on exceptions, on SIGTERM/SIGINT (atexit + signal handlers) - and `up()` first

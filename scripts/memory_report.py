@@ -198,7 +198,7 @@ def main():
               'high-water mark is printed on the stats line with `bench=1` (`stack_max`); `make bench` reports it as',
               '`riscv.stack_max`.', '',
               '## Flash layout (the flash boot)', '',
-              'QEMU virt has two 32 MiB CFI pflash banks (DESIGN.md section 6). Neither counts against the window:',
+              'QEMU virt has two 32 MiB CFI pflash banks (docs/unikernel.md, "QEMU command lines"). Neither counts against the window:',
               'bank 0 is code and read-only data executed in place, bank 1 is read where it lies (PMP: read-only',
               'to the engine; only the flash driver\'s program/erase path writes, with mstatus.MPRV off).', '',
               '| region | address | size | what |', '| --- | --- | ---: | --- |',

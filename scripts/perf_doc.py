@@ -15,7 +15,7 @@ parts = [p for p in order if p in parts] + [p for p in parts if p not in order]
 out = ['# Performance',
        '',
        'Every figure below is measured, not estimated, by `make bench` (which prints the',
-       '`name=value` lines of DESIGN.md section 7) or by the command named in its section.',
+       '`name=value` lines of docs/performance.md) or by the command named in its section.',
        'Host figures come from a 2-core Debian 12 VM shared with other work, so wall-clock',
        'numbers carry noise (the sections say how much); RISC-V figures count guest instructions',
        'with `-icount shift=0,sleep=off` and are exact. Targets that are missed say so, with what',

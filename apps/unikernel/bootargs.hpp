@@ -49,7 +49,7 @@ struct boot_config {
 
 /// Why one argument was not taken. Every status but `ok` and `unknown` is fatal: the kernel halts
 /// rather than run with a default it was told to replace (fail closed, docs/unikernel.md "Boot
-/// arguments"); an unknown name is only reported (DESIGN.md section 3).
+/// arguments"); an unknown name is only reported (docs/unikernel.md, "Fixed interfaces").
 enum class arg_status : std::uint8_t {
     ok,
     unknown,           ///< name not known: reported, ignored

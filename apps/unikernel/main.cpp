@@ -616,7 +616,7 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     (void)hartid;
     uart::init();
     uart::puts("secengine: boot\n");
-    // Flash boot (DESIGN.md section 3): QEMU reset to pflash bank 0, where this image runs in
+    // Flash boot (docs/unikernel.md, "Fixed interfaces"): QEMU reset to pflash bank 0, where this image runs in
     // place; bank 1 holds the appliance state. The -kernel boot has no state bank (QEMU refuses
     // a bank-1 drive with -kernel), so it runs without persistence.
     const bool flash_boot = reinterpret_cast<std::uintptr_t>(_start) == board::flash0_base;

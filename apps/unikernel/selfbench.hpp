@@ -3,7 +3,7 @@
 /// instruction and per DPI payload byte, read from `minstret` around the work. Exact and
 /// repeatable only under QEMU `-icount shift=0,sleep=off` (docs/unikernel.md "QEMU command lines");
 /// scripts/bench_riscv_vm.py turns the lines into `riscv.insns_per_ebpf_insn` and
-/// `riscv.insns_per_payload_byte` (DESIGN.md section 7).
+/// `riscv.insns_per_payload_byte` (docs/performance.md).
 ///
 /// Each figure is a difference of two measurements that share every fixed cost (the csrr
 /// reads, the call, for eBPF the verifier run and the per-run setup and exit, for DPI the

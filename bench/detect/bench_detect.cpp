@@ -5,7 +5,7 @@
 // sql_other.txt and the benign files (the part the fingerprint table never saw), all of
 // xss.txt, cmd.txt, path.txt. A request is blocked by CRS when ModSecurity reports an
 // intervention (CRS 949110, anomaly score >= 5) after the request phases; by us when a
-// parameter of the query is an attack. Prints DESIGN.md section 7's detect.* names.
+// parameter of the query is an attack. Prints docs/performance.md's detect.* names.
 #include <chrono>
 #include <cstdio>
 #include <string>

@@ -2,7 +2,7 @@
 // the same literal patterns. Patterns: ModSecurity CRS data files and literal fragments of
 // sqlmap's payloads (when installed) plus the default set; all case-insensitive. Corpus:
 // reproducible mix of generated HTTP requests and random bytes, scanned packet by packet.
-// Prints name=value lines (DESIGN.md section 7). A benchmark, not a test: no pass/fail.
+// Prints name=value lines (docs/performance.md). A benchmark, not a test: no pass/fail.
 #include <hs/hs.h>
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// Host benchmark of stages 1-4 (`make bench`). Prints name=value lines (DESIGN.md section 7):
+// Host benchmark of stages 1-4 (`make bench`). Prints name=value lines (docs/performance.md):
 //   engine.mpps.<mix>, engine.ns_per_packet.<mix>, engine.ratio_to_baseline.<mix>, flow.bytes_per_flow
 // Mixes: benign (64-byte TCP/UDP packets on established flows), synflood (SYNs from many random
 // sources to one server), synflood_budget (the same with the appliance's SYN budget, 40,000 new

@@ -1,7 +1,7 @@
 // pcre benchmark: the subset's Pike VM against PCRE2 (interpreter, and JIT as Suricata uses
 // it when available) on the same ET-style patterns and the same corpus of generated HTTP
 // requests, searched request by request from offset 0 (a non-relative pcre on a buffer).
-// Prints name=value lines (DESIGN.md section 7). A benchmark, not a test: no pass/fail.
+// Prints name=value lines (docs/performance.md). A benchmark, not a test: no pass/fail.
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 

@@ -1,6 +1,6 @@
 // Host cost of the control protocol: SipHash-2-4 throughput and a full seal + open round trip
 // (client seals, appliance opens and validates) for a small command and a full eBPF chunk.
-// Prints name=value lines (DESIGN.md section 7).
+// Prints name=value lines (docs/performance.md).
 #include <array>
 #include <cstdint>
 #include <cstdio>

@@ -16,13 +16,13 @@ inline constexpr int virtio_slots = 8;
 /// UART and the eight virtio-mmio slots fit one 64 KiB naturally aligned region (one PMP entry).
 inline constexpr std::uintptr_t mmio_base = 0x10000000;
 inline constexpr std::size_t mmio_size = 0x10000;
-/// QEMU virt pflash (CFI01, Intel command set, bank width 4; DESIGN.md section 6): bank 0 holds
+/// QEMU virt pflash (CFI01, Intel command set, bank width 4; docs/unikernel.md, "QEMU command lines"): bank 0 holds
 /// the flash-boot image (executed in place), bank 1 the appliance state (board/riscv-virt/flash.hpp).
 inline constexpr std::uintptr_t flash0_base = 0x20000000;
 inline constexpr std::uintptr_t flash1_base = 0x22000000;
 inline constexpr std::size_t flash_bank_size = 0x2000000;  ///< 32 MiB each
 inline constexpr std::uintptr_t dram_base = 0x80000000;
-inline constexpr std::size_t ram_window_limit = 0x10000;    ///< the 64 KiB budget (DESIGN.md section 4)
+inline constexpr std::size_t ram_window_limit = 0x10000;    ///< the 64 KiB budget (docs/memory.md)
 
 }  // namespace board
 

@@ -5,7 +5,7 @@
 // space, no permissions" NAPOT region that turns everything else into an access fault. Locked
 // entries apply to M-mode.
 //
-// The state bank (flash boot, DESIGN.md section 4: "read-only to the engine except through the
+// The state bank (flash boot, docs/memory.md "Flash layout"; issue 14: "read-only to the engine except through the
 // flash driver's program/erase path") cannot be a locked entry - locked entries cannot change
 // until reset, and the driver must write it. It is an UNLOCKED read-only entry instead, which
 // binds only accesses checked as U-mode; the kernel runs with mstatus.MPRV=1 and MPP=U, so its

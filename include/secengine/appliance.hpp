@@ -25,7 +25,7 @@ namespace secengine {
 
 namespace appliance {
 
-/// eBPF slot sizing for the 64 KiB image (DESIGN.md section 4: program + maps ~3 KiB):
+/// eBPF slot sizing for the 64 KiB image (docs/memory.md: program + maps ~3 KiB):
 /// 64 instructions, 2 maps in 256 bytes, 16 basic blocks, no subprogram calls.
 using ebpf_limits = ebpf::program_limits<64, 2, 256, 16, 1>;
 

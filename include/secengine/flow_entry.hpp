@@ -37,7 +37,7 @@ struct flow_entry {
     }
 };
 
-static_assert(sizeof(flow_entry) == 16, "DESIGN.md section 4: a flow costs at most 16 bytes");
+static_assert(sizeof(flow_entry) == 16, "docs/memory.md: a flow costs at most 16 bytes");
 static_assert(alignof(flow_entry) == 8);
 static_assert(static_cast<int>(flow_state::count_) <= 8, "state fits in 3 bits");
 

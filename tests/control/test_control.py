@@ -1,6 +1,6 @@
 """Control plane end to end: secctl against the unikernel in QEMU (docs/secctl.md).
 
-The appliance runs in endpoint mode on a multicast socket netdev (DESIGN.md section 6), which
+The appliance runs in endpoint mode on a multicast socket netdev (docs/unikernel.md, "QEMU command lines"), which
 this script, the traffic it injects and every secctl process share. Verdicts are read from the
 appliance's own telemetry (`secctl stats --json`), so each check also proves that telemetry
 counts equal the injected traffic exactly.

@@ -2,7 +2,7 @@
 """The Suricata side of the differential tests (tests/http, tests/rules): how it is run and the
 generated HTTP sessions both engines see, in one place.
 
-Suricata 7 offline (DESIGN.md section 6): `-r PCAP -S RULES -l DIR -k none --runmode single`,
+Suricata 7 offline (docs/performance/rules.md): `-r PCAP -S RULES -l DIR -k none --runmode single`,
 a fresh log folder per run (eve.json appends), and `packet-alert-max` raised from 15 so that no
 alert of a busy packet is dropped from the comparison.
 """

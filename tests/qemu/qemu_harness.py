@@ -157,7 +157,7 @@ class Appliance:
     def __init__(self, elf, ports=2, legacy=True, bootargs='ip=10.0.0.2/24', extra=(), wait_ready=True, mcast=False,
                  state=None):
         """`state`: a state image path; then `elf` is the flash image (unikernel.flash) and the
-        kernel boots from pflash bank 0 with the state in bank 1 (DESIGN.md section 3; no
+        kernel boots from pflash bank 0 with the state in bank 1 (docs/unikernel.md, "Fixed interfaces"; no
         -kernel, no -append: the boot configuration is in the state image).
         `mcast`: every port on a multicast segment; 'first': only port 0 (inline tests with
         secctl: a forwarded frame keeps its sender's MAC, so a multicast port 1 would hear it

@@ -1,5 +1,5 @@
 // RV64 cost of the injection detector per parameter byte (riscv.insns_per_param_byte), measured
-// with minstret under QEMU -icount (exact guest instruction counts, DESIGN.md section 6).
+// with minstret under QEMU -icount (exact guest instruction counts, docs/unikernel.md, "QEMU command lines").
 // Each corpus line is classified as a cookie value (percent-decoded, no '+' rule) with the
 // kernel's 1 KiB scratch; the count covers decoding, all four SQL contexts, the command, path
 // and XSS scanners. Output on the UART as name=value lines, then the sifive_test "pass" write

@@ -104,7 +104,7 @@ inline constexpr kernel_automaton default_automaton = make_default_automaton<ker
 
 static_assert(default_automaton.pattern_count() == default_signatures.size(), "default set fits the kernel sizing");
 static_assert(default_automaton.state_count() <= kernel_dpi_states);
-static_assert(sizeof(kernel_automaton) <= 8192, "DESIGN.md section 4: the DPI automaton gets 4-8 KiB");
+static_assert(sizeof(kernel_automaton) <= 8192, "docs/memory.md: the DPI automaton gets 4-8 KiB");
 static_assert(std::size_t{default_automaton.lane_states(lane::text)} * default_automaton.lane_states(lane::raw) <= 0x10000,
               "the packed per-flow scan state fits flow_entry::dpi_scan");
 

@@ -24,7 +24,7 @@ namespace secengine::inject {
 
 /// `s.substr(pos, n)` without the throw: positions past the end clamp to an empty view. The
 /// library never calls std::string_view::substr, whose out_of_range path would need the C++
-/// runtime's exception support in the kernel (DESIGN.md section 6: nothing that can throw).
+/// runtime's exception support in the kernel (docs/architecture.md, "Rules of the code": nothing that can throw).
 [[nodiscard]] constexpr std::string_view slice(std::string_view s, std::size_t pos,
                                                std::size_t n = std::string_view::npos) noexcept {
     if (pos > s.size()) pos = s.size();

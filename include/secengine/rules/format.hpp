@@ -2,7 +2,7 @@
 /// \file The compiled rule database's byte layout: one flat, versioned, checksummed image.
 ///
 /// The image has offsets instead of pointers so that the kernel can evaluate it where it lies
-/// (flash, read in place, DESIGN.md section 4) and the host can write it to a file. Every
+/// (flash, read in place, docs/memory.md) and the host can write it to a file. Every
 /// integer is a little-endian u32 word at a 4-aligned offset; records have fixed sizes so a
 /// reader indexes them without parsing. The compiler (apps/common/rules_compiler.cpp) writes
 /// it, `db_view::open` (db.hpp) validates it, the evaluator (evaluate.hpp) reads it.
