@@ -17,13 +17,14 @@
 #include <string_view>
 
 #include "bootargs.hpp"
-#include "compaction.hpp"
+#include "boot_selftests.hpp"
+#include "bootargs_fdt.hpp"
 #include "control.hpp"
 #include "fdt.hpp"
+#include "flash_state.hpp"
 #include "memlayout.hpp"
 #include "pmp.hpp"
 #include "selfbench.hpp"
-#include "state_bank.hpp"
 #include "timer.hpp"
 #include "trap.hpp"
 #include "uart.hpp"
@@ -139,75 +140,8 @@ struct warm_state {
 };
 [[gnu::section(".noinit")]] warm_state warm;
 
-// The state store on pflash bank 1 (flash boot only; docs/store.md). `state` is null when
-// nothing is persisted (the -kernel boot, or a bank the driver could not use).
-// Constructed in place at boot (like the engine): a constant-initialised object would sit in
-// .data and push .bss to its next 256-byte boundary.
-kernel::state_bank bank;
-alignas(kernel::state_store) std::byte store_storage[sizeof(kernel::state_store)];
-kernel::state_store* state = nullptr;
-kernel::compactor compaction;  // when the state log is compacted (compaction.hpp)
-
-// The rule-database slots A/B on bank 1 (store/db_slots.hpp), null when bank 1 cannot be used:
-// uploads are then refused. Constructed in place like the store.
-alignas(kernel::db_slots) std::byte slots_storage[sizeof(kernel::db_slots)];
-kernel::db_slots* slots = nullptr;
-bool bank1 = false;  ///< the CFI probe of bank 1 succeeded (PMP maps it read-only)
-board::flash::error bank1_error = board::flash::error::not_probed;
-
-/// Opens the database slots under the boot key and runs the newest valid one (else the
-/// built-in set stays); a slot that fails its checks is named on the UART.
-void open_slots() {
-    if (!bank1) return;
-    kernel::db_slots& d = *new (slots_storage) kernel::db_slots(bank);
-    if (d.capacity() == 0) return;
-    slots = &d;
-    (void)d.open(secengine::wire::siphash_key::from_octets(cfg.key));
-    for (int s = 0; s < 2; ++s) {
-        const secengine::store::slot_info& i = d.info(s);
-        if (i.error == secengine::store::store_error::none || i.error == secengine::store::store_error::erased) continue;
-        uart::puts("secengine: rules: WARNING: database slot ");
-        uart::putc(static_cast<char>('A' + s));
-        uart::puts(" refused: ");
-        put_sv(secengine::store::name(i.error));
-        if (i.error == secengine::store::store_error::bad_payload) {
-            uart::puts(" (");
-            put_sv(secengine::rules::name(i.db));
-            uart::putc(')');
-        }
-        uart::putc('\n');
-    }
-    if (d.active() != kernel::db_slots::none &&
-        engine_ptr->dpi().install(d.active_image()) != secengine::rules::db_error::ok)
-        uart::puts("secengine: rules: WARNING: the stage refused the verified slot\n");
-}
-
-/// The ready line's `rules=` field: `slot-a v3 n=312` (uploaded set in flash slot A, its
-/// sequence number, rule count) or `builtin n=K`.
-[[gnu::cold]] void put_rules() {
-    const auto& st = engine_ptr->dpi();
-    if (st.active() == decltype(st.active())::uploaded && slots != nullptr && slots->active() >= 0) {
-        uart::puts(slots->active() == 0 ? "slot-a v" : "slot-b v");
-        uart::put_dec(slots->info(slots->active()).seq);
-    } else {
-        uart::puts(st.db().empty() ? "none" : "builtin");
-    }
-    uart::puts(" n=");
-    uart::put_dec(st.db().empty() ? 0 : st.db().rule_count());
-}
-
-/// The ready line's `state=` field: where the configuration in force came from - `flash vN`
-/// (the stored state, version N), `defaults` (unprovisioned bank) or `none` (no persistence).
-[[gnu::cold]] void put_state() {
-    if (state == nullptr) {
-        uart::puts("none");
-    } else if (state->provisioned()) {
-        uart::puts("flash v");
-        uart::put_dec(state->version());
-    } else {
-        uart::puts("defaults");
-    }
-}
+// Pflash bank 1: the state store (flash boot only) and the rule-database slots (flash_state.hpp).
+kernel::flash_state<engine_type> persistent;
 
 /// This boot's id: from the RTC on a cold boot, from the previous id after a warm restart.
 std::uint64_t boot_id(std::uint64_t seed) {
@@ -215,95 +149,6 @@ std::uint64_t boot_id(std::uint64_t seed) {
     warm.magic = 0;
     const std::uint64_t id = secengine::detail::mix64(warm.boot_id ^ seed);
     return id == 0 ? 1 : id;
-}
-
-/// One line on what the load found (the counters behind `secctl config`).
-[[gnu::cold]] void report_state() {
-    if (state == nullptr) {
-        uart::puts("secengine: state: no state bank, changes are NOT persisted (-kernel boot or no usable bank 1)\n");
-        return;
-    }
-    const secengine::store::store_health& h = state->health();
-    uart::puts("secengine: state: ");
-    uart::puts(state->provisioned() ? "provisioned" : "not provisioned, booting defaults");
-    uart::puts(" version=");
-    uart::put_dec(state->version());
-    uart::puts(" records=");
-    uart::put_dec(h.records);
-    uart::puts(" replayed=");
-    uart::put_dec(control->replayed());
-    uart::puts(" skipped=");
-    uart::put_dec(h.skipped);
-    uart::puts(" torn=");
-    uart::put_dec(h.torn);
-    uart::puts(" bad_crc=");
-    uart::put_dec(h.bad_crc);
-    uart::puts(" bad_mac=");
-    uart::put_dec(h.bad_mac);
-    uart::puts(" bad_version=");
-    uart::put_dec(h.bad_version);
-    uart::puts(" erase_min=");
-    uart::put_dec(h.erase_min);
-    uart::puts(" erase_max=");
-    uart::put_dec(h.erase_max);
-    uart::puts(" blocks=");
-    uart::put_dec(h.blocks_used);
-    uart::putc('/');
-    uart::put_dec(h.blocks_total);
-    uart::puts("x");
-    uart::put_dec(board::flash::block_size());
-    uart::putc('\n');
-    // Erase count of every state block (wear levelling at a glance; docs/store.md).
-    uart::puts("secengine: state: erase_counts=");
-    for (std::uint16_t b = 0; b < h.blocks_total; ++b) {
-        std::uint32_t c = 0;
-        if (b != 0) uart::putc(',');
-        if (state->erase_count(b, c))
-            uart::put_dec(c);
-        else
-            uart::putc('-');  // never erased by the store (or its header was cut)
-    }
-    uart::putc('\n');
-    if (h.skipped != 0) {
-        uart::puts("secengine: state: WARNING: ");
-        uart::put_dec(h.skipped);
-        uart::puts(" stored record(s) refused (torn, corrupt, foreign key or other version) and skipped\n");
-    }
-    if (h.bad_mac != 0) {
-        uart::puts("secengine: state: WARNING: ");
-        uart::put_dec(h.bad_mac);
-        uart::puts(" record(s) not authentic under this appliance's key (foreign key) skipped\n");
-    }
-}
-
-/// The flash boot: probe bank 1, open the store, take the boot configuration from it.
-void open_state() {
-    if (!bank1) {
-        uart::puts("secengine: state: flash bank 1: ");
-        uart::puts(board::flash::name(bank1_error));
-        uart::putc('\n');
-        return;
-    }
-    secengine::store::boot_config d;
-    d.ip = cfg.ip;
-    d.prefix = cfg.prefix;
-    d.mgmt_port = cfg.mgmt_port;
-    d.key = cfg.key;
-    kernel::state_store& store = *new (store_storage) kernel::state_store(bank);
-    const secengine::store::store_error e = store.open(d);
-    if (e != secengine::store::store_error::none && e != secengine::store::store_error::not_provisioned) {
-        uart::puts("secengine: state: ");
-        put_sv(secengine::store::name(e));
-        uart::putc('\n');
-        return;
-    }
-    state = &store;
-    const secengine::store::boot_config& b = store.boot();
-    cfg.ip = b.ip;
-    cfg.prefix = b.prefix;
-    cfg.mgmt_port = b.mgmt_port;
-    cfg.key = b.key;
-    cfg.key_given = store.provisioned() && b.key != kernel::demo_key;
 }
 
 /// A MAC address as a 48-bit number (bytes in wire order, big-endian), for one-compare tests.
@@ -468,94 +313,6 @@ std::uint64_t stack_high_water() {
     uart::putc('\n');
 }
 
-// Fail closed (docs/unikernel.md "Boot arguments"): a value the operator set but the kernel cannot
-// use (a mistyped key, an unusable address, an empty stages=) halts with exit status 4 instead of
-// running with a default - above all not with the public demo key. The line is parsed in place in
-// the device tree (read before PMP lockdown), so no argument is cut off by a copy buffer.
-void read_bootargs(const void* dtb) {
-    const char* value = nullptr;
-    std::size_t len = 0;
-    const board::fdt::error e = board::fdt::find_property(dtb, "/chosen", "bootargs", value, len);
-    if (e != board::fdt::error::none) {
-        uart::puts("secengine: no /chosen/bootargs (");
-        uart::puts(board::fdt::name(e));
-        uart::puts("), using defaults\n");
-        return;
-    }
-    std::size_t n = 0;
-    while (n < len && value[n] != '\0') ++n;
-    const std::size_t fatals = kernel::parse_bootargs(std::string_view{value, n}, cfg, [](std::string_view arg, kernel::arg_status s) {
-        if (s == kernel::arg_status::unknown) {
-            uart::puts("secengine: unknown boot arg '");
-            put_sv(arg);
-            uart::puts("' ignored\n");
-            return;
-        }
-        uart::puts("secengine: fatal bootargs '");
-        put_sv(arg);
-        uart::puts("': ");
-        uart::puts(kernel::name(s));
-        uart::putc('\n');
-    });
-    if (fatals != 0) {
-        uart::puts("secengine: fatal bootargs: ");
-        uart::put_dec(fatals);
-        uart::puts(" bad argument(s), halting (not running with defaults)\n");
-        board::shutdown(4);
-    }
-}
-
-[[noreturn, gnu::cold]] void pmp_selftest(const void* dtb) {
-    // The device tree sits at the top of RAM, outside the window: after lockdown any read of it
-    // must raise a load access fault (mcause 5) that the trap handler reports.
-    uart::puts("secengine: selftest pmp: reading ");
-    uart::put_hex(reinterpret_cast<std::uintptr_t>(dtb));
-    uart::putc('\n');
-    const volatile std::uint32_t* p = static_cast<const volatile std::uint32_t*>(dtb);
-    const std::uint32_t v = *p;
-    uart::puts("secengine: selftest pmp FAILED: read succeeded, value ");
-    uart::put_hex(v);
-    uart::putc('\n');
-    board::shutdown(3);
-}
-
-[[noreturn, gnu::cold]] void stack_selftest() {
-    // What a stack overflow does first: store just below __stack_bottom. PMP's guard entry
-    // must turn it into a store access fault (mcause 7).
-    const std::uintptr_t below = reinterpret_cast<std::uintptr_t>(__stack_bottom) - 8;
-    uart::puts("secengine: selftest stack: writing ");
-    uart::put_hex(below);
-    uart::putc('\n');
-    *reinterpret_cast<volatile std::uint64_t*>(below) = 0;
-    uart::puts("secengine: selftest stack FAILED: write succeeded\n");
-    board::shutdown(3);
-}
-
-/// Log compaction with the running configuration as its source; one UART line either way.
-void compact_state() {
-    const std::uint32_t before = state->health().records;
-    const std::uint64_t t0 = board::instret();
-    const secengine::store::store_error e =
-        state->compact(secengine::control::running_config<engine_type, kernel::state_bank>{*engine_ptr, *state});
-    const std::uint64_t spent = board::instret() - t0;
-    compaction.done(*state);
-    uart::puts(e == secengine::store::store_error::none ? "secengine: state: compacted records=" : "secengine: state: WARNING: compaction failed (");
-    if (e != secengine::store::store_error::none) {
-        put_sv(secengine::store::name(e));
-        uart::puts("), old state kept, records=");
-    }
-    uart::put_dec(before);
-    uart::puts("->");
-    uart::put_dec(state->health().records);
-    uart::puts(" v");
-    uart::put_dec(state->version());
-    uart::puts(" free_blocks=");
-    uart::put_dec(state->free_blocks());
-    uart::puts(" insns=");
-    uart::put_dec(spent);
-    uart::putc('\n');
-}
-
 [[noreturn]] void event_loop() {
     const std::uint64_t period = board::ticks_per_second / 1000 * cfg.report_ms;
     std::uint64_t next_report = board::now_ticks() + period;
@@ -589,8 +346,8 @@ void compact_state() {
             ++counters.busy_passes;
         } else if (uart::getc() == 's') {
             report(now);  // on demand, for test harnesses: one line now, without waiting
-        } else if (state != nullptr && compaction.due(*state)) {
-            compact_state();  // an idle turn only: never in a packet burst (compaction.hpp)
+        } else if (persistent.compaction_due()) {
+            persistent.compact(*engine_ptr);  // an idle turn only: never in a packet burst (compaction.hpp)
         }
         if (control->reboot_requested()) {
             // Factory reset acked: give the ack 100 ms to leave, then start again from flash.
@@ -620,16 +377,15 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     // place; bank 1 holds the appliance state. The -kernel boot has no state bank (QEMU refuses
     // a bank-1 drive with -kernel), so it runs without persistence.
     const bool flash_boot = reinterpret_cast<std::uintptr_t>(_start) == board::flash0_base;
-    if (!flash_boot) read_bootargs(dtb);  // before PMP lockdown: the tree is outside the window
+    if (!flash_boot) kernel::read_bootargs(dtb, cfg);  // before PMP lockdown: the tree is outside the window
     // Bank 1 in both boots: the flash boot's state image, or the -kernel boot's drive-less bank
     // (QEMU keeps it in memory), where uploaded rule databases go (db_slots).
     // Where the boot's instructions go (printed with -icount: docs/performance.md "Boot"): the
     // instret at the end of each phase, in locals (no RAM).
     const std::uint64_t t_uart = board::instret();
-    bank1_error = board::flash::init();
-    bank1 = bank1_error == board::flash::error::none;
+    persistent.probed(board::flash::init());
     const std::uint64_t t_flash = board::instret();
-    if (flash_boot) open_state();
+    if (flash_boot) persistent.open_state(cfg);
     const std::uint64_t t_state = board::instret();
     nports = virtio::probe();
     for (int p = 0; p < nports; ++p) {
@@ -674,19 +430,19 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
             uart::puts("secengine: pps/ban_s rejected by the engine, defaults kept\n");
     }
     const std::uint64_t t_config = board::instret();
-    open_slots();  // an uploaded rule set in flash replaces the built-in one
+    persistent.open_slots(cfg, *engine_ptr);  // an uploaded rule set in flash replaces the built-in one
     const std::uint64_t t_slots = board::instret();
     control = new (control_storage) control_type(*engine_ptr, kernel::virtio_port{}, secengine::wire::siphash_key::from_octets(cfg.key),
                                                  boot_id(seed), {cfg.ip, cfg.mgmt_port, own_mac},
-                                                 board::now_ticks(), kernel::persistence{state, slots});
+                                                 board::now_ticks(), kernel::persistence{persistent.store(), persistent.slots()});
     control->set_insn_counters(&counters.engine_insns, &counters.rx);
     const std::uint64_t t_control = board::instret();
     // The stored changes, through the same code that applied them when they arrived.
-    if (state != nullptr)
+    if (kernel::state_store* state = persistent.store(); state != nullptr)
         state->replay([](std::uint16_t type, std::span<const std::byte> payload) { control->replay(type, payload, board::now_ticks()); });
     const std::uint64_t t_replay = board::instret();
-    board::pmp::lockdown(bank1);
-    report_state();
+    board::pmp::lockdown(persistent.bank1());
+    persistent.report(control->replayed());
     const std::uint64_t t_report = board::instret();
     if (!cfg.key_given)
         uart::puts("secengine: WARNING: no key= given, built-in PUBLIC demo key in use; anyone with the source can manage this appliance; pass key=<32 hex digits>\n");
@@ -699,9 +455,9 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     uart::puts(nports == 2 ? " mode=inline ip=" : " mode=endpoint ip=");
     put_ip(cfg.ip);
     uart::puts(" state=");
-    put_state();
+    persistent.put_state();
     uart::puts(" rules=");
-    put_rules();
+    persistent.put_rules(*engine_ptr);
     uart::putc('\n');
     // Per phase, minstret deltas: instructions under -icount (the flash boot reads no boot
     // args, so it cannot be told; the bench reads this line), host ticks otherwise.
@@ -741,7 +497,7 @@ extern "C" [[noreturn]] void kernel_main(std::uint64_t hartid, const void* dtb) 
     uart::put_hex(control->boot_id());
     uart::putc('\n');
     if (cfg.selfbench) kernel::selfbench::run(engine_ptr->ebpf(), engine_ptr->dpi(), engine_ptr->alerts());  // selfbench=1: eBPF/DPI insn costs
-    if (cfg.selftest_pmp) pmp_selftest(dtb);
-    if (cfg.selftest_stack) stack_selftest();
+    if (cfg.selftest_pmp) kernel::pmp_selftest(dtb);
+    if (cfg.selftest_stack) kernel::stack_selftest();
     event_loop();
 }
